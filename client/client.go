@@ -1,0 +1,90 @@
+// Package client is faldash's view of fal's control plane: domain types,
+// one Client interface covering every call faldash makes, and its gRPC
+// implementation for fal cloud and the embedded local controller alike.
+//
+// Callers deal in (app name, environment); full aliases such as
+// `my-app--staging` are built and split only inside this package (through
+// package names).
+package client
+
+import (
+	"context"
+)
+
+// Client is every control-plane call faldash makes. Environment arguments
+// may be empty, meaning main. Errors are *Error values.
+type Client interface {
+	ListEnvironments(ctx context.Context) ([]Environment, error)
+	CreateEnvironment(ctx context.Context, name, description string) (Environment, error)
+	DeleteEnvironment(ctx context.Context, name string) error
+
+	// ListApps lists the apps (aliases) of env.
+	ListApps(ctx context.Context, env string) ([]App, error)
+	// ListRevisions lists the registered revisions of app in env; an empty
+	// app lists every revision in env.
+	ListRevisions(ctx context.Context, env, app string) ([]Revision, error)
+	// UpdateApp changes the set fields of spec and returns the app after.
+	UpdateApp(ctx context.Context, env, app string, spec ScaleSpec) (App, error)
+	RolloutApp(ctx context.Context, env, app string, force bool) error
+	// SetAlias points app in env at rev (creating the alias if needed).
+	SetAlias(ctx context.Context, env, app string, rev RevisionID, mode *AuthMode, strategy *Strategy) (App, error)
+	// DeleteAlias removes app's alias in env and returns the revision it
+	// pointed at.
+	DeleteAlias(ctx context.Context, env, app string) (RevisionID, error)
+	// DeleteRevision deletes one registered revision (fal's
+	// DeleteApplication).
+	DeleteRevision(ctx context.Context, rev RevisionID) error
+
+	// SetSecret sets name to value in env. UnsetSecret deletes it.
+	SetSecret(ctx context.Context, env, name, value string) error
+	UnsetSecret(ctx context.Context, env, name string) error
+	ListSecrets(ctx context.Context, env string) ([]Secret, error)
+
+	// ListAppRunners lists the runners of app in env.
+	ListAppRunners(ctx context.Context, env, app string, q RunnerQuery) ([]Runner, error)
+	// ListRunners lists every runner of the account.
+	ListRunners(ctx context.Context, q RunnerQuery) ([]Runner, error)
+	// StopRunner stops a runner gracefully (drain, then signal); with
+	// replaceFirst a replacement becomes ready first.
+	StopRunner(ctx context.Context, id RunnerID, replaceFirst bool) error
+	// KillRunner ends a runner at once.
+	KillRunner(ctx context.Context, id RunnerID) error
+
+	// Deploy registers a new revision; onLog, if not nil, is called for each
+	// streamed log line, in order, before Deploy returns.
+	Deploy(ctx context.Context, req DeployRequest, onLog func(LogLine)) (DeployResult, error)
+
+	// Target says what this client talks to, for the header.
+	Target() Target
+	Close() error
+}
+
+// Target describes the control plane a client is connected to.
+type Target struct {
+	Kind TargetKind
+	// Addr is the host:port or unix socket path dialled.
+	Addr string
+	// User is the account's nickname, when known (used in endpoint URLs).
+	User string
+}
+
+// TargetKind tells fal cloud from a local controller.
+type TargetKind int
+
+const (
+	TargetCloud TargetKind = iota // fal cloud (or any TLS host)
+	TargetLocal                   // an embedded or `faldash serve` controller
+	TargetDemo                    // a throwaway seeded local controller
+)
+
+func (k TargetKind) String() string {
+	switch k {
+	case TargetCloud:
+		return "fal cloud"
+	case TargetLocal:
+		return "local"
+	case TargetDemo:
+		return "demo"
+	}
+	return "unknown"
+}

@@ -1,0 +1,5 @@
+// Package falpb holds faldash's transcription of fal's control-plane
+// protocol (controller.proto) and the Go code generated from it.
+package falpb
+
+//go:generate bash gen.sh
