@@ -1,0 +1,127 @@
+package names
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestAlias(t *testing.T) {
+	cases := []struct{ app, env, alias string }{
+		{"my-app", "", "my-app"},
+		{"my-app", "main", "my-app"},
+		{"my-app", "staging", "my-app--staging"},
+		{"a", "dev-2", "a--dev-2"},
+	}
+	for _, c := range cases {
+		if got := Alias(c.app, c.env); got != c.alias {
+			t.Errorf("Alias(%q, %q) = %q, want %q", c.app, c.env, got, c.alias)
+		}
+		if got := SplitAlias(c.alias, c.env); got != c.app {
+			t.Errorf("SplitAlias(%q, %q) = %q, want %q", c.alias, c.env, got, c.app)
+		}
+	}
+	// The bare name with an environment is accepted as the bare name.
+	if got := SplitAlias("my-app", "staging"); got != "my-app" {
+		t.Errorf("SplitAlias(bare) = %q", got)
+	}
+	// A suffix naming another environment is not stripped.
+	if got := SplitAlias("my-app--dev", "staging"); got != "my-app--dev" {
+		t.Errorf("SplitAlias(other env) = %q", got)
+	}
+	if got := EndpointURL("u", "my-app", "staging"); got != "https://fal.run/u/my-app--staging" {
+		t.Errorf("EndpointURL = %q", got)
+	}
+}
+
+func TestValidateEnvironment(t *testing.T) {
+	ok := []string{"main", "staging", "dev-2", "a", "a1-b2-c3", strings.Repeat("a", MaxEnvironmentLen)}
+	bad := []string{"", "Main", "2dev", "-dev", "dev-", "dev--x", "dev_x", "dev x", "dév",
+		strings.Repeat("a", MaxEnvironmentLen+1), "dev\x1b[31m"}
+	for _, n := range ok {
+		if err := ValidateEnvironment(n); err != nil {
+			t.Errorf("ValidateEnvironment(%q) = %v, want nil", n, err)
+		}
+	}
+	for _, n := range bad {
+		if err := ValidateEnvironment(n); err == nil {
+			t.Errorf("ValidateEnvironment(%q) = nil, want an error", n)
+		}
+	}
+	if err := ValidateApp(strings.Repeat("a", MaxAppLen)); err != nil {
+		t.Errorf("ValidateApp(max len) = %v", err)
+	}
+	if err := ValidateApp("my-app--staging"); err == nil {
+		t.Error("ValidateApp accepted a full alias")
+	}
+}
+
+func TestValidateSecret(t *testing.T) {
+	ok := []string{"HF_TOKEN", "_X", "api_key", "A1"}
+	bad := []string{"", "1A", "A-B", "A B", "FAL_KEY", "HF_HOME", "É", strings.Repeat("A", MaxSecretLen+1)}
+	for _, n := range ok {
+		if err := ValidateSecret(n); err != nil {
+			t.Errorf("ValidateSecret(%q) = %v, want nil", n, err)
+		}
+	}
+	for _, n := range bad {
+		if err := ValidateSecret(n); err == nil {
+			t.Errorf("ValidateSecret(%q) = nil, want an error", n)
+		}
+	}
+}
+
+func TestValidateDescription(t *testing.T) {
+	if err := ValidateDescription("Pre-production, mirrors main"); err != nil {
+		t.Error(err)
+	}
+	for _, d := range []string{strings.Repeat("x", MaxDescriptionLen+1), "a\nb", "\x1b[2J"} {
+		if ValidateDescription(d) == nil {
+			t.Errorf("ValidateDescription(%q) = nil", d)
+		}
+	}
+}
+
+// A valid name must be safe to put in an alias, a URL path and a table
+// cell, and Alias/SplitAlias must round-trip it.
+func FuzzValidateEnvironment(f *testing.F) {
+	for _, s := range []string{"main", "staging", "a--b", "-", "A", "x\x00", "dév"} {
+		f.Add(s, "my-app")
+	}
+	f.Fuzz(func(t *testing.T, env, app string) {
+		if ValidateEnvironment(env) != nil {
+			return
+		}
+		if env == "" || len(env) > MaxEnvironmentLen || strings.Contains(env, "--") ||
+			strings.HasPrefix(env, "-") || strings.HasSuffix(env, "-") {
+			t.Fatalf("accepted %q", env)
+		}
+		for _, r := range env {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				t.Fatalf("accepted %q with %q", env, r)
+			}
+		}
+		if ValidateApp(app) == nil {
+			if got := SplitAlias(Alias(app, env), env); got != app {
+				t.Fatalf("SplitAlias(Alias(%q, %q)) = %q", app, env, got)
+			}
+		}
+	})
+}
+
+func FuzzValidateSecret(f *testing.F) {
+	for _, s := range []string{"HF_TOKEN", "1A", "FAL_KEY", "a b", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if ValidateSecret(name) != nil {
+			return
+		}
+		if !utf8.ValidString(name) || name == "" || len(name) > MaxSecretLen || IsPlatformVariable(name) {
+			t.Fatalf("accepted %q", name)
+		}
+		if strings.ContainsAny(name, "=\x00 -") || name[0] >= '0' && name[0] <= '9' {
+			t.Fatalf("accepted %q", name)
+		}
+	})
+}
