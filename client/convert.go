@@ -1,0 +1,436 @@
+package client
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/faldash/faldash/falpb"
+	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/scaling"
+)
+
+// Conversions between falpb messages and the domain types. Aliases are
+// split with names.SplitAlias in the environment the server reported, or
+// the one asked about when it did not say.
+
+func timeFromPB(ts *timestamppb.Timestamp) time.Time {
+	// A nil Timestamp's AsTime is 1970, which would read as a real date.
+	if ts == nil {
+		return time.Time{}
+	}
+	return ts.AsTime()
+}
+
+func timeToPB(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}
+
+func optInt(p *int32) *int {
+	if p == nil {
+		return nil
+	}
+	v := int(*p)
+	return &v
+}
+
+// respondedEnv is the environment an answer is about: the one the server
+// named, else the one requested; empty means main either way.
+func respondedEnv(reported *string, requested string) string {
+	if reported != nil && *reported != "" {
+		return *reported
+	}
+	return names.Env(requested)
+}
+
+func environmentFromPB(e *falpb.EnvironmentInfo) Environment {
+	return Environment{
+		Name:        e.GetName(),
+		Description: e.GetDescription(),
+		IsDefault:   e.GetIsDefault(),
+		CreatedAt:   timeFromPB(e.GetCreatedAt()),
+	}
+}
+
+func authModeFromPB(m falpb.ApplicationAuthMode) AuthMode {
+	switch m {
+	case falpb.ApplicationAuthMode_PUBLIC:
+		return AuthPublic
+	case falpb.ApplicationAuthMode_SHARED:
+		return AuthShared
+	}
+	return AuthPrivate
+}
+
+func authModeToPB(m AuthMode) falpb.ApplicationAuthMode {
+	switch m {
+	case AuthPublic:
+		return falpb.ApplicationAuthMode_PUBLIC
+	case AuthShared:
+		return falpb.ApplicationAuthMode_SHARED
+	}
+	return falpb.ApplicationAuthMode_PRIVATE
+}
+
+func strategyToPB(s Strategy) falpb.DeploymentStrategy {
+	if s == StrategyRolling {
+		return falpb.DeploymentStrategy_ROLLING
+	}
+	return falpb.DeploymentStrategy_RECREATE
+}
+
+func appFromPB(a *falpb.AliasInfo, requestedEnv string) App {
+	env := respondedEnv(a.EnvironmentName, requestedEnv)
+	name := names.SplitAlias(a.GetAlias(), env)
+	return App{
+		Name:          name,
+		Env:           env,
+		Alias:         names.Alias(name, env),
+		Revision:      RevisionID(a.GetRevision()),
+		AuthMode:      authModeFromPB(a.GetAuthMode()),
+		ActiveRunners: int(a.GetActiveRunners()),
+		IsRolling:     a.GetIsRolling(),
+		Scaling: scaling.Settings{
+			MinConcurrency:        int(a.GetMinConcurrency()),
+			MaxConcurrency:        int(a.GetMaxConcurrency()),
+			MaxMultiplexing:       int(a.GetMaxMultiplexing()),
+			KeepAlive:             int(a.GetKeepAlive()),
+			ConcurrencyBuffer:     optInt(a.ConcurrencyBuffer),
+			ConcurrencyBufferPerc: optInt(a.ConcurrencyBufferPerc),
+			ScalingDelay:          optInt(a.ScalingDelaySeconds),
+			RequestTimeout:        optInt(a.RequestTimeout),
+			StartupTimeout:        optInt(a.StartupTimeout),
+			MachineTypes:          slices.Clone(a.GetMachineTypes()),
+			Regions:               slices.Clone(a.GetValidRegions()),
+		},
+	}
+}
+
+func revisionFromPB(a *falpb.ApplicationInfo, requestedEnv string) Revision {
+	return Revision{
+		ID:            RevisionID(a.GetApplicationId()),
+		Env:           respondedEnv(a.EnvironmentName, requestedEnv),
+		CreatedAt:     timeFromPB(a.GetCreatedAt()),
+		ActiveRunners: int(a.GetActiveRunners()),
+		Scaling: scaling.Settings{
+			MinConcurrency:        int(a.GetMinConcurrency()),
+			MaxConcurrency:        int(a.GetMaxConcurrency()),
+			MaxMultiplexing:       int(a.GetMaxMultiplexing()),
+			KeepAlive:             int(a.GetKeepAlive()),
+			ConcurrencyBuffer:     optInt(a.ConcurrencyBuffer),
+			ConcurrencyBufferPerc: optInt(a.ConcurrencyBufferPerc),
+			ScalingDelay:          optInt(a.ScalingDelaySeconds),
+			RequestTimeout:        optInt(a.RequestTimeout),
+			StartupTimeout:        optInt(a.StartupTimeout),
+			MachineTypes:          slices.Clone(a.GetMachineTypes()),
+			Regions:               slices.Clone(a.GetValidRegions()),
+		},
+	}
+}
+
+func secretFromPB(s *falpb.Secret, requestedEnv string) Secret {
+	return Secret{
+		Name:           s.GetName(),
+		Env:            respondedEnv(s.EnvironmentName, requestedEnv),
+		CreatedAt:      timeFromPB(s.GetCreatedTime()),
+		DefaultExposed: s.GetDefaultExposed(),
+	}
+}
+
+var runnerStates = map[falpb.RunnerInfo_State]RunnerState{
+	falpb.RunnerInfo_RUNNING:       StateRunning,
+	falpb.RunnerInfo_PENDING:       StatePending,
+	falpb.RunnerInfo_SETUP:         StateSetup,
+	falpb.RunnerInfo_DEAD:          StateTerminated,
+	falpb.RunnerInfo_DOCKER_PULL:   StateDockerPull,
+	falpb.RunnerInfo_DRAINING:      StateDraining,
+	falpb.RunnerInfo_TERMINATING:   StateTerminating,
+	falpb.RunnerInfo_TERMINATED:    StateTerminated,
+	falpb.RunnerInfo_IDLE:          StateIdle,
+	falpb.RunnerInfo_FAILURE_DELAY: StateFailureDelay,
+}
+
+// runnerStateFromPB maps an absent state, or one newer than this client
+// knows, to StateUnknown rather than guessing RUNNING (the enum's zero).
+func runnerStateFromPB(s *falpb.RunnerInfo_State) RunnerState {
+	if s == nil {
+		return StateUnknown
+	}
+	if st, ok := runnerStates[*s]; ok {
+		return st
+	}
+	return StateUnknown
+}
+
+func replaceStateFromPB(r falpb.RunnerInfo_ReplaceState) ReplaceState {
+	switch r {
+	case falpb.RunnerInfo_WILL_REPLACE:
+		return WillReplace
+	case falpb.RunnerInfo_DID_REPLACE:
+		return DidReplace
+	}
+	return NoReplace
+}
+
+// runnerFromPB converts a runner. When envKnown, env (empty meaning main)
+// is the environment its alias belongs to and App is the bare name; an
+// account-wide listing does not know it and leaves App empty.
+func runnerFromPB(r *falpb.RunnerInfo, env string, envKnown bool) Runner {
+	out := Runner{
+		ID:          RunnerID(r.GetRunnerId()),
+		Alias:       r.GetAlias(),
+		Revision:    RevisionID(r.GetRevision()),
+		State:       runnerStateFromPB(r.State),
+		InFlight:    int(r.GetInFlightRequests()),
+		Uptime:      secondsToDuration(float64(r.GetUptime())),
+		MachineType: r.GetMachineType(),
+		Replacement: replaceStateFromPB(r.GetReplacement()),
+	}
+	if envKnown {
+		out.App = names.SplitAlias(r.GetAlias(), env)
+	}
+	if r.ExpirationCountdown != nil {
+		d := time.Duration(*r.ExpirationCountdown) * time.Second
+		out.ExpiresIn = &d
+	}
+	if md := r.GetExternalMetadata(); md != nil {
+		out.Metadata = md.AsMap()
+		out.Leases = leasesFromMetadata(out.Metadata)
+		if b, ok := out.Metadata["present_in_group"].(bool); ok {
+			out.PresentInGroup = &b
+		}
+	}
+	return out
+}
+
+// secondsToDuration rounds to the millisecond: uptime travels as a float32,
+// whose last digits are noise.
+func secondsToDuration(s float64) time.Duration {
+	if s <= 0 || math.IsNaN(s) {
+		return 0
+	}
+	if s > math.MaxInt64/float64(time.Second) {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(s * float64(time.Second)).Round(time.Millisecond)
+}
+
+// leasesFromMetadata reads fal's `leases` list; entries it cannot read are
+// skipped rather than failing the whole listing.
+func leasesFromMetadata(md map[string]any) []Lease {
+	list, ok := md["leases"].([]any)
+	if !ok {
+		return nil
+	}
+	var leases []Lease
+	for _, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			continue
+		}
+		l := Lease{
+			RequestID:    stringOf(m["request_id"]),
+			CallerUserID: stringOf(m["caller_user_id"]),
+		}
+		if sec, ok := numberOf(m["leased_at_epoch"]); ok && sec > 0 {
+			whole, frac := math.Modf(sec)
+			l.LeasedAt = time.Unix(int64(whole), int64(math.Round(frac*1e9)))
+		}
+		leases = append(leases, l)
+	}
+	return leases
+}
+
+func stringOf(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+func numberOf(v any) (float64, bool) {
+	switch v := v.(type) {
+	case float64:
+		return v, true
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		return f, err == nil
+	}
+	return 0, false
+}
+
+func logLineFromPB(l *falpb.Log) LogLine {
+	return LogLine{
+		Time:    timeFromPB(l.GetTimestamp()),
+		Source:  strings.ToLower(l.GetSource().String()),
+		Level:   strings.ToLower(l.GetLevel().String()),
+		Message: l.GetMessage(),
+	}
+}
+
+// int32Field converts an optional count for the wire; a value int32 cannot
+// hold is refused rather than wrapped around.
+func int32Field(field string, v *int) (*int32, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if *v < math.MinInt32 || *v > math.MaxInt32 {
+		return nil, fmt.Errorf("%s %d is out of range", field, *v)
+	}
+	n := int32(*v)
+	return &n, nil
+}
+
+// wireSpec is a ScaleSpec as the optional int32 fields fal's
+// UpdateApplicationRequest and MachineRequirements share.
+type wireSpec struct {
+	keepAlive, maxMultiplexing, maxConcurrency, minConcurrency *int32
+	requestTimeout, startupTimeout                             *int32
+	buffer, bufferPerc, scalingDelay                           *int32
+	machineTypes, regions                                      []string
+}
+
+func wireSpecOf(s ScaleSpec) (wireSpec, error) {
+	var w wireSpec
+	fields := []struct {
+		name string
+		src  *int
+		dst  **int32
+	}{
+		{"keep_alive", s.KeepAlive, &w.keepAlive},
+		{"max_multiplexing", s.MaxMultiplexing, &w.maxMultiplexing},
+		{"max_concurrency", s.MaxConcurrency, &w.maxConcurrency},
+		{"min_concurrency", s.MinConcurrency, &w.minConcurrency},
+		{"request_timeout", s.RequestTimeout, &w.requestTimeout},
+		{"startup_timeout", s.StartupTimeout, &w.startupTimeout},
+		{"concurrency_buffer", s.ConcurrencyBuffer, &w.buffer},
+		{"concurrency_buffer_perc", s.ConcurrencyBufferPerc, &w.bufferPerc},
+		{"scaling_delay_seconds", s.ScalingDelay, &w.scalingDelay},
+	}
+	for _, f := range fields {
+		v, err := int32Field(f.name, f.src)
+		if err != nil {
+			return wireSpec{}, err
+		}
+		*f.dst = v
+	}
+	w.machineTypes = slices.Clone(s.MachineTypes)
+	w.regions = slices.Clone(s.Regions)
+	return w, nil
+}
+
+// updateRequestToPB builds UpdateApplication for app in env: the full alias
+// and the environment, as fal's SDK sends them; unset spec fields stay
+// unset so the controller keeps their values.
+func updateRequestToPB(env, app string, s ScaleSpec) (*falpb.UpdateApplicationRequest, error) {
+	w, err := wireSpecOf(s)
+	if err != nil {
+		return nil, err
+	}
+	return &falpb.UpdateApplicationRequest{
+		ApplicationName:       names.Alias(app, env),
+		EnvironmentName:       envPB(env),
+		KeepAlive:             w.keepAlive,
+		MaxMultiplexing:       w.maxMultiplexing,
+		MaxConcurrency:        w.maxConcurrency,
+		MinConcurrency:        w.minConcurrency,
+		RequestTimeout:        w.requestTimeout,
+		StartupTimeout:        w.startupTimeout,
+		ConcurrencyBuffer:     w.buffer,
+		ConcurrencyBufferPerc: w.bufferPerc,
+		ScalingDelaySeconds:   w.scalingDelay,
+		MachineTypes:          w.machineTypes,
+		ValidRegions:          w.regions,
+	}, nil
+}
+
+func machineRequirementsToPB(s ScaleSpec) (*falpb.MachineRequirements, error) {
+	if s.IsEmpty() {
+		return nil, nil
+	}
+	w, err := wireSpecOf(s)
+	if err != nil {
+		return nil, err
+	}
+	return &falpb.MachineRequirements{
+		KeepAlive:             w.keepAlive,
+		MaxMultiplexing:       w.maxMultiplexing,
+		MaxConcurrency:        w.maxConcurrency,
+		MinConcurrency:        w.minConcurrency,
+		RequestTimeout:        w.requestTimeout,
+		StartupTimeout:        w.startupTimeout,
+		ConcurrencyBuffer:     w.buffer,
+		ConcurrencyBufferPerc: w.bufferPerc,
+		ScalingDelaySeconds:   w.scalingDelay,
+		MachineTypes:          w.machineTypes,
+		ValidRegions:          w.regions,
+	}, nil
+}
+
+// deployRequestToPB builds RegisterApplication. Scaling from the request
+// travels as machine requirements with scale set, so the new revision's
+// settings replace the alias's; with no scaling the alias keeps its own.
+func deployRequestToPB(r DeployRequest) (*falpb.RegisterApplicationRequest, error) {
+	if r.Entrypoint == "" {
+		return nil, fmt.Errorf("no entrypoint given")
+	}
+	req := &falpb.RegisterApplicationRequest{
+		Code:            &falpb.RegisterApplicationRequest_Entrypoint{Entrypoint: r.Entrypoint},
+		ApplicationName: &r.App,
+		EnvironmentName: envPB(r.Env),
+	}
+	if r.AuthMode != nil {
+		m := authModeToPB(*r.AuthMode)
+		req.AuthMode = &m
+	}
+	if r.Strategy != nil {
+		s := strategyToPB(*r.Strategy)
+		req.DeploymentStrategy = &s
+	}
+	if r.Metadata != nil {
+		md, err := structpb.NewStruct(r.Metadata)
+		if err != nil {
+			return nil, fmt.Errorf("metadata: %w", err)
+		}
+		req.Metadata = md
+	}
+	mr, err := machineRequirementsToPB(r.Scaling)
+	if err != nil {
+		return nil, err
+	}
+	if mr != nil {
+		req.MachineRequirements = mr
+		scale := true
+		req.Scale = &scale
+	}
+	if r.GracePeriod > 0 {
+		// Round up: a grace period of 1.5 s must not shrink to 1 s.
+		secs := (r.GracePeriod + time.Second - 1) / time.Second
+		g, err := int32Field("termination grace period (seconds)", new(int(secs)))
+		if err != nil {
+			return nil, err
+		}
+		req.TerminationGracePeriodSeconds = g
+	}
+	return req, nil
+}
+
+// envPB names env explicitly on the wire, main included, as fal's SDK does.
+func envPB(env string) *string {
+	e := names.Env(env)
+	return &e
+}

@@ -1,0 +1,147 @@
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/faldash/faldash/falpb"
+)
+
+// Timeouts of one call when DialOptions leaves them open.
+const (
+	DefaultCallTimeout = 15 * time.Second
+	// A deploy streams build logs until the revision is registered, which
+	// on fal can take minutes.
+	DefaultDeployTimeout = 10 * time.Minute
+)
+
+// maxRecvMsgSize bounds one answer. A ListRunners of a large account can
+// hold 100,000 runners of a few hundred bytes each (ids, alias, revision,
+// machine type, lease metadata), tens of MiB, far over gRPC's 4 MiB
+// default; 256 MiB leaves room for several times that while still bounding
+// a runaway answer.
+const maxRecvMsgSize = 256 << 20
+
+// DialOptions says which controller to talk to and how.
+type DialOptions struct {
+	// Addr is host:port (a host alone means port 443), `unix:/path`, or an
+	// absolute socket path.
+	Addr        string
+	Credentials Credentials
+	Kind        TargetKind
+	// User is the account's nickname, when known (for endpoint URLs).
+	User string
+	// CallTimeout bounds each unary call; 0 means DefaultCallTimeout.
+	CallTimeout time.Duration
+	// Insecure overrides the transport choice: by default unix sockets and
+	// loopback hosts get plaintext and everything else TLS.
+	Insecure *bool
+}
+
+// GRPC is the Client that speaks fal's control-plane protocol, to fal cloud
+// or to a local controller alike.
+type GRPC struct {
+	conn          *grpc.ClientConn
+	rpc           falpb.IsolateControllerClient
+	target        Target
+	callTimeout   time.Duration
+	deployTimeout time.Duration
+	retry         retryPolicy
+}
+
+var _ Client = (*GRPC)(nil)
+
+// Dial prepares a client for opts.Addr. It does not wait for a connection:
+// a controller that cannot be reached shows up on the first call as an
+// Unavailable error naming the address.
+func Dial(opts DialOptions) (*GRPC, error) {
+	op := fmt.Sprintf("connect to %s", opts.Addr)
+	target, addr, err := grpcTarget(opts.Addr)
+	if err != nil {
+		return nil, &Error{Kind: Invalid, Op: op, Msg: err.Error(), Err: err}
+	}
+	plaintext := IsPlaintextAddr(addr)
+	if opts.Insecure != nil {
+		plaintext = *opts.Insecure
+	}
+	var transport credentials.TransportCredentials
+	if plaintext {
+		transport = insecure.NewCredentials()
+	} else {
+		// nil RootCAs means the system's roots.
+		transport = credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})
+	}
+	dialOpts := []grpc.DialOption{
+		grpc.WithTransportCredentials(transport),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRecvMsgSize)),
+		grpc.WithUserAgent("faldash"),
+	}
+	if !opts.Credentials.IsZero() {
+		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(keyAuth{creds: opts.Credentials}))
+	}
+	conn, err := grpc.NewClient(target, dialOpts...)
+	if err != nil {
+		return nil, &Error{Kind: Invalid, Op: op, Msg: err.Error(), Err: err}
+	}
+	timeout := opts.CallTimeout
+	if timeout <= 0 {
+		timeout = DefaultCallTimeout
+	}
+	return &GRPC{
+		conn:          conn,
+		rpc:           falpb.NewIsolateControllerClient(conn),
+		target:        Target{Kind: opts.Kind, Addr: addr, User: opts.User},
+		callTimeout:   timeout,
+		deployTimeout: max(timeout, DefaultDeployTimeout),
+		retry:         defaultRetry,
+	}, nil
+}
+
+// grpcTarget turns an address into a gRPC target and the address shown to
+// people: host:port normalized, a socket path as given.
+func grpcTarget(addr string) (target, shown string, err error) {
+	addr = strings.TrimSpace(addr)
+	switch {
+	case addr == "":
+		return "", "", fmt.Errorf("no controller address given")
+	case strings.HasPrefix(addr, "unix:"):
+		if strings.TrimPrefix(addr, "unix:") == "" {
+			return "", "", fmt.Errorf("%q names no socket path", addr)
+		}
+		return addr, addr, nil
+	case strings.HasPrefix(addr, "/"):
+		return "unix://" + addr, addr, nil
+	}
+	hostPort, err := NormalizeHost(addr)
+	if err != nil {
+		return "", "", err
+	}
+	return "dns:///" + hostPort, hostPort, nil
+}
+
+// keyAuth sends fal's key metadata on every call. It does not demand
+// transport security because the local controller is reached over
+// plaintext loopback, exactly as fal's SDK does in its local mode.
+type keyAuth struct{ creds Credentials }
+
+func (k keyAuth) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{
+		"auth-key":    k.creds.KeySecret,
+		"auth-key-id": k.creds.KeyID,
+	}, nil
+}
+
+func (keyAuth) RequireTransportSecurity() bool { return false }
+
+// Target says what this client talks to.
+func (g *GRPC) Target() Target { return g.target }
+
+// Close releases the connection.
+func (g *GRPC) Close() error { return g.conn.Close() }
