@@ -120,13 +120,13 @@ func (s *Scaler) Decide(now time.Time, in Input) Decision {
 		Target:  target(demand, bufferFor(set, demand), lo, hi),
 		Current: current,
 	}
-	s.release(now, in, hi, &d)
+	release(now, in, hi, &d)
 	s.scaleUp(now, set, lo, &d)
 	return d
 }
 
 // release fills d.Release and d.Expires.
-func (s *Scaler) release(now time.Time, in Input, hi int, d *Decision) {
+func release(now time.Time, in Input, hi int, d *Decision) {
 	var backoff, starting, idle []Runner
 	for _, r := range in.Runners {
 		switch {
@@ -151,7 +151,7 @@ func (s *Scaler) release(now time.Time, in Input, hi int, d *Decision) {
 	slices.SortStableFunc(starting, func(a, b Runner) int { return cmp.Compare(a.ID, b.ID) })
 
 	take := func(list *[]Runner, n int) int {
-		n = min(n, len(*list))
+		n = min(max(n, 0), len(*list))
 		for _, r := range (*list)[:n] {
 			d.Release = append(d.Release, r.ID)
 		}
