@@ -1,0 +1,83 @@
+package theme
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+)
+
+// RunnerStates lists fal's runner states in lifecycle order, as the server
+// spells them. Any other string is drawn as an unknown state.
+func RunnerStates() []string {
+	return []string{
+		"PENDING", "DOCKER_PULL", "SETUP", "IDLE", "RUNNING",
+		"DRAINING", "TERMINATING", "TERMINATED", "FAILURE_DELAY", "UNKNOWN",
+	}
+}
+
+// stateLook is how one runner state is told apart: word and glyph work
+// without colour, the colour helps when there is one.
+type stateLook struct {
+	word  string
+	glyph string
+	color func(Theme) lipgloss.AdaptiveColor
+	bold  bool
+}
+
+func lookOf(state string) (stateLook, bool) {
+	switch state {
+	case "RUNNING":
+		return stateLook{"running", "●", func(t Theme) lipgloss.AdaptiveColor { return t.Success }, true}, true
+	case "IDLE":
+		return stateLook{"idle", "○", func(t Theme) lipgloss.AdaptiveColor { return t.Info }, false}, true
+	case "PENDING":
+		return stateLook{"pending", "◌", func(t Theme) lipgloss.AdaptiveColor { return t.Muted }, false}, true
+	case "SETUP":
+		return stateLook{"setting up", "◐", func(t Theme) lipgloss.AdaptiveColor { return t.Warning }, false}, true
+	case "DOCKER_PULL":
+		return stateLook{"pulling image", "↓", func(t Theme) lipgloss.AdaptiveColor { return t.Warning }, false}, true
+	case "DRAINING":
+		return stateLook{"draining", "▽", func(t Theme) lipgloss.AdaptiveColor { return t.Stopping }, false}, true
+	case "TERMINATING":
+		return stateLook{"terminating", "▼", func(t Theme) lipgloss.AdaptiveColor { return t.Stopping }, false}, true
+	case "TERMINATED":
+		return stateLook{"terminated", "✕", func(t Theme) lipgloss.AdaptiveColor { return t.Faint }, false}, true
+	case "FAILURE_DELAY":
+		// fal's CLI calls it this; "failure delay" would hide that it crashed.
+		return stateLook{"crash backoff", "↻", func(t Theme) lipgloss.AdaptiveColor { return t.Danger }, true}, true
+	case "UNKNOWN", "":
+		return stateLook{"unknown", "?", func(t Theme) lipgloss.AdaptiveColor { return t.Muted }, false}, true
+	}
+	return stateLook{}, false
+}
+
+// StateWord is the word shown for a runner state. A state this version does
+// not know (a newer server) is shown lower-cased rather than hidden; the
+// caller must have sanitized it.
+func StateWord(state string) string {
+	if l, ok := lookOf(state); ok {
+		return l.word
+	}
+	return strings.ToLower(strings.ReplaceAll(state, "_", " "))
+}
+
+// StateGlyph is the one-cell glyph shown before a runner state's word.
+func StateGlyph(state string) string {
+	if l, ok := lookOf(state); ok {
+		return l.glyph
+	}
+	return "?"
+}
+
+// StateStyle is the style of a runner state's glyph and word.
+func (s *Styles) StateStyle(state string) lipgloss.Style {
+	if _, ok := lookOf(state); !ok || state == "" {
+		state = "UNKNOWN"
+	}
+	return s.states[state]
+}
+
+// State renders a runner state as "glyph word" in its style, e.g. "● running".
+func (s *Styles) State(state string) string {
+	return s.StateStyle(state).Render(StateGlyph(state) + " " + StateWord(state))
+}
