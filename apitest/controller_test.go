@@ -1,8 +1,6 @@
 package apitest
 
 import (
-	"net"
-	"strings"
 	"testing"
 
 	"google.golang.org/grpc/credentials"
@@ -59,6 +57,3 @@ func (c *testController) dial(t *testing.T) client.Client {
 
 // localCreds is what fal's SDK uses for a local controller: no TLS.
 func localCreds() credentials.TransportCredentials { return insecure.NewCredentials() }
-
-var _ = net.Listen
-var _ = strings.Contains

@@ -1,0 +1,240 @@
+// Package server is faldash's embedded local fal controller: a gRPC server
+// that answers fal's control-plane protocol (package falpb) with fal's
+// semantics, keeping environments, app revisions, aliases and secrets in a
+// SQLite store under a data directory and guarding every call with an
+// admin key. Runner processes are a Runtime's business (see runtime.go).
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/faldash/faldash/falpb"
+	"github.com/faldash/faldash/server/store"
+)
+
+// DefaultUser is the account nickname of a local controller, used in
+// endpoint URLs when Config.User is empty.
+const DefaultUser = "local"
+
+// Config sets up a controller.
+type Config struct {
+	// DataDir holds the store and the admin key; it is created 0700 if
+	// missing.
+	DataDir string
+	// User is the account nickname in endpoint URLs; "" means DefaultUser.
+	User string
+	// GatewayURL is the base URL of the HTTP gateway serving the apps, if
+	// any; without it endpoint URLs are fal cloud's (https://fal.run/...).
+	GatewayURL string
+	// Logger gets a debug line per call; nil discards.
+	Logger *slog.Logger
+	// Now is the clock for creation times; nil means time.Now.
+	Now func() time.Time
+	// Runtime runs the runners; nil means none.
+	Runtime Runtime
+}
+
+// Controller is a running local controller.
+type Controller struct {
+	cfg     Config
+	log     *slog.Logger
+	st      *store.Store
+	keys    *Keyring
+	admin   Key
+	keyFile string
+	grpc    *grpc.Server
+	unlock  func() error
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// shutdownGrace bounds how long Close waits for calls in flight before it
+// cuts them off.
+const shutdownGrace = 5 * time.Second
+
+// Open opens (or creates) the controller's state in cfg.DataDir: the store
+// with its default environment, and the admin key. It then starts the
+// Runtime. The controller serves nothing until Serve.
+func Open(cfg Config) (*Controller, error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("open controller: no data directory")
+	}
+	if cfg.User == "" {
+		cfg.User = DefaultUser
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	dir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("open controller: %w", err)
+	}
+	cfg.DataDir = dir
+	if err := ensureDir(dir, log); err != nil {
+		return nil, err
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	c := &Controller{cfg: cfg, log: log, unlock: unlock, keys: &Keyring{}}
+	if err := c.open(); err != nil {
+		c.release()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Controller) open() error {
+	ctx := context.Background()
+	st, err := store.Open(ctx, c.cfg.DataDir, c.cfg.Now)
+	if err != nil {
+		return fmt.Errorf("open controller: %w", err)
+	}
+	c.st = st
+	if c.admin, err = loadOrCreateAdminKey(c.cfg.DataDir); err != nil {
+		return fmt.Errorf("open controller: %w", err)
+	}
+	c.keyFile = filepath.Join(c.cfg.DataDir, AdminKeyFile)
+	if err := c.keys.Add(c.admin); err != nil {
+		return fmt.Errorf("open controller: %w", err)
+	}
+	c.grpc = grpc.NewServer(
+		// Logging is outermost so refused calls are logged too.
+		grpc.ChainUnaryInterceptor(c.logUnary, recoverUnary(c.log), c.keys.unaryInterceptor),
+		grpc.ChainStreamInterceptor(c.logStream, recoverStream(c.log), c.keys.streamInterceptor),
+	)
+	falpb.RegisterIsolateControllerServer(c.grpc, &service{
+		st:   c.st,
+		rt:   c.cfg.Runtime,
+		log:  c.log,
+		user: c.cfg.User,
+		gw:   c.cfg.GatewayURL,
+	})
+	if rt := c.cfg.Runtime; rt != nil {
+		err := rt.Start(ctx, Host{
+			State:      storeState{c.st},
+			Keys:       c.keys,
+			DataDir:    c.cfg.DataDir,
+			User:       c.cfg.User,
+			GatewayURL: c.cfg.GatewayURL,
+			Logger:     c.log,
+			Now:        c.cfg.Now,
+		})
+		if err != nil {
+			return fmt.Errorf("start runtime: %w", err)
+		}
+	}
+	return nil
+}
+
+// ensureDir creates the data directory owner-only. An existing directory
+// is left as it is (it may be one the user chose, like a project folder),
+// with a warning when others can read it; the files inside are owner-only
+// anyway.
+func ensureDir(dir string, log *slog.Logger) error {
+	fi, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create data directory: %w", err)
+		}
+		// MkdirAll's mode passes through the umask; set it exactly.
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("create data directory: %w", err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("data directory %s is not a directory", dir)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		log.Warn("data directory is accessible to other users; its files are owner-only", "dir", dir, "mode", fi.Mode().Perm().String())
+	}
+	return nil
+}
+
+// Serve answers gRPC calls on lis until Close. It may be called for more
+// than one listener.
+func (c *Controller) Serve(lis net.Listener) error {
+	if err := c.grpc.Serve(lis); err != nil {
+		return fmt.Errorf("serve on %s: %w", lis.Addr(), err)
+	}
+	return nil
+}
+
+// GRPCServer is the controller's gRPC server, with the service and its
+// auth and logging interceptors installed, for embedding it next to other
+// services.
+func (c *Controller) GRPCServer() *grpc.Server { return c.grpc }
+
+// Keys is the keyring the controller checks calls against.
+func (c *Controller) Keys() *Keyring { return c.keys }
+
+// KeyFile is the path of the admin key file.
+func (c *Controller) KeyFile() string { return c.keyFile }
+
+// AdminKey is the admin key: what a client sends as auth-key-id and
+// auth-key.
+func (c *Controller) AdminKey() (id, secret string) { return c.admin.ID, c.admin.Secret }
+
+// DataDir is the absolute data directory.
+func (c *Controller) DataDir() string { return c.cfg.DataDir }
+
+// Close stops serving (letting calls in flight finish for a few seconds),
+// stops the Runtime's runners and closes the store. It is safe to call
+// more than once.
+func (c *Controller) Close() error {
+	c.closeOnce.Do(func() {
+		done := make(chan struct{})
+		go func() {
+			c.grpc.GracefulStop()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(shutdownGrace):
+			c.grpc.Stop()
+			<-done
+		}
+		var errs []error
+		if rt := c.cfg.Runtime; rt != nil {
+			if err := rt.Stop(context.Background()); err != nil {
+				errs = append(errs, fmt.Errorf("stop runtime: %w", err))
+			}
+		}
+		errs = append(errs, c.release())
+		c.closeErr = errors.Join(errs...)
+	})
+	return c.closeErr
+}
+
+// release closes the store and drops the directory lock.
+func (c *Controller) release() error {
+	var errs []error
+	if c.st != nil {
+		errs = append(errs, c.st.Close())
+	}
+	if c.unlock != nil {
+		errs = append(errs, c.unlock())
+	}
+	return errors.Join(errs...)
+}

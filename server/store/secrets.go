@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Secret is a secret's name and metadata; the value is read only through
+// SecretValues, for runner processes.
+type Secret struct {
+	Env            string
+	Name           string
+	DefaultExposed bool
+	CreatedAt      time.Time
+}
+
+// SetSecret stores value under name in env. Overwriting a secret replaces
+// its value and stamps CreatedAt anew (it says when the current value was
+// set); DefaultExposed changes only when exposed is not nil, and a new
+// secret without it is not exposed. Names and sizes are validated by the
+// caller; the environment must exist.
+func (s *Store) SetSecret(ctx context.Context, env, name, value string, exposed *bool) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := getEnvironment(ctx, tx, env); err != nil {
+			return err
+		}
+		now := s.stamp()
+		_, err := tx.ExecContext(ctx, `INSERT INTO secrets (env, name, value, default_exposed, created_at)
+			VALUES (?, ?, ?, coalesce(?, 0), ?)
+			ON CONFLICT (env, name) DO UPDATE SET
+				value = excluded.value,
+				created_at = excluded.created_at,
+				default_exposed = coalesce(?, default_exposed)`,
+			env, name, value, nullBool(exposed), now, nullBool(exposed))
+		if err != nil {
+			// The value is deliberately not part of the message.
+			return fmt.Errorf("set secret %q in environment %q: %w", name, env, err)
+		}
+		return nil
+	})
+}
+
+// DeleteSecret removes a secret; a missing one is an error wrapping
+// ErrNotFound.
+func (s *Store) DeleteSecret(ctx context.Context, env, name string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := getEnvironment(ctx, tx, env); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM secrets WHERE env = ? AND name = ?`, env, name)
+		if err != nil {
+			return fmt.Errorf("delete secret %q in environment %q: %w", name, env, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("delete secret %q in environment %q: %w", name, env, err)
+		} else if n == 0 {
+			return fmt.Errorf("secret %q %w in environment %q", name, ErrNotFound, env)
+		}
+		return nil
+	})
+}
+
+// Secrets lists env's secrets by name, without values.
+func (s *Store) Secrets(ctx context.Context, env string) ([]Secret, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT env, name, default_exposed, created_at FROM secrets WHERE env = ? ORDER BY name`, env)
+	if err != nil {
+		return nil, fmt.Errorf("list secrets of %q: %w", env, err)
+	}
+	defer rows.Close()
+	var out []Secret
+	for rows.Next() {
+		var sec Secret
+		var created int64
+		if err := rows.Scan(&sec.Env, &sec.Name, &sec.DefaultExposed, &created); err != nil {
+			return nil, fmt.Errorf("list secrets of %q: %w", env, err)
+		}
+		sec.CreatedAt = fromStamp(created)
+		out = append(out, sec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list secrets of %q: %w", env, err)
+	}
+	return out, nil
+}
+
+// SecretValues returns every secret of env as name → value: what a runner
+// of an app in env receives as environment variables. Nothing of another
+// environment is ever included.
+func (s *Store) SecretValues(ctx context.Context, env string) (map[string]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, value FROM secrets WHERE env = ?`, env)
+	if err != nil {
+		return nil, fmt.Errorf("read secrets of %q: %w", env, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var name, value string
+		if err := rows.Scan(&name, &value); err != nil {
+			return nil, fmt.Errorf("read secrets of %q: %w", env, err)
+		}
+		out[name] = value
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read secrets of %q: %w", env, err)
+	}
+	return out, nil
+}
+
+func nullBool(b *bool) any {
+	if b == nil {
+		return nil
+	}
+	return *b
+}
