@@ -54,9 +54,22 @@ type Client interface {
 	// streamed log line, in order, before Deploy returns.
 	Deploy(ctx context.Context, req DeployRequest, onLog func(LogLine)) (DeployResult, error)
 
+	// RunnerLogs streams a runner's output: the last tail lines (tail <= 0:
+	// all that are kept) and, with follow, every line written after them
+	// until ctx ends. Only the local controller keeps logs this way; fal
+	// cloud serves them over a REST API faldash does not speak, so there
+	// the error is ErrUnsupported.
+	RunnerLogs(ctx context.Context, id RunnerID, tail int, follow bool) (LogStream, error)
+
 	// Target says what this client talks to, for the header.
 	Target() Target
 	Close() error
+}
+
+// LogStream yields log lines in order; Recv returns io.EOF after the last
+// one, or ctx's error once the context given to RunnerLogs ends.
+type LogStream interface {
+	Recv() (LogLine, error)
 }
 
 // Target describes the control plane a client is connected to.
