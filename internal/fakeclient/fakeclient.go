@@ -1,0 +1,357 @@
+// Package fakeclient is a client.Client test double for the TUI's tests: it
+// answers listings from canned data, returns the errors a test sets, and
+// records every call with its arguments. It is safe for concurrent use, so
+// a test can run the dashboard's commands on other goroutines.
+package fakeclient
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/names"
+)
+
+// Call is one recorded call.
+type Call struct {
+	Method string
+	Env    string
+	App    string
+	Query  client.RunnerQuery
+}
+
+// Client is the double. The zero value is not usable; call New.
+type Client struct {
+	mu       sync.Mutex
+	target   client.Target
+	envs     []client.Environment
+	apps     map[string][]client.App    // by environment
+	runners  map[string][]client.Runner // by alias
+	secrets  map[string][]client.Secret // by environment
+	errs     map[string]error           // by method
+	calls    []Call
+	gate     chan struct{}
+	inFlight int
+	maxIn    int
+}
+
+// New returns an empty double that reports target.
+func New(target client.Target) *Client {
+	return &Client{
+		target:  target,
+		apps:    map[string][]client.App{},
+		runners: map[string][]client.Runner{},
+		secrets: map[string][]client.Secret{},
+		errs:    map[string]error{},
+	}
+}
+
+var _ client.Client = (*Client)(nil)
+
+// SetEnvironments, SetApps, SetRunners and SetSecrets replace canned data.
+func (c *Client) SetEnvironments(envs ...client.Environment) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.envs = slices.Clone(envs)
+}
+
+func (c *Client) SetApps(env string, apps ...client.App) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.apps[names.Env(env)] = slices.Clone(apps)
+}
+
+func (c *Client) SetRunners(env, app string, runners ...client.Runner) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.runners[names.Alias(app, env)] = slices.Clone(runners)
+}
+
+func (c *Client) SetSecrets(env string, secrets ...client.Secret) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.secrets[names.Env(env)] = slices.Clone(secrets)
+}
+
+// Fail makes method (e.g. "ListApps") return err until Fail(method, nil).
+func (c *Client) Fail(method string, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil {
+		delete(c.errs, method)
+		return
+	}
+	c.errs[method] = err
+}
+
+// FailAll makes every listing return err (a controller gone away), or
+// succeed again with nil.
+func (c *Client) FailAll(err error) {
+	for _, m := range []string{"ListEnvironments", "ListApps", "ListAppRunners", "ListRunners", "ListSecrets", "ListRevisions"} {
+		c.Fail(m, err)
+	}
+}
+
+// Hold makes every listing wait until Release (or its context ends), so a
+// test can observe calls in flight.
+func (c *Client) Hold() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gate == nil {
+		c.gate = make(chan struct{})
+	}
+}
+
+// Release lets held listings return.
+func (c *Client) Release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gate != nil {
+		close(c.gate)
+		c.gate = nil
+	}
+}
+
+// Calls returns the recorded calls, oldest first.
+func (c *Client) Calls() []Call {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.calls)
+}
+
+// CallsTo returns the recorded calls of one method.
+func (c *Client) CallsTo(method string) []Call {
+	var out []Call
+	for _, call := range c.Calls() {
+		if call.Method == method {
+			out = append(out, call)
+		}
+	}
+	return out
+}
+
+// Reset forgets the recorded calls.
+func (c *Client) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls = nil
+	c.maxIn = c.inFlight
+}
+
+// MaxInFlight is the largest number of calls that were running at once.
+func (c *Client) MaxInFlight() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.maxIn
+}
+
+// InFlight is the number of calls running now.
+func (c *Client) InFlight() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.inFlight
+}
+
+// begin records a call and waits at the gate; the returned func ends it.
+func (c *Client) begin(ctx context.Context, call Call) (func(), error) {
+	c.mu.Lock()
+	c.calls = append(c.calls, call)
+	c.inFlight++
+	c.maxIn = max(c.maxIn, c.inFlight)
+	gate, err := c.gate, c.errs[call.Method]
+	c.mu.Unlock()
+	end := func() {
+		c.mu.Lock()
+		c.inFlight--
+		c.mu.Unlock()
+	}
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return end, &client.Error{Kind: client.Other, Op: call.Method, Err: ctx.Err()}
+		}
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	return end, err
+}
+
+func (c *Client) ListEnvironments(ctx context.Context) ([]client.Environment, error) {
+	end, err := c.begin(ctx, Call{Method: "ListEnvironments"})
+	defer end()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.envs), nil
+}
+
+func (c *Client) ListApps(ctx context.Context, env string) ([]client.App, error) {
+	end, err := c.begin(ctx, Call{Method: "ListApps", Env: env})
+	defer end()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	apps, ok := c.apps[names.Env(env)]
+	if !ok && !c.hasEnv(env) {
+		return nil, &client.Error{Kind: client.NotFound, Op: "list apps of " + names.Env(env), Msg: "environment " + names.Env(env) + " not found"}
+	}
+	return slices.Clone(apps), nil
+}
+
+func (c *Client) ListAppRunners(ctx context.Context, env, app string, q client.RunnerQuery) ([]client.Runner, error) {
+	end, err := c.begin(ctx, Call{Method: "ListAppRunners", Env: env, App: app, Query: q})
+	defer end()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []client.Runner
+	for _, r := range c.runners[names.Alias(app, env)] {
+		if r.State == client.StateTerminated && q.TerminatedSince.IsZero() {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (c *Client) ListRunners(ctx context.Context, q client.RunnerQuery) ([]client.Runner, error) {
+	end, err := c.begin(ctx, Call{Method: "ListRunners", Query: q})
+	defer end()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []client.Runner
+	for _, rs := range c.runners {
+		out = append(out, rs...)
+	}
+	return out, nil
+}
+
+func (c *Client) ListSecrets(ctx context.Context, env string) ([]client.Secret, error) {
+	end, err := c.begin(ctx, Call{Method: "ListSecrets", Env: env})
+	defer end()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.secrets[names.Env(env)]), nil
+}
+
+func (c *Client) ListRevisions(ctx context.Context, env, app string) ([]client.Revision, error) {
+	end, err := c.begin(ctx, Call{Method: "ListRevisions", Env: env, App: app})
+	defer end()
+	return nil, err
+}
+
+// hasEnv must be called with mu held.
+func (c *Client) hasEnv(env string) bool {
+	return slices.ContainsFunc(c.envs, func(e client.Environment) bool { return e.Name == names.Env(env) })
+}
+
+// The mutating calls are recorded and otherwise do nothing; tests of
+// actions set errors with Fail or check the recorded calls.
+
+func (c *Client) CreateEnvironment(ctx context.Context, name, description string) (client.Environment, error) {
+	end, err := c.begin(ctx, Call{Method: "CreateEnvironment", Env: name})
+	defer end()
+	return client.Environment{Name: name, Description: description}, err
+}
+
+func (c *Client) DeleteEnvironment(ctx context.Context, name string) error {
+	end, err := c.begin(ctx, Call{Method: "DeleteEnvironment", Env: name})
+	defer end()
+	return err
+}
+
+func (c *Client) UpdateApp(ctx context.Context, env, app string, spec client.ScaleSpec) (client.App, error) {
+	end, err := c.begin(ctx, Call{Method: "UpdateApp", Env: env, App: app})
+	defer end()
+	return client.App{Name: app, Env: env}, err
+}
+
+func (c *Client) RolloutApp(ctx context.Context, env, app string, force bool) error {
+	end, err := c.begin(ctx, Call{Method: "RolloutApp", Env: env, App: app})
+	defer end()
+	return err
+}
+
+func (c *Client) SetAlias(ctx context.Context, env, app string, rev client.RevisionID, mode *client.AuthMode, strategy *client.Strategy) (client.App, error) {
+	end, err := c.begin(ctx, Call{Method: "SetAlias", Env: env, App: app})
+	defer end()
+	return client.App{Name: app, Env: env, Revision: rev}, err
+}
+
+func (c *Client) DeleteAlias(ctx context.Context, env, app string) (client.RevisionID, error) {
+	end, err := c.begin(ctx, Call{Method: "DeleteAlias", Env: env, App: app})
+	defer end()
+	return "", err
+}
+
+func (c *Client) DeleteRevision(ctx context.Context, rev client.RevisionID) error {
+	end, err := c.begin(ctx, Call{Method: "DeleteRevision"})
+	defer end()
+	return err
+}
+
+// SetSecret records the name only: a test double must not keep values
+// either.
+func (c *Client) SetSecret(ctx context.Context, env, name, value string) error {
+	end, err := c.begin(ctx, Call{Method: "SetSecret", Env: env, App: name})
+	defer end()
+	return err
+}
+
+func (c *Client) UnsetSecret(ctx context.Context, env, name string) error {
+	end, err := c.begin(ctx, Call{Method: "UnsetSecret", Env: env, App: name})
+	defer end()
+	return err
+}
+
+func (c *Client) StopRunner(ctx context.Context, id client.RunnerID, replaceFirst bool) error {
+	end, err := c.begin(ctx, Call{Method: "StopRunner", App: string(id)})
+	defer end()
+	return err
+}
+
+func (c *Client) KillRunner(ctx context.Context, id client.RunnerID) error {
+	end, err := c.begin(ctx, Call{Method: "KillRunner", App: string(id)})
+	defer end()
+	return err
+}
+
+func (c *Client) Deploy(ctx context.Context, req client.DeployRequest, onLog func(client.LogLine)) (client.DeployResult, error) {
+	end, err := c.begin(ctx, Call{Method: "Deploy", Env: req.Env, App: req.App})
+	defer end()
+	return client.DeployResult{}, err
+}
+
+// RunnerLogs answers with the error set by Fail("RunnerLogs", ...), or
+// ErrUnsupported, as the gRPC client does until the controller serves logs.
+func (c *Client) RunnerLogs(ctx context.Context, id client.RunnerID, tail int, follow bool) (client.LogStream, error) {
+	end, err := c.begin(ctx, Call{Method: "RunnerLogs", App: string(id)})
+	defer end()
+	if err == nil {
+		err = &client.Error{Kind: client.Unsupported, Op: "logs of runner " + string(id), Msg: "this controller does not serve runner logs"}
+	}
+	return nil, err
+}
+
+func (c *Client) Target() client.Target {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.target
+}
+
+func (c *Client) Close() error { return nil }

@@ -1,0 +1,70 @@
+// Package panetest holds what the panes' tests share: dependencies over a
+// fake client with monochrome styles and a fixed clock, keys, and running
+// the commands a pane returns.
+package panetest
+
+import (
+	"io"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/faldash/faldash/internal/fakeclient"
+	"github.com/faldash/faldash/keymap"
+	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/views/pane"
+)
+
+// Now is the fixed time of the panes' tests.
+var Now = time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
+
+// Deps builds pane dependencies over fc, drawn in monochrome, with a clock
+// that reads *now.
+func Deps(fc *fakeclient.Client, now *time.Time) pane.Deps {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.Ascii)
+	r.SetHasDarkBackground(true)
+	return pane.Deps{
+		Client: fc,
+		Keys:   keymap.Default(),
+		Styles: theme.NewStyles(theme.Default(), r),
+		Now:    func() time.Time { return *now },
+		Target: fc.Target(),
+	}
+}
+
+// Key is a key press as Bubble Tea reports it.
+func Key(s string) tea.KeyMsg {
+	switch s {
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
+	case " ":
+		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
+}
+
+// Msgs runs cmd and what it batches, returning the messages in order.
+func Msgs(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	switch msg := cmd().(type) {
+	case nil:
+		return nil
+	case tea.BatchMsg:
+		var out []tea.Msg
+		for _, c := range msg {
+			out = append(out, Msgs(c)...)
+		}
+		return out
+	default:
+		return []tea.Msg{msg}
+	}
+}

@@ -1,0 +1,77 @@
+package tui
+
+import (
+	"fmt"
+	"reflect"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/views/pane"
+)
+
+// maxLogLine bounds one line of the debug log: a message is described, not
+// dumped (a listing of thousands of runners would drown the log).
+const maxLogLine = 300
+
+// logMsg writes one line describing msg to the debug log, if there is one.
+func (m *Model) logMsg(msg tea.Msg) {
+	if m.debug == nil {
+		return
+	}
+	m.logf("%s", describe(msg))
+}
+
+func (m *Model) logf(format string, args ...any) {
+	if m.debug == nil {
+		return
+	}
+	line := sanitize.String(fmt.Sprintf(format, args...)) // the log is read in a terminal too
+	if len(line) > maxLogLine {
+		line = line[:maxLogLine] + "…"
+	}
+	// A failing debug log must not take the dashboard down with it.
+	_, _ = fmt.Fprintf(m.debug, "%s %s\n", m.now().Format("15:04:05.000"), line)
+}
+
+// describe says what a message is. Keys are written as typed: no input of
+// this dashboard takes a secret yet; the secret editor of the next issue
+// must be masked here.
+func describe(msg tea.Msg) string {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		return "key " + msg.String()
+	case tea.WindowSizeMsg:
+		return fmt.Sprintf("resize %dx%d", msg.Width, msg.Height)
+	case fetchedMsg:
+		s := fmt.Sprintf("fetched %s gen %d", describeKey(msg.origin.Key), msg.origin.Gen)
+		if msg.err != nil {
+			return s + " error: " + msg.err.Error()
+		}
+		if v := reflect.ValueOf(msg.data); v.Kind() == reflect.Slice {
+			return fmt.Sprintf("%s: %d items", s, v.Len())
+		}
+		return s
+	case pollTickMsg:
+		return fmt.Sprintf("poll tick %d", msg.seq)
+	case envCheckedMsg:
+		return fmt.Sprintf("environment %q checked: found %v, error %v", msg.name, msg.found, msg.err)
+	case pane.Open:
+		return "open " + describeKey(msg.Key)
+	}
+	return fmt.Sprintf("%T", msg)
+}
+
+func describeKey(k pane.Key) string {
+	s := k.Kind.String()
+	if k.Scope.Env != "" {
+		s += " env=" + k.Scope.Env
+	}
+	if k.Scope.App != "" {
+		s += " app=" + k.Scope.App
+	}
+	if k.Scope.Runner != "" {
+		s += " runner=" + string(k.Scope.Runner)
+	}
+	return s
+}

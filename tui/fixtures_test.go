@@ -1,0 +1,58 @@
+package tui
+
+import (
+	"time"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/fakeclient"
+	"github.com/faldash/faldash/scaling"
+)
+
+func dur(d time.Duration) *time.Duration { return &d }
+
+// seeded is a controller with three environments, apps in main and
+// staging, runners of staging's my-app in several states, and secrets.
+func seeded() *fakeclient.Client {
+	fc := fakeclient.New(demoTarget())
+	fc.SetEnvironments(
+		client.Environment{Name: "main", Description: "production", IsDefault: true, CreatedAt: t0.Add(-30 * 24 * time.Hour)},
+		client.Environment{Name: "staging", Description: "pre-production checks", CreatedAt: t0.Add(-72 * time.Hour)},
+		client.Environment{Name: "dev", Description: "scratch space", CreatedAt: t0.Add(-90 * time.Minute)},
+	)
+	fc.SetApps("main",
+		client.App{Name: "my-app", Env: "main", Alias: "my-app", Revision: "3f2a9c1e-77aa-4b1e-9d2e-1c0ffee00001",
+			AuthMode: client.AuthPrivate, ActiveRunners: 2,
+			Scaling: scaling.Settings{MinConcurrency: 1, MaxConcurrency: 4, MaxMultiplexing: 1, KeepAlive: 300,
+				ConcurrencyBuffer: scaling.Int(1), MachineTypes: []string{"GPU-A100"}, Regions: []string{"us-east"}}},
+	)
+	fc.SetApps("staging",
+		client.App{Name: "my-app", Env: "staging", Alias: "my-app--staging", Revision: "a1b2c3d4-0000-4000-8000-000000000002",
+			AuthMode: client.AuthPublic, ActiveRunners: 3,
+			Scaling: scaling.Settings{MinConcurrency: 0, MaxConcurrency: 10, MaxMultiplexing: 4, KeepAlive: 60,
+				ConcurrencyBufferPerc: scaling.Int(20), MachineTypes: []string{"GPU-H100", "GPU-A100"}}},
+		client.App{Name: "image-gen", Env: "staging", Alias: "image-gen--staging", Revision: "ffee0011-2222-4333-8444-555566667777",
+			AuthMode: client.AuthShared, ActiveRunners: 0,
+			Scaling: scaling.Settings{MinConcurrency: 0, MaxConcurrency: 2, MaxMultiplexing: 1, KeepAlive: 10,
+				MachineTypes: []string{"XS"}}},
+	)
+	fc.SetApps("dev")
+	fc.SetRunners("staging", "my-app",
+		client.Runner{ID: "r-0001", Alias: "my-app--staging", App: "my-app", Revision: "a1b2c3d4-0000-4000-8000-000000000002",
+			State: client.StateRunning, InFlight: 2, Uptime: 65 * time.Minute, MachineType: "GPU-H100",
+			Leases: []client.Lease{{RequestID: "req-1", CallerUserID: "u-1", LeasedAt: t0.Add(-3 * time.Second)}}},
+		client.Runner{ID: "r-0002", Alias: "my-app--staging", App: "my-app", Revision: "a1b2c3d4-0000-4000-8000-000000000002",
+			State: client.StateIdle, ExpiresIn: dur(45 * time.Second), Uptime: 12 * time.Minute, MachineType: "GPU-H100"},
+		client.Runner{ID: "r-0003", Alias: "my-app--staging", App: "my-app", Revision: "0badc0de-0000-4000-8000-000000000001",
+			State: client.StateSetup, Uptime: 20 * time.Second, MachineType: "GPU-A100", Replacement: client.WillReplace,
+			Metadata: map[string]any{"node": "n-7", "gpu": map[string]any{"count": 1.0}}},
+		client.Runner{ID: "r-0004", Alias: "my-app--staging", App: "my-app", Revision: "0badc0de-0000-4000-8000-000000000001",
+			State: client.StateFailureDelay, MachineType: "GPU-A100"},
+		client.Runner{ID: "r-0000", Alias: "my-app--staging", App: "my-app", Revision: "0badc0de-0000-4000-8000-000000000001",
+			State: client.StateTerminated, Uptime: 3 * time.Hour, MachineType: "GPU-A100", Replacement: client.DidReplace},
+	)
+	fc.SetSecrets("staging",
+		client.Secret{Name: "HF_TOKEN", Env: "staging", CreatedAt: t0.Add(-48 * time.Hour), DefaultExposed: true},
+		client.Secret{Name: "DB_URL", Env: "staging", CreatedAt: t0.Add(-5 * time.Minute)},
+	)
+	return fc
+}

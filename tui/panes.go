@@ -1,0 +1,137 @@
+package tui
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/views/apps"
+	"github.com/faldash/faldash/views/envs"
+	"github.com/faldash/faldash/views/pane"
+	"github.com/faldash/faldash/views/runners"
+	"github.com/faldash/faldash/views/secrets"
+)
+
+// maxTrail bounds how far Esc can go back.
+const maxTrail = 64
+
+// entry returns the cached pane of k, building it on first use.
+func (m *Model) entry(k pane.Key) *entry {
+	if e, ok := m.panes[k]; ok {
+		return e
+	}
+	e := &entry{pane: m.makePane(k)}
+	m.panes[k] = e
+	return e
+}
+
+func (m *Model) current() *entry { return m.entry(m.cur) }
+
+func (m *Model) makePane(k pane.Key) pane.Pane {
+	d := pane.Deps{
+		Client:   m.client,
+		Keys:     m.keys,
+		Styles:   m.st,
+		Now:      m.now,
+		Target:   m.target,
+		ReadOnly: m.readOnly,
+	}
+	s := k.Scope
+	switch k.Kind {
+	case pane.Apps:
+		return apps.New(d, s.Env)
+	case pane.Runners:
+		return runners.New(d, s.Env, s.App, m.history)
+	case pane.Secrets:
+		return secrets.New(d, s.Env)
+	case pane.Runner:
+		return runners.NewDetail(d, s.Env, s.App, s.Runner)
+	}
+	return envs.New(d)
+}
+
+// jump shows the pane of k, remembering the current one for Esc.
+func (m *Model) jump(k pane.Key) tea.Cmd {
+	k = normalize(k)
+	if k == m.cur {
+		return nil
+	}
+	m.trail = append(m.trail, m.cur)
+	if len(m.trail) > maxTrail {
+		m.trail = append(m.trail[:0:0], m.trail[len(m.trail)-maxTrail:]...)
+	}
+	return m.show(k)
+}
+
+// back clears the filter if there is one, else returns to the previous
+// pane, else goes one level up.
+func (m *Model) back() tea.Cmd {
+	if f, ok := m.current().pane.(pane.Filterable); ok && f.Filter() != "" {
+		f.SetFilter("")
+		return nil
+	}
+	if n := len(m.trail); n > 0 {
+		k := m.trail[n-1]
+		m.trail = m.trail[:n-1]
+		return m.show(k)
+	}
+	if parent, ok := m.cur.Parent(); ok {
+		return m.show(parent)
+	}
+	return nil
+}
+
+// show makes k the visible pane and moves polling to it.
+func (m *Model) show(k pane.Key) tea.Cmd {
+	if k == m.cur {
+		return nil
+	}
+	m.cur = k
+	m.entry(k)
+	if s := k.Scope; s.Env != "" {
+		if s.Env != m.env {
+			m.app = ""
+		}
+		m.env = s.Env
+		if s.App != "" {
+			m.app = s.App
+		}
+	}
+	if m.mode == modeFilter || m.mode == modeCommand {
+		m.closeInput()
+	}
+	m.layout()
+	// Its live columns were last drawn when it was left: bring them to now
+	// before it is drawn, not a second later.
+	cmd := m.current().pane.Update(pane.Tick{})
+	return tea.Batch(cmd, m.pollSwitched())
+}
+
+// normalize spells main the same way in every key, so that one pane has
+// one key.
+func normalize(k pane.Key) pane.Key {
+	if k.Kind != pane.Environments {
+		k.Scope.Env = names.Env(k.Scope.Env)
+	}
+	return k
+}
+
+// jumpKey is the pane a number key shows, from the environment and app in
+// use; false with a reason when there is none.
+func (m *Model) jumpKey(km tea.KeyMsg) (pane.Key, string, bool) {
+	g := m.keys.Global
+	switch {
+	case key.Matches(km, g.PaneEnvs):
+		return pane.EnvironmentsKey(), "", true
+	case key.Matches(km, g.PaneApps):
+		return pane.AppsKey(m.env), "", true
+	case key.Matches(km, g.PaneSecrets):
+		return pane.SecretsKey(m.env), "", true
+	case key.Matches(km, g.PaneRunners):
+		if m.app == "" {
+			return pane.Key{}, "No app chosen: open one from the apps pane (" + g.PaneApps.Help().Key + ") first.", true
+		}
+		return pane.RunnersKey(m.env, m.app), "", true
+	}
+	return pane.Key{}, "", false
+}

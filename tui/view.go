@@ -1,0 +1,352 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/views/format"
+	"github.com/faldash/faldash/views/pane"
+)
+
+const (
+	headerHeight = 2 // target and state; breadcrumb
+	footerHeight = 2 // status line; keys
+)
+
+// View draws the whole screen in exactly the terminal's size.
+func (m *Model) View() string {
+	if m.width <= 0 || m.height <= 0 {
+		return "faldash: loading…" // the first frame, before the terminal's size is known
+	}
+	if m.tooSmall() {
+		return m.tooSmallView()
+	}
+	lines := make([]string, 0, m.height)
+	lines = append(lines, m.headerLines()...)
+	lines = append(lines, fitBlock(m.bodyView(), m.width, m.height-headerHeight-footerHeight)...)
+	lines = append(lines, m.footerLines()...)
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) tooSmall() bool { return m.width < MinWidth || m.height < MinHeight }
+
+func (m *Model) tooSmallView() string {
+	msg := []string{
+		m.st.TooSmall.Render("Terminal too small"),
+		fmt.Sprintf("%d×%d here; faldash needs at least %d×%d.", m.width, m.height, MinWidth, MinHeight),
+		"Enlarge the window, or press " + m.keys.Global.Quit.Help().Key + " to quit.",
+	}
+	top := max(0, (m.height-len(msg))/2)
+	lines := make([]string, top, m.height)
+	lines = append(lines, msg...)
+	return strings.Join(fitBlock(strings.Join(lines, "\n"), m.width, m.height), "\n")
+}
+
+// bodySize is the pane's size: the body less the error banner.
+func (m *Model) bodySize() (int, int) {
+	h := m.height - headerHeight - footerHeight
+	if e := m.current(); e.loaded && e.err != nil {
+		h--
+	}
+	return max(0, m.width), max(0, h)
+}
+
+func (m *Model) bodyView() string {
+	e := m.current()
+	switch {
+	case m.mode == modeHelp:
+		return m.helpView()
+	case !e.loaded && e.err == nil:
+		return m.spinnerView() + " Loading " + m.what(m.cur) + "…"
+	case !e.loaded:
+		return m.errorView(e.err)
+	case e.err != nil:
+		banner := m.st.Disconnected.Render(theme.GlyphErr+" "+sanitize.String(e.err.Error())) +
+			m.st.Stale.Render(" · showing data from "+format.Age(m.now().Sub(e.updated))+" ago")
+		return ansi.Truncate(banner, m.width, "…") + "\n" + e.pane.View()
+	}
+	return e.pane.View()
+}
+
+// errorView explains why a pane has no data yet and when it tries again.
+func (m *Model) errorView(err error) string {
+	w := max(10, m.width-2)
+	text := ansi.Wrap(sanitize.String(err.Error()), w, " ")
+	lines := []string{m.st.StatusErr.Render(theme.GlyphErr + " Can't show " + m.what(m.cur) + ":")}
+	for _, l := range strings.Split(text, "\n") {
+		lines = append(lines, "  "+l)
+	}
+	if hint := errorHint(err); hint != "" {
+		lines = append(lines, "", "  "+m.st.StatusInfo.Render(hint))
+	}
+	lines = append(lines, "", "  "+m.st.StatusInfo.Render(m.retryText()+" · "+
+		m.keys.Global.Refresh.Help().Key+" retries now · "+m.keys.Global.Back.Help().Key+" goes back"))
+	return strings.Join(lines, "\n")
+}
+
+func errorHint(err error) string {
+	switch client.KindOf(err) {
+	case client.Unavailable:
+		return "faldash keeps trying and shows the data as soon as the controller answers."
+	case client.NotFound:
+		return "It may have been deleted since it was listed."
+	case client.PermissionDenied:
+		return "The key in use may not read this."
+	}
+	return ""
+}
+
+func (m *Model) retryText() string {
+	if m.poll.inFlight {
+		return "retrying now…"
+	}
+	left := m.poll.next.Sub(m.now())
+	return "retrying in " + format.Age(max(0, left+time.Second-1)) // round up: "in 0s" would be a lie
+}
+
+func (m *Model) helpView() string {
+	title := m.st.ModalTitle.Render("Keys of the " + m.cur.Kind.String() + " pane")
+	return title + "\n\n" + m.help.FullHelpView(m.current().pane.FullHelp())
+}
+
+// what names the visible data for messages: "apps of staging".
+func (m *Model) what(k pane.Key) string {
+	s := k.Scope
+	env := sanitize.String(names.Env(s.Env))
+	switch k.Kind {
+	case pane.Apps:
+		return "apps of " + env
+	case pane.Secrets:
+		return "secrets of " + env
+	case pane.Runners:
+		return "runners of " + sanitize.String(s.App) + " in " + env
+	case pane.Runner:
+		return "runner " + sanitize.String(string(s.Runner))
+	}
+	return "environments"
+}
+
+// headerLines are the target, environment and freshness, then the
+// breadcrumb.
+func (m *Model) headerLines() []string {
+	st := m.st
+	var left strings.Builder
+	left.WriteString(st.Target.Render("faldash") + "  ")
+	left.WriteString(st.Header.Render(m.targetText()))
+	left.WriteString(st.BreadcrumbSep.Render("  │  "))
+	left.WriteString(st.Header.Render("env ") + st.BreadcrumbCurrent.Render(sanitize.String(m.env)))
+	if names.IsDefault(m.env) {
+		left.WriteString(" " + st.Production.Render("PRODUCTION"))
+	}
+	if m.readOnly {
+		left.WriteString("  " + st.ReadOnly.Render("READ-ONLY"))
+	}
+	right := m.freshnessText() + "  " + m.connText()
+	return []string{
+		spread(left.String(), right, m.width),
+		spread(m.breadcrumb(), m.countText(), m.width),
+	}
+}
+
+func (m *Model) targetText() string {
+	t := m.target
+	s := t.Kind.String()
+	if t.Addr != "" {
+		s += " " + sanitize.String(t.Addr)
+	}
+	if t.User != "" {
+		s += " as " + sanitize.String(t.User)
+	}
+	return s
+}
+
+// freshnessText says how old the visible data is, computed now.
+func (m *Model) freshnessText() string {
+	e := m.current()
+	switch {
+	case !e.loaded && e.err == nil:
+		return m.st.Fresh.Render("loading…")
+	case !e.loaded:
+		return m.st.Stale.Render("no data")
+	case e.err != nil && m.conn() == connUnreachable:
+		return m.st.Stale.Render("stale") // the age is in connText
+	case e.err != nil:
+		return m.st.Stale.Render("stale · updated " + format.Age(m.now().Sub(e.updated)) + " ago")
+	}
+	age := m.now().Sub(e.updated)
+	if age < time.Second {
+		return m.st.Fresh.Render("updated just now")
+	}
+	return m.st.Fresh.Render("updated " + format.Age(age) + " ago")
+}
+
+func (m *Model) connText() string {
+	st := m.st
+	switch m.conn() {
+	case connUnknown:
+		return st.Fresh.Render("connecting…")
+	case connOK:
+		return st.Connected.Render(theme.GlyphOK + " connected")
+	case connRetrying:
+		return st.Stale.Render("↻ " + m.retryText())
+	case connUnreachable:
+		s := theme.GlyphErr + " unreachable"
+		last := m.lastOK
+		if e := m.current(); e.loaded {
+			last = e.updated // the age of what is on screen
+		}
+		if !last.IsZero() {
+			s += " · last data " + format.Age(m.now().Sub(last)) + " ago"
+		}
+		return st.Disconnected.Render(s) + st.Stale.Render(" · "+m.retryText())
+	}
+	return st.Disconnected.Render(theme.GlyphErr + " not authorized")
+}
+
+// breadcrumb is where the visible pane sits: fal › staging › my-app › runners.
+func (m *Model) breadcrumb() string {
+	s := m.cur.Scope
+	env := sanitize.String(names.Env(s.Env))
+	parts := []string{"fal"}
+	switch m.cur.Kind {
+	case pane.Environments:
+		parts = append(parts, "environments")
+	case pane.Apps:
+		parts = append(parts, env, "apps")
+	case pane.Secrets:
+		parts = append(parts, env, "secrets")
+	case pane.Runners:
+		parts = append(parts, env, sanitize.String(s.App), "runners")
+	case pane.Runner:
+		parts = append(parts, env, sanitize.String(s.App), "runners", sanitize.String(string(s.Runner)))
+	}
+	st := m.st
+	var b strings.Builder
+	for i, p := range parts {
+		switch {
+		case i == len(parts)-1:
+			b.WriteString(st.BreadcrumbCurrent.Render(p))
+		default:
+			b.WriteString(st.Breadcrumb.Render(p) + st.BreadcrumbSep.Render(theme.BreadcrumbSep))
+		}
+	}
+	return b.String()
+}
+
+// countText counts the rows of the visible table, and what the filter
+// lets through.
+func (m *Model) countText() string {
+	e := m.current()
+	f, ok := e.pane.(pane.Filterable)
+	if !ok || !e.loaded {
+		return ""
+	}
+	noun := m.cur.Kind.String()
+	if f.Filter() != "" {
+		return m.st.Fresh.Render(fmt.Sprintf("%d of %d %s match /%s", f.Len(), f.Total(), noun, sanitize.String(f.Filter())))
+	}
+	return m.st.Fresh.Render(fmt.Sprintf("%d %s", f.Total(), noun))
+}
+
+// footerLines are the status line and the most useful keys.
+func (m *Model) footerLines() []string {
+	return []string{m.statusLine(), ansi.Truncate(m.help.ShortHelpView(m.footerKeys()), m.width, "…")}
+}
+
+func (m *Model) statusLine() string {
+	st := m.st
+	switch m.mode {
+	case modeCommand, modeFilter:
+		return m.input.view(m.st, m.width)
+	}
+	var left string
+	switch {
+	case m.status.text != "" && m.status.kind == statusErr:
+		left = st.StatusErr.Render(theme.GlyphErr + " " + m.status.text)
+	case m.status.text != "" && m.status.kind == statusOK:
+		left = st.StatusOK.Render(theme.GlyphOK + " " + m.status.text)
+	case m.status.text != "":
+		left = st.StatusInfo.Render(m.status.text)
+	default:
+		if f, ok := m.current().pane.(pane.Filterable); ok && f.Filter() != "" {
+			left = st.StatusInfo.Render("filter /" + sanitize.String(f.Filter()) + " · " +
+				m.keys.Global.Back.Help().Key + " clears")
+		}
+	}
+	var right string
+	if len(m.tasks) > 0 {
+		labels := make([]string, len(m.tasks))
+		for i, t := range m.tasks {
+			labels[i] = sanitize.String(t.label)
+		}
+		right = m.spinnerView() + " " + st.StatusInfo.Render(strings.Join(labels, ", ")+"…")
+	}
+	return spread(left, right, m.width)
+}
+
+func (m *Model) footerKeys() []key.Binding {
+	g, d := m.keys.Global, m.keys.Dialog
+	relabel := func(b key.Binding, desc string) key.Binding {
+		b.SetHelp(b.Help().Key, desc)
+		return b
+	}
+	switch m.mode {
+	case modeHelp:
+		return []key.Binding{relabel(g.Help, "close help"), relabel(g.Back, "close help"), g.Quit}
+	case modeCommand:
+		return []key.Binding{relabel(d.Submit, "run"), relabel(d.Cancel, "cancel"),
+			key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete")), g.ForceQuit}
+	case modeFilter:
+		return []key.Binding{relabel(d.Submit, "keep filter"), relabel(d.Cancel, "clear filter"), g.ForceQuit}
+	}
+	return m.current().pane.ShortHelp()
+}
+
+// spread puts left and right on one line of width w, cutting left first.
+func spread(left, right string, w int) string {
+	rw := ansi.StringWidth(right)
+	if rw >= w {
+		return ansi.Truncate(right, w, "…")
+	}
+	room := w - rw - 1
+	if right == "" {
+		room = w
+	}
+	lw := ansi.StringWidth(left)
+	if lw > room {
+		left = ansi.Truncate(left, room, "…")
+		lw = ansi.StringWidth(left)
+	}
+	if right == "" {
+		return left
+	}
+	return left + strings.Repeat(" ", w-lw-rw) + right
+}
+
+// fitBlock cuts s to exactly h lines no wider than w.
+func fitBlock(s string, w, h int) []string {
+	if h <= 0 {
+		return nil
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "…")
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return lines
+}

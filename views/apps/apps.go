@@ -1,0 +1,194 @@
+// Package apps is the apps pane of an environment: each app's revision,
+// auth mode, runners and scaling, and its endpoint.
+package apps
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/keymap"
+	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/tui/table"
+	"github.com/faldash/faldash/views/format"
+	"github.com/faldash/faldash/views/pane"
+)
+
+const (
+	colName = iota
+	colRevision
+	colAuth
+	colRunners
+	colMinMax
+	colBuffer
+	colMultiplexing
+	colKeepAlive
+	colMachines
+	colRegions
+	colURL
+)
+
+// revisionLen is how much of a revision id the table shows.
+const revisionLen = 8
+
+// Pane lists the apps of one environment; Enter opens the runners of the
+// app under the cursor.
+type Pane struct {
+	d     pane.Deps
+	env   string
+	table *table.Table[string]
+	apps  map[string]client.App // by bare name, the ID of its row
+	help  pane.HelpKeys
+}
+
+var _ pane.Pane = (*Pane)(nil)
+
+// New builds the apps pane of env.
+func New(d pane.Deps, env string) *Pane {
+	p := &Pane{d: d, env: env, apps: map[string]client.App{},
+		// Revisions come with the actions of the apps pane; until then the
+		// key is not shown.
+		help: pane.Without(pane.Help(d.Keys, keymap.PaneApps), d.Keys.Apps.Revisions)}
+	endpoint := table.Column[string]{Title: "ENDPOINT", Flex: 3, MinWidth: 12}
+	if d.Target.User == "" {
+		endpoint = table.Column[string]{Title: "ENDPOINT", Width: len("ENDPOINT")} // "local": no room needed
+	}
+	byInt := func(get func(client.App) int) func(a, b table.Row[string]) int {
+		return func(a, b table.Row[string]) int { return cmp.Compare(get(p.apps[a.ID]), get(p.apps[b.ID])) }
+	}
+	p.table = table.New([]table.Column[string]{
+		colName:     {Title: "NAME", Flex: 2, MinWidth: 10},
+		colRevision: {Title: "REVISION", Width: revisionLen},
+		colAuth:     {Title: "AUTH", Width: 7},
+		colRunners: {Title: "RUNNERS", Width: 7, Align: table.AlignRight,
+			Compare: byInt(func(a client.App) int { return a.ActiveRunners })},
+		colMinMax: {Title: "MIN/MAX", Width: 7, Align: table.AlignRight,
+			Compare: func(a, b table.Row[string]) int {
+				x, y := p.apps[a.ID].Scaling, p.apps[b.ID].Scaling
+				return cmp.Or(cmp.Compare(x.MinConcurrency, y.MinConcurrency), cmp.Compare(x.MaxConcurrency, y.MaxConcurrency))
+			}},
+		colBuffer:       {Title: "BUFFER", Width: 6, Align: table.AlignRight},
+		colMultiplexing: {Title: "MUX", Width: 3, Align: table.AlignRight},
+		colKeepAlive: {Title: "KEEP-ALIVE", Width: 10, Align: table.AlignRight,
+			Compare: byInt(func(a client.App) int { return a.Scaling.KeepAlive })},
+		colMachines: {Title: "MACHINES", Flex: 2, MinWidth: 8},
+		colRegions:  {Title: "REGIONS", Flex: 1, MinWidth: 6},
+		colURL:      endpoint,
+	}, d.Keys.Table, d.Styles)
+	p.table.SetEmpty("No apps in " + sanitize.String(names.Env(env)) + ". Deploy one with `faldash deploy` or fal's CLI.")
+	return p
+}
+
+// Fetch lists the apps of the pane's environment.
+func (p *Pane) Fetch() pane.Fetch {
+	c, env := p.d.Client, p.env
+	return func(ctx context.Context) (any, error) { return c.ListApps(ctx, env) }
+}
+
+func (p *Pane) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case pane.Result:
+		p.apply(msg)
+	case tea.KeyMsg:
+		if key.Matches(msg, p.d.Keys.Global.Enter) {
+			if id, ok := p.table.CursorID(); ok {
+				return pane.Cmd(pane.Open{Key: pane.RunnersKey(p.env, id)})
+			}
+			return nil
+		}
+		return p.table.Update(msg)
+	}
+	return nil
+}
+
+func (p *Pane) apply(r pane.Result) {
+	if r.Err != nil {
+		p.table.SetStale(true)
+		return
+	}
+	apps, _ := r.Data.([]client.App)
+	clear(p.apps)
+	rows := make([]table.Row[string], len(apps))
+	for i, a := range apps {
+		p.apps[a.Name] = a
+		rows[i] = table.Row[string]{ID: a.Name, Cells: p.cells(a)}
+	}
+	p.table.SetRows(rows)
+	p.table.SetStale(false)
+}
+
+func (p *Pane) cells(a client.App) []string {
+	s := a.Scaling
+	name := sanitize.String(a.Name)
+	if a.IsRolling {
+		name += " (rolling out)"
+	}
+	return []string{
+		colName:         name,
+		colRevision:     format.Short(string(a.Revision), revisionLen),
+		colAuth:         a.AuthMode.String(),
+		colRunners:      strconv.Itoa(a.ActiveRunners),
+		colMinMax:       fmt.Sprintf("%d/%d", s.MinConcurrency, s.MaxConcurrency),
+		colBuffer:       buffer(s),
+		colMultiplexing: strconv.Itoa(s.MaxMultiplexing),
+		colKeepAlive:    format.Duration(secs(s.KeepAlive)),
+		colMachines:     format.List(s.MachineTypes),
+		colRegions:      format.List(s.Regions),
+		colURL:          p.endpoint(a),
+	}
+}
+
+// endpoint is where the app answers, without the https:// that every one
+// of them has, to leave room for the part that differs. Only fal cloud's
+// URL scheme is known; a local controller's gateway address is not part of
+// the target.
+func (p *Pane) endpoint(a client.App) string {
+	if p.d.Target.User == "" {
+		return "local"
+	}
+	url := names.EndpointURL(p.d.Target.User, a.Name, p.env)
+	return sanitize.String(strings.TrimPrefix(url, "https://"))
+}
+
+// buffer shows the concurrency buffer as a count, a percentage, or both.
+func buffer(s scaling.Settings) string {
+	switch {
+	case s.ConcurrencyBuffer != nil && s.ConcurrencyBufferPerc != nil:
+		return fmt.Sprintf("%d,%d%%", *s.ConcurrencyBuffer, *s.ConcurrencyBufferPerc)
+	case s.ConcurrencyBuffer != nil:
+		return strconv.Itoa(*s.ConcurrencyBuffer)
+	case s.ConcurrencyBufferPerc != nil:
+		return fmt.Sprintf("%d%%", *s.ConcurrencyBufferPerc)
+	}
+	return format.Dash
+}
+
+// Selected is the app under the cursor, as last listed.
+func (p *Pane) Selected() (client.App, bool) {
+	id, ok := p.table.CursorID()
+	if !ok {
+		return client.App{}, false
+	}
+	a, ok := p.apps[id]
+	return a, ok
+}
+
+func (p *Pane) View() string              { return p.table.View() }
+func (p *Pane) SetSize(width, height int) { p.table.SetSize(width, height) }
+func (p *Pane) ShortHelp() []key.Binding  { return p.help.ShortHelp() }
+func (p *Pane) FullHelp() [][]key.Binding { return p.help.FullHelp() }
+func (p *Pane) Filter() string            { return p.table.Filter() }
+func (p *Pane) SetFilter(q string)        { p.table.SetFilter(q) }
+func (p *Pane) Len() int                  { return p.table.Len() }
+func (p *Pane) Total() int                { return p.table.Total() }
+
+func secs(n int) time.Duration { return time.Duration(n) * time.Second }

@@ -1,0 +1,114 @@
+package apps
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/fakeclient"
+	"github.com/faldash/faldash/internal/panetest"
+	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/views/pane"
+)
+
+func app(name, env string) client.App {
+	return client.App{Name: name, Env: env, Revision: "0123456789abcdef", AuthMode: client.AuthShared, ActiveRunners: 2,
+		Scaling: scaling.Settings{MinConcurrency: 1, MaxConcurrency: 3, MaxMultiplexing: 2, KeepAlive: 90,
+			ConcurrencyBuffer: scaling.Int(2), ConcurrencyBufferPerc: scaling.Int(50),
+			MachineTypes: []string{"GPU-A100", "GPU-H100"}, Regions: []string{"eu"}}}
+}
+
+func build(t *testing.T, target client.Target, env string, apps ...client.App) (*Pane, *fakeclient.Client) {
+	t.Helper()
+	now := panetest.Now
+	fc := fakeclient.New(target)
+	fc.SetApps(env, apps...)
+	p := New(panetest.Deps(fc, &now), env)
+	p.SetSize(200, 10)
+	data, err := p.Fetch()(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Update(pane.Result{Data: data, At: now})
+	return p, fc
+}
+
+func TestFetchListsAppsOfItsEnvironment(t *testing.T) {
+	_, fc := build(t, client.Target{}, "staging", app("a", "staging"))
+	calls := fc.CallsTo("ListApps")
+	if len(calls) != 1 || calls[0].Env != "staging" {
+		t.Errorf("calls %+v", calls)
+	}
+}
+
+func TestCells(t *testing.T) {
+	cloud := client.Target{Kind: client.TargetCloud, User: "alice"}
+	p, _ := build(t, cloud, "staging", app("my-app", "staging"))
+	row, _ := p.table.Row("my-app")
+	want := map[int]string{
+		colName: "my-app", colRevision: "01234567", colAuth: "shared", colRunners: "2", colMinMax: "1/3",
+		colBuffer: "2,50%", colMultiplexing: "2", colKeepAlive: "1m30s", colMachines: "GPU-A100,GPU-H100",
+		colRegions: "eu", colURL: "fal.run/alice/my-app--staging",
+	}
+	for col, w := range want {
+		if got := row.Cells[col]; got != w {
+			t.Errorf("column %d = %q, want %q", col, got, w)
+		}
+	}
+
+	main, _ := build(t, cloud, "main", app("my-app", "main"))
+	if row, _ := main.table.Row("my-app"); row.Cells[colURL] != "fal.run/alice/my-app" {
+		t.Errorf("main's endpoint %q has a suffix", row.Cells[colURL])
+	}
+	local, _ := build(t, client.Target{Kind: client.TargetLocal}, "main", app("my-app", "main"))
+	if row, _ := local.table.Row("my-app"); row.Cells[colURL] != "local" {
+		t.Errorf("local endpoint %q", row.Cells[colURL])
+	}
+}
+
+func TestBuffer(t *testing.T) {
+	for _, tc := range []struct {
+		n, perc *int
+		want    string
+	}{
+		{nil, nil, "-"}, {scaling.Int(3), nil, "3"}, {nil, scaling.Int(10), "10%"}, {scaling.Int(1), scaling.Int(5), "1,5%"},
+	} {
+		if got := buffer(scaling.Settings{ConcurrencyBuffer: tc.n, ConcurrencyBufferPerc: tc.perc}); got != tc.want {
+			t.Errorf("buffer = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+func TestEnterOpensRunners(t *testing.T) {
+	p, _ := build(t, client.Target{}, "staging", app("a", "staging"), app("b", "staging"))
+	p.Update(panetest.Key("down"))
+	msgs := panetest.Msgs(p.Update(panetest.Key("enter")))
+	if len(msgs) != 1 || msgs[0] != (pane.Open{Key: pane.RunnersKey("staging", "b")}) {
+		t.Errorf("enter gave %#v", msgs)
+	}
+	if a, ok := p.Selected(); !ok || a.Name != "b" {
+		t.Errorf("selected %+v", a)
+	}
+}
+
+func TestSortByRunnersNumerically(t *testing.T) {
+	a, b, c := app("a", "main"), app("b", "main"), app("c", "main")
+	a.ActiveRunners, b.ActiveRunners, c.ActiveRunners = 10, 9, 100
+	p, _ := build(t, client.Target{}, "main", a, b, c)
+	p.table.SetSort(colRunners, false)
+	if got := strings.Join(p.table.IDs(), ","); got != "b,a,c" {
+		t.Errorf("by runners: %s", got)
+	}
+}
+
+func TestHelpHidesUnimplementedKeys(t *testing.T) {
+	p, _ := build(t, client.Target{}, "main")
+	for _, g := range p.FullHelp() {
+		for _, b := range g {
+			if d := b.Help().Desc; d == "revisions" || strings.Contains(d, "concurrency") || d == "delete app" {
+				t.Errorf("help shows %q, which does nothing yet", d)
+			}
+		}
+	}
+}

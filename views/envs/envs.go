@@ -1,0 +1,111 @@
+// Package envs is the environments pane: every environment of the account,
+// with its description, which one is the default, and its age.
+package envs
+
+import (
+	"context"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/keymap"
+	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/tui/table"
+	"github.com/faldash/faldash/views/format"
+	"github.com/faldash/faldash/views/pane"
+)
+
+// Column indexes.
+const (
+	colName = iota
+	colDescription
+	colDefault
+	colCreated
+)
+
+// Pane lists environments; Enter opens the apps of the one under the cursor.
+type Pane struct {
+	d       pane.Deps
+	table   *table.Table[string]
+	created map[string]time.Time
+	help    pane.HelpKeys
+}
+
+var _ pane.Pane = (*Pane)(nil)
+
+// New builds an empty environments pane; its rows come with the first Result.
+func New(d pane.Deps) *Pane {
+	p := &Pane{d: d, created: map[string]time.Time{}, help: pane.Help(d.Keys, keymap.PaneEnvironments)}
+	p.table = table.New([]table.Column[string]{
+		colName:        {Title: "NAME", Flex: 1, MinWidth: 12},
+		colDescription: {Title: "DESCRIPTION", Flex: 3, MinWidth: 12},
+		colDefault:     {Title: "DEFAULT", Width: 7, Align: table.AlignCenter},
+		colCreated: {Title: "CREATED", Width: 10, Align: table.AlignRight,
+			Live:    func(id string) string { return format.Ago(p.d.Now(), p.created[id]) },
+			Compare: func(a, b table.Row[string]) int { return p.created[a.ID].Compare(p.created[b.ID]) }},
+	}, d.Keys.Table, d.Styles)
+	p.table.SetEmpty("No environments.")
+	return p
+}
+
+// Fetch lists the environments.
+func (p *Pane) Fetch() pane.Fetch {
+	c := p.d.Client
+	return func(ctx context.Context) (any, error) { return c.ListEnvironments(ctx) }
+}
+
+func (p *Pane) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case pane.Result:
+		p.apply(msg)
+	case pane.Tick:
+		p.table.Tick()
+	case tea.KeyMsg:
+		if key.Matches(msg, p.d.Keys.Global.Enter) {
+			if id, ok := p.table.CursorID(); ok {
+				return pane.Cmd(pane.Open{Key: pane.AppsKey(id)})
+			}
+			return nil
+		}
+		return p.table.Update(msg)
+	}
+	return nil
+}
+
+func (p *Pane) apply(r pane.Result) {
+	if r.Err != nil {
+		p.table.SetStale(true)
+		return
+	}
+	envs, _ := r.Data.([]client.Environment)
+	rows := make([]table.Row[string], len(envs))
+	clear(p.created)
+	for i, e := range envs {
+		def := ""
+		if e.IsDefault {
+			def = "✓"
+		}
+		p.created[e.Name] = e.CreatedAt
+		rows[i] = table.Row[string]{ID: e.Name, Cells: []string{
+			colName:        sanitize.String(e.Name),
+			colDescription: sanitize.String(e.Description),
+			colDefault:     def,
+		}}
+	}
+	p.table.SetRows(rows)
+	p.table.SetStale(false)
+}
+
+// Selected is the environment under the cursor.
+func (p *Pane) Selected() (string, bool) { return p.table.CursorID() }
+
+func (p *Pane) View() string              { return p.table.View() }
+func (p *Pane) SetSize(width, height int) { p.table.SetSize(width, height) }
+func (p *Pane) ShortHelp() []key.Binding  { return p.help.ShortHelp() }
+func (p *Pane) FullHelp() [][]key.Binding { return p.help.FullHelp() }
+func (p *Pane) Filter() string            { return p.table.Filter() }
+func (p *Pane) SetFilter(q string)        { p.table.SetFilter(q) }
+func (p *Pane) Len() int                  { return p.table.Len() }
+func (p *Pane) Total() int                { return p.table.Total() }

@@ -1,0 +1,112 @@
+package envs
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/fakeclient"
+	"github.com/faldash/faldash/internal/panetest"
+	"github.com/faldash/faldash/views/pane"
+)
+
+func load(t *testing.T, p *Pane, fc *fakeclient.Client, now time.Time) {
+	t.Helper()
+	data, err := p.Fetch()(context.Background())
+	if cmd := p.Update(pane.Result{Data: data, Err: err, At: now}); cmd != nil {
+		t.Fatalf("a result returned a command")
+	}
+}
+
+func setup(t *testing.T) (*Pane, *fakeclient.Client, *time.Time) {
+	now := panetest.Now
+	fc := fakeclient.New(client.Target{Kind: client.TargetLocal})
+	fc.SetEnvironments(
+		client.Environment{Name: "main", Description: "prod", IsDefault: true, CreatedAt: now.Add(-48 * time.Hour)},
+		client.Environment{Name: "staging", Description: "checks", CreatedAt: now.Add(-time.Hour)},
+	)
+	p := New(panetest.Deps(fc, &now))
+	p.SetSize(100, 10)
+	load(t, p, fc, now)
+	return p, fc, &now
+}
+
+func TestFetchListsEnvironments(t *testing.T) {
+	p, fc, _ := setup(t)
+	if calls := fc.CallsTo("ListEnvironments"); len(calls) != 1 {
+		t.Fatalf("calls %v", fc.Calls())
+	}
+	if p.Total() != 2 {
+		t.Fatalf("%d rows", p.Total())
+	}
+	v := p.View()
+	for _, want := range []string{"main", "prod", "✓", "2d ago", "staging", "1h ago"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+}
+
+func TestEnterOpensAppsOfCursorRow(t *testing.T) {
+	p, _, _ := setup(t)
+	p.Update(panetest.Key("down"))
+	msgs := panetest.Msgs(p.Update(panetest.Key("enter")))
+	want := []any{pane.Open{Key: pane.AppsKey("staging")}}
+	if !reflect.DeepEqual(toAny(msgs), want) {
+		t.Errorf("enter gave %#v, want %#v", msgs, want)
+	}
+}
+
+func toAny[T any](in []T) []any {
+	out := make([]any, len(in))
+	for i, v := range in {
+		out[i] = v
+	}
+	return out
+}
+
+func TestSortByCreatedKeepsCursor(t *testing.T) {
+	p, _, _ := setup(t)
+	// sort by name (first column), then by description, default, created
+	for range 4 {
+		p.Update(panetest.Key(">"))
+	}
+	id, _ := p.Selected()
+	if id != "main" {
+		t.Fatalf("cursor on %s", id)
+	}
+	if col, desc := p.table.Sort(); col != colCreated || desc {
+		t.Fatalf("sorted by %d desc %v, want created ascending", col, desc)
+	}
+	if got := p.table.IDs(); !reflect.DeepEqual(got, []string{"main", "staging"}) {
+		t.Errorf("oldest first: %v", got)
+	}
+	p.Update(panetest.Key("~"))
+	if got := p.table.IDs(); !reflect.DeepEqual(got, []string{"staging", "main"}) {
+		t.Errorf("newest first: %v", got)
+	}
+	if id, _ := p.Selected(); id != "main" || p.table.Cursor() != 1 {
+		t.Errorf("cursor on %s at %d after reversing, want main at 1", id, p.table.Cursor())
+	}
+}
+
+func TestErrorKeepsRowsStale(t *testing.T) {
+	p, fc, now := setup(t)
+	fc.Fail("ListEnvironments", errors.New("boom"))
+	load(t, p, fc, *now)
+	if p.Total() != 2 {
+		t.Errorf("rows dropped on error: %d", p.Total())
+	}
+	if !p.table.Stale() {
+		t.Error("rows not marked stale")
+	}
+	fc.Fail("ListEnvironments", nil)
+	load(t, p, fc, *now)
+	if p.table.Stale() {
+		t.Error("still stale after a good answer")
+	}
+}

@@ -1,0 +1,94 @@
+// Package pane is the contract between faldash's root model and its panes:
+// what a pane is (Pane), which one it is (Key: a kind and a scope), what it
+// needs to be built (Deps), and the messages the two exchange.
+//
+// The root builds panes lazily, caches them by Key so that the cursor and
+// the filter survive switching, and polls only the visible one: it calls
+// Fetch, runs the returned function off the model's goroutine, and hands the
+// answer back as a Result only if it is still wanted. Panes never call the
+// client from Update.
+package pane
+
+import (
+	"context"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/keymap"
+	"github.com/faldash/faldash/tui/theme"
+)
+
+// Pane is one screen of the body: a table of environments, apps, runners or
+// secrets, or one runner's detail. Panes are used through their pointer from
+// the model's goroutine only.
+type Pane interface {
+	// Update handles keys the root did not take, Result, Tick, and any
+	// message a pane's own commands produce.
+	Update(tea.Msg) tea.Cmd
+	// View draws the pane in exactly the size given to SetSize.
+	View() string
+	SetSize(width, height int)
+	// ShortHelp and FullHelp list the keys that work in the pane.
+	help.KeyMap
+	// Fetch returns the call that refreshes the pane. The function runs on
+	// another goroutine, so it must not touch the pane: Fetch copies into
+	// it whatever it needs (client, scope, query).
+	Fetch() Fetch
+}
+
+// Fetch is one refresh of a pane; its data comes back in a Result.
+type Fetch func(ctx context.Context) (any, error)
+
+// Filterable is a pane whose rows the root's `/` filter narrows.
+type Filterable interface {
+	Filter() string
+	SetFilter(q string)
+	// Len counts the rows the filter lets through, Total all of them.
+	Len() int
+	Total() int
+}
+
+// Deps is what every pane is built with.
+type Deps struct {
+	Client   client.Client
+	Keys     *keymap.KeyMap
+	Styles   *theme.Styles
+	Now      func() time.Time
+	Target   client.Target
+	ReadOnly bool
+}
+
+// Result is the answer to the Fetch of the pane that receives it. The root
+// delivers it only while the pane is visible and the answer is the latest it
+// asked for, so a pane can apply it without checking where it came from.
+type Result struct {
+	Data any   // what Fetch returned, when Err is nil
+	Err  error // the pane keeps its last data and draws it as stale
+	At   time.Time
+}
+
+// Tick arrives once a second while the pane is visible and showing data,
+// so that uptimes and countdowns move between polls.
+type Tick struct{}
+
+// Open asks the root to show the pane of Key, as a drill-down (Esc returns).
+type Open struct{ Key Key }
+
+// Refresh asks the root to refresh the visible pane now, for example after
+// a pane changed its query.
+type Refresh struct{}
+
+// Status asks the root to show a short message in the status line.
+type Status struct {
+	Text string
+	Err  bool
+}
+
+// Cmd wraps a message as a command, for panes returning Open, Refresh or
+// Status from Update.
+func Cmd(msg tea.Msg) tea.Cmd {
+	return func() tea.Msg { return msg }
+}

@@ -1,0 +1,289 @@
+package runners
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/views/format"
+	"github.com/faldash/faldash/views/pane"
+)
+
+// labelWidth is the width of the field names of the record.
+const labelWidth = 14
+
+// lookup is what the detail's Fetch finds.
+type lookup struct {
+	runner client.Runner
+	found  bool
+}
+
+// Detail is one runner's full record, kept fresh by polling its app's
+// runners, above its logs.
+type Detail struct {
+	d        pane.Deps
+	env, app string
+	id       client.RunnerID
+	help     pane.HelpKeys
+
+	runner client.Runner
+	found  bool
+	loaded bool
+	stale  bool // the last refresh failed: the record is drawn dimmed
+	at     time.Time
+
+	offset        int // first record line shown
+	width, height int
+	logs          logPanel
+}
+
+var _ pane.Pane = (*Detail)(nil)
+
+// NewDetail builds the detail of runner id of app in env.
+func NewDetail(d pane.Deps, env, app string, id client.RunnerID) *Detail {
+	k := d.Keys
+	return &Detail{
+		d: d, env: env, app: app, id: id,
+		help: pane.HelpKeys{
+			Short: []key.Binding{k.Global.Back, k.Table.Up, k.Table.Down, k.Global.Help, k.Global.Quit},
+			Full: [][]key.Binding{
+				{k.Table.Up, k.Table.Down, k.Table.PageUp, k.Table.PageDown, k.Table.Top, k.Table.Bottom},
+				{k.Global.Back, k.Global.Command, k.Global.PaneEnvs, k.Global.PaneApps, k.Global.PaneRunners,
+					k.Global.PaneSecrets, k.Global.Refresh, k.Global.Help, k.Global.Quit, k.Global.ForceQuit},
+			},
+		},
+	}
+}
+
+// Fetch lists the app's runners, the recently terminated ones included so
+// that a runner that ends stays on screen, and picks this one.
+func (p *Detail) Fetch() pane.Fetch {
+	c, env, app, id := p.d.Client, p.env, p.app, p.id
+	q := client.RunnerQuery{IncludePending: true, TerminatedSince: p.d.Now().Add(-TerminatedWindow)}
+	return func(ctx context.Context) (any, error) {
+		rs, err := c.ListAppRunners(ctx, env, app, q)
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(rs, func(r client.Runner) bool { return r.ID == id })
+		if i < 0 {
+			return lookup{}, nil
+		}
+		return lookup{runner: rs[i], found: true}, nil
+	}
+}
+
+func (p *Detail) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case pane.Result:
+		p.stale = msg.Err != nil
+		if msg.Err != nil {
+			return nil // the record stays, dimmed
+		}
+		l, _ := msg.Data.(lookup)
+		p.loaded, p.at = true, msg.At
+		p.found = l.found
+		if l.found {
+			p.runner = l.runner
+		}
+	case tea.KeyMsg:
+		p.scroll(msg)
+	}
+	return nil
+}
+
+func (p *Detail) scroll(msg tea.KeyMsg) {
+	k := p.d.Keys.Table
+	page := max(1, p.recordHeight())
+	switch {
+	case key.Matches(msg, k.Up):
+		p.offset--
+	case key.Matches(msg, k.Down):
+		p.offset++
+	case key.Matches(msg, k.PageUp):
+		p.offset -= page
+	case key.Matches(msg, k.PageDown):
+		p.offset += page
+	case key.Matches(msg, k.HalfPageUp):
+		p.offset -= max(1, page/2)
+	case key.Matches(msg, k.HalfPageDown):
+		p.offset += max(1, page/2)
+	case key.Matches(msg, k.Top):
+		p.offset = 0
+	case key.Matches(msg, k.Bottom):
+		p.offset = len(p.record())
+	}
+	p.clampOffset(len(p.record()))
+}
+
+func (p *Detail) clampOffset(lines int) {
+	p.offset = max(0, min(p.offset, lines-p.recordHeight()))
+}
+
+// recordHeight is what the record gets; the log panel takes the rest.
+func (p *Detail) recordHeight() int {
+	return max(0, p.height-p.logs.height(p.height))
+}
+
+func (p *Detail) SetSize(width, height int) {
+	p.width, p.height = width, height
+	p.clampOffset(len(p.record()))
+}
+
+func (p *Detail) View() string {
+	if p.width <= 0 || p.height <= 0 {
+		return ""
+	}
+	lines := p.record()
+	p.clampOffset(len(lines))
+	h := p.recordHeight()
+	out := make([]string, 0, p.height)
+	for i := p.offset; i < min(len(lines), p.offset+h); i++ {
+		line := ansi.Truncate(lines[i], p.width, "…")
+		if p.stale {
+			line = p.d.Styles.Dim.Render(ansi.Strip(line))
+		}
+		out = append(out, line)
+	}
+	for len(out) < h {
+		out = append(out, "")
+	}
+	out = append(out, p.logs.view(p.d, p.width, p.height-h)...)
+	return strings.Join(out, "\n")
+}
+
+// record is the runner's every field, one per line, each server string
+// sanitized.
+func (p *Detail) record() []string {
+	st := p.d.Styles
+	field := func(label, value string) string {
+		return st.Label.Render(fmt.Sprintf("%-*s", labelWidth, label)) + value
+	}
+	if !p.loaded {
+		return []string{st.Empty.Render("Loading runner " + sanitize.String(string(p.id)) + "…")}
+	}
+	r := p.runner
+	var lines []string
+	if !p.found {
+		lines = append(lines, st.Empty.Render("Runner "+sanitize.String(string(p.id))+
+			" is no longer listed: it ended more than an hour ago or never existed."))
+		if r.ID == "" {
+			return lines
+		}
+		lines = append(lines, st.Empty.Render("Its last known record:"), "")
+	}
+	elapsed := p.d.Now().Sub(p.at)
+	expires := format.Dash
+	if left, ok := ExpiresIn(r, elapsed); ok {
+		expires = format.Duration(left)
+	}
+	inGroup := "unknown"
+	if r.PresentInGroup != nil {
+		inGroup = format.YesNo(*r.PresentInGroup)
+	}
+	replace := replacement(r.Replacement)
+	if replace == "" {
+		replace = "no"
+	}
+	lines = append(lines,
+		field("Runner", sanitize.String(string(r.ID))),
+		field("App", sanitize.String(p.app)+" in "+sanitize.String(names.Env(p.env))+
+			"  (alias "+format.Or(r.Alias)+")"),
+		field("State", st.State(sanitize.String(string(r.State)))),
+		field("In flight", plural(r.InFlight, "request", "requests")),
+		field("Expires in", expires),
+		field("Uptime", format.Duration(Uptime(r, elapsed))),
+		field("Revision", format.Or(string(r.Revision))),
+		field("Machine type", format.Or(r.MachineType)),
+		field("Replacement", replace),
+		field("In group", inGroup),
+		"",
+		field("Leases", strconv.Itoa(len(r.Leases))),
+	)
+	for _, l := range r.Leases {
+		lines = append(lines, "  "+format.Or(l.RequestID)+"  caller "+format.Or(l.CallerUserID)+
+			"  leased "+format.Ago(p.d.Now(), l.LeasedAt))
+	}
+	lines = append(lines, "", field("Metadata", metadataSummary(r.Metadata)))
+	lines = append(lines, metadataLines(r.Metadata)...)
+	return lines
+}
+
+func metadataSummary(m map[string]any) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	return plural(len(m), "key", "keys")
+}
+
+// metadataLines flattens the runner's metadata into sorted "a.b: value"
+// lines. Values that are not objects are shown as compact JSON.
+func metadataLines(m map[string]any) []string {
+	var out []string
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			name := prefix + k
+			if sub, ok := m[k].(map[string]any); ok && len(sub) > 0 {
+				walk(name+".", sub)
+				continue
+			}
+			out = append(out, "  "+sanitize.String(name)+": "+jsonValue(m[k]))
+		}
+	}
+	walk("", m)
+	return out
+}
+
+func jsonValue(v any) string {
+	if s, ok := v.(string); ok {
+		return sanitize.String(s)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return sanitize.String(fmt.Sprint(v))
+	}
+	return sanitize.String(string(b))
+}
+
+func (p *Detail) ShortHelp() []key.Binding  { return p.help.ShortHelp() }
+func (p *Detail) FullHelp() [][]key.Binding { return p.help.FullHelp() }
+
+// logPanel is the bottom of the detail view. The controller does not serve
+// runner logs to faldash yet, so it says so; when it does, this becomes a
+// viewport over the tail of the log that follows new lines (keys.Logs).
+type logPanel struct{}
+
+// logsHeight is the panel's height: its title and one line.
+const logsHeight = 3
+
+func (logPanel) height(total int) int { return min(logsHeight, total) }
+
+func (logPanel) view(d pane.Deps, width, height int) []string {
+	lines := []string{
+		"",
+		d.Styles.TableHeader.Render("LOGS"),
+		d.Styles.Empty.Render("logs: not available from this controller"),
+	}
+	lines = lines[len(lines)-min(len(lines), height):]
+	for i := range lines {
+		lines[i] = ansi.Truncate(lines[i], width, "…")
+	}
+	return lines
+}

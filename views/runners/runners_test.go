@@ -1,0 +1,311 @@
+package runners
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/fakeclient"
+	"github.com/faldash/faldash/internal/panetest"
+	"github.com/faldash/faldash/views/pane"
+)
+
+func dur(d time.Duration) *time.Duration { return &d }
+
+func sample() []client.Runner {
+	return []client.Runner{
+		{ID: "r-1", State: client.StateRunning, InFlight: 3, Uptime: time.Hour, MachineType: "GPU", Revision: "abcdef0123"},
+		{ID: "r-2", State: client.StateIdle, ExpiresIn: dur(30 * time.Second), Uptime: time.Minute},
+		{ID: "r-3", State: client.StatePending},
+		{ID: "r-4", State: client.StateDockerPull, Uptime: 5 * time.Second},
+		{ID: "r-5", State: client.StateFailureDelay},
+		{ID: "r-6", State: client.StateDraining, Replacement: client.WillReplace},
+		{ID: "r-7", State: client.StateTerminated, Replacement: client.DidReplace, Uptime: 2 * time.Hour},
+	}
+}
+
+type fixture struct {
+	p   *Pane
+	fc  *fakeclient.Client
+	now *time.Time
+}
+
+func setup(t *testing.T, rs ...client.Runner) *fixture {
+	t.Helper()
+	now := panetest.Now
+	fc := fakeclient.New(client.Target{})
+	fc.SetRunners("staging", "my-app", rs...)
+	f := &fixture{p: New(panetest.Deps(fc, &now), "staging", "my-app", NewHistory()), fc: fc, now: &now}
+	f.p.SetSize(140, 14)
+	f.load(t)
+	return f
+}
+
+func (f *fixture) load(t *testing.T) {
+	t.Helper()
+	data, err := f.p.Fetch()(context.Background())
+	f.p.Update(pane.Result{Data: data, Err: err, At: *f.now})
+}
+
+func TestCount(t *testing.T) {
+	got := Count(sample())
+	want := Counts{Running: 1, Idle: 1, Pending: 1, Setup: 1, Backoff: 1, Stopping: 1, Terminated: 1}
+	if got != want {
+		t.Errorf("Count = %+v, want %+v", got, want)
+	}
+	if got.Live() != 6 {
+		t.Errorf("Live = %d", got.Live())
+	}
+	if c := Count([]client.Runner{{State: "WARM_POOL"}}); c.Unknown != 1 {
+		t.Errorf("a new state is not counted as unknown: %+v", c)
+	}
+}
+
+func TestFetchQueryFollowsTerminatedToggle(t *testing.T) {
+	f := setup(t, sample()...)
+	calls := f.fc.CallsTo("ListAppRunners")
+	if len(calls) != 1 || calls[0].Env != "staging" || calls[0].App != "my-app" ||
+		!calls[0].Query.IncludePending || !calls[0].Query.TerminatedSince.IsZero() {
+		t.Fatalf("first call %+v", calls)
+	}
+	if _, ok := f.p.table.Row("r-7"); ok {
+		t.Error("terminated runner shown before t")
+	}
+
+	msgs := panetest.Msgs(f.p.Update(panetest.Key("t")))
+	if !slices.ContainsFunc(msgs, func(m tea.Msg) bool { _, ok := m.(pane.Refresh); return ok }) {
+		t.Errorf("t did not ask for a refresh: %#v", msgs)
+	}
+	f.fc.Reset()
+	f.load(t)
+	q := f.fc.CallsTo("ListAppRunners")[0].Query
+	if !q.TerminatedSince.Equal(f.now.Add(-time.Hour)) {
+		t.Errorf("TerminatedSince %v, want an hour before %v", q.TerminatedSince, *f.now)
+	}
+	if _, ok := f.p.table.Row("r-7"); !ok {
+		t.Error("terminated runner not shown after t")
+	}
+	if !strings.Contains(f.p.View(), "✕ 1 terminated") {
+		t.Errorf("summary:\n%s", f.p.View())
+	}
+
+	// Off again: the terminated runner goes at once, without a listing.
+	f.p.Update(panetest.Key("t"))
+	if _, ok := f.p.table.Row("r-7"); ok {
+		t.Error("terminated runner still shown after the second t")
+	}
+	if got := f.p.table.IDs(); !slices.Equal(got, []client.RunnerID{"r-1", "r-2", "r-3", "r-4", "r-5", "r-6"}) {
+		t.Errorf("order after hiding: %v", got)
+	}
+}
+
+func TestSummaryAndCells(t *testing.T) {
+	f := setup(t, sample()...)
+	v := f.p.View()
+	for _, want := range []string{
+		"6 live", "● 1 running", "○ 1 idle", "◌ 1 pending", "◐ 1 setting up", "↻ 1 crash backoff",
+		"▽ 1 draining/terminating", "✕ - terminated", "history",
+		"● running", "↓ pulling image", "abcdef01", "to replace",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+}
+
+func TestLiveColumnsTick(t *testing.T) {
+	f := setup(t, sample()...)
+	cell := func(id client.RunnerID, col int) string {
+		t.Helper()
+		if col == colExpires {
+			return f.p.expiresCell(id)
+		}
+		return f.p.uptimeCell(id)
+	}
+	if cell("r-2", colExpires) != "30s" || cell("r-1", colUptime) != "1h00m" {
+		t.Fatalf("expires %q uptime %q", cell("r-2", colExpires), cell("r-1", colUptime))
+	}
+	*f.now = f.now.Add(45 * time.Second)
+	f.p.Update(pane.Tick{})
+	for _, c := range []struct {
+		id   client.RunnerID
+		col  int
+		want string
+	}{
+		{"r-2", colExpires, "0s"},   // floored, not negative
+		{"r-2", colUptime, "1m45s"}, // idle runners age
+		{"r-1", colUptime, "1h00m"}, // 1h00m45s shows as 1h00m
+		{"r-1", colExpires, "-"},    // not counting down
+		{"r-3", colUptime, "0s"},    // pending: no process yet
+		{"r-5", colUptime, "0s"},    // crash backoff: no process
+		{"r-4", colUptime, "50s"},   // pulling the image: its setup runs
+		{"gone", colUptime, "-"},    // a row the pane no longer has
+	} {
+		if got := cell(c.id, c.col); got != c.want {
+			t.Errorf("%s column %d = %q, want %q", c.id, c.col, got, c.want)
+		}
+	}
+}
+
+func TestEnterAndLogsOpenDetail(t *testing.T) {
+	f := setup(t, sample()...)
+	f.p.Update(panetest.Key("down"))
+	for _, k := range []string{"enter", "l"} {
+		msgs := panetest.Msgs(f.p.Update(panetest.Key(k)))
+		if len(msgs) != 1 || msgs[0] != (pane.Open{Key: pane.RunnerKey("staging", "my-app", "r-2")}) {
+			t.Errorf("%s gave %#v", k, msgs)
+		}
+	}
+}
+
+func TestMarkToggles(t *testing.T) {
+	f := setup(t, sample()...)
+	f.p.Update(panetest.Key(" "))
+	f.p.Update(panetest.Key(" "))
+	if got := f.p.Marked(); !slices.Equal(got, []client.RunnerID{"r-1", "r-2"}) {
+		t.Errorf("marked %v", got)
+	}
+	f.p.Update(panetest.Key("up"))
+	f.p.Update(panetest.Key(" "))
+	if got := f.p.Marked(); !slices.Equal(got, []client.RunnerID{"r-1"}) {
+		t.Errorf("marked after unmarking r-2: %v", got)
+	}
+}
+
+func TestCursorKeptAcrossRefresh(t *testing.T) {
+	f := setup(t, sample()...)
+	f.p.Update(panetest.Key("down"))
+	f.p.Update(panetest.Key("down")) // r-3
+	rs := sample()
+	slices.Reverse(rs)
+	f.fc.SetRunners("staging", "my-app", rs[1:]...)
+	f.load(t)
+	if id, _ := f.p.Cursor(); id != "r-3" {
+		t.Errorf("cursor on %s", id)
+	}
+}
+
+func TestHistoryRecordsEachAnswer(t *testing.T) {
+	f := setup(t, sample()[:1]...)
+	f.fc.SetRunners("staging", "my-app", sample()[:3]...)
+	f.load(t)
+	got := f.p.history.Samples("my-app--staging")
+	if len(got) != 2 || got[0].Running != 1 || got[1].Idle != 1 || got[1].Pending != 1 {
+		t.Errorf("samples %+v", got)
+	}
+	// An error records nothing.
+	f.fc.Fail("ListAppRunners", context.DeadlineExceeded)
+	f.load(t)
+	if n := len(f.p.history.Samples("my-app--staging")); n != 2 {
+		t.Errorf("%d samples after an error", n)
+	}
+}
+
+func TestHistoryIsBounded(t *testing.T) {
+	h := NewHistory()
+	for i := range maxSamples + 10 {
+		h.Record("a", Counts{Running: i})
+	}
+	s := h.Samples("a")
+	if len(s) != maxSamples || s[0].Running != 10 {
+		t.Errorf("%d samples from %d", len(s), s[0].Running)
+	}
+}
+
+func TestSparkline(t *testing.T) {
+	for _, tc := range []struct {
+		values []int
+		top    int
+		want   string
+	}{
+		{[]int{0, 1, 2, 4, 8}, 8, "·▁▂▄█"},
+		{[]int{1, 100}, 100, "▁█"},
+		{[]int{3}, 0, "·"},
+		{nil, 5, ""},
+	} {
+		if got := sparkline(tc.values, tc.top); got != tc.want {
+			t.Errorf("sparkline(%v, %d) = %q, want %q", tc.values, tc.top, got, tc.want)
+		}
+	}
+}
+
+func TestHistoryLineFitsWidth(t *testing.T) {
+	st := panetest.Deps(fakeclient.New(client.Target{}), &panetest.Now).Styles
+	var samples []Counts
+	for i := range 300 {
+		samples = append(samples, Counts{Running: i % 5, Idle: 1, Setup: i % 2})
+	}
+	for _, w := range []int{10, 40, 80, 200} {
+		line := historyLine(st, samples, w)
+		if got := len([]rune(line)); got > w {
+			t.Errorf("width %d: line is %d: %q", w, got, line)
+		}
+	}
+	if got := historyLine(st, samples[:0], 80); !strings.Contains(got, "none yet") {
+		t.Errorf("empty history: %q", got)
+	}
+	if got := historyLine(st, []Counts{{}}, 80); !strings.Contains(got, "no runners this session") {
+		t.Errorf("all-zero history: %q", got)
+	}
+}
+
+func TestDetail(t *testing.T) {
+	now := panetest.Now
+	fc := fakeclient.New(client.Target{})
+	in := true
+	fc.SetRunners("staging", "my-app", client.Runner{
+		ID: "r-9", Alias: "my-app--staging", State: client.StateRunning, InFlight: 1, Uptime: time.Minute,
+		Revision: "rev-full", MachineType: "GPU", PresentInGroup: &in,
+		Leases:   []client.Lease{{RequestID: "q1", CallerUserID: "u1", LeasedAt: now.Add(-5 * time.Second)}},
+		Metadata: map[string]any{"b": []any{1.0, "x"}, "a": map[string]any{"z": true}},
+	})
+	d := NewDetail(panetest.Deps(fc, &now), "staging", "my-app", "r-9")
+	d.SetSize(100, 30)
+	if !strings.Contains(d.View(), "Loading runner r-9") {
+		t.Errorf("before data:\n%s", d.View())
+	}
+	load := func() {
+		data, err := d.Fetch()(context.Background())
+		d.Update(pane.Result{Data: data, Err: err, At: now})
+	}
+	load()
+	q := fc.CallsTo("ListAppRunners")[0].Query
+	if q.TerminatedSince.IsZero() {
+		t.Error("the detail does not ask for terminated runners: one that ends would vanish")
+	}
+	v := d.View()
+	for _, want := range []string{"r-9", "my-app in staging  (alias my-app--staging)", "● running", "1 request",
+		"1m00s", "rev-full", "GPU", "In group      yes", "q1  caller u1  leased 5s ago",
+		"a.z: true", `b: [1,"x"]`, "logs: not available from this controller"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("detail lacks %q:\n%s", want, v)
+		}
+	}
+	if lines := strings.Split(v, "\n"); len(lines) != 30 {
+		t.Errorf("detail has %d lines, want 30", len(lines))
+	}
+
+	// The runner goes away: its last record stays, said to be gone.
+	fc.SetRunners("staging", "my-app")
+	load()
+	v = d.View()
+	if !strings.Contains(v, "no longer listed") || !strings.Contains(v, "rev-full") {
+		t.Errorf("gone runner:\n%s", v)
+	}
+
+	// Scrolling a record longer than the screen.
+	d.SetSize(100, 8)
+	d.Update(panetest.Key("G"))
+	if d.offset == 0 {
+		t.Error("G did not scroll")
+	}
+	d.Update(panetest.Key("g"))
+	if d.offset != 0 {
+		t.Error("g did not scroll back")
+	}
+}
