@@ -1,0 +1,76 @@
+// Package supervisor runs the local controller's runners as real OS
+// processes. It implements server.Runtime (what runs, reconciled with the
+// store), server.RunnerLogSource (each runner's output) and
+// gateway.Router (request slots on ready runners, which are the demand the
+// autoscaler sees).
+//
+// # What a runner runs
+//
+// A revision's command is its metadata's "command" entry when that is a
+// list of strings (an argv, as `faldash deploy -- COMMAND ARGS` sends it);
+// otherwise its entrypoint, run as `/bin/sh -c ENTRYPOINT`. An argv[0]
+// without a slash is looked up in the controller's PATH; a relative path is
+// relative to the runner's working directory, so deployers send absolute
+// paths. A "command" entry that is not a non-empty list of strings is a
+// setup failure.
+//
+// Each runner is one process in its own process group, working in
+// <data>/runners/<id>/ (removed when the runner ends), and its environment
+// is exactly:
+//   - PATH, HOME, LANG, LC_* and TMPDIR from the controller's environment,
+//     and nothing else of it;
+//   - every secret of the app's environment, under its own name (a secret
+//     named like an inherited variable replaces it);
+//   - fal's platform variables: FAL_KEY (a read-only key the supervisor
+//     adds to the controller's keyring, never the admin key), FAL_APP_NAME
+//     (<user>/<full alias>), FAL_APP_ID (the revision), FAL_USER_NICKNAME,
+//     FAL_JOB_ID (the runner id), FAL_HOST (the controller's address),
+//     FAL_RUNNER_STATE=SETUP and HF_HOME (<data>/cache/<env>/<app>/hf,
+//     shared by the app's runners);
+//   - PORT, a free loopback port the runner must serve HTTP on.
+//
+// Platform variables and PORT always win over a secret of the same name.
+//
+// # Lifecycle
+//
+// A runner is PENDING until its process starts, then SETUP until a TCP
+// connection to 127.0.0.1:PORT succeeds, then IDLE or RUNNING (serving at
+// least one request). If it exits during setup, or is not ready within the
+// alias's startup_timeout (then it is killed), it waits in FAILURE_DELAY
+// for min(BackoffStep × consecutive failures, BackoffMax) and is retried
+// as a new process in the same runner slot, under the same runner id, so
+// the failure count and its logs carry over. A runner that exits after it
+// was ready is TERMINATED and the autoscaler starts another if needed.
+//
+// A graceful stop takes a runner out of service (DRAINING) until its
+// in-flight requests are done, then sends SIGTERM to its process group
+// (TERMINATING) and SIGKILL after the grace period (the revision's
+// termination_grace_period_seconds, else Config.DefaultGrace). When the
+// group leader exits, whatever else is left in its group is killed, as a
+// container's processes die with it. TERMINATED runners stay listed (when
+// asked for with a start time) for Config.HistoryTTL.
+//
+// StopRunner with replace_first, RolloutApplication and a redeploy with
+// the ROLLING strategy mark a ready runner WILL_REPLACE and start a
+// replacement (DID_REPLACE); the old runner keeps serving until the
+// replacement is ready, then drains (a forced rollout signals it at once).
+// A redeploy with RECREATE (fal's default) drains the old revision's
+// runners and starts the new revision's once they have all ended. Runners
+// of an old revision that are not serving yet are stopped at once.
+//
+// # Crash recovery
+//
+// Every live runner process has a record in <data>/pids/<id>.json (pid and
+// the kernel's start time of the process). A supervisor that starts on a
+// data directory with records left behind kills those processes, after
+// checking that each pid still belongs to that runner (same start time, or
+// FAL_JOB_ID=<id> in its environment), and lists the runners as
+// TERMINATED.
+//
+// # Clocks
+//
+// Config.Clock is the time the supervisor reports and decides by: uptime,
+// idle times, keep_alive countdowns, back-off deadlines, lease times and
+// end times. Waits that concern a process itself (readiness polling,
+// startup_timeout, the grace period) use real timers.
+package supervisor

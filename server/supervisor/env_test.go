@@ -1,0 +1,216 @@
+package supervisor
+
+import (
+	"encoding/json"
+	"errors"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/server"
+	"github.com/faldash/faldash/server/store"
+)
+
+// TestRunnerEnvironment deploys to staging a command that writes its whole
+// environment to a file, scales it to two runners, and checks what each
+// process received: staging's secrets and none of main's, fal's platform
+// variables with the right values, and nothing else from the controller's
+// environment but PATH, HOME, LANG, LC_* and TMPDIR.
+func TestRunnerEnvironment(t *testing.T) {
+	t.Setenv("FALDASH_LEAK_CHECK", "1")
+	t.Setenv("LC_FALDASH_CHECK", "passes")
+	var logged syncBuffer
+	h := startIn(t, t.TempDir(), Config{}, func(c *server.Config) { c.Logger = logTo(&logged) })
+	ctx := h.ctx()
+	if _, err := h.cl.CreateEnvironment(ctx, "staging", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []struct{ env, name, value string }{
+		{"main", "HF_TOKEN", "main-value"},
+		{"main", "MAIN_ONLY", "main-only-value"},
+		{"staging", "HF_TOKEN", "staging-value"},
+		{"staging", "STAGING_ONLY", "staging-only-value"},
+	} {
+		if err := h.cl.SetSecret(ctx, s.env, s.name, s.value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	envDir := t.TempDir()
+	rev := h.deploy("staging", "env-app", helperCommand(t, "serve", "--env-dir", envDir), scaling.Spec{})
+	if _, err := h.cl.UpdateApp(ctx, "staging", "env-app", scaling.Spec{MinConcurrency: scaling.Int(2), MaxConcurrency: scaling.Int(2)}); err != nil {
+		t.Fatal(err)
+	}
+	rs := h.waitRunners("staging", "env-app", "two IDLE runners", idle(2))
+
+	adminID, adminSecret := h.ctl.AdminKey()
+	admin := adminID + ":" + adminSecret
+	wantNames := map[string]bool{"PORT": true, "HF_TOKEN": true, "STAGING_ONLY": true}
+	for _, v := range names.PlatformVariables {
+		wantNames[v] = true
+	}
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if inherited(name) {
+			wantNames[name] = true
+		}
+	}
+	if !wantNames["LC_FALDASH_CHECK"] {
+		t.Fatal("the test's own LC_ variable is missing from its environment")
+	}
+	var keys []string
+	for _, r := range rs {
+		b, err := os.ReadFile(filepath.Join(envDir, string(r.ID)+".json"))
+		if err != nil {
+			t.Fatalf("runner %s wrote no environment: %v", r.ID, err)
+		}
+		var list []string
+		if err := json.Unmarshal(b, &list); err != nil {
+			t.Fatal(err)
+		}
+		env := map[string]string{}
+		for _, kv := range list {
+			name, value, _ := strings.Cut(kv, "=")
+			env[name] = value
+		}
+		got := slices.Sorted(maps.Keys(env))
+		if want := slices.Sorted(maps.Keys(wantNames)); !slices.Equal(got, want) {
+			t.Errorf("runner %s got variables %q, want exactly %q", r.ID, got, want)
+		}
+		for name, want := range map[string]string{
+			"HF_TOKEN":          "staging-value",
+			"STAGING_ONLY":      "staging-only-value",
+			"FAL_JOB_ID":        string(r.ID),
+			"FAL_APP_NAME":      "local/env-app--staging",
+			"FAL_APP_ID":        string(rev),
+			"FAL_USER_NICKNAME": "local",
+			"FAL_HOST":          h.addr,
+			"FAL_RUNNER_STATE":  "SETUP",
+			"HF_HOME":           filepath.Join(h.dir, "cache", "staging", "env-app", "hf"),
+			"LC_FALDASH_CHECK":  "passes",
+		} {
+			if env[name] != want {
+				t.Errorf("runner %s: %s=%q, want %q", r.ID, name, env[name], want)
+			}
+		}
+		for _, leak := range []string{"MAIN_ONLY", "FALDASH_LEAK_CHECK"} {
+			if _, ok := env[leak]; ok {
+				t.Errorf("runner %s got %s", r.ID, leak)
+			}
+		}
+		if env["PORT"] == "" {
+			t.Errorf("runner %s got no PORT", r.ID)
+		}
+		key := env["FAL_KEY"]
+		if id, secret, ok := strings.Cut(key, ":"); !ok || id == "" || secret == "" || key == admin {
+			t.Errorf("runner %s: FAL_KEY is not a key of its own (admin key: %v)", r.ID, key == admin)
+		}
+		keys = append(keys, key)
+		fi, err := os.Stat(env["HF_HOME"])
+		if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+			t.Errorf("HF_HOME %s: %v, %v", env["HF_HOME"], fi, err)
+		}
+		if r.MachineType != "local" || r.Revision != rev || r.Alias != "env-app--staging" ||
+			r.PresentInGroup == nil || !*r.PresentInGroup || r.InFlight != 0 || r.ExpiresIn != nil {
+			t.Errorf("runner as listed: %+v", r)
+		}
+	}
+
+	// The controller's log names runners but never shows what they got.
+	h.close()
+	for _, secret := range append([]string{"main-value", "staging-value", "staging-only-value", "main-only-value"}, keys...) {
+		if strings.Contains(logged.String(), secret) {
+			t.Errorf("the controller logged a secret value or a runner key")
+		}
+	}
+	if !strings.Contains(logged.String(), "runner started") {
+		t.Errorf("the controller's log says nothing of the runners: %s", logged.String())
+	}
+}
+
+// TestRunnerKeyIsReadOnly: the key runners get as FAL_KEY may list but
+// not change anything.
+func TestRunnerKeyIsReadOnly(t *testing.T) {
+	t.Parallel()
+	h := start(t, Config{})
+	ctx := h.ctx()
+	envDir := t.TempDir()
+	h.deploy("main", "key-app", helperCommand(t, "serve", "--env-dir", envDir), one())
+	r := h.waitRunners("main", "key-app", "one IDLE runner", idle(1))[0]
+	b, err := os.ReadFile(filepath.Join(envDir, string(r.ID)+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatal(err)
+	}
+	var key string
+	for _, kv := range list {
+		if v, ok := strings.CutPrefix(kv, "FAL_KEY="); ok {
+			key = v
+		}
+	}
+	id, secret, _ := strings.Cut(key, ":")
+	rc, err := client.Dial(client.DialOptions{Addr: h.addr, Credentials: client.Credentials{KeyID: id, KeySecret: secret}, Kind: client.TargetLocal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if _, err := rc.ListApps(ctx, "main"); err != nil {
+		t.Errorf("the runners' key cannot list apps: %v", err)
+	}
+	if _, err := rc.UpdateApp(ctx, "main", "key-app", scaling.Spec{MinConcurrency: scaling.Int(0)}); !errors.Is(err, client.ErrPermissionDenied) {
+		t.Errorf("the runners' key changed an app: %v", err)
+	}
+}
+
+func TestCommand(t *testing.T) {
+	cases := []struct {
+		name    string
+		rev     store.Revision
+		want    []string
+		wantErr bool
+	}{
+		{"argv", store.Revision{Entrypoint: "ignored", Metadata: []byte(`{"command":["/bin/prog","a b","--x"]}`)}, []string{"/bin/prog", "a b", "--x"}, false},
+		{"shell", store.Revision{Entrypoint: "echo hi && sleep 1", Metadata: []byte(`{"other":1}`)}, []string{"/bin/sh", "-c", "echo hi && sleep 1"}, false},
+		{"no metadata", store.Revision{Entrypoint: "prog"}, []string{"/bin/sh", "-c", "prog"}, false},
+		{"null command", store.Revision{Entrypoint: "prog", Metadata: []byte(`{"command":null}`)}, []string{"/bin/sh", "-c", "prog"}, false},
+		{"empty argv", store.Revision{Entrypoint: "prog", Metadata: []byte(`{"command":[]}`)}, nil, true},
+		{"not strings", store.Revision{Entrypoint: "prog", Metadata: []byte(`{"command":["a",1]}`)}, nil, true},
+		{"a string", store.Revision{Entrypoint: "prog", Metadata: []byte(`{"command":"prog"}`)}, nil, true},
+		{"empty program", store.Revision{Entrypoint: "prog", Metadata: []byte(`{"command":[""]}`)}, nil, true},
+		{"bad json", store.Revision{Entrypoint: "prog", Metadata: []byte(`{`)}, nil, true},
+		{"nothing", store.Revision{Entrypoint: "  "}, nil, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := command(c.rev)
+			if (err != nil) != c.wantErr || !slices.Equal(got, c.want) {
+				t.Errorf("command = %q, %v; want %q (error: %v)", got, err, c.want, c.wantErr)
+			}
+		})
+	}
+}
+
+func TestRunnerEnvLayers(t *testing.T) {
+	environ := []string{"PATH=/bin", "HOME=/h", "LANG=C", "LC_ALL=C", "TMPDIR=/t", "SECRET_OF_CONTROLLER=x", "LCX=no", "USER=me", "malformed"}
+	got, err := runnerEnv(environ,
+		map[string]string{"PATH": "/secret/bin", "TOKEN": "t", "PORT": "1"},
+		map[string]string{"FAL_JOB_ID": "r", "PORT": "8000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"FAL_JOB_ID=r", "HOME=/h", "LANG=C", "LC_ALL=C", "PATH=/secret/bin", "PORT=8000", "TMPDIR=/t", "TOKEN=t"}
+	if !slices.Equal(got, want) {
+		t.Errorf("runnerEnv = %q, want %q", got, want)
+	}
+	if _, err := runnerEnv(nil, map[string]string{"A": "x\x00y"}, nil); err == nil {
+		t.Error("a secret with a NUL byte was accepted")
+	}
+}

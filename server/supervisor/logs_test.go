@@ -1,0 +1,159 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/server"
+)
+
+// TestRunnerLogs reads a real runner's output: all of it, a tail, and a
+// follow that sees the shutdown lines and ends when the runner does.
+func TestRunnerLogs(t *testing.T) {
+	t.Parallel()
+	h := start(t, Config{})
+	if err := h.cl.SetSecret(h.ctx(), "main", "API_TOKEN", "do-not-print-me"); err != nil {
+		t.Fatal(err)
+	}
+	h.deploy("main", "chatty", helperCommand(t, "serve"), one())
+	r := h.waitRunners("main", "chatty", "one IDLE runner", idle(1))[0]
+
+	var all []server.LogEntry
+	eventually(t, "the line saying the runner listens", func() bool {
+		var err error
+		all, _, err = h.sup.RunnerLogs(h.ctx(), string(r.ID), 0, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(all, func(l server.LogEntry) bool {
+			return l.Stream == "stdout" && strings.HasPrefix(l.Line, "FAL_RUNNER_STATE=RUNNING: listening")
+		})
+	})
+	for _, l := range all {
+		if strings.Contains(l.Line, "do-not-print-me") || l.Time.IsZero() {
+			t.Errorf("log line %+v", l)
+		}
+	}
+	tail, ch, err := h.sup.RunnerLogs(h.ctx(), string(r.ID), 2, false)
+	if err != nil || ch != nil || !slices.Equal(tail, all[len(all)-2:]) {
+		t.Errorf("tail 2 = %+v, %v, %v; want %+v", tail, ch, err, all[len(all)-2:])
+	}
+
+	last, follow, err := h.sup.RunnerLogs(h.ctx(), string(r.ID), 1, true)
+	if err != nil || len(last) != 1 || follow == nil {
+		t.Fatalf("follow: %+v, %v", last, err)
+	}
+	if err := h.cl.StopRunner(h.ctx(), r.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	var after []string
+	timeout := time.After(waitLimit)
+	for done := false; !done; {
+		select {
+		case l, ok := <-follow:
+			if !ok {
+				done = true
+				break
+			}
+			after = append(after, l.Line)
+		case <-timeout:
+			t.Fatalf("the follow did not end with the runner; got %q", after)
+		}
+	}
+	if !slices.ContainsFunc(after, func(l string) bool { return strings.HasPrefix(l, "handle_exit:") }) {
+		t.Errorf("the follow missed the shutdown lines: %q", after)
+	}
+	if got, _ := find(h.runners("main", "chatty"), r.ID); got.State != client.StateTerminated {
+		t.Errorf("the follow ended while the runner is %s", got.State)
+	}
+
+	if _, _, err := h.sup.RunnerLogs(h.ctx(), "no-such-runner", 0, false); !errors.Is(err, server.ErrNoRunner) {
+		t.Errorf("logs of an unknown runner: %v", err)
+	}
+}
+
+func entry(line string) server.LogEntry { return server.LogEntry{Stream: "stdout", Line: line} }
+
+func lineTexts(es []server.LogEntry) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.Line
+	}
+	return out
+}
+
+func TestLogBufferKeepsTheNewestLines(t *testing.T) {
+	b := newLogBuffer(3)
+	for i := range 5 {
+		b.add(entry(fmt.Sprint(i)))
+	}
+	got, next := b.tail(0)
+	if want := []string{"2", "3", "4"}; !slices.Equal(lineTexts(got), want) || next != 5 {
+		t.Errorf("tail(0) = %q, %d; want %q, 5", lineTexts(got), next, want)
+	}
+	if got, _ := b.tail(2); !slices.Equal(lineTexts(got), []string{"3", "4"}) {
+		t.Errorf("tail(2) = %q", lineTexts(got))
+	}
+	if got, _ := b.tail(10); len(got) != 3 {
+		t.Errorf("tail(10) = %q", lineTexts(got))
+	}
+	// A follower behind what is kept skips to the oldest kept line.
+	if got, _, _, _ := b.since(0); !slices.Equal(lineTexts(got), []string{"2", "3", "4"}) {
+		t.Errorf("since(0) = %q", lineTexts(got))
+	}
+
+	big := newLogBuffer(1000)
+	line := strings.Repeat("x", maxLineBytes)
+	for range maxLogBytes/maxLineBytes + 10 {
+		big.add(entry(line))
+	}
+	if got, _ := big.tail(0); len(got)*maxLineBytes > maxLogBytes {
+		t.Errorf("%d lines of %d bytes kept, over the %d-byte bound", len(got), maxLineBytes, maxLogBytes)
+	}
+}
+
+func TestReadLines(t *testing.T) {
+	b := newLogBuffer(100)
+	b.hold(1)
+	long := strings.Repeat("y", maxLineBytes+100)
+	in := "first\r\n" + long + "\nbad \xff byte\nno newline at the end"
+	readLines(strings.NewReader(in), "stderr", b, time.Now)
+	got, _ := b.tail(0)
+	want := []string{"first", strings.Repeat("y", maxLineBytes) + "…", "bad \uFFFD byte", "no newline at the end"}
+	if !slices.Equal(lineTexts(got), want) {
+		t.Errorf("lines %q, want %q", lineTexts(got), want)
+	}
+	for _, e := range got {
+		if e.Stream != "stderr" || e.Time.IsZero() {
+			t.Errorf("entry %+v", e)
+		}
+	}
+	// The runner still lives: the buffer stays open.
+	if _, _, closed, _ := b.since(0); closed {
+		t.Error("the log closed while its runner lives")
+	}
+	b.release()
+	if _, _, closed, _ := b.since(0); !closed {
+		t.Error("the log is open after its runner and output ended")
+	}
+}
+
+func TestFollowEndsWithContext(t *testing.T) {
+	b := newLogBuffer(10)
+	ctx, cancel := context.WithCancel(t.Context())
+	ch := make(chan server.LogEntry)
+	go b.follow(ctx, 0, ch)
+	b.add(entry("one"))
+	if l := <-ch; l.Line != "one" {
+		t.Fatalf("followed %q", l.Line)
+	}
+	cancel()
+	for range ch {
+	}
+}

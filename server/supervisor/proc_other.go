@@ -1,0 +1,19 @@
+//go:build !unix
+
+package supervisor
+
+import (
+	"errors"
+	"os/exec"
+	"syscall"
+)
+
+const groupsSupported = false
+
+func setGroup(*exec.Cmd) {}
+
+func killGroup(int, syscall.Signal) error { return errors.ErrUnsupported }
+
+func alive(int) bool { return false }
+
+func killPid(int) error { return errors.ErrUnsupported }

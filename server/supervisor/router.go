@@ -1,0 +1,221 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/faldash/faldash/falpb"
+	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/server"
+	"github.com/faldash/faldash/server/gateway"
+	"github.com/faldash/faldash/server/store"
+)
+
+// waiter is an Acquire call waiting for a slot.
+type waiter struct {
+	req gateway.RequestInfo
+	ch  chan grant // capacity 1: granting never blocks
+}
+
+type grant struct {
+	lease *gateway.Lease
+	err   error
+}
+
+// Acquire leases a slot on the least loaded serving runner of alias,
+// waiting in the app's queue (which the autoscaler counts as demand) while
+// none is free.
+func (s *Supervisor) Acquire(ctx context.Context, alias string, req gateway.RequestInfo) (*gateway.Lease, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ref, ok := refOf(alias)
+	if !ok {
+		return nil, fmt.Errorf("app %q: %w", alias, gateway.ErrUnknownApp)
+	}
+	s.mu.Lock()
+	a, err := s.appFor(ctx, ref)
+	if err != nil {
+		s.mu.Unlock()
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("app %q: %w", alias, gateway.ErrUnknownApp)
+		}
+		return nil, err
+	}
+	if len(a.waiters) == 0 {
+		if r := s.pick(a); r != nil {
+			l := s.lease(a, r, req)
+			s.mu.Unlock()
+			return l, nil
+		}
+	}
+	if n := len(a.waiters); n >= s.cfg.QueueLimit {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("app %q has %d requests waiting: %w", alias, n, gateway.ErrQueueFull)
+	}
+	w := &waiter{req: req, ch: make(chan grant, 1)}
+	a.waiters = append(a.waiters, w)
+	// Queued requests are demand: scale up now rather than at the next tick.
+	s.reconcileApp(a)
+	s.mu.Unlock()
+
+	select {
+	case g := <-w.ch:
+		return g.lease, g.err
+	case <-ctx.Done():
+	}
+	s.mu.Lock()
+	queued := a.dropWaiter(w)
+	s.mu.Unlock()
+	if !queued {
+		// Granted just as ctx ended: give the slot back.
+		if g := <-w.ch; g.lease != nil {
+			g.lease.Release()
+		}
+	}
+	s.nudge()
+	return nil, ctx.Err()
+}
+
+// appFor finds the app ref names, reading it from the store when the
+// supervisor does not know it. Called with s.mu held; it is released while
+// the store is read.
+func (s *Supervisor) appFor(ctx context.Context, ref server.AppRef) (*app, error) {
+	for {
+		if !s.started || s.stopping {
+			return nil, ErrStopped
+		}
+		if a := s.apps[ref]; a != nil {
+			return a, nil
+		}
+		gen := s.gen
+		s.mu.Unlock()
+		d, err := s.host.State.Deployment(ctx, ref)
+		s.mu.Lock()
+		if err != nil {
+			return nil, err
+		}
+		// A change reported meanwhile may have made d stale: read again.
+		if gen == s.gen && !s.stopping {
+			a := s.setDeployment(d)
+			s.reconcileApp(a)
+			return a, nil
+		}
+	}
+}
+
+// refOf parses a full alias (`app` in main, `app--env` elsewhere).
+func refOf(alias string) (server.AppRef, bool) {
+	app, env, found := strings.Cut(alias, names.EnvSeparator)
+	if !found {
+		env = names.DefaultEnvironment
+	}
+	if names.ValidateApp(app) != nil || names.ValidateEnvironment(env) != nil {
+		return server.AppRef{}, false
+	}
+	return server.AppRef{Env: env, App: app}, true
+}
+
+// pick returns the least loaded runner of a with a free slot, or nil.
+// Ties go to a runner not being replaced, then to the oldest.
+func (s *Supervisor) pick(a *app) *runner {
+	limit := max(a.dep.Alias.Scaling.MaxMultiplexing, 1)
+	var best *runner
+	for _, r := range a.sortedRunners() {
+		if !r.inService() || r.inFlight >= limit {
+			continue
+		}
+		switch {
+		case best == nil, r.inFlight < best.inFlight:
+			best = r
+		case r.inFlight == best.inFlight && best.replacement == falpb.RunnerInfo_WILL_REPLACE &&
+			r.replacement != falpb.RunnerInfo_WILL_REPLACE:
+			best = r
+		}
+	}
+	return best
+}
+
+// dispatch hands free slots to a's waiters, oldest first.
+func (s *Supervisor) dispatch(a *app) {
+	for len(a.waiters) > 0 {
+		r := s.pick(a)
+		if r == nil {
+			return
+		}
+		w := a.waiters[0]
+		a.waiters[0] = nil
+		a.waiters = a.waiters[1:]
+		w.ch <- grant{lease: s.lease(a, r, w.req)}
+	}
+}
+
+func (a *app) dropWaiter(w *waiter) bool {
+	for i, x := range a.waiters {
+		if x == w {
+			a.waiters = append(a.waiters[:i], a.waiters[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+func (a *app) failWaiters(err error) {
+	for _, w := range a.waiters {
+		w.ch <- grant{err: err}
+	}
+	a.waiters = nil
+}
+
+// lease takes a slot on r for req.
+func (s *Supervisor) lease(a *app, r *runner, req gateway.RequestInfo) *gateway.Lease {
+	r.inFlight++
+	if r.state == stIdle {
+		r.state = stRunning
+	}
+	r.nextLease++
+	n := r.nextLease
+	r.leases = append(r.leases, leaseRecord{n: n, request: req.RequestID, caller: req.CallerUserID, leasedAt: s.now()})
+	var timeout time.Duration
+	if t := a.dep.Alias.Scaling.RequestTimeout; t != nil && *t > 0 {
+		timeout = time.Duration(*t) * time.Second
+	}
+	var once sync.Once
+	return &gateway.Lease{
+		RunnerID:       r.id,
+		Addr:           net.JoinHostPort("127.0.0.1", strconv.Itoa(r.port)),
+		RequestTimeout: timeout,
+		Release:        func() { once.Do(func() { s.releaseLease(r, n) }) },
+	}
+}
+
+func (s *Supervisor) releaseLease(r *runner, n uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, l := range r.leases {
+		if l.n == n {
+			r.leases = append(r.leases[:i], r.leases[i+1:]...)
+			break
+		}
+	}
+	r.inFlight = max(r.inFlight-1, 0)
+	if r.inFlight == 0 {
+		r.idleSince = s.now()
+		switch r.state {
+		case stRunning:
+			r.state = stIdle
+		case stDraining:
+			s.terminate(r)
+		}
+	}
+	if r.app != nil {
+		s.dispatch(r.app)
+	}
+	s.nudge()
+}
