@@ -6,20 +6,25 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 
+	"github.com/faldash/faldash/demo"
+	"github.com/faldash/faldash/localctl"
 	"github.com/faldash/faldash/server"
 )
 
-// runServe runs the local controller until ctx ends (SIGINT or SIGTERM),
-// then stops it gracefully.
+// runServe runs the local controller, its runners and its gateway until
+// ctx ends (SIGINT or SIGTERM), then stops them gracefully.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", server.DefaultListen, "address to listen on: host:port, or a unix socket as unix:/path or /path.sock")
+	gw := fs.String("gateway", localctl.DefaultGateway, `host:port of the HTTP gateway serving the apps at /<user>/<app>, or "off"`)
 	data := fs.String("data", "", "data directory (default $XDG_DATA_HOME/faldash, else ~/.local/share/faldash)")
 	user := fs.String("user", server.DefaultUser, "account nickname used in app endpoint URLs")
 	allowRemote := fs.Bool("allow-remote", false, "allow listening on a non-loopback address (the protocol is plaintext)")
-	debug := fs.Bool("debug", false, "log every call (method, code, duration) to stderr")
+	demoMode := fs.Bool("demo", false, "run a throwaway demo controller (temporary data, sample apps, synthetic traffic) instead")
+	debug := fs.Bool("debug", false, "log every call (method, code, duration) and gateway request to stderr")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: faldash serve [flags]\n\nRuns the local fal controller until Ctrl+C or SIGTERM.\n\nflags:")
 		fs.PrintDefaults()
@@ -30,6 +35,32 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve takes no arguments, got %q", fs.Args())
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if *demoMode {
+		if set["data"] {
+			return fmt.Errorf("--demo keeps its data in a temporary directory; drop --data")
+		}
+		if *allowRemote {
+			return fmt.Errorf("--demo listens on loopback only; drop --allow-remote")
+		}
+		opts := demo.Options{Logger: log, User: *user}
+		// The demo picks free ports unless told, so it runs beside a real
+		// `faldash serve`.
+		if set["listen"] {
+			opts.Listen = *listen
+		}
+		if set["gateway"] {
+			opts.Gateway = *gw
+		}
+		return serveDemo(ctx, opts, stdout)
+	}
+
 	dir := *data
 	if dir == "" {
 		var err error
@@ -37,39 +68,54 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	level := slog.LevelInfo
-	if *debug {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-
-	lis, err := server.Listen(*listen, *allowRemote)
+	c, err := localctl.Start(localctl.Options{
+		DataDir:     dir,
+		Listen:      *listen,
+		Gateway:     *gw,
+		AllowRemote: *allowRemote,
+		User:        *user,
+		Logger:      log,
+	})
 	if err != nil {
 		return err
 	}
-	ctl, err := server.Open(server.Config{DataDir: dir, User: *user, Logger: log})
+	fmt.Fprintf(stdout, "faldash controller listening on %s\n", c.Addr())
+	fmt.Fprintf(stdout, "data directory: %s\n", c.Server().DataDir())
+	fmt.Fprintf(stdout, "admin key file: %s (use it as FAL_KEY)\n", c.Server().KeyFile())
+	if u := c.GatewayURL(); u != "" {
+		fmt.Fprintf(stdout, "gateway: %s/%s/<app>\n", u, *user)
+	}
+	return waitAndClose(ctx, c.Err(), c.Close, stdout)
+}
+
+// serveDemo runs the demo controller until ctx ends.
+func serveDemo(ctx context.Context, opts demo.Options, stdout io.Writer) error {
+	exe, err := os.Executable()
 	if err != nil {
-		lis.Close()
+		return fmt.Errorf("demo: find faldash's own binary for the sample runner: %w", err)
+	}
+	opts.Exe = exe
+	d, err := demo.Start(ctx, opts)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "faldash controller listening on %s\n", lis.Addr())
-	fmt.Fprintf(stdout, "data directory: %s\n", ctl.DataDir())
-	fmt.Fprintf(stdout, "admin key file: %s (use it as FAL_KEY)\n", ctl.KeyFile())
+	fmt.Fprintf(stdout, "faldash demo controller listening on %s\n", d.Addr())
+	fmt.Fprintf(stdout, "admin key file: %s (use it as FAL_KEY; removed on exit)\n", d.KeyFile())
+	fmt.Fprintf(stdout, "gateway: %s/%s/<app>\n", d.GatewayURL(), d.User())
+	fmt.Fprintln(stdout, "synthetic traffic is running; Ctrl+C stops the demo and removes its data")
+	return waitAndClose(ctx, d.Err(), d.Close, stdout)
+}
 
-	served := make(chan error, 1)
-	go func() { served <- ctl.Serve(lis) }()
+// waitAndClose waits for ctx's end or a listener's failure, then closes.
+func waitAndClose(ctx context.Context, failed <-chan error, closeFn func() error, stdout io.Writer) error {
 	select {
 	case <-ctx.Done():
 		fmt.Fprintln(stdout, "stopping")
-	case err := <-served:
-		// Serve ends on its own only when the listener fails.
-		return fmt.Errorf("%w (closing: %v)", err, ctl.Close())
+	case err := <-failed:
+		return fmt.Errorf("%w (closing: %v)", err, closeFn())
 	}
-	if err := ctl.Close(); err != nil {
+	if err := closeFn(); err != nil {
 		return fmt.Errorf("stop controller: %w", err)
-	}
-	if err := <-served; err != nil {
-		return err
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +26,7 @@ func TestServeRunsUntilCancelled(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--data", dir, "--user", "alice"}, pw, io.Discard)
+		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--data", dir, "--user", "alice"}, pw, io.Discard)
 		pw.Close()
 	}()
 
@@ -37,9 +38,9 @@ func TestServeRunsUntilCancelled(t *testing.T) {
 		}
 		close(lines)
 	}()
-	var addr, keyFile string
+	var addr, keyFile, gateway string
 	deadline := time.After(30 * time.Second)
-	for addr == "" || keyFile == "" {
+	for addr == "" || keyFile == "" || gateway == "" {
 		select {
 		case l, ok := <-lines:
 			if !ok {
@@ -50,6 +51,9 @@ func TestServeRunsUntilCancelled(t *testing.T) {
 			}
 			if k, ok := strings.CutPrefix(l, "admin key file: "); ok {
 				keyFile, _, _ = strings.Cut(k, " ")
+			}
+			if g, ok := strings.CutPrefix(l, "gateway: "); ok {
+				gateway = strings.TrimSuffix(g, "/<app>")
 			}
 		case <-deadline:
 			t.Fatal("serve printed no address and key file")
@@ -72,6 +76,17 @@ func TestServeRunsUntilCancelled(t *testing.T) {
 	envs, err := falpb.NewIsolateControllerClient(conn).ListEnvironments(callCtx, &falpb.ListEnvironmentsRequest{})
 	if err != nil || len(envs.GetEnvironments()) != 1 {
 		t.Fatalf("ListEnvironments: %v, %v", envs, err)
+	}
+
+	// The gateway serves this user's apps, and there are none yet.
+	resp, err := http.Get(gateway + "/nope")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.HasSuffix(gateway, "/alice") || resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), "no app nope for alice") {
+		t.Errorf("gateway %s: %d %s", gateway, resp.StatusCode, body)
 	}
 
 	cancel()

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/faldash/faldash/samplerunner"
 )
 
 // command is one subcommand: it parses its own flags from args and returns
@@ -18,16 +20,27 @@ import (
 type command struct {
 	name, summary string
 	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	// hidden commands are left out of the usage: they are for faldash
+	// itself (the sample runner its demo deploys), not for people.
+	hidden bool
 }
 
 func commands() []command {
 	return []command{
-		{"serve", "run the local fal controller", runServe},
-		{"version", "print faldash's version", runVersion},
+		{name: "serve", summary: "run the local fal controller", run: runServe},
+		{name: "deploy", summary: "deploy a command as an app on a local controller", run: runDeploy},
+		{name: "version", summary: "print faldash's version", run: runVersion},
+		{name: "sample-runner", summary: "the sample app the demo runs", run: runSampleRunner, hidden: true},
 	}
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "sample-runner" {
+		// The sample runner handles its own signals, as a fal runner does
+		// (the first starts its teardown, a second ends it); main's own
+		// handler would swallow the second.
+		os.Exit(samplerunner.Main(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -56,6 +69,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: faldash <command> [flags]\n\ncommands:")
 	for _, c := range commands() {
+		if c.hidden {
+			continue
+		}
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'faldash <command> -h' for a command's flags.")

@@ -278,9 +278,3 @@ func (g *GRPC) Deploy(ctx context.Context, req DeployRequest, onLog func(LogLine
 	}
 	return res, nil
 }
-
-// RunnerLogs is not served yet; the local controller's log service comes
-// with its runner processes.
-func (g *GRPC) RunnerLogs(ctx context.Context, id RunnerID, tail int, follow bool) (LogStream, error) {
-	return nil, &Error{Kind: Unsupported, Op: fmt.Sprintf("logs of runner %q", id), Msg: "this controller does not serve runner logs"}
-}

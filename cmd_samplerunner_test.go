@@ -1,0 +1,25 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestSampleRunnerIsHiddenButRuns(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(t.Context(), nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "sample-runner") {
+		t.Errorf("usage lists the hidden sample-runner:\n%s", out.String())
+	}
+	var stderr bytes.Buffer
+	err := run(t.Context(), []string{"sample-runner", "--fail-rate", "2"}, io.Discard, &stderr)
+	var code exitCode
+	if !errors.As(err, &code) || code != 2 || !strings.Contains(stderr.String(), "--fail-rate") {
+		t.Errorf("sample-runner with a bad flag: %v, stderr %q", err, stderr.String())
+	}
+}
