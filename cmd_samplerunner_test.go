@@ -10,7 +10,7 @@ import (
 
 func TestSampleRunnerIsHiddenButRuns(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(t.Context(), nil, &out, io.Discard); err != nil {
+	if err := run(t.Context(), []string{"help"}, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(out.String(), "sample-runner") {

@@ -131,7 +131,7 @@ func TestVersionAndUsage(t *testing.T) {
 		t.Errorf("unknown command: %v", err)
 	}
 	out.Reset()
-	if err := run(t.Context(), nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "serve") {
+	if err := run(t.Context(), []string{"help"}, &out, io.Discard); err != nil || !strings.Contains(out.String(), "serve") {
 		t.Errorf("usage: %q, %v", out.String(), err)
 	}
 }

@@ -53,7 +53,12 @@ func main() {
 // run dispatches to the subcommand named by args[0]. ctx ends on SIGINT or
 // SIGTERM.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 || len(args[0]) > 0 && args[0][0] == '-' {
+		// No command: the dashboard, with its own flags (-h lists them
+		// and the commands).
+		return runDashboard(ctx, args, stdout, stderr)
+	}
+	if args[0] == "help" {
 		usage(stdout)
 		return nil
 	}
@@ -67,7 +72,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: faldash <command> [flags]\n\ncommands:")
+	fmt.Fprintln(w, "usage: faldash [flags]            open the dashboard (faldash -h for its flags)\n       faldash <command> [flags]\n\ncommands:")
+	listCommands(w)
+}
+
+func listCommands(w io.Writer) {
 	for _, c := range commands() {
 		if c.hidden {
 			continue

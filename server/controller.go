@@ -23,6 +23,10 @@ import (
 	"github.com/faldash/faldash/server/store"
 )
 
+// ErrDataDirInUse is what Open returns when another controller holds the
+// data directory, so a caller can connect to that one instead.
+var ErrDataDirInUse = errors.New("in use by another faldash controller")
+
 // DefaultUser is the account nickname of a local controller, used in
 // endpoint URLs when Config.User is empty.
 const DefaultUser = "local"

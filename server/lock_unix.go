@@ -22,7 +22,7 @@ func lockDir(dir string) (release func() error, err error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("data directory %s is in use by another faldash controller", dir)
+			return nil, fmt.Errorf("data directory %s: %w", dir, ErrDataDirInUse)
 		}
 		return nil, fmt.Errorf("lock data directory %s: %w", dir, err)
 	}
