@@ -41,6 +41,10 @@ func main() {
 		// handler would swallow the second.
 		os.Exit(samplerunner.Main(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
 	}
+	// A controller whose stdout goes away (its terminal or parent died)
+	// must still stop its runners: with SIGPIPE ignored, a write to the
+	// broken pipe fails instead of killing faldash on the spot.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
