@@ -228,7 +228,7 @@ func (f *fakeController) RegisterApplication(req *falpb.RegisterApplicationReque
 }
 
 // serve starts f on a real listener and returns its address.
-func serve(t *testing.T, f *fakeController, network, addr string) string {
+func serve(t testing.TB, f *fakeController, network, addr string) string {
 	t.Helper()
 	lis, err := net.Listen(network, addr)
 	if err != nil {
@@ -251,7 +251,7 @@ func serve(t *testing.T, f *fakeController, network, addr string) string {
 var testCreds = Credentials{KeyID: "key-id-1", KeySecret: "key-secret-1"}
 
 // dialFake serves f on loopback and dials it with a fast retry policy.
-func dialFake(t *testing.T, f *fakeController, opts DialOptions) *GRPC {
+func dialFake(t testing.TB, f *fakeController, opts DialOptions) *GRPC {
 	t.Helper()
 	if opts.Addr == "" {
 		opts.Addr = serve(t, f, "tcp", "127.0.0.1:0")
@@ -437,7 +437,7 @@ func TestCallerCancellation(t *testing.T) {
 }
 
 // manyRunners is a ListRunners answer of n runners with fal-like metadata.
-func manyRunners(t *testing.T, n int) []*falpb.RunnerInfo {
+func manyRunners(t testing.TB, n int) []*falpb.RunnerInfo {
 	md, err := structpb.NewStruct(map[string]any{
 		"leases": []any{map[string]any{
 			"request_id": "0b5c9d7e-2d4f-4b8a-9d59-5a0f2f3c1e11", "caller_user_id": "github|12345678",
@@ -703,5 +703,25 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 				t.Fatalf("backoff(%d) = %v, want in [%v, %v]", n, d, ceiling/2, ceiling)
 			}
 		}
+	}
+}
+
+// BenchmarkListRunners measures one ListRunners over loopback gRPC:
+// encoding on the server, transfer, decoding and conversion to the domain
+// type, for an account with many runners.
+func BenchmarkListRunners(b *testing.B) {
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			f := newFake()
+			f.runners = manyRunners(b, n)
+			g := dialFake(b, f, DialOptions{CallTimeout: 2 * time.Minute})
+			b.ResetTimer()
+			for b.Loop() {
+				runners, err := g.ListRunners(context.Background(), RunnerQuery{})
+				if err != nil || len(runners) != n {
+					b.Fatalf("%d runners, %v", len(runners), err)
+				}
+			}
+		})
 	}
 }
