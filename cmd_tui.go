@@ -221,7 +221,7 @@ func embedded(f dashFlags, logger *slog.Logger) (client.Client, func(), error) {
 		ctl.Close()
 		return nil, nil, err
 	}
-	cl, err := client.Dial(client.DialOptions{Addr: ctl.Addr(), Credentials: creds, Kind: client.TargetLocal, User: server.DefaultUser})
+	cl, err := client.Dial(client.DialOptions{Addr: ctl.Addr(), Credentials: creds, Kind: client.TargetLocal, User: server.DefaultUser, GatewayURL: ctl.GatewayURL()})
 	if err != nil {
 		ctl.Close()
 		return nil, nil, err

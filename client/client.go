@@ -9,6 +9,9 @@ package client
 
 import (
 	"context"
+	"strings"
+
+	"github.com/faldash/faldash/names"
 )
 
 // Client is every control-plane call faldash makes. Environment arguments
@@ -79,6 +82,21 @@ type Target struct {
 	Addr string
 	// User is the account's nickname, when known (used in endpoint URLs).
 	User string
+	// GatewayURL is the base URL a local controller serves its apps at;
+	// empty means fal cloud's https://fal.run.
+	GatewayURL string
+}
+
+// EndpointURL is the URL app in env is called at on this target.
+func (t Target) EndpointURL(app, env string) string {
+	user := t.User
+	if user == "" {
+		user = "local"
+	}
+	if t.GatewayURL == "" {
+		return names.EndpointURL(user, app, env)
+	}
+	return strings.TrimSuffix(t.GatewayURL, "/") + "/" + user + "/" + names.Alias(app, env)
 }
 
 // TargetKind tells fal cloud from a local controller.

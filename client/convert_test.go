@@ -357,3 +357,21 @@ func TestSecondsToDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestTargetEndpointURL(t *testing.T) {
+	cases := []struct {
+		target   Target
+		app, env string
+		want     string
+	}{
+		{Target{User: "alice"}, "my-app", "main", "https://fal.run/alice/my-app"},
+		{Target{User: "alice"}, "my-app", "staging", "https://fal.run/alice/my-app--staging"},
+		{Target{}, "my-app", "", "https://fal.run/local/my-app"},
+		{Target{User: "local", GatewayURL: "http://127.0.0.1:7778/"}, "my-app", "dev", "http://127.0.0.1:7778/local/my-app--dev"},
+	}
+	for _, c := range cases {
+		if got := c.target.EndpointURL(c.app, c.env); got != c.want {
+			t.Errorf("%+v.EndpointURL(%q, %q) = %q, want %q", c.target, c.app, c.env, got, c.want)
+		}
+	}
+}

@@ -38,6 +38,9 @@ type DialOptions struct {
 	Kind        TargetKind
 	// User is the account's nickname, when known (for endpoint URLs).
 	User string
+	// GatewayURL is where a local controller serves its apps over HTTP
+	// (e.g. http://127.0.0.1:7778); empty for fal cloud.
+	GatewayURL string
 	// CallTimeout bounds each unary call; 0 means DefaultCallTimeout.
 	CallTimeout time.Duration
 	// Insecure overrides the transport choice: by default unix sockets and
@@ -97,7 +100,7 @@ func Dial(opts DialOptions) (*GRPC, error) {
 	return &GRPC{
 		conn:          conn,
 		rpc:           falpb.NewIsolateControllerClient(conn),
-		target:        Target{Kind: opts.Kind, Addr: addr, User: opts.User},
+		target:        Target{Kind: opts.Kind, Addr: addr, User: opts.User, GatewayURL: opts.GatewayURL},
 		callTimeout:   timeout,
 		deployTimeout: max(timeout, DefaultDeployTimeout),
 		retry:         defaultRetry,

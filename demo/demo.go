@@ -140,6 +140,7 @@ func (d *Demo) Dial() (*client.GRPC, error) {
 		Credentials: d.creds,
 		Kind:        client.TargetDemo,
 		User:        d.user,
+		GatewayURL:  d.ctl.GatewayURL(),
 	})
 }
 
