@@ -57,12 +57,11 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 
 // controller is `faldash serve` running as its own process.
 type controller struct {
-	addr, gateway, keyFile, dir string
-	cmd                         *exec.Cmd
+	addr, keyFile, dir string
+	cmd                *exec.Cmd
 }
 
 var listenLine = regexp.MustCompile(`listening on (\S+)`)
-var gatewayLine = regexp.MustCompile(`gateway[^\n]*?(http://\S+|127\.0\.0\.1:\d+)`)
 
 func startServe(t *testing.T) *controller {
 	t.Helper()
@@ -144,11 +143,11 @@ func (c *controller) deploy(t *testing.T, env, app string, flags ...string) {
 
 // term is the faldash TUI running in a pseudo-terminal.
 type term struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	pty  *os.File
-	mu   sync.Mutex
-	raw  bytes.Buffer
+	t   *testing.T
+	cmd *exec.Cmd
+	pty *os.File
+	mu  sync.Mutex
+	raw bytes.Buffer
 	// done is closed when the program has exited, with its error in err.
 	done chan struct{}
 	err  error

@@ -91,6 +91,7 @@ func (k *KeyMap) entries() []entry {
 		{"dialog.cancel", &d.Cancel, 0},
 		{"dialog.next_field", &d.NextField, 0},
 		{"dialog.prev_field", &d.PrevField, 0},
+		{"dialog.toggle", &d.Toggle, 0},
 	}
 }
 
@@ -114,6 +115,7 @@ func (k *KeyMap) Actions() []Action {
 // not share a key.
 type context struct {
 	name     string
+	pane     Pane
 	prefixes []string // scopes, as action-name prefixes
 	extra    []string // single actions borrowed from another scope
 }
@@ -122,11 +124,33 @@ var scaleActions = []string{"apps.scale_up_min", "apps.scale_down_min", "apps.sc
 
 func contexts() []context {
 	return []context{
-		{"environments pane", []string{"global.", "table.", "envs."}, nil},
-		{"apps pane", []string{"global.", "table.", "apps."}, nil},
-		{"runners pane", []string{"global.", "table.", "runners."}, scaleActions},
-		{"secrets pane", []string{"global.", "table.", "secrets."}, nil},
-		{"log view", []string{"global.", "table.", "logs."}, nil},
-		{"dialogs", []string{"dialog."}, nil},
+		{"environments pane", PaneEnvironments, []string{"global.", "table.", "envs."}, nil},
+		{"apps pane", PaneApps, []string{"global.", "table.", "apps."}, []string{"secrets.runner_env"}},
+		{"runners pane", PaneRunners, []string{"global.", "table.", "runners."}, scaleActions},
+		{"secrets pane", PaneSecrets, []string{"global.", "table.", "secrets."}, nil},
+		{"log view", PaneLogs, []string{"global.", "table.", "logs."}, nil},
+		{"dialogs", PaneDialog, []string{"dialog."}, nil},
 	}
+}
+
+// Mutating returns the mutating actions live in pane p, for refusing them
+// in read-only mode before the pane sees the key.
+func (k *KeyMap) Mutating(p Pane) []Action {
+	var ctx *context
+	for _, c := range contexts() {
+		if c.pane == p {
+			ctx = &c
+			break
+		}
+	}
+	if ctx == nil {
+		return nil
+	}
+	var out []Action
+	for _, a := range k.Actions() {
+		if a.Mutating && ctx.has(a.Name) {
+			out = append(out, a)
+		}
+	}
+	return out
 }

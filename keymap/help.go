@@ -102,7 +102,7 @@ func (k *KeyMap) Help(p Pane, readOnly bool) Help {
 				pick("apps.scale", "apps.rollout"), tail),
 			full: [][]key.Binding{pick("apps.scale_up_min", "apps.scale_down_min",
 				"apps.scale_up_max", "apps.scale_down_max", "apps.scale", "apps.rollout",
-				"apps.revisions", "apps.delete"), nav, global("runners")},
+				"apps.revisions", "secrets.runner_env", "apps.delete"), nav, global("runners")},
 		}
 	case PaneRunners:
 		return Help{
@@ -122,7 +122,7 @@ func (k *KeyMap) Help(p Pane, readOnly bool) Help {
 			full:  [][]key.Binding{pick("logs.follow"), nav, global("")},
 		}
 	case PaneDialog:
-		d := pick("dialog.submit", "dialog.cancel", "dialog.next_field", "dialog.prev_field", "dialog.confirm", "dialog.deny")
+		d := pick("dialog.submit", "dialog.cancel", "dialog.next_field", "dialog.prev_field", "dialog.confirm", "dialog.deny", "dialog.toggle")
 		return Help{short: d, full: [][]key.Binding{d}}
 	}
 	return Help{}

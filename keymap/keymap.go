@@ -102,6 +102,7 @@ type DialogKeys struct {
 	Cancel    key.Binding
 	NextField key.Binding
 	PrevField key.Binding
+	Toggle    key.Binding // an option of a confirmation: force, replace first
 }
 
 // Default returns faldash's default bindings. Destructive actions sit on
@@ -173,6 +174,7 @@ func Default() *KeyMap {
 			Cancel:    bind("cancel", "esc"),
 			NextField: bind("next field", "tab"),
 			PrevField: bind("previous field", "shift+tab"),
+			Toggle:    bind("toggle option", " "),
 		},
 	}
 }

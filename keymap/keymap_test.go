@@ -337,3 +337,45 @@ func TestHelpFollowsRemap(t *testing.T) {
 		t.Errorf("help did not follow the remap: %q", short)
 	}
 }
+
+func TestMutatingPerPane(t *testing.T) {
+	k := Default()
+	names := func(p Pane) string {
+		var out []string
+		for _, a := range k.Mutating(p) {
+			out = append(out, a.Name)
+		}
+		return strings.Join(out, ",")
+	}
+	for p, want := range map[Pane]string{
+		PaneEnvironments: "envs.new,envs.delete",
+		PaneApps:         "apps.scale_up_min,apps.scale_down_min,apps.scale_up_max,apps.scale_down_max,apps.scale,apps.rollout,apps.delete",
+		PaneRunners:      "apps.scale_up_min,apps.scale_down_min,apps.scale_up_max,apps.scale_down_max,runners.stop,runners.kill",
+		PaneSecrets:      "secrets.new,secrets.delete",
+		PaneLogs:         "",
+		PaneDialog:       "",
+	} {
+		if got := names(p); got != want {
+			t.Errorf("pane %d: mutating %q, want %q", p, got, want)
+		}
+	}
+}
+
+func TestRunnerEnvironmentKeyIsLiveInApps(t *testing.T) {
+	k := Default()
+	if err := k.Apply(map[string][]string{"secrets.runner_env": {"s"}}); err == nil ||
+		!strings.Contains(err.Error(), "apps pane") {
+		t.Errorf("runner_env on the scale key was accepted: %v", err)
+	}
+	var all []string
+	for _, g := range k.Help(PaneApps, true).FullHelp() {
+		all = append(all, helpKeys(g)...)
+	}
+	if !strings.Contains(strings.Join(all, ","), "e runner environment") {
+		t.Errorf("apps help lacks the runner environment: %v", all)
+	}
+	d := strings.Join(helpKeys(k.Help(PaneDialog, false).ShortHelp()), ",")
+	if !strings.Contains(d, "space toggle option") {
+		t.Errorf("dialog help lacks the toggle: %s", d)
+	}
+}

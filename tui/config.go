@@ -1,8 +1,11 @@
 // Package tui is faldash's root Bubble Tea model: it lays out the header,
 // the visible pane and the footer, switches between panes (built lazily and
 // cached by kind and scope), polls the visible pane, and runs the command
-// line, the filter and the help screen. The panes themselves live under
-// views/.
+// line, the filter and the help screen. It also runs what the panes ask
+// for: modals (drawn instead of the body, with every key and polling
+// paused while open), tasks in the status line whose answers go back to
+// the pane or modal that asked, and the read-only lock. The panes and
+// modals themselves live under views/.
 package tui
 
 import (
@@ -31,7 +34,10 @@ type Config struct {
 	// Refresh is the poll interval of the visible pane: DefaultRefresh when
 	// zero, never less than MinRefresh.
 	Refresh time.Duration
-	// ReadOnly hides and refuses every mutating action.
+	// ReadOnly hides and refuses every mutating action, for the whole
+	// session. Without it, main on fal cloud still opens read-only, until
+	// the unlock key (confirmed) lifts that for the session; local and demo
+	// controllers open writable.
 	ReadOnly bool
 	KeyMap   *keymap.KeyMap
 	// Debug, if not nil, receives one line per message the model handles.

@@ -15,8 +15,14 @@ import (
 const maxLogLine = 300
 
 // logMsg writes one line describing msg to the debug log, if there is one.
+// A key typed while a secret's value has the keyboard is not written: the
+// log would hold the value.
 func (m *Model) logMsg(msg tea.Msg) {
 	if m.debug == nil {
+		return
+	}
+	if _, ok := msg.(tea.KeyMsg); ok && m.masking() {
+		m.logf("key (hidden: typed into a secret value)")
 		return
 	}
 	m.logf("%s", describe(msg))
@@ -34,9 +40,9 @@ func (m *Model) logf(format string, args ...any) {
 	_, _ = fmt.Fprintf(m.debug, "%s %s\n", m.now().Format("15:04:05.000"), line)
 }
 
-// describe says what a message is. Keys are written as typed: no input of
-// this dashboard takes a secret yet; the secret editor of the next issue
-// must be masked here.
+// describe says what a message is. Keys are written as typed; logMsg
+// leaves out those typed into a secret's value. No message describes a
+// secret value: the forms send them inside commands, never as messages.
 func describe(msg tea.Msg) string {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
@@ -58,8 +64,31 @@ func describe(msg tea.Msg) string {
 		return fmt.Sprintf("environment %q checked: found %v, error %v", msg.name, msg.found, msg.err)
 	case pane.Open:
 		return "open " + describeKey(msg.Key)
+	case stamped:
+		return fmt.Sprintf("request %T from %s", msg.msg, describeOrigin(msg.from))
+	case delivery:
+		return fmt.Sprintf("deliver %T to %s", msg.msg, describeOrigin(msg.to))
+	case taskDoneMsg:
+		if msg.err != nil {
+			return fmt.Sprintf("task %d failed: %v", msg.id, msg.err)
+		}
+		return fmt.Sprintf("task %d done", msg.id)
+	case loadedMsg:
+		if msg.err != nil {
+			return fmt.Sprintf("load for %s failed: %v", describeOrigin(msg.to), msg.err)
+		}
+		return "loaded for " + describeOrigin(msg.to)
+	case pane.ShowModal:
+		return fmt.Sprintf("open modal %T", msg.Modal)
 	}
 	return fmt.Sprintf("%T", msg)
+}
+
+func describeOrigin(o origin) string {
+	if o.modal != 0 {
+		return fmt.Sprintf("modal %d", o.modal)
+	}
+	return "pane " + describeKey(o.pane)
 }
 
 func describeKey(k pane.Key) string {

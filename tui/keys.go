@@ -1,19 +1,25 @@
 package tui
 
 import (
+	"slices"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/views/pane"
 )
 
-// handleKey routes a key: Ctrl+C always quits; an open command line,
-// filter or help screen takes every other key; then the global keys; then
-// the visible pane.
+// handleKey routes a key: Ctrl+C always quits; an open modal, command
+// line, filter or help screen takes every other key; then the global keys;
+// then the visible pane, but for its mutating keys while writing is not
+// allowed, which are refused here.
 func (m *Model) handleKey(km tea.KeyMsg) tea.Cmd {
 	g := m.keys.Global
 	if key.Matches(km, g.ForceQuit) {
 		return m.quit()
+	}
+	if m.modal != nil {
+		return m.modalUpdate(km)
 	}
 	switch m.mode {
 	case modeCommand:
@@ -30,6 +36,9 @@ func (m *Model) handleKey(km tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 
+	if km.Type == tea.KeyRunes && (km.Paste || len(km.Runes) > 1) {
+		return m.runesKey(km)
+	}
 	switch {
 	case key.Matches(km, g.Quit):
 		return m.quit()
@@ -50,6 +59,8 @@ func (m *Model) handleKey(km tea.KeyMsg) tea.Cmd {
 		return m.back()
 	case key.Matches(km, g.Refresh):
 		return m.refreshNow()
+	case key.Matches(km, g.UnlockWrite):
+		return m.unlockKey()
 	}
 	if k, reason, ok := m.jumpKey(km); ok {
 		if reason != "" {
@@ -57,7 +68,35 @@ func (m *Model) handleKey(km tea.KeyMsg) tea.Cmd {
 		}
 		return m.jump(k)
 	}
-	return m.current().pane.Update(km)
+	if a, ok := m.mutatingKey(km); ok && m.locked() {
+		return m.refuse(a)
+	}
+	return m.paneUpdate(m.cur, km)
+}
+
+// runesKey handles several runes read at once. A held key repeating (+
+// to scale up) can arrive as one message, and each rune is meant as a
+// key. Different runes together are handled one by one until one of them
+// does something: a key that opens a dialog must not have the next rune,
+// read with it, acted on the pane behind the dialog. A paste is not keys:
+// it is ignored here, where nothing takes text.
+func (m *Model) runesKey(km tea.KeyMsg) tea.Cmd {
+	if km.Paste {
+		return nil
+	}
+	same := !slices.ContainsFunc(km.Runes, func(r rune) bool { return r != km.Runes[0] })
+	cmds := make([]tea.Cmd, 0, len(km.Runes))
+	for _, r := range km.Runes {
+		if m.modal != nil || m.mode != modeNormal {
+			break // an earlier rune opened something: the rest are not for the pane
+		}
+		cmd := m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		cmds = append(cmds, cmd)
+		if cmd != nil && !same {
+			break
+		}
+	}
+	return tea.Batch(cmds...)
 }
 
 func (m *Model) openInput(md mode, prompt, value string) {

@@ -58,6 +58,15 @@ type Model struct {
 	input lineInput
 	help  help.Model
 
+	// modal, when not nil, is drawn instead of the body and gets every
+	// key; modalID numbers the modals opened, so that a closed one's late
+	// answers can't reach the next.
+	modal      pane.Modal
+	modalID    uint64
+	modalOwner pane.Key
+	// unlocked lifts, for the session, the lock on main of fal cloud.
+	unlocked bool
+
 	status    status
 	statusSeq uint64
 	tasks     []task
@@ -147,7 +156,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case clockMsg:
 		m.clockRunning = false
 		if m.clockWanted() {
-			return m.current().pane.Update(pane.Tick{})
+			return m.paneUpdate(m.cur, pane.Tick{})
 		}
 	case spinMsg:
 		m.spinning = false
@@ -169,9 +178,42 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		return m.setStatus(msg.Text, kind)
 	default:
-		return m.current().pane.Update(msg)
+		return m.updateActions(msg)
 	}
 	return nil
+}
+
+// updateActions handles what the children's actions bring: their
+// requests, the answers to them, modals opening, and what changed.
+func (m *Model) updateActions(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case stamped:
+		return m.request(msg)
+	case delivery:
+		return m.deliver(msg)
+	case taskDoneMsg:
+		return m.taskDone(msg)
+	case loadedMsg:
+		return m.loaded(msg)
+	case pane.Task, pane.Load, pane.Schedule, pane.CloseModal, pane.ShowModal:
+		// Not stamped: it came from a command the root did not wrap. It
+		// is the visible child's, if anyone's.
+		from := origin{pane: m.cur}
+		if m.modal != nil {
+			from = m.fromModal()
+		}
+		return m.request(stamped{from: from, msg: msg})
+	case pane.EnvDeleted:
+		return m.envDeleted(msg.Name)
+	case pane.EnvCreated:
+		return m.paneUpdate(pane.EnvironmentsKey(), msg)
+	case unlockedMsg:
+		return m.unlock()
+	}
+	if m.modal != nil {
+		return m.modalUpdate(msg)
+	}
+	return m.paneUpdate(m.cur, msg)
 }
 
 // keepTicking schedules the one-second tick and the spinner frame while
@@ -209,6 +251,7 @@ func (m *Model) resize(w, h int) {
 func (m *Model) layout() {
 	w, h := m.bodySize()
 	m.current().pane.SetSize(w, h)
+	m.sizeModal()
 }
 
 func (m *Model) quit() tea.Cmd {

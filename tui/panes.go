@@ -27,15 +27,21 @@ func (m *Model) entry(k pane.Key) *entry {
 
 func (m *Model) current() *entry { return m.entry(m.cur) }
 
-func (m *Model) makePane(k pane.Key) pane.Pane {
-	d := pane.Deps{
+// paneDeps is what every pane and modal is built with.
+func (m *Model) paneDeps() pane.Deps {
+	return pane.Deps{
 		Client:   m.client,
 		Keys:     m.keys,
 		Styles:   m.st,
 		Now:      m.now,
 		Target:   m.target,
-		ReadOnly: m.readOnly,
+		ReadOnly: m.locked(),
 	}
+}
+
+func (m *Model) makePane(k pane.Key) pane.Pane {
+	d := m.paneDeps()
+	d.ReadOnly = m.lockedAt(k)
 	s := k.Scope
 	switch k.Kind {
 	case pane.Apps:
@@ -103,8 +109,37 @@ func (m *Model) show(k pane.Key) tea.Cmd {
 	m.layout()
 	// Its live columns were last drawn when it was left: bring them to now
 	// before it is drawn, not a second later.
-	cmd := m.current().pane.Update(pane.Tick{})
+	cmd := m.paneUpdate(m.cur, pane.Tick{})
 	return tea.Batch(cmd, m.pollSwitched())
+}
+
+// envDeleted forgets the panes of a deleted environment. If one of them
+// was in use, the environments are shown; the environments pane drops the
+// row and keeps its cursor where it was, on a neighbour.
+func (m *Model) envDeleted(name string) tea.Cmd {
+	gone := func(k pane.Key) bool { return k.Kind != pane.Environments && normalize(k).Scope.Env == name }
+	for k := range m.panes {
+		if gone(k) && k != m.cur {
+			delete(m.panes, k)
+		}
+	}
+	kept := m.trail[:0]
+	for _, k := range m.trail {
+		if !gone(k) {
+			kept = append(kept, k)
+		}
+	}
+	m.trail = kept
+	cmd := m.paneUpdate(pane.EnvironmentsKey(), pane.EnvDeleted{Name: name})
+	if m.env == name {
+		m.env, m.app = names.DefaultEnvironment, ""
+	}
+	if gone(m.cur) {
+		left := m.cur
+		cmd = tea.Batch(cmd, m.show(pane.EnvironmentsKey()))
+		delete(m.panes, left)
+	}
+	return cmd
 }
 
 // normalize spells main the same way in every key, so that one pane has

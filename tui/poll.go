@@ -21,6 +21,7 @@ type poller struct {
 	cancel    context.CancelFunc
 	abandoned bool // the call in flight was cancelled: its answer is not wanted
 	again     bool // refresh as soon as the call in flight answers
+	deferred  bool // a poll was due while a modal was open: poll when it closes
 
 	tickSeq  uint64    // only the tick with this number polls; older ones are void
 	next     time.Time // when the armed tick fires
@@ -66,7 +67,7 @@ func (m *Model) fetched(msg fetchedMsg) tea.Cmd {
 	p.cancel()
 	if p.abandoned || msg.origin.Key != m.cur {
 		m.logf("dropped answer for %s: pane left", describeKey(msg.origin.Key))
-		return m.startFetch()
+		return m.pollNow()
 	}
 
 	e := m.current()
@@ -80,12 +81,36 @@ func (m *Model) fetched(msg fetchedMsg) tea.Cmd {
 		p.failures++
 		p.lastErr = msg.err
 	}
-	cmd := e.pane.Update(pane.Result{Data: msg.data, Err: msg.err, At: now})
+	cmd := m.paneUpdate(m.cur, pane.Result{Data: msg.data, Err: msg.err, At: now})
 	m.layout() // the error banner comes and goes with errors
 	if p.again {
-		return tea.Batch(cmd, m.startFetch())
+		return tea.Batch(cmd, m.pollNow())
 	}
 	return tea.Batch(cmd, m.armPoll(now))
+}
+
+// pollNow polls the visible pane, unless a modal is open: then the poll
+// waits for it to close.
+func (m *Model) pollNow() tea.Cmd {
+	if m.modal != nil {
+		m.poll.deferred = true
+		return nil
+	}
+	m.poll.deferred = false
+	return m.startFetch()
+}
+
+// resumePolling runs the poll that came due while a modal was open.
+func (m *Model) resumePolling() tea.Cmd {
+	p := &m.poll
+	if !p.deferred {
+		return nil
+	}
+	if p.inFlight {
+		p.again = true
+		return nil
+	}
+	return m.pollNow()
 }
 
 // armPoll schedules the next poll: after the refresh interval, or after a
@@ -109,7 +134,7 @@ func (m *Model) pollTick(msg pollTickMsg) tea.Cmd {
 	if msg.seq != m.poll.tickSeq || m.poll.inFlight {
 		return nil
 	}
-	return m.startFetch()
+	return m.pollNow()
 }
 
 // pollSwitched moves polling to a newly shown pane: at once if nothing is
@@ -123,7 +148,7 @@ func (m *Model) pollSwitched() tea.Cmd {
 		}
 		return nil
 	}
-	return m.startFetch()
+	return m.pollNow()
 }
 
 // refreshNow polls the visible pane now, or right after the call in flight.
@@ -132,7 +157,7 @@ func (m *Model) refreshNow() tea.Cmd {
 		m.poll.again = true
 		return nil
 	}
-	return m.startFetch()
+	return m.pollNow()
 }
 
 // connState is how the controller is doing, as the header shows it.

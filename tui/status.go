@@ -43,21 +43,34 @@ func (m *Model) setStatus(text string, kind statusKind) tea.Cmd {
 type task struct {
 	id    int
 	label string
+	// A child's task also has what to say when it ends and where its
+	// answer goes.
+	done  string
+	from  origin
+	reply func(result any, err error) tea.Msg
+	then  tea.Msg
 }
 
 func (m *Model) startTask(label string) int {
+	return m.addTask(task{label: label})
+}
+
+func (m *Model) addTask(t task) int {
 	m.taskSeq++
-	m.tasks = append(m.tasks, task{id: m.taskSeq, label: label})
+	t.id = m.taskSeq
+	m.tasks = append(m.tasks, t)
 	return m.taskSeq
 }
 
-func (m *Model) endTask(id int) {
+// endTask removes task id and returns it.
+func (m *Model) endTask(id int) (task, bool) {
 	for i, t := range m.tasks {
 		if t.id == id {
 			m.tasks = append(m.tasks[:i], m.tasks[i+1:]...)
-			return
+			return t, true
 		}
 	}
+	return task{}, false
 }
 
 // spinWanted: a task runs, or the visible pane waits for its first data.

@@ -62,6 +62,8 @@ func (m *Model) bodySize() (int, int) {
 func (m *Model) bodyView() string {
 	e := m.current()
 	switch {
+	case m.modal != nil:
+		return m.modalView()
 	case m.mode == modeHelp:
 		return m.helpView()
 	case !e.loaded && e.err == nil:
@@ -114,7 +116,7 @@ func (m *Model) retryText() string {
 
 func (m *Model) helpView() string {
 	title := m.st.ModalTitle.Render("Keys of the " + m.cur.Kind.String() + " pane")
-	return title + "\n\n" + m.help.FullHelpView(m.current().pane.FullHelp())
+	return title + "\n\n" + m.help.FullHelpView(m.helpKeys(pane.HelpKeys{Full: m.current().pane.FullHelp()}).FullHelp())
 }
 
 // what names the visible data for messages: "apps of staging".
@@ -146,7 +148,7 @@ func (m *Model) headerLines() []string {
 	if names.IsDefault(m.env) {
 		left.WriteString(" " + st.Production.Render("PRODUCTION"))
 	}
-	if m.readOnly {
+	if m.locked() {
 		left.WriteString("  " + st.ReadOnly.Render("READ-ONLY"))
 	}
 	right := m.freshnessText() + "  " + m.connText()
@@ -298,6 +300,9 @@ func (m *Model) footerKeys() []key.Binding {
 		b.SetHelp(b.Help().Key, desc)
 		return b
 	}
+	if m.modal != nil {
+		return m.modal.ShortHelp()
+	}
 	switch m.mode {
 	case modeHelp:
 		return []key.Binding{relabel(g.Help, "close help"), relabel(g.Back, "close help"), g.Quit}
@@ -307,7 +312,7 @@ func (m *Model) footerKeys() []key.Binding {
 	case modeFilter:
 		return []key.Binding{relabel(d.Submit, "keep filter"), relabel(d.Cancel, "clear filter"), g.ForceQuit}
 	}
-	return m.current().pane.ShortHelp()
+	return m.helpKeys(pane.HelpKeys{Short: m.current().pane.ShortHelp()}).ShortHelp()
 }
 
 // spread puts left and right on one line of width w, cutting left first.

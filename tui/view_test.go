@@ -69,6 +69,31 @@ func TestGolden(t *testing.T) {
 		}, do: func(h *harness) { h.settle() }},
 		{name: "not_found", cfg: Config{Env: "gone"}, do: func(h *harness) { h.settle() }},
 		{name: "too_small", do: func(h *harness) { h.settle(); h.send(windowSize(59, 40)) }},
+		{name: "env_delete", do: func(h *harness) {
+			h.settle()
+			h.key("down", "d") // staging
+			h.typeText("stag")
+			h.key("tab", "tab") // back on Cancel
+		}},
+		{name: "scale_form", cfg: Config{Env: "staging"}, do: func(h *harness) {
+			h.settle()
+			h.key("s")
+			h.key("backspace")
+			h.typeText("2")
+			h.key("tab", "tab", "tab", "backspace", "backspace")
+			h.typeText("x")
+		}},
+		{name: "secret_form", cfg: Config{Env: "staging"}, do: func(h *harness) {
+			h.settle()
+			h.key("4", "n")
+			h.typeText("HF_TOKEN")
+			h.key("tab")
+			h.typeText("hf_supersecret")
+		}},
+		{name: "runner_env", cfg: Config{Env: "staging"}, do: func(h *harness) {
+			h.settle()
+			h.key("e")
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,6 +147,10 @@ func TestEveryPaneFitsEverySize(t *testing.T) {
 		"detail":       {"down", "enter", "enter", "enter"},
 		"help":         {"?"},
 		"command":      {":"},
+		"delete":       {"down", "d", "s"},
+		"scale form":   {"down", "enter", "s", "backspace"},
+		"secret form":  {"down", "enter", "4", "n", "X", "tab", "y"},
+		"confirm":      {"down", "enter", "enter", "K"},
 	}
 	widths := []int{1, 2, 10, 30, 59, 60, 61, 80, 120, 250}
 	heights := []int{1, 2, 5, 11, 12, 13, 24, 60}
@@ -238,4 +267,36 @@ func TestDebugLogsEveryMessage(t *testing.T) {
 	if strings.Contains(log, "\x1b") {
 		t.Error("debug log has escapes")
 	}
+}
+
+func TestModalsDrawServerStringsInert(t *testing.T) {
+	fc := hostile()
+	fc.SetRevisions("staging", "app"+evil, client.Revision{ID: client.RevisionID("rev" + evil),
+		Scaling: scaling.Settings{MachineTypes: []string{"m" + evil}}})
+	fc.SetSecrets("staging", client.Secret{Name: "S" + evil, Env: "staging"})
+	h := newHarness(t, fc, Config{})
+	h.settle()
+	check := func(where string) {
+		t.Helper()
+		if !h.modalOpen() {
+			t.Fatalf("%s: no dialog open", where)
+		}
+		if v := h.view(); strings.Contains(v, "\x1b") || strings.Contains(v, "\x07") {
+			t.Errorf("%s: dialog draws a control sequence:\n%q", where, v)
+		}
+		h.key("esc")
+	}
+	h.key("d")
+	check("delete environment")
+	h.key("enter")
+	for _, k := range []string{"d", "e", "v", "s", "r"} {
+		h.key(k)
+		check("apps " + k)
+	}
+	h.key("enter", "K")
+	check("kill runner")
+	h.key("4", "d")
+	check("unset secret")
+	h.key("e")
+	check("runner environment of the secrets")
 }

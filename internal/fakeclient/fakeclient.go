@@ -6,6 +6,8 @@ package fakeclient
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"sync"
 
@@ -13,12 +15,29 @@ import (
 	"github.com/faldash/faldash/names"
 )
 
-// Call is one recorded call.
+// Call is one recorded call. Env and App are the environment and app (or
+// secret name, or runner id) the call names; the other fields are set by
+// the calls that take them.
 type Call struct {
-	Method string
-	Env    string
-	App    string
-	Query  client.RunnerQuery
+	Method       string
+	Env          string
+	App          string
+	Query        client.RunnerQuery
+	Description  string            // CreateEnvironment
+	Spec         client.ScaleSpec  // UpdateApp
+	Force        bool              // RolloutApp
+	ReplaceFirst bool              // StopRunner
+	Revision     client.RevisionID // SetAlias, DeleteRevision
+	// ValueDigest is Digest of the value SetSecret was given: a test can
+	// check the value sent without the double keeping it.
+	ValueDigest string
+}
+
+// Digest is the SHA-256 of a secret value, in hex, as Call.ValueDigest
+// holds it.
+func Digest(value string) string {
+	sum := sha256.Sum256([]byte(value))
+	return hex.EncodeToString(sum[:])
 }
 
 // Client is the double. The zero value is not usable; call New.
@@ -26,10 +45,11 @@ type Client struct {
 	mu       sync.Mutex
 	target   client.Target
 	envs     []client.Environment
-	apps     map[string][]client.App    // by environment
-	runners  map[string][]client.Runner // by alias
-	secrets  map[string][]client.Secret // by environment
-	errs     map[string]error           // by method
+	apps     map[string][]client.App      // by environment
+	runners  map[string][]client.Runner   // by alias
+	secrets  map[string][]client.Secret   // by environment
+	revs     map[string][]client.Revision // by alias
+	errs     map[string]error             // by method
 	calls    []Call
 	gate     chan struct{}
 	inFlight int
@@ -43,6 +63,7 @@ func New(target client.Target) *Client {
 		apps:    map[string][]client.App{},
 		runners: map[string][]client.Runner{},
 		secrets: map[string][]client.Secret{},
+		revs:    map[string][]client.Revision{},
 		errs:    map[string]error{},
 	}
 }
@@ -72,6 +93,13 @@ func (c *Client) SetSecrets(env string, secrets ...client.Secret) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.secrets[names.Env(env)] = slices.Clone(secrets)
+}
+
+// SetRevisions replaces the revisions ListRevisions gives for app in env.
+func (c *Client) SetRevisions(env, app string, revs ...client.Revision) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.revs[names.Alias(app, env)] = slices.Clone(revs)
 }
 
 // Fail makes method (e.g. "ListApps") return err until Fail(method, nil).
@@ -252,7 +280,12 @@ func (c *Client) ListSecrets(ctx context.Context, env string) ([]client.Secret, 
 func (c *Client) ListRevisions(ctx context.Context, env, app string) ([]client.Revision, error) {
 	end, err := c.begin(ctx, Call{Method: "ListRevisions", Env: env, App: app})
 	defer end()
-	return nil, err
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.revs[names.Alias(app, env)]), nil
 }
 
 // hasEnv must be called with mu held.
@@ -260,35 +293,87 @@ func (c *Client) hasEnv(env string) bool {
 	return slices.ContainsFunc(c.envs, func(e client.Environment) bool { return e.Name == names.Env(env) })
 }
 
-// The mutating calls are recorded and otherwise do nothing; tests of
-// actions set errors with Fail or check the recorded calls.
+// The mutating calls are recorded with their arguments and otherwise do
+// nothing, except UpdateApp, which applies the change to the canned app so
+// that its answer is the app after, as a controller's is. Tests of actions
+// set errors with Fail or check the recorded calls.
 
 func (c *Client) CreateEnvironment(ctx context.Context, name, description string) (client.Environment, error) {
-	end, err := c.begin(ctx, Call{Method: "CreateEnvironment", Env: name})
+	end, err := c.begin(ctx, Call{Method: "CreateEnvironment", Env: name, Description: description})
 	defer end()
-	return client.Environment{Name: name, Description: description}, err
+	if err != nil {
+		return client.Environment{}, err
+	}
+	e := client.Environment{Name: name, Description: description}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.envs = append(c.envs, e)
+	c.apps[name] = nil
+	return e, nil
 }
 
+// DeleteEnvironment removes the environment with its apps, runners and
+// secrets, as a controller does.
 func (c *Client) DeleteEnvironment(ctx context.Context, name string) error {
 	end, err := c.begin(ctx, Call{Method: "DeleteEnvironment", Env: name})
 	defer end()
-	return err
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.envs = slices.DeleteFunc(c.envs, func(e client.Environment) bool { return e.Name == name })
+	for _, a := range c.apps[name] {
+		delete(c.runners, names.Alias(a.Name, name))
+	}
+	delete(c.apps, name)
+	delete(c.secrets, name)
+	return nil
 }
 
 func (c *Client) UpdateApp(ctx context.Context, env, app string, spec client.ScaleSpec) (client.App, error) {
-	end, err := c.begin(ctx, Call{Method: "UpdateApp", Env: env, App: app})
+	end, err := c.begin(ctx, Call{Method: "UpdateApp", Env: env, App: app, Spec: cloneSpec(spec)})
 	defer end()
-	return client.App{Name: app, Env: env}, err
+	if err != nil {
+		return client.App{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	apps := c.apps[names.Env(env)]
+	for i, a := range apps {
+		if a.Name == app {
+			apps[i].Scaling = spec.Apply(a.Scaling)
+			return apps[i], nil
+		}
+	}
+	return client.App{Name: app, Env: env, Scaling: spec.Apply(client.App{}.Scaling)}, nil
+}
+
+func cloneSpec(s client.ScaleSpec) client.ScaleSpec {
+	ptr := func(v *int) *int {
+		if v == nil {
+			return nil
+		}
+		n := *v
+		return &n
+	}
+	return client.ScaleSpec{
+		MinConcurrency: ptr(s.MinConcurrency), MaxConcurrency: ptr(s.MaxConcurrency),
+		MaxMultiplexing: ptr(s.MaxMultiplexing), KeepAlive: ptr(s.KeepAlive),
+		ConcurrencyBuffer: ptr(s.ConcurrencyBuffer), ConcurrencyBufferPerc: ptr(s.ConcurrencyBufferPerc),
+		ScalingDelay: ptr(s.ScalingDelay), RequestTimeout: ptr(s.RequestTimeout), StartupTimeout: ptr(s.StartupTimeout),
+		MachineTypes: slices.Clone(s.MachineTypes), Regions: slices.Clone(s.Regions),
+	}
 }
 
 func (c *Client) RolloutApp(ctx context.Context, env, app string, force bool) error {
-	end, err := c.begin(ctx, Call{Method: "RolloutApp", Env: env, App: app})
+	end, err := c.begin(ctx, Call{Method: "RolloutApp", Env: env, App: app, Force: force})
 	defer end()
 	return err
 }
 
 func (c *Client) SetAlias(ctx context.Context, env, app string, rev client.RevisionID, mode *client.AuthMode, strategy *client.Strategy) (client.App, error) {
-	end, err := c.begin(ctx, Call{Method: "SetAlias", Env: env, App: app})
+	end, err := c.begin(ctx, Call{Method: "SetAlias", Env: env, App: app, Revision: rev})
 	defer end()
 	return client.App{Name: app, Env: env, Revision: rev}, err
 }
@@ -296,31 +381,61 @@ func (c *Client) SetAlias(ctx context.Context, env, app string, rev client.Revis
 func (c *Client) DeleteAlias(ctx context.Context, env, app string) (client.RevisionID, error) {
 	end, err := c.begin(ctx, Call{Method: "DeleteAlias", Env: env, App: app})
 	defer end()
-	return "", err
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var rev client.RevisionID
+	c.apps[names.Env(env)] = slices.DeleteFunc(c.apps[names.Env(env)], func(a client.App) bool {
+		if a.Name == app {
+			rev = a.Revision
+			return true
+		}
+		return false
+	})
+	delete(c.runners, names.Alias(app, env))
+	return rev, nil
 }
 
 func (c *Client) DeleteRevision(ctx context.Context, rev client.RevisionID) error {
-	end, err := c.begin(ctx, Call{Method: "DeleteRevision"})
+	end, err := c.begin(ctx, Call{Method: "DeleteRevision", Revision: rev})
 	defer end()
 	return err
 }
 
-// SetSecret records the name only: a test double must not keep values
-// either.
+// SetSecret records the name and the value's digest only: a test double
+// must not keep values either. It lists the secret from then on.
 func (c *Client) SetSecret(ctx context.Context, env, name, value string) error {
-	end, err := c.begin(ctx, Call{Method: "SetSecret", Env: env, App: name})
+	end, err := c.begin(ctx, Call{Method: "SetSecret", Env: env, App: name, ValueDigest: Digest(value)})
 	defer end()
-	return err
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := names.Env(env)
+	if !slices.ContainsFunc(c.secrets[e], func(s client.Secret) bool { return s.Name == name }) {
+		c.secrets[e] = append(c.secrets[e], client.Secret{Name: name, Env: e})
+	}
+	return nil
 }
 
 func (c *Client) UnsetSecret(ctx context.Context, env, name string) error {
 	end, err := c.begin(ctx, Call{Method: "UnsetSecret", Env: env, App: name})
 	defer end()
-	return err
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := names.Env(env)
+	c.secrets[e] = slices.DeleteFunc(c.secrets[e], func(s client.Secret) bool { return s.Name == name })
+	return nil
 }
 
 func (c *Client) StopRunner(ctx context.Context, id client.RunnerID, replaceFirst bool) error {
-	end, err := c.begin(ctx, Call{Method: "StopRunner", App: string(id)})
+	end, err := c.begin(ctx, Call{Method: "StopRunner", App: string(id), ReplaceFirst: replaceFirst})
 	defer end()
 	return err
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/faldash/faldash/tui/table"
 	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/pane"
+	"github.com/faldash/faldash/views/scalekeys"
 )
 
 const (
@@ -40,24 +41,32 @@ const (
 // revisionLen is how much of a revision id the table shows.
 const revisionLen = 8
 
+// minMaxWidth fits the title and a pending change such as "1→3/4→6";
+// a longer one is cut here and shown whole in the status line.
+const minMaxWidth = 7
+
 // Pane lists the apps of one environment; Enter opens the runners of the
-// app under the cursor.
+// app under the cursor. Its keys scale, roll out and delete the app under
+// the cursor, list its revisions, and show what its runners receive.
 type Pane struct {
-	d     pane.Deps
-	env   string
-	table *table.Table[string]
-	apps  map[string]client.App // by bare name, the ID of its row
-	help  pane.HelpKeys
+	d      pane.Deps
+	env    string
+	table  *table.Table[string]
+	apps   map[string]client.App // by bare name, the ID of its row
+	order  []string              // app names as listed
+	scaler *scalekeys.Scaler
+	help   pane.HelpKeys
 }
 
-var _ pane.Pane = (*Pane)(nil)
+var (
+	_ pane.Pane     = (*Pane)(nil)
+	_ pane.Lockable = (*Pane)(nil)
+)
 
 // New builds the apps pane of env.
 func New(d pane.Deps, env string) *Pane {
-	p := &Pane{d: d, env: env, apps: map[string]client.App{},
-		// Revisions come with the actions of the apps pane; until then the
-		// key is not shown.
-		help: pane.Without(pane.Help(d.Keys, keymap.PaneApps), d.Keys.Apps.Revisions)}
+	p := &Pane{d: d, env: env, apps: map[string]client.App{}, scaler: scalekeys.New(d, env)}
+	p.SetReadOnly(d.ReadOnly)
 	endpoint := table.Column[string]{Title: "ENDPOINT", Flex: 3, MinWidth: 12}
 	if d.Target.User == "" {
 		endpoint = table.Column[string]{Title: "ENDPOINT", Width: len("ENDPOINT")} // "local": no room needed
@@ -71,7 +80,7 @@ func New(d pane.Deps, env string) *Pane {
 		colAuth:     {Title: "AUTH", Width: 7},
 		colRunners: {Title: "RUNNERS", Width: 7, Align: table.AlignRight,
 			Compare: byInt(func(a client.App) int { return a.ActiveRunners })},
-		colMinMax: {Title: "MIN/MAX", Width: 7, Align: table.AlignRight,
+		colMinMax: {Title: "MIN/MAX", Width: minMaxWidth, Align: table.AlignRight,
 			Compare: func(a, b table.Row[string]) int {
 				x, y := p.apps[a.ID].Scaling, p.apps[b.ID].Scaling
 				return cmp.Or(cmp.Compare(x.MinConcurrency, y.MinConcurrency), cmp.Compare(x.MaxConcurrency, y.MaxConcurrency))
@@ -99,15 +108,27 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	case pane.Result:
 		p.apply(msg)
 	case tea.KeyMsg:
-		if key.Matches(msg, p.d.Keys.Global.Enter) {
-			if id, ok := p.table.CursorID(); ok {
-				return pane.Cmd(pane.Open{Key: pane.RunnersKey(p.env, id)})
-			}
+		return p.key(msg)
+	default:
+		cmd, ok := p.scaler.Update(msg)
+		if !ok {
 			return nil
 		}
-		return p.table.Update(msg)
+		if done, isDone := msg.(scalekeys.Done); isDone && done.Err == nil && done.Got.Name == done.App {
+			if _, listed := p.apps[done.App]; listed {
+				p.apps[done.App] = done.Got // the app after: no flicker back until the refresh
+			}
+		}
+		p.redraw()
+		return cmd
 	}
 	return nil
+}
+
+// SetReadOnly shows or hides the mutating keys in the help.
+func (p *Pane) SetReadOnly(readOnly bool) {
+	p.d.ReadOnly = readOnly
+	p.help = pane.Help(p.d.Keys, keymap.PaneApps, readOnly)
 }
 
 func (p *Pane) apply(r pane.Result) {
@@ -117,13 +138,22 @@ func (p *Pane) apply(r pane.Result) {
 	}
 	apps, _ := r.Data.([]client.App)
 	clear(p.apps)
-	rows := make([]table.Row[string], len(apps))
-	for i, a := range apps {
+	p.order = p.order[:0]
+	for _, a := range apps {
 		p.apps[a.Name] = a
-		rows[i] = table.Row[string]{ID: a.Name, Cells: p.cells(a)}
+		p.order = append(p.order, a.Name)
+	}
+	p.redraw()
+	p.table.SetStale(false)
+}
+
+// redraw rebuilds the rows from the apps as listed and the pending changes.
+func (p *Pane) redraw() {
+	rows := make([]table.Row[string], len(p.order))
+	for i, name := range p.order {
+		rows[i] = table.Row[string]{ID: name, Cells: p.cells(p.apps[name])}
 	}
 	p.table.SetRows(rows)
-	p.table.SetStale(false)
 }
 
 func (p *Pane) cells(a client.App) []string {
@@ -137,7 +167,7 @@ func (p *Pane) cells(a client.App) []string {
 		colRevision:     format.Short(string(a.Revision), revisionLen),
 		colAuth:         a.AuthMode.String(),
 		colRunners:      strconv.Itoa(a.ActiveRunners),
-		colMinMax:       fmt.Sprintf("%d/%d", s.MinConcurrency, s.MaxConcurrency),
+		colMinMax:       p.minMax(a),
 		colBuffer:       buffer(s),
 		colMultiplexing: strconv.Itoa(s.MaxMultiplexing),
 		colKeepAlive:    format.Duration(secs(s.KeepAlive)),
@@ -145,6 +175,15 @@ func (p *Pane) cells(a client.App) []string {
 		colRegions:      format.List(s.Regions),
 		colURL:          p.endpoint(a),
 	}
+}
+
+// minMax is "1/4", or a pending change drawn as one: "1→3/4".
+func (p *Pane) minMax(a client.App) string {
+	cell := p.scaler.Cell(a.Name, a.Scaling)
+	if p.scaler.Pending(a.Name) != "" {
+		return p.d.Styles.Pending.Render(cell)
+	}
+	return cell
 }
 
 // endpoint is where the app answers, without the https:// that every one

@@ -102,13 +102,29 @@ func TestSortByRunnersNumerically(t *testing.T) {
 	}
 }
 
-func TestHelpHidesUnimplementedKeys(t *testing.T) {
+func TestHelpShowsActionsUnlessReadOnly(t *testing.T) {
 	p, _ := build(t, client.Target{}, "main")
-	for _, g := range p.FullHelp() {
-		for _, b := range g {
-			if d := b.Help().Desc; d == "revisions" || strings.Contains(d, "concurrency") || d == "delete app" {
-				t.Errorf("help shows %q, which does nothing yet", d)
+	descs := func() string {
+		var all []string
+		for _, g := range p.FullHelp() {
+			for _, b := range g {
+				all = append(all, b.Help().Desc)
 			}
 		}
+		return strings.Join(all, ", ")
+	}
+	for _, want := range []string{"min concurrency +1", "max concurrency -1", "scale…", "rollout", "revisions", "runner environment", "delete app"} {
+		if !strings.Contains(descs(), want) {
+			t.Errorf("help lacks %q: %s", want, descs())
+		}
+	}
+	p.SetReadOnly(true)
+	for _, hidden := range []string{"concurrency", "scale…", "rollout", "delete app"} {
+		if strings.Contains(descs(), hidden) {
+			t.Errorf("read-only help shows %q: %s", hidden, descs())
+		}
+	}
+	if !strings.Contains(descs(), "revisions") || !strings.Contains(descs(), "unlock writing") {
+		t.Errorf("read-only help lacks revisions or unlock: %s", descs())
 	}
 }

@@ -25,19 +25,28 @@ const (
 	colCreated
 )
 
-// Pane lists environments; Enter opens the apps of the one under the cursor.
+// Pane lists environments; Enter opens the apps of the one under the
+// cursor. Its keys create an environment and delete the one under the
+// cursor.
 type Pane struct {
 	d       pane.Deps
 	table   *table.Table[string]
+	envs    map[string]client.Environment
 	created map[string]time.Time
+	order   []string // names as listed
+	want    string   // put the cursor on this environment once it is listed
 	help    pane.HelpKeys
 }
 
-var _ pane.Pane = (*Pane)(nil)
+var (
+	_ pane.Pane     = (*Pane)(nil)
+	_ pane.Lockable = (*Pane)(nil)
+)
 
 // New builds an empty environments pane; its rows come with the first Result.
 func New(d pane.Deps) *Pane {
-	p := &Pane{d: d, created: map[string]time.Time{}, help: pane.Help(d.Keys, keymap.PaneEnvironments)}
+	p := &Pane{d: d, envs: map[string]client.Environment{}, created: map[string]time.Time{}}
+	p.SetReadOnly(d.ReadOnly)
 	p.table = table.New([]table.Column[string]{
 		colName:        {Title: "NAME", Flex: 1, MinWidth: 12},
 		colDescription: {Title: "DESCRIPTION", Flex: 3, MinWidth: 12},
@@ -63,15 +72,48 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	case pane.Tick:
 		p.table.Tick()
 	case tea.KeyMsg:
-		if key.Matches(msg, p.d.Keys.Global.Enter) {
-			if id, ok := p.table.CursorID(); ok {
-				return pane.Cmd(pane.Open{Key: pane.AppsKey(id)})
-			}
-			return nil
-		}
-		return p.table.Update(msg)
+		return p.key(msg)
+	case pane.EnvCreated:
+		p.want = msg.Name
+		p.seek()
+	case pane.EnvDeleted:
+		p.remove(msg.Name)
 	}
 	return nil
+}
+
+// SetReadOnly shows or hides the mutating keys in the help.
+func (p *Pane) SetReadOnly(readOnly bool) {
+	p.d.ReadOnly = readOnly
+	p.help = pane.Help(p.d.Keys, keymap.PaneEnvironments, readOnly)
+}
+
+// seek puts the cursor on the environment wanted, once it is listed.
+func (p *Pane) seek() {
+	if p.want != "" && p.table.SetCursorID(p.want) {
+		p.want = ""
+	}
+}
+
+// remove drops a deleted environment's row at once, without waiting for
+// the next listing; the cursor stays at the same place, so it lands on the
+// row after it (or before it, if it was the last).
+func (p *Pane) remove(name string) {
+	if _, ok := p.envs[name]; !ok {
+		return
+	}
+	delete(p.envs, name)
+	delete(p.created, name)
+	rows := make([]table.Row[string], 0, len(p.order))
+	kept := p.order[:0]
+	for _, n := range p.order {
+		if row, ok := p.table.Row(n); ok && n != name {
+			rows = append(rows, row)
+			kept = append(kept, n)
+		}
+	}
+	p.order = kept
+	p.table.SetRows(rows)
 }
 
 func (p *Pane) apply(r pane.Result) {
@@ -82,7 +124,11 @@ func (p *Pane) apply(r pane.Result) {
 	envs, _ := r.Data.([]client.Environment)
 	rows := make([]table.Row[string], len(envs))
 	clear(p.created)
+	clear(p.envs)
+	p.order = p.order[:0]
 	for i, e := range envs {
+		p.envs[e.Name] = e
+		p.order = append(p.order, e.Name)
 		def := ""
 		if e.IsDefault {
 			def = "✓"
@@ -96,6 +142,7 @@ func (p *Pane) apply(r pane.Result) {
 	}
 	p.table.SetRows(rows)
 	p.table.SetStale(false)
+	p.seek()
 }
 
 // Selected is the environment under the cursor.

@@ -110,3 +110,45 @@ func TestErrorKeepsRowsStale(t *testing.T) {
 		t.Error("still stale after a good answer")
 	}
 }
+
+func TestDeletedRowGoesAndCursorStaysNear(t *testing.T) {
+	p, fc, now := setup(t)
+	fc.SetEnvironments(
+		client.Environment{Name: "main", IsDefault: true}, client.Environment{Name: "staging"}, client.Environment{Name: "dev"})
+	load(t, p, fc, *now)
+	p.Update(panetest.Key("down")) // staging
+	p.Update(pane.EnvDeleted{Name: "staging"})
+	if id, _ := p.Selected(); id != "dev" || p.Total() != 2 {
+		t.Errorf("after deleting staging: cursor on %q, %d rows", id, p.Total())
+	}
+	p.Update(pane.EnvDeleted{Name: "dev"})
+	if id, _ := p.Selected(); id != "main" {
+		t.Errorf("after deleting the last row: cursor on %q", id)
+	}
+}
+
+func TestCreatedEnvironmentGetsTheCursorOnceListed(t *testing.T) {
+	p, fc, now := setup(t)
+	p.Update(pane.EnvCreated{Name: "qa"}) // not listed yet
+	if id, _ := p.Selected(); id != "main" {
+		t.Fatalf("cursor moved to %q before qa was listed", id)
+	}
+	fc.SetEnvironments(client.Environment{Name: "main"}, client.Environment{Name: "qa"}, client.Environment{Name: "staging"})
+	load(t, p, fc, *now)
+	if id, _ := p.Selected(); id != "qa" {
+		t.Errorf("cursor on %q, want qa", id)
+	}
+}
+
+func TestDeleteMainExplainsWithoutADialog(t *testing.T) {
+	p, _, _ := setup(t)
+	msgs := panetest.Msgs(p.Update(panetest.Key("d")))
+	st, ok := msgs[0].(pane.Status)
+	if len(msgs) != 1 || !ok || !st.Err || !strings.Contains(st.Text, "default environment") {
+		t.Errorf("d on main gave %#v", msgs)
+	}
+	p.Update(panetest.Key("down"))
+	if _, ok := panetest.Msgs(p.Update(panetest.Key("d")))[0].(pane.ShowModal); !ok {
+		t.Error("d on staging opened no dialog")
+	}
+}

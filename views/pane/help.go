@@ -20,13 +20,12 @@ var _ help.KeyMap = HelpKeys{}
 func (h HelpKeys) ShortHelp() []key.Binding  { return h.Short }
 func (h HelpKeys) FullHelp() [][]key.Binding { return h.Full }
 
-// Help is the help of pane p for panes that do not act yet: their mutating
-// keys (scale, delete, ...) are left out as in read-only mode, and so is the
-// key that lifts read-only mode, so that no key is shown that does nothing.
-// A pane that implements its actions uses keymap.Help directly instead.
-func Help(keys *keymap.KeyMap, p keymap.Pane) HelpKeys {
-	h := keys.Help(p, true)
-	return Without(h, keys.Global.UnlockWrite)
+// Help is the help of pane p. Read-only, its mutating keys are left out
+// and the key that lifts read-only mode is shown instead; the root drops
+// that key too when nothing can lift it (--readonly).
+func Help(keys *keymap.KeyMap, p keymap.Pane, readOnly bool) HelpKeys {
+	h := keys.Help(p, readOnly)
+	return HelpKeys{Short: h.ShortHelp(), Full: h.FullHelp()}
 }
 
 // Without copies h without the bindings whose keys are those of drop.

@@ -53,11 +53,14 @@ type Filterable interface {
 
 // Deps is what every pane is built with.
 type Deps struct {
-	Client   client.Client
-	Keys     *keymap.KeyMap
-	Styles   *theme.Styles
-	Now      func() time.Time
-	Target   client.Target
+	Client client.Client
+	Keys   *keymap.KeyMap
+	Styles *theme.Styles
+	Now    func() time.Time
+	Target client.Target
+	// ReadOnly: writing is not allowed in this pane, so its help leaves out
+	// the mutating keys (which the root refuses) and its dialogs do not
+	// act. A Lockable pane learns of changes through SetReadOnly.
 	ReadOnly bool
 }
 

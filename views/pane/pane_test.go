@@ -31,7 +31,7 @@ func TestKeysAreComparable(t *testing.T) {
 	}
 }
 
-func TestHelpLeavesOutWhatDoesNothingYet(t *testing.T) {
+func TestReadOnlyHelpHidesMutatingKeys(t *testing.T) {
 	keys := keymap.Default()
 	mutating := map[string]bool{}
 	for _, a := range keys.Actions() {
@@ -39,20 +39,23 @@ func TestHelpLeavesOutWhatDoesNothingYet(t *testing.T) {
 			mutating[a.Binding.Help().Desc] = true
 		}
 	}
+	unlock := keys.Global.UnlockWrite.Help().Desc
 	for _, p := range []keymap.Pane{keymap.PaneEnvironments, keymap.PaneApps, keymap.PaneRunners, keymap.PaneSecrets} {
-		h := Help(keys, p)
-		for _, g := range append(h.FullHelp(), h.ShortHelp()) {
-			for _, b := range g {
-				if mutating[b.Help().Desc] {
-					t.Errorf("pane %d help shows the mutating %q", p, b.Help().Desc)
-				}
-				if b.Help().Desc == keys.Global.UnlockWrite.Help().Desc {
-					t.Errorf("pane %d help shows the unlock key", p)
+		for _, ro := range []bool{true, false} {
+			h := Help(keys, p, ro)
+			sawMutating, sawUnlock := false, false
+			for _, g := range append(h.FullHelp(), h.ShortHelp()) {
+				for _, b := range g {
+					sawMutating = sawMutating || mutating[b.Help().Desc]
+					sawUnlock = sawUnlock || b.Help().Desc == unlock
 				}
 			}
-		}
-		if len(h.ShortHelp()) == 0 {
-			t.Errorf("pane %d has no short help", p)
+			if sawMutating == ro || sawUnlock != ro {
+				t.Errorf("pane %d read-only %v: mutating keys shown %v, unlock shown %v", p, ro, sawMutating, sawUnlock)
+			}
+			if len(h.ShortHelp()) == 0 {
+				t.Errorf("pane %d has no short help", p)
+			}
 		}
 	}
 	h := Without(HelpKeys{Short: keys.Help(keymap.PaneRunners, false).ShortHelp()}, keys.Runners.Logs)

@@ -7,6 +7,7 @@ package runners
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/faldash/faldash/tui/theme"
 	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/pane"
+	"github.com/faldash/faldash/views/scalekeys"
 )
 
 const (
@@ -59,9 +61,19 @@ type Pane struct {
 	counts         Counts
 	showTerminated bool
 	width, height  int
+
+	// The app's settings, listed with its runners, for scaling it from
+	// here; appErr says why they are unknown.
+	appInfo client.App
+	hasApp  bool
+	appErr  error
+	scaler  *scalekeys.Scaler
 }
 
-var _ pane.Pane = (*Pane)(nil)
+var (
+	_ pane.Pane     = (*Pane)(nil)
+	_ pane.Lockable = (*Pane)(nil)
+)
 
 // New builds the runners pane of app in env, recording into history.
 func New(d pane.Deps, env, app string, history *History) *Pane {
@@ -71,8 +83,9 @@ func New(d pane.Deps, env, app string, history *History) *Pane {
 	p := &Pane{
 		d: d, env: env, app: app, history: history,
 		runners: map[client.RunnerID]client.Runner{},
-		help:    pane.Help(d.Keys, keymap.PaneRunners),
+		scaler:  scalekeys.New(d, env),
 	}
+	p.SetReadOnly(d.ReadOnly)
 	byRunner := func(f func(r client.Runner) int) func(a, b table.Row[client.RunnerID]) int {
 		return func(a, b table.Row[client.RunnerID]) int {
 			return cmp.Compare(f(p.runners[a.ID]), f(p.runners[b.ID]))
@@ -104,15 +117,46 @@ func New(d pane.Deps, env, app string, history *History) *Pane {
 	return p
 }
 
+// listing is what the pane's Fetch finds.
+type listing struct {
+	runners []client.Runner
+	app     client.App
+	hasApp  bool
+	appErr  error
+}
+
 // Fetch lists the app's runners, terminated ones of the last hour too when
-// they are shown. The query is built now, on the model's goroutine.
+// they are shown, and then the app itself, whose min and max the pane shows
+// and its scaling keys change. The query is built now, on the model's
+// goroutine. Not finding the app is no failure of the listing: its runners
+// are still worth showing.
 func (p *Pane) Fetch() pane.Fetch {
 	c, env, app := p.d.Client, p.env, p.app
 	q := client.RunnerQuery{IncludePending: true}
 	if p.showTerminated {
 		q.TerminatedSince = p.d.Now().Add(-TerminatedWindow)
 	}
-	return func(ctx context.Context) (any, error) { return c.ListAppRunners(ctx, env, app, q) }
+	return func(ctx context.Context) (any, error) {
+		rs, err := c.ListAppRunners(ctx, env, app, q)
+		if err != nil {
+			return nil, err
+		}
+		l := listing{runners: rs}
+		apps, err := c.ListApps(ctx, env)
+		if err != nil {
+			l.appErr = fmt.Errorf("list apps of %s: %w", names.Env(env), err)
+			return l, nil
+		}
+		for _, a := range apps {
+			if a.Name == app {
+				l.app, l.hasApp = a, true
+			}
+		}
+		if !l.hasApp {
+			l.appErr = fmt.Errorf("%s is not listed in %s", app, names.Env(env))
+		}
+		return l, nil
+	}
 }
 
 func (p *Pane) Update(msg tea.Msg) tea.Cmd {
@@ -123,6 +167,9 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	case pane.Tick:
 		p.table.Tick()
 	case tea.KeyMsg:
+		if cmd, ok := p.action(msg); ok {
+			return cmd
+		}
 		switch {
 		case key.Matches(msg, k.Global.Enter, k.Runners.Logs):
 			if id, ok := p.table.CursorID(); ok {
@@ -147,8 +194,22 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 			return tea.Batch(pane.Cmd(pane.Refresh{}), pane.Cmd(pane.Status{Text: text}))
 		}
 		return p.table.Update(msg)
+	case acted:
+		p.unmark(msg.ok)
+	default:
+		cmd, _ := p.scaler.Update(msg)
+		if done, ok := msg.(scalekeys.Done); ok && done.Err == nil && done.Got.Name == p.app {
+			p.appInfo, p.hasApp = done.Got, true
+		}
+		return cmd
 	}
 	return nil
+}
+
+// SetReadOnly shows or hides the mutating keys in the help.
+func (p *Pane) SetReadOnly(readOnly bool) {
+	p.d.ReadOnly = readOnly
+	p.help = pane.Help(p.d.Keys, keymap.PaneRunners, readOnly)
 }
 
 func (p *Pane) apply(r pane.Result) {
@@ -156,7 +217,9 @@ func (p *Pane) apply(r pane.Result) {
 		p.table.SetStale(true)
 		return
 	}
-	listed, _ := r.Data.([]client.Runner)
+	l, _ := r.Data.(listing)
+	listed := l.runners
+	p.appInfo, p.hasApp, p.appErr = l.app, l.hasApp, l.appErr
 	p.at = r.At
 	p.counts = Count(listed)
 	p.history.Record(names.Alias(p.app, p.env), p.counts)
@@ -282,9 +345,10 @@ func (p *Pane) View() string {
 	if p.height < chromeLines+2 {
 		return p.table.View() // too short for the summary: the rows matter more
 	}
+	scale := p.scaleText()
 	top := []string{
 		ansi.Truncate(summary(p.d.Styles, p.counts, p.showTerminated), p.width, "…"),
-		historyLine(p.d.Styles, p.history.Samples(names.Alias(p.app, p.env)), p.width),
+		spread(historyLine(p.d.Styles, p.history.Samples(names.Alias(p.app, p.env)), p.width-ansi.StringWidth(scale)-2), scale, p.width),
 	}
 	if p.table.Stale() {
 		for i, l := range top {

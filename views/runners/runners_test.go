@@ -12,6 +12,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
+	"github.com/faldash/faldash/scaling"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -307,5 +308,48 @@ func TestDetail(t *testing.T) {
 	d.Update(panetest.Key("g"))
 	if d.offset != 0 {
 		t.Error("g did not scroll back")
+	}
+}
+
+func TestFetchListsTheAppForItsScaling(t *testing.T) {
+	f := setup(t, sample()...)
+	if f.p.hasApp || f.p.appErr == nil {
+		t.Fatalf("an app that is not listed: hasApp %v, err %v", f.p.hasApp, f.p.appErr)
+	}
+	msgs := panetest.Msgs(f.p.Update(panetest.Key("+")))
+	if len(msgs) != 1 || !msgs[0].(pane.Status).Err || !strings.Contains(msgs[0].(pane.Status).Text, "Can't scale my-app from here") {
+		t.Errorf("+ without the app's settings gave %#v", msgs)
+	}
+
+	f.fc.SetEnvironments(client.Environment{Name: "staging"})
+	f.fc.SetApps("staging", client.App{Name: "my-app", Env: "staging",
+		Scaling: scaling.Settings{MinConcurrency: 1, MaxConcurrency: 5}})
+	f.load(t)
+	if !f.p.hasApp || !strings.Contains(f.p.View(), "min 1 · max 5") {
+		t.Errorf("the app's scaling is not shown:\n%s", f.p.View())
+	}
+	f.p.Update(panetest.Key("+"))
+	if !strings.Contains(f.p.View(), "scaling: min 1→2 (pending)") {
+		t.Errorf("the pending change is not shown:\n%s", f.p.View())
+	}
+}
+
+func TestStopAndKillTargetMarkedRunners(t *testing.T) {
+	f := setup(t, sample()...)
+	if got := f.p.targets(); len(got) != 1 || got[0] != "r-1" {
+		t.Errorf("targets without marks %v, want the cursor's", got)
+	}
+	f.p.Update(panetest.Key(" "))
+	f.p.Update(panetest.Key(" "))
+	if got := f.p.targets(); !slices.Equal(got, []client.RunnerID{"r-1", "r-2"}) {
+		t.Errorf("targets %v, want the marked", got)
+	}
+	msgs := panetest.Msgs(f.p.Update(panetest.Key("K")))
+	if _, ok := msgs[0].(pane.ShowModal); !ok || len(msgs) != 1 {
+		t.Fatalf("K gave %#v", msgs)
+	}
+	f.p.Update(acted{ok: []client.RunnerID{"r-1"}})
+	if got := f.p.Marked(); !slices.Equal(got, []client.RunnerID{"r-2"}) {
+		t.Errorf("marks after acting on r-1: %v", got)
 	}
 }

@@ -25,22 +25,27 @@ const (
 	colExposed
 )
 
-// Pane lists the secrets of one environment. The runner environment view
-// (keys.Secrets.RunnerEnv) comes with the pane's actions; its key is not
-// shown until then.
+// Pane lists the secrets of one environment. Its keys set a secret, unset
+// the one under the cursor, and show what a runner of the environment
+// receives.
 type Pane struct {
 	d       pane.Deps
 	env     string
 	table   *table.Table[string]
 	created map[string]time.Time
+	order   []string // names as listed
 	help    pane.HelpKeys
 }
 
-var _ pane.Pane = (*Pane)(nil)
+var (
+	_ pane.Pane     = (*Pane)(nil)
+	_ pane.Lockable = (*Pane)(nil)
+)
 
 // New builds the secrets pane of env.
 func New(d pane.Deps, env string) *Pane {
-	p := &Pane{d: d, env: env, created: map[string]time.Time{}, help: pane.Without(pane.Help(d.Keys, keymap.PaneSecrets), d.Keys.Secrets.RunnerEnv)}
+	p := &Pane{d: d, env: env, created: map[string]time.Time{}}
+	p.SetReadOnly(d.ReadOnly)
 	p.table = table.New([]table.Column[string]{
 		colName: {Title: "NAME", Flex: 1, MinWidth: 12},
 		colCreated: {Title: "CREATED", Width: 10, Align: table.AlignRight,
@@ -65,9 +70,15 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	case pane.Tick:
 		p.table.Tick()
 	case tea.KeyMsg:
-		return p.table.Update(msg)
+		return p.key(msg)
 	}
 	return nil
+}
+
+// SetReadOnly shows or hides the mutating keys in the help.
+func (p *Pane) SetReadOnly(readOnly bool) {
+	p.d.ReadOnly = readOnly
+	p.help = pane.Help(p.d.Keys, keymap.PaneSecrets, readOnly)
 }
 
 func (p *Pane) apply(r pane.Result) {
@@ -78,7 +89,9 @@ func (p *Pane) apply(r pane.Result) {
 	secrets, _ := r.Data.([]client.Secret)
 	rows := make([]table.Row[string], len(secrets))
 	clear(p.created)
+	p.order = p.order[:0]
 	for i, s := range secrets {
+		p.order = append(p.order, s.Name)
 		p.created[s.Name] = s.CreatedAt
 		rows[i] = table.Row[string]{ID: s.Name, Cells: []string{
 			colName:    sanitize.String(s.Name),

@@ -1,0 +1,105 @@
+package tui
+
+import (
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/views/pane"
+)
+
+// origin is the child a request came from: a pane, by key, or the modal
+// with a given id (ids start at 1, so zero means a pane). A modal's origin
+// also names the pane that opened it, which gets the answers the modal is
+// no longer open to hear: a confirmation closes as it is answered, and the
+// answer to the action it confirmed is the pane's.
+type origin struct {
+	pane  pane.Key
+	modal uint64
+}
+
+// fromModal is the origin of the open modal.
+func (m *Model) fromModal() origin { return origin{pane: m.modalOwner, modal: m.modalID} }
+
+// stamped is a request of a child (a Task, Load, Schedule or CloseModal)
+// with the child it came from, so that its answer can go back there.
+type stamped struct {
+	from origin
+	msg  tea.Msg
+}
+
+// delivery is a message for one child, whatever is visible by then.
+type delivery struct {
+	to  origin
+	msg tea.Msg
+}
+
+// stamp wraps a child's command so that the requests it produces carry
+// their origin. Children need not know who they are; their commands run
+// later, when the root may show something else.
+func stamp(cmd tea.Cmd, from origin) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		switch msg := cmd().(type) {
+		case tea.BatchMsg:
+			out := make(tea.BatchMsg, len(msg))
+			for i, c := range msg {
+				out[i] = stamp(c, from)
+			}
+			return out
+		case pane.Task, pane.Load, pane.Schedule, pane.CloseModal, pane.ShowModal:
+			return stamped{from: from, msg: msg}
+		default:
+			return msg
+		}
+	}
+}
+
+// paneUpdate hands msg to the pane of k and stamps what it asks for.
+func (m *Model) paneUpdate(k pane.Key, msg tea.Msg) tea.Cmd {
+	e, ok := m.panes[k]
+	if !ok {
+		return nil
+	}
+	return stamp(e.pane.Update(msg), origin{pane: k})
+}
+
+// modalUpdate hands msg to the open modal and stamps what it asks for.
+func (m *Model) modalUpdate(msg tea.Msg) tea.Cmd {
+	if m.modal == nil {
+		return nil
+	}
+	return stamp(m.modal.Update(msg), m.fromModal())
+}
+
+// request acts on a child's stamped request.
+func (m *Model) request(s stamped) tea.Cmd {
+	switch msg := s.msg.(type) {
+	case pane.Task:
+		return m.runTask(s.from, msg)
+	case pane.Load:
+		return m.runLoad(s.from, msg)
+	case pane.Schedule:
+		return m.after(msg.After, delivery{to: s.from, msg: msg.Msg})
+	case pane.CloseModal:
+		// Only the modal that asked closes: a late request of one closed
+		// already must not close the next.
+		if s.from.modal != 0 && s.from.modal == m.modalID {
+			return m.closeModal()
+		}
+	case pane.ShowModal:
+		// A modal opened from a modal belongs to the same pane.
+		return m.openModal(msg.Modal, s.from.pane)
+	}
+	return nil
+}
+
+// deliver hands msg to the child it is for: the modal if it is still open,
+// else the pane (the modal's owner), cached even if hidden. A pane ignores
+// the messages of another package's modal.
+func (m *Model) deliver(d delivery) tea.Cmd {
+	if d.to.modal != 0 && m.modal != nil && d.to.modal == m.modalID {
+		return m.modalUpdate(d.msg)
+	}
+	return m.paneUpdate(d.to.pane, d.msg)
+}

@@ -1,0 +1,305 @@
+// Package envdelete is the dialog that deletes an environment. It says what
+// will be destroyed (the environment's apps and secrets, by number and
+// name, and its live runners, counted when the dialog opens) and asks for
+// the environment's name to be typed. Enter deletes only when the text is
+// exactly the name; anything else does nothing. Focus starts on Cancel, so
+// a stray Enter closes the dialog, and Esc always does.
+package envdelete
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/tui/lineedit"
+	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/views/modal"
+	"github.com/faldash/faldash/views/pane"
+)
+
+const (
+	boxWidth   = 80
+	inputWidth = 34
+	// maxNames is how many apps or secrets are named; the rest are counted.
+	maxNames = 6
+)
+
+// Focus is what Enter acts on.
+type Focus int
+
+const (
+	FocusInput Focus = iota
+	FocusDelete
+	FocusCancel
+)
+
+// Modal asks for the typed name of the environment to delete.
+type Modal struct {
+	d   pane.Deps
+	env string
+
+	counts   *Contents // nil until counted
+	countErr string
+
+	input   lineedit.Editor
+	focus   Focus
+	sending bool
+	err     string
+
+	width, height int
+}
+
+// Contents is what deleting the environment destroys.
+type Contents struct {
+	Apps    []string
+	Secrets []string
+	Runners int // live: not terminated
+}
+
+// counted is the answer to the counting.
+type counted struct {
+	env string
+	c   Contents
+	err error
+}
+
+// deleted is the answer to DeleteEnvironment.
+type deleted struct{ err error }
+
+var _ pane.Modal = (*Modal)(nil)
+
+// New builds the dialog deleting env. Deleting the default environment is
+// refused before it comes to this.
+func New(d pane.Deps, env string) *Modal {
+	m := &Modal{d: d, env: env, focus: FocusCancel, width: boxWidth, height: 30}
+	m.input.Limit = names.MaxEnvironmentLen + 8
+	return m
+}
+
+// Init counts the environment's apps, secrets and live runners.
+func (m *Modal) Init() tea.Cmd {
+	c, env := m.d.Client, m.env
+	return pane.Cmd(pane.Load{
+		Run: func(ctx context.Context) (any, error) { return count(ctx, c, env) },
+		Reply: func(result any, err error) tea.Msg {
+			got, _ := result.(Contents)
+			return counted{env: env, c: got, err: err}
+		},
+	})
+}
+
+// count lists what env holds. It runs off the model's goroutine.
+func count(ctx context.Context, c client.Client, env string) (Contents, error) {
+	var out Contents
+	apps, err := c.ListApps(ctx, env)
+	if err != nil {
+		return out, fmt.Errorf("list apps of %s: %w", env, err)
+	}
+	secrets, err := c.ListSecrets(ctx, env)
+	if err != nil {
+		return out, fmt.Errorf("list secrets of %s: %w", env, err)
+	}
+	for _, a := range apps {
+		out.Apps = append(out.Apps, a.Name)
+		rs, err := c.ListAppRunners(ctx, env, a.Name, client.RunnerQuery{IncludePending: true})
+		if err != nil {
+			return out, fmt.Errorf("list runners of %s: %w", names.Alias(a.Name, env), err)
+		}
+		for _, r := range rs {
+			if r.State != client.StateTerminated {
+				out.Runners++
+			}
+		}
+	}
+	for _, s := range secrets {
+		out.Secrets = append(out.Secrets, s.Name)
+	}
+	slices.Sort(out.Apps)
+	slices.Sort(out.Secrets)
+	return out, nil
+}
+
+// Focused is what Enter acts on now.
+func (m *Modal) Focused() Focus { return m.focus }
+
+// Matches reports whether the typed text is exactly the name.
+func (m *Modal) Matches() bool { return m.input.Value() == m.env }
+
+func (m *Modal) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case counted:
+		if msg.env != m.env {
+			return nil
+		}
+		if msg.err != nil {
+			m.countErr = sanitize.String(msg.err.Error())
+			return nil
+		}
+		c := msg.c
+		m.counts = &c
+	case deleted:
+		m.sending = false
+		if msg.err != nil {
+			m.err = sanitize.String(msg.err.Error())
+			return nil
+		}
+		return pane.Cmd(pane.CloseModal{})
+	case tea.KeyMsg:
+		return m.key(msg)
+	}
+	return nil
+}
+
+func (m *Modal) key(km tea.KeyMsg) tea.Cmd {
+	d := m.d.Keys.Dialog
+	switch {
+	case key.Matches(km, d.Cancel):
+		return pane.Cmd(pane.CloseModal{})
+	case m.sending:
+		return nil
+	case key.Matches(km, d.NextField):
+		m.focus = (m.focus + 1) % 3
+	case key.Matches(km, d.PrevField):
+		m.focus = (m.focus + 2) % 3
+	case key.Matches(km, d.Submit):
+		return m.submit()
+	case km.Type == tea.KeyRunes || km.Type == tea.KeySpace:
+		// Typing goes to the name, wherever the focus was: focus on Cancel
+		// is there to catch a stray Enter, not to swallow the name.
+		m.focus = FocusInput
+		m.input.Update(km)
+		m.err = ""
+	case m.focus == FocusInput:
+		m.input.Update(km)
+		m.err = ""
+	}
+	return nil
+}
+
+// submit acts on Enter: Cancel closes; anywhere else it deletes if and only
+// if the name was typed exactly.
+func (m *Modal) submit() tea.Cmd {
+	if m.focus == FocusCancel {
+		return pane.Cmd(pane.CloseModal{})
+	}
+	if !m.Matches() {
+		m.err = fmt.Sprintf("Type %s exactly to delete it.", sanitize.String(m.env))
+		return nil
+	}
+	m.sending, m.err = true, ""
+	c, env := m.d.Client, m.env
+	name := sanitize.String(env)
+	return pane.Cmd(pane.Task{
+		Label: "deleting environment " + name,
+		Done:  "deleted environment " + name + " with its apps and secrets",
+		Run:   func(ctx context.Context) (any, error) { return nil, c.DeleteEnvironment(ctx, env) },
+		Reply: func(_ any, err error) tea.Msg { return deleted{err: err} },
+		Then:  pane.EnvDeleted{Name: env},
+	})
+}
+
+func (m *Modal) SetSize(width, height int) {
+	m.width, m.height = modal.BoxWidth(width, boxWidth), height
+}
+
+func (m *Modal) View() string {
+	st := m.d.Styles
+	name := sanitize.String(m.env)
+	inner := modal.Inner(m.width)
+	title := st.ModalDanger.Render("Delete environment " + name + "?")
+
+	body := modal.Wrap("This deletes "+name+" and everything in it, for good:", inner)
+	switch {
+	case m.countErr != "":
+		body = append(body, "  "+st.StatusErr.Render(theme.GlyphErr+" can't count what it holds: "+m.countErr))
+	case m.counts == nil:
+		body = append(body, "  "+st.Empty.Render("counting its apps, secrets and runners…"))
+	default:
+		c := m.counts
+		body = append(body,
+			"  "+st.ModalDanger.Render(listed(len(c.Apps), "app", "apps"))+named(c.Apps),
+			"  "+st.ModalDanger.Render(listed(len(c.Secrets), "secret", "secrets"))+named(c.Secrets),
+			"  "+st.ModalDanger.Render(listed(c.Runners, "live runner", "live runners"))+runnersNote(c.Runners),
+		)
+	}
+	body = append(body, "", "Type "+st.ModalTitle.Render(name)+" to confirm:")
+	field := modal.Field{Label: "name", Ed: m.input}
+	switch {
+	case m.Matches():
+		field.Note = theme.GlyphOK + " matches"
+	case m.input.Len() > 0:
+		field.Note = "does not match"
+	}
+	body = append(body, modal.FieldLayout{LabelWidth: len("name"), InputWidth: inputWidth}.Line(st, &field, m.focus == FocusInput))
+
+	var foot []string
+	switch {
+	case m.sending:
+		foot = append(foot, st.StatusInfo.Render("Deleting…"))
+	case m.err != "":
+		foot = append(foot, modal.Wrap(st.FieldError.Render(theme.GlyphErr+" "+m.err), inner)...)
+	}
+	focus := -1
+	switch m.focus {
+	case FocusDelete:
+		focus = 0
+	case FocusCancel:
+		focus = 1
+	}
+	foot = append(foot, modal.Buttons(st, focus, "Delete", "Cancel"), "", m.keysLine())
+	return modal.Frame(st, m.width, m.height, title, body, foot)
+}
+
+func (m *Modal) keysLine() string {
+	st, d := m.d.Styles, m.d.Keys.Dialog
+	k := func(b key.Binding, desc string) string {
+		return st.FooterKey.Render(b.Help().Key) + " " + st.FooterDesc.Render(desc)
+	}
+	return k(d.NextField, "move") + "   " + k(d.Submit, "press the focused button") + "   " + k(d.Cancel, "cancel")
+}
+
+func listed(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// named lists up to maxNames names after a count: ": a, b and 3 more".
+func named(all []string) string {
+	if len(all) == 0 {
+		return ""
+	}
+	shown := make([]string, 0, maxNames)
+	for _, n := range all[:min(len(all), maxNames)] {
+		shown = append(shown, sanitize.String(n))
+	}
+	s := ": " + strings.Join(shown, ", ")
+	if rest := len(all) - len(shown); rest > 0 {
+		s += fmt.Sprintf(" and %d more", rest)
+	}
+	return s
+}
+
+func runnersNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return ", which are stopped"
+}
+
+func (m *Modal) ShortHelp() []key.Binding {
+	d := m.d.Keys.Dialog
+	press := d.Submit
+	press.SetHelp(press.Help().Key, "press focused")
+	return []key.Binding{d.NextField, press, d.Cancel}
+}
+
+func (m *Modal) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }

@@ -1,0 +1,180 @@
+// Package envform is the form that creates an environment: a name, checked
+// as you type by the rules the controller applies (and against the names
+// already listed), and an optional description. A refusal by the controller
+// is shown in the form, which stays open.
+package envform
+
+import (
+	"context"
+	"slices"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/views/modal"
+	"github.com/faldash/faldash/views/pane"
+)
+
+const (
+	boxWidth   = 90
+	labelWidth = 12
+	inputWidth = 34
+)
+
+const (
+	fieldName = iota
+	fieldDescription
+)
+
+// Form creates one environment.
+type Form struct {
+	d        pane.Deps
+	existing []string
+	fields   [2]modal.Field
+	focus    int
+	tried    bool // Enter was pressed: an empty name is an error from now on
+	sending  bool
+	err      string // the controller's refusal, or why Enter did nothing
+
+	width, height int
+}
+
+// created is the answer to CreateEnvironment.
+type created struct {
+	name string
+	err  error
+}
+
+var _ pane.Modal = (*Form)(nil)
+
+// New builds the form; existing are the names listed already.
+func New(d pane.Deps, existing []string) *Form {
+	f := &Form{d: d, existing: existing, width: boxWidth, height: 20}
+	f.fields[fieldName].Label = "name"
+	f.fields[fieldName].Ed.Limit = names.MaxEnvironmentLen
+	f.fields[fieldName].Note = "lowercase letters, digits, hyphens"
+	f.fields[fieldDescription].Label = "description"
+	f.fields[fieldDescription].Ed.Limit = names.MaxDescriptionLen
+	f.fields[fieldDescription].Note = "optional"
+	return f
+}
+
+func (f *Form) Init() tea.Cmd { return nil }
+
+func (f *Form) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case created:
+		f.sending = false
+		if msg.err != nil {
+			f.err = sanitize.String(msg.err.Error())
+			return nil
+		}
+		return tea.Batch(pane.Cmd(pane.CloseModal{}), pane.Cmd(pane.EnvCreated{Name: msg.name}))
+	case tea.KeyMsg:
+		return f.key(msg)
+	}
+	return nil
+}
+
+func (f *Form) key(km tea.KeyMsg) tea.Cmd {
+	d := f.d.Keys.Dialog
+	switch {
+	case key.Matches(km, d.Cancel):
+		return pane.Cmd(pane.CloseModal{})
+	case f.sending:
+		return nil
+	case key.Matches(km, d.Submit):
+		return f.submit()
+	case key.Matches(km, d.NextField, d.PrevField):
+		f.focus = 1 - f.focus
+	default:
+		if f.fields[f.focus].Ed.Update(km) {
+			f.err = ""
+			f.check()
+		}
+	}
+	return nil
+}
+
+// check puts the problems of each field next to it.
+func (f *Form) check() bool {
+	name, desc := &f.fields[fieldName], &f.fields[fieldDescription]
+	name.Err, desc.Err = "", ""
+	n := name.Ed.Value()
+	switch {
+	case n == "" && !f.tried:
+	case slices.Contains(f.existing, n):
+		name.Err = "an environment of this name exists already"
+	default:
+		if err := names.ValidateEnvironment(n); err != nil {
+			name.Err = err.Error()
+		}
+	}
+	if err := names.ValidateDescription(desc.Ed.Value()); err != nil {
+		desc.Err = err.Error()
+	}
+	return name.Err == "" && desc.Err == "" && n != ""
+}
+
+func (f *Form) submit() tea.Cmd {
+	f.tried = true
+	if !f.check() {
+		f.err = "Fix the marked fields first."
+		return nil
+	}
+	f.sending, f.err = true, ""
+	c := f.d.Client
+	name, desc := f.fields[fieldName].Ed.Value(), f.fields[fieldDescription].Ed.Value()
+	return pane.Cmd(pane.Task{
+		Label: "creating environment " + sanitize.String(name),
+		Done:  "created environment " + sanitize.String(name),
+		Run: func(ctx context.Context) (any, error) {
+			return c.CreateEnvironment(ctx, name, desc)
+		},
+		Reply: func(result any, err error) tea.Msg {
+			e, _ := result.(client.Environment)
+			if e.Name == "" {
+				e.Name = name
+			}
+			return created{name: e.Name, err: err}
+		},
+	})
+}
+
+func (f *Form) SetSize(width, height int) {
+	f.width, f.height = modal.BoxWidth(width, boxWidth), height
+}
+
+func (f *Form) View() string {
+	st := f.d.Styles
+	layout := modal.FieldLayout{LabelWidth: labelWidth, InputWidth: inputWidth}
+	inner := modal.Inner(f.width)
+	body := layout.Lines(st, &f.fields[fieldName], f.focus == fieldName, inner)
+	body = append(body, layout.Lines(st, &f.fields[fieldDescription], f.focus == fieldDescription, inner)...)
+	var foot []string
+	switch {
+	case f.sending:
+		foot = append(foot, st.StatusInfo.Render("Creating…"))
+	case f.err != "":
+		foot = append(foot, modal.Wrap(st.FieldError.Render(theme.GlyphErr+" "+f.err), modal.Inner(f.width))...)
+	}
+	d := f.d.Keys.Dialog
+	k := func(b key.Binding, desc string) string {
+		return st.FooterKey.Render(b.Help().Key) + " " + st.FooterDesc.Render(desc)
+	}
+	foot = append(foot, k(d.Submit, "create")+"   "+k(d.NextField, "next field")+"   "+k(d.Cancel, "cancel"))
+	return modal.Frame(st, f.width, f.height, st.ModalTitle.Render("New environment"), body, foot)
+}
+
+func (f *Form) ShortHelp() []key.Binding {
+	d := f.d.Keys.Dialog
+	create := d.Submit
+	create.SetHelp(create.Help().Key, "create")
+	return []key.Binding{create, d.NextField, d.Cancel}
+}
+
+func (f *Form) FullHelp() [][]key.Binding { return [][]key.Binding{f.ShortHelp()} }

@@ -1,0 +1,113 @@
+package modal
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/views/pane"
+)
+
+// Confirm asks a yes/no question about one action: y runs it, n or Esc
+// closes the dialog having done nothing. Every other key, Enter included,
+// does nothing, so that a key pressed out of habit can't confirm. An
+// action may have one option (force, replace first) that the toggle key
+// turns on and off before answering.
+type Confirm struct {
+	d      pane.Deps
+	title  string
+	body   []string // plain text, wrapped to the box
+	danger bool
+	option *option
+	yes    func(option bool) tea.Cmd
+
+	width, height int
+}
+
+type option struct {
+	label string
+	on    bool
+}
+
+var _ pane.Modal = (*Confirm)(nil)
+
+// NewConfirm asks title (a question) with body (what the action does, one
+// paragraph per string). yes builds the action's command when the answer is
+// yes, with the option's state; it must hold copies only, as every command.
+func NewConfirm(d pane.Deps, title string, body []string, yes func(option bool) tea.Cmd) *Confirm {
+	return &Confirm{d: d, title: title, body: body, yes: yes, width: Width, height: 20}
+}
+
+// Danger draws the question as a warning, for actions that lose something.
+func (c *Confirm) Danger() *Confirm {
+	c.danger = true
+	return c
+}
+
+// WithOption adds an option, off or on at first.
+func (c *Confirm) WithOption(label string, on bool) *Confirm {
+	c.option = &option{label: label, on: on}
+	return c
+}
+
+// Option reports the option's state (false without one).
+func (c *Confirm) Option() bool { return c.option != nil && c.option.on }
+
+func (c *Confirm) Update(msg tea.Msg) tea.Cmd {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil
+	}
+	d := c.d.Keys.Dialog
+	switch {
+	case key.Matches(km, d.Confirm):
+		return tea.Batch(pane.Cmd(pane.CloseModal{}), c.yes(c.Option()))
+	case key.Matches(km, d.Deny, d.Cancel):
+		return tea.Batch(pane.Cmd(pane.CloseModal{}), pane.Cmd(pane.Status{Text: "Cancelled: nothing was changed."}))
+	case key.Matches(km, d.Toggle) && c.option != nil:
+		c.option.on = !c.option.on
+	}
+	return nil
+}
+
+func (c *Confirm) SetSize(width, height int) {
+	c.width, c.height = BoxWidth(width, Width), height
+}
+
+func (c *Confirm) View() string {
+	st := c.d.Styles
+	title := st.ModalTitle.Render(c.title)
+	if c.danger {
+		title = st.ModalDanger.Render(c.title)
+	}
+	var body []string
+	for i, p := range c.body {
+		if i > 0 {
+			body = append(body, "")
+		}
+		body = append(body, Wrap(p, Inner(c.width))...)
+	}
+	if c.option != nil {
+		body = append(body, "", Check(st, c.option.on, c.option.label)+"  "+
+			st.Label.Render("("+c.d.Keys.Dialog.Toggle.Help().Key+" toggles)"))
+	}
+	return Frame(st, c.width, c.height, title, body, []string{c.answerLine()})
+}
+
+func (c *Confirm) answerLine() string {
+	st, d := c.d.Styles, c.d.Keys.Dialog
+	return st.FooterKey.Render(d.Confirm.Help().Key) + st.FooterDesc.Render(" yes   ") +
+		st.FooterKey.Render(d.Deny.Help().Key+"/"+d.Cancel.Help().Key) + st.FooterDesc.Render(" no")
+}
+
+func (c *Confirm) ShortHelp() []key.Binding {
+	d := c.d.Keys.Dialog
+	out := []key.Binding{d.Confirm, d.Deny, d.Cancel}
+	if c.option != nil {
+		out = append(out, d.Toggle)
+	}
+	return out
+}
+
+func (c *Confirm) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHelp()} }
+
+func (c *Confirm) Init() tea.Cmd { return nil }

@@ -1,0 +1,91 @@
+package pane
+
+import (
+	"context"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// Children (panes and modals) act only through messages: they never call
+// the client from Update, and the functions they hand over run on another
+// goroutine, so those must hold copies of whatever they need. The root
+// remembers which child asked (a pane, by Key, even once hidden; a modal,
+// while it is still open) and sends the answer there.
+
+// Task asks the root to run a call that changes something, as a task of
+// the status line: a spinner and Label while Run runs, then ✓ Done or
+// ✗ Label and the error; then the visible pane is refreshed.
+type Task struct {
+	Label string // what runs: "scaling my-app"
+	Done  string // what happened, shown when Run succeeds
+	Run   func(ctx context.Context) (any, error)
+	// Reply, if not nil, turns Run's outcome into a message for the child
+	// that asked for the task.
+	Reply func(result any, err error) tea.Msg
+	// Then, if not nil, is handled by the root once Run has succeeded,
+	// whether or not the child that asked is still there to hear it (an
+	// EnvDeleted after the dialog that asked for the deletion was closed).
+	Then tea.Msg
+}
+
+// Load asks the root to run a read outside the polling of the visible pane
+// (what a delete will destroy, an app's revisions): no status line, no
+// refresh, and the answer goes back to the child that asked through Reply.
+type Load struct {
+	Run   func(ctx context.Context) (any, error)
+	Reply func(result any, err error) tea.Msg
+}
+
+// Schedule asks the root to deliver Msg to the child that asked after
+// After: a debounce, without the child owning a timer.
+type Schedule struct {
+	After time.Duration
+	Msg   tea.Msg
+}
+
+// Modal is a dialog or form the root draws instead of the body, in a box.
+// While it is open it gets every key (Ctrl+C aside), and the polling of the
+// visible pane pauses. It is used through its pointer from the model's
+// goroutine only.
+type Modal interface {
+	// Init runs once, when the modal opens: a modal that needs data asks
+	// for it here (with Load).
+	Init() tea.Cmd
+	Update(tea.Msg) tea.Cmd
+	// View draws the modal's box, no larger than the size given to SetSize.
+	View() string
+	// SetSize gives the room the body has; the root centres the box in it.
+	SetSize(width, height int)
+	// ShortHelp is the footer while the modal is open.
+	help.KeyMap
+}
+
+// Masker is a modal that may have a secret value under the keyboard: while
+// Masking reports true the root does not write the keys to the debug log.
+type Masker interface {
+	Masking() bool
+}
+
+// ShowModal asks the root to open Modal, replacing any open one.
+type ShowModal struct{ Modal Modal }
+
+// CloseModal asks the root to close the modal that returned it.
+type CloseModal struct{}
+
+// Lockable is a pane with mutating keys: the root tells it whether writing
+// is allowed, so that its help lists only the keys that work. The root
+// itself refuses mutating keys while writing is not allowed.
+type Lockable interface {
+	SetReadOnly(readOnly bool)
+}
+
+// EnvDeleted says an environment is gone: the root drops its panes and, if
+// it was in use, goes to the environments; the environments pane moves its
+// cursor to a neighbour.
+type EnvDeleted struct{ Name string }
+
+// EnvCreated says an environment was created: the environments pane puts
+// its cursor on it once it is listed.
+type EnvCreated struct{ Name string }

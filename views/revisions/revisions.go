@@ -1,0 +1,256 @@
+// Package revisions is the list of an app's registered revisions in its
+// environment, newest first, with the one its alias points at marked;
+// Enter on another one points the alias at it (fal's SetAlias), after a
+// y/n confirmation.
+package revisions
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/views/format"
+	"github.com/faldash/faldash/views/modal"
+	"github.com/faldash/faldash/views/pane"
+)
+
+const boxWidth = 100
+
+// currentGlyph marks the revision the alias points at.
+const currentGlyph = "●"
+
+// View lists the revisions of one app.
+type View struct {
+	d   pane.Deps
+	env string
+	app client.App
+
+	revs    []client.Revision
+	loaded  bool
+	loadErr string
+	cursor  int
+
+	asking  bool // the set-revision question is open
+	sending bool
+	err     string
+
+	width, height int
+}
+
+// listed is the answer to the listing.
+type listed struct {
+	revs []client.Revision
+	err  error
+}
+
+// set is the answer to SetAlias.
+type set struct{ err error }
+
+var _ pane.Modal = (*View)(nil)
+
+// New builds the list of app's revisions in env. With d.ReadOnly, the list
+// can be browsed but not acted on.
+func New(d pane.Deps, env string, app client.App) *View {
+	return &View{d: d, env: env, app: app, width: boxWidth, height: 30}
+}
+
+// Init lists the revisions.
+func (v *View) Init() tea.Cmd {
+	c, env, app := v.d.Client, v.env, v.app.Name
+	return pane.Cmd(pane.Load{
+		Run: func(ctx context.Context) (any, error) { return c.ListRevisions(ctx, env, app) },
+		Reply: func(result any, err error) tea.Msg {
+			revs, _ := result.([]client.Revision)
+			return listed{revs: revs, err: err}
+		},
+	})
+}
+
+func (v *View) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case listed:
+		v.loaded = true
+		if msg.err != nil {
+			v.loadErr = sanitize.String(msg.err.Error())
+			return nil
+		}
+		v.revs = slices.SortedFunc(slices.Values(msg.revs), func(a, b client.Revision) int {
+			return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(a.ID, b.ID))
+		})
+		v.cursor = max(0, slices.IndexFunc(v.revs, func(r client.Revision) bool { return r.ID == v.app.Revision }))
+	case set:
+		v.sending = false
+		if msg.err != nil {
+			v.err = sanitize.String(msg.err.Error())
+			return nil
+		}
+		return pane.Cmd(pane.CloseModal{})
+	case tea.KeyMsg:
+		return v.key(msg)
+	}
+	return nil
+}
+
+func (v *View) key(km tea.KeyMsg) tea.Cmd {
+	d, t := v.d.Keys.Dialog, v.d.Keys.Table
+	if v.asking {
+		switch {
+		case key.Matches(km, d.Confirm):
+			v.asking = false
+			return v.setRevision()
+		case key.Matches(km, d.Deny, d.Cancel):
+			v.asking = false
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(km, d.Cancel):
+		return pane.Cmd(pane.CloseModal{})
+	case v.sending:
+		return nil
+	case key.Matches(km, t.Up):
+		v.cursor = max(0, v.cursor-1)
+	case key.Matches(km, t.Down):
+		v.cursor = max(0, min(len(v.revs)-1, v.cursor+1))
+	case key.Matches(km, t.Top):
+		v.cursor = 0
+	case key.Matches(km, t.Bottom):
+		v.cursor = max(0, len(v.revs)-1)
+	case key.Matches(km, d.Submit):
+		v.err = ""
+		r, ok := v.selected()
+		switch {
+		case !ok:
+		case r.ID == v.app.Revision:
+			v.err = "This is the revision the app runs already."
+		case v.d.ReadOnly:
+			v.err = "Read-only: pointing the app at another revision is not allowed here."
+		default:
+			v.asking = true
+		}
+	}
+	return nil
+}
+
+func (v *View) selected() (client.Revision, bool) {
+	if v.cursor < 0 || v.cursor >= len(v.revs) {
+		return client.Revision{}, false
+	}
+	return v.revs[v.cursor], true
+}
+
+func (v *View) setRevision() tea.Cmd {
+	r, ok := v.selected()
+	if !ok {
+		return nil
+	}
+	v.sending = true
+	c, env, app, rev := v.d.Client, v.env, v.app.Name, r.ID
+	alias := sanitize.String(names.Alias(app, env))
+	short := format.Short(string(rev), 8)
+	return pane.Cmd(pane.Task{
+		Label: "pointing " + alias + " at " + short,
+		Done:  alias + " now runs revision " + short,
+		Run: func(ctx context.Context) (any, error) {
+			return c.SetAlias(ctx, env, app, rev, nil, nil)
+		},
+		Reply: func(_ any, err error) tea.Msg { return set{err: err} },
+	})
+}
+
+func (v *View) SetSize(width, height int) {
+	v.width, v.height = modal.BoxWidth(width, boxWidth), height
+}
+
+func (v *View) View() string {
+	st := v.d.Styles
+	title := st.ModalTitle.Render("Revisions of " + sanitize.String(names.Alias(v.app.Name, v.env)))
+	var body []string
+	switch {
+	case !v.loaded:
+		body = []string{st.Empty.Render("Loading revisions…")}
+	case v.loadErr != "":
+		body = []string{st.StatusErr.Render(theme.GlyphErr + " Can't list revisions: " + v.loadErr)}
+	case len(v.revs) == 0:
+		body = []string{st.Empty.Render("No revisions registered in " + sanitize.String(names.Env(v.env)) + ".")}
+	default:
+		body = v.rows()
+	}
+	var foot []string
+	switch {
+	case v.asking:
+		r, _ := v.selected()
+		foot = append(foot, st.ModalDanger.Render(fmt.Sprintf("Point %s at revision %s? Its runners are replaced by runners of it.",
+			sanitize.String(names.Alias(v.app.Name, v.env)), format.Short(string(r.ID), 8))),
+			st.FooterKey.Render(v.d.Keys.Dialog.Confirm.Help().Key)+st.FooterDesc.Render(" yes   ")+
+				st.FooterKey.Render(v.d.Keys.Dialog.Deny.Help().Key)+st.FooterDesc.Render(" no"))
+	case v.sending:
+		foot = append(foot, st.StatusInfo.Render("Setting the revision…"))
+	case v.err != "":
+		foot = append(foot, st.FieldError.Render(theme.GlyphErr+" "+v.err))
+	}
+	if !v.asking {
+		foot = append(foot, v.keysLine())
+	}
+	return modal.Frame(st, v.width, v.height, title, body, foot)
+}
+
+func (v *View) rows() []string {
+	st := v.d.Styles
+	header := fmt.Sprintf("  %-36s  %-9s  %7s  %7s  %s", "REVISION", "CREATED", "RUNNERS", "MIN/MAX", "MACHINES")
+	lines := []string{st.TableHeader.Render(header)}
+	for i, r := range v.revs {
+		mark := " "
+		if r.ID == v.app.Revision {
+			mark = currentGlyph
+		}
+		line := fmt.Sprintf("%s %-36s  %-9s  %7d  %7s  %s", mark, format.Short(string(r.ID), 36),
+			format.Ago(v.d.Now(), r.CreatedAt), r.ActiveRunners,
+			fmt.Sprintf("%d/%d", r.Scaling.MinConcurrency, r.Scaling.MaxConcurrency), format.List(r.Scaling.MachineTypes))
+		if i == v.cursor {
+			line = st.Cursor.Render("▌") + st.SelectedRow.Render(line)
+		} else {
+			line = " " + line
+		}
+		lines = append(lines, line)
+	}
+	lines = append(lines, "", st.Label.Render(currentGlyph+" the revision "+
+		sanitize.String(names.Alias(v.app.Name, v.env))+" points at"))
+	return lines
+}
+
+func (v *View) keysLine() string {
+	st, d, t := v.d.Styles, v.d.Keys.Dialog, v.d.Keys.Table
+	k := func(keys, desc string) string { return st.FooterKey.Render(keys) + " " + st.FooterDesc.Render(desc) }
+	parts := []string{k(t.Up.Help().Key+" "+t.Down.Help().Key, "move")}
+	if !v.d.ReadOnly {
+		parts = append(parts, k(d.Submit.Help().Key, "run this revision"))
+	}
+	parts = append(parts, k(d.Cancel.Help().Key, "close"))
+	return strings.Join(parts, "   ")
+}
+
+func (v *View) ShortHelp() []key.Binding {
+	d, t := v.d.Keys.Dialog, v.d.Keys.Table
+	if v.asking {
+		return []key.Binding{d.Confirm, d.Deny}
+	}
+	out := []key.Binding{t.Up, t.Down}
+	if !v.d.ReadOnly {
+		run := d.Submit
+		run.SetHelp(run.Help().Key, "run this revision")
+		out = append(out, run)
+	}
+	return append(out, d.Cancel)
+}
+
+func (v *View) FullHelp() [][]key.Binding { return [][]key.Binding{v.ShortHelp()} }

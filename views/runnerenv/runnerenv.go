@@ -1,0 +1,208 @@
+// Package runnerenv is the runner environment view: exactly what a runner
+// of an app in an environment receives, fal's platform variables and then
+// the names of the environment's secrets (their values are never returned
+// by the API, and never shown). Opened on an app, it shows that app's real
+// values; opened on the secrets of an environment, the values that differ
+// per app are shown as what they will be.
+package runnerenv
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/views/modal"
+	"github.com/faldash/faldash/views/pane"
+)
+
+const (
+	boxWidth  = 96
+	nameWidth = 20
+)
+
+// Masked stands for a value that is never shown.
+const Masked = "••••••••"
+
+// View is the runner environment of one environment, or of one app in it.
+type View struct {
+	d   pane.Deps
+	env string
+	app *client.App // nil: any app of env
+
+	secrets []client.Secret
+	loaded  bool
+	loadErr string
+	offset  int
+
+	width, height int
+}
+
+// listed is the answer to the secrets listing.
+type listed struct {
+	secrets []client.Secret
+	err     error
+}
+
+var _ pane.Modal = (*View)(nil)
+
+// New builds the view for app in env, or for any app of env when app is
+// nil.
+func New(d pane.Deps, env string, app *client.App) *View {
+	v := &View{d: d, env: env, width: boxWidth, height: 30}
+	if app != nil {
+		a := *app
+		v.app = &a
+	}
+	return v
+}
+
+// Init lists the environment's secrets: their names are part of what a
+// runner receives.
+func (v *View) Init() tea.Cmd {
+	c, env := v.d.Client, v.env
+	return pane.Cmd(pane.Load{
+		Run: func(ctx context.Context) (any, error) { return c.ListSecrets(ctx, env) },
+		Reply: func(result any, err error) tea.Msg {
+			s, _ := result.([]client.Secret)
+			return listed{secrets: s, err: err}
+		},
+	})
+}
+
+func (v *View) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case listed:
+		v.loaded = true
+		if msg.err != nil {
+			v.loadErr = sanitize.String(msg.err.Error())
+			return nil
+		}
+		v.secrets = slices.SortedFunc(slices.Values(msg.secrets), func(a, b client.Secret) int {
+			return strings.Compare(a.Name, b.Name)
+		})
+	case tea.KeyMsg:
+		d, t := v.d.Keys.Dialog, v.d.Keys.Table
+		switch {
+		case key.Matches(msg, d.Cancel, d.Submit, v.d.Keys.Secrets.RunnerEnv):
+			return pane.Cmd(pane.CloseModal{})
+		case key.Matches(msg, t.Up):
+			v.offset = max(0, v.offset-1)
+		case key.Matches(msg, t.Down):
+			v.offset++
+		}
+	}
+	return nil
+}
+
+// Var is one variable a runner receives: its name, its value as shown,
+// and what it is.
+type Var struct {
+	Name, Value, About string
+}
+
+// Platform lists fal's platform variables as a runner of the view's app
+// receives them.
+func (v *View) Platform() []Var {
+	t := v.d.Target
+	user := t.User
+	if user == "" {
+		user = "local"
+	}
+	user = sanitize.String(user)
+	appName := user + "/" + sanitize.String(names.Alias("<app>", v.env))
+	appID := "<the app's revision>"
+	if v.app != nil {
+		appName = user + "/" + sanitize.String(names.Alias(v.app.Name, v.env))
+		appID = sanitize.String(string(v.app.Revision))
+	}
+	host := sanitize.String(t.Addr)
+	if host == "" {
+		host = "<the controller's address>"
+	}
+	hf := "a cache directory shared by the app's runners"
+	vars := []Var{
+		{"FAL_KEY", Masked, "a key scoped to the app's owner"},
+		{"FAL_APP_NAME", appName, "owner/alias"},
+		{"FAL_APP_ID", appID, "the revision it runs"},
+		{"FAL_USER_NICKNAME", user, ""},
+		{"FAL_JOB_ID", "<runner id>", "each runner's own id"},
+		{"FAL_HOST", host, "the control plane"},
+		{"FAL_RUNNER_STATE", "SETUP → RUNNING → TERMINATING", "as the runner moves on"},
+		{"HF_HOME", "<cache dir>", hf},
+	}
+	if t.Kind != client.TargetCloud {
+		vars = append(vars, Var{"PORT", "<free port>", "the local controller's runners serve HTTP on it"})
+	}
+	return vars
+}
+
+func (v *View) lines() []string {
+	st := v.d.Styles
+	row := func(name, value, about string) string {
+		pad := strings.Repeat(" ", max(1, nameWidth-len(name)))
+		line := "  " + st.Label.Render(name) + pad + st.Input.Render(value)
+		if about != "" {
+			line += "  " + st.Empty.Render(about)
+		}
+		return line
+	}
+	var out []string
+	out = append(out, st.TableHeader.Render("fal's platform variables"))
+	for _, pv := range v.Platform() {
+		out = append(out, row(pv.Name, pv.Value, pv.About))
+	}
+	out = append(out, "", st.TableHeader.Render("Secrets of "+sanitize.String(names.Env(v.env))+" (values are never shown)"))
+	switch {
+	case !v.loaded:
+		out = append(out, "  "+st.Empty.Render("Loading secrets…"))
+	case v.loadErr != "":
+		out = append(out, "  "+st.StatusErr.Render(theme.GlyphErr+" Can't list secrets: "+v.loadErr))
+	case len(v.secrets) == 0:
+		out = append(out, "  "+st.Empty.Render("none"))
+	}
+	for _, s := range v.secrets {
+		about := ""
+		if names.IsPlatformVariable(s.Name) {
+			about = "shadowed: fal's variable of this name wins"
+		}
+		out = append(out, row(sanitize.String(s.Name), Masked, about))
+	}
+	return out
+}
+
+func (v *View) SetSize(width, height int) {
+	v.width, v.height = modal.BoxWidth(width, boxWidth), height
+}
+
+func (v *View) View() string {
+	st := v.d.Styles
+	what := "a runner of an app in " + sanitize.String(names.Env(v.env))
+	if v.app != nil {
+		what = "a runner of " + sanitize.String(names.Alias(v.app.Name, v.env))
+	}
+	title := st.ModalTitle.Render("What " + what + " receives")
+	lines := v.lines()
+	room := max(1, v.height-8) // the frame, the title and the keys
+	v.offset = max(0, min(v.offset, len(lines)-room))
+	body := lines[v.offset:]
+	t, d := v.d.Keys.Table, v.d.Keys.Dialog
+	keys := st.FooterKey.Render(t.Up.Help().Key+" "+t.Down.Help().Key) + " " + st.FooterDesc.Render("scroll") + "   " +
+		st.FooterKey.Render(d.Cancel.Help().Key) + " " + st.FooterDesc.Render("close")
+	return modal.Frame(st, v.width, v.height, title, body, []string{keys})
+}
+
+func (v *View) ShortHelp() []key.Binding {
+	t, d := v.d.Keys.Table, v.d.Keys.Dialog
+	closeKey := d.Cancel
+	closeKey.SetHelp(closeKey.Help().Key, "close")
+	return []key.Binding{t.Up, t.Down, closeKey}
+}
+
+func (v *View) FullHelp() [][]key.Binding { return [][]key.Binding{v.ShortHelp()} }

@@ -1,0 +1,187 @@
+package runners
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/views/modal"
+	"github.com/faldash/faldash/views/pane"
+)
+
+// maxListed is how many runner ids a confirmation names.
+const maxListed = 8
+
+// acted is the answer to a stop or kill: the runners it reached.
+type acted struct{ ok []client.RunnerID }
+
+// action handles the pane's acting keys: scaling the app, and stopping or
+// killing the marked runners (or the one under the cursor). Mutating keys
+// arrive only when writing is allowed: the root refuses them otherwise.
+func (p *Pane) action(km tea.KeyMsg) (tea.Cmd, bool) {
+	k := p.d.Keys.Runners
+	switch {
+	case p.scaler.IsKey(km):
+		if !p.hasApp {
+			why := "its settings are not listed yet"
+			if p.appErr != nil {
+				why = sanitize.String(p.appErr.Error())
+			}
+			return pane.Cmd(pane.Status{Err: true, Text: "Can't scale " + sanitize.String(p.app) + " from here: " + why}), true
+		}
+		return p.scaler.Key(km, p.appInfo), true
+	case key.Matches(km, k.Stop, k.Kill):
+		ids := p.targets()
+		if len(ids) == 0 {
+			return pane.Cmd(pane.Status{Text: "No runner selected."}), true
+		}
+		if key.Matches(km, k.Stop) {
+			return pane.Cmd(pane.ShowModal{Modal: p.stop(ids)}), true
+		}
+		return pane.Cmd(pane.ShowModal{Modal: p.kill(ids)}), true
+	}
+	return nil, false
+}
+
+// targets are the marked runners, or else the one under the cursor.
+func (p *Pane) targets() []client.RunnerID {
+	if marked := p.table.Selected(); len(marked) > 0 {
+		return marked
+	}
+	if id, ok := p.table.CursorID(); ok {
+		return []client.RunnerID{id}
+	}
+	return nil
+}
+
+// stop confirms a graceful stop of ids.
+func (p *Pane) stop(ids []client.RunnerID) *modal.Confirm {
+	c := p.d.Client
+	what := p.what(ids)
+	body := []string{
+		"A stopped runner drains first: it takes no new requests and finishes the ones it holds, then stops. " +
+			"The autoscaler starts new runners if the app's minimum asks for them.",
+		"Replace first starts a replacement and waits until it is ready, so capacity does not drop.",
+	}
+	body = append(body, listIDs(ids)...)
+	return modal.NewConfirm(p.d, "Stop "+what+" gracefully?", body, func(replace bool) tea.Cmd {
+		how := ""
+		if replace {
+			how = ", replacing first"
+		}
+		return p.each(ids, "stopping "+what+how, "stopping "+what+" (draining first"+how+")",
+			func(ctx context.Context, id client.RunnerID) error { return c.StopRunner(ctx, id, replace) })
+	}).WithOption("replace first", false)
+}
+
+// kill confirms ending ids at once.
+func (p *Pane) kill(ids []client.RunnerID) *modal.Confirm {
+	c := p.d.Client
+	what := p.what(ids)
+	body := []string{"A killed runner ends at once, without draining: the requests it holds fail."}
+	body = append(body, listIDs(ids)...)
+	return modal.NewConfirm(p.d, "Kill "+what+"?", body, func(bool) tea.Cmd {
+		return p.each(ids, "killing "+what, "killed "+what,
+			func(ctx context.Context, id client.RunnerID) error { return c.KillRunner(ctx, id) })
+	}).Danger()
+}
+
+// what names the runners acted on: "runner r-1 of my-app", "3 runners of
+// my-app".
+func (p *Pane) what(ids []client.RunnerID) string {
+	of := " of " + sanitize.String(names.Alias(p.app, p.env))
+	if len(ids) == 1 {
+		return "runner " + sanitize.String(string(ids[0])) + of
+	}
+	return strconv.Itoa(len(ids)) + " runners" + of
+}
+
+func listIDs(ids []client.RunnerID) []string {
+	if len(ids) < 2 {
+		return nil
+	}
+	shown := make([]string, 0, maxListed)
+	for _, id := range ids[:min(len(ids), maxListed)] {
+		shown = append(shown, sanitize.String(string(id)))
+	}
+	line := "Runners: " + strings.Join(shown, ", ")
+	if rest := len(ids) - len(shown); rest > 0 {
+		line += fmt.Sprintf(" and %d more", rest)
+	}
+	return []string{line}
+}
+
+// each is one task that calls do for every runner in turn: one line in the
+// status, however many runners. It fails if any call fails, saying how many
+// did and the first reason.
+func (p *Pane) each(ids []client.RunnerID, label, done string, do func(context.Context, client.RunnerID) error) tea.Cmd {
+	return pane.Cmd(pane.Task{
+		Label: label,
+		Done:  done,
+		Run: func(ctx context.Context) (any, error) {
+			var ok []client.RunnerID
+			var first error
+			failed := 0
+			for _, id := range ids {
+				if err := do(ctx, id); err != nil {
+					failed++
+					if first == nil {
+						first = fmt.Errorf("runner %s: %w", id, err)
+					}
+					continue
+				}
+				ok = append(ok, id)
+			}
+			if failed > 0 {
+				return ok, fmt.Errorf("%d of %d failed; %w", failed, len(ids), first)
+			}
+			return ok, nil
+		},
+		Reply: func(result any, _ error) tea.Msg {
+			ok, _ := result.([]client.RunnerID)
+			return acted{ok: ok}
+		},
+	})
+}
+
+// unmark drops the marks of the runners an action reached.
+func (p *Pane) unmark(ids []client.RunnerID) {
+	for _, id := range ids {
+		if p.table.IsSelected(id) {
+			p.table.ToggleSelect(id)
+		}
+	}
+}
+
+// scaleText is the app's min and max, with a pending change: "min 0→2 · max 10".
+func (p *Pane) scaleText() string {
+	if !p.hasApp {
+		return ""
+	}
+	st := p.d.Styles
+	lo, hi, pending := p.scaler.Shown(p.app, p.appInfo.Scaling)
+	if pending {
+		return st.Pending.Render("scaling: " + p.scaler.Pending(p.app) + " (pending)")
+	}
+	return st.Summary.Render(fmt.Sprintf("min %d · max %d", lo, hi))
+}
+
+// spread puts left and right on one line of width w.
+func spread(left, right string, w int) string {
+	if right == "" {
+		return left
+	}
+	gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
+	if gap < 1 {
+		return ansi.Truncate(left+" "+right, w, "…")
+	}
+	return left + strings.Repeat(" ", gap) + right
+}

@@ -1,0 +1,265 @@
+// Package scaleform is the scale form: every scaling field of an app at
+// once, prefilled with its current values, checked as you type (by the
+// same rules the local controller applies), with the change shown as a
+// diff before it is applied and the fields fal resets on the next deploy
+// marked. Enter applies the change as one UpdateApp that sets only the
+// fields that changed; Esc cancels. On a refusal the form stays open with
+// the controller's reason.
+package scaleform
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/views/modal"
+	"github.com/faldash/faldash/views/pane"
+)
+
+// Layout of the form.
+const (
+	boxWidth   = 110
+	labelWidth = 20
+	inputWidth = 18
+)
+
+// Form edits the scaling of one app.
+type Form struct {
+	d      pane.Deps
+	env    string
+	app    string
+	cur    scaling.Settings
+	fields []modal.Field
+	focus  int
+
+	spec    client.ScaleSpec // what the fields ask to change
+	invalid bool             // some field is refused
+	sending bool
+	err     string // the controller's refusal, or why Enter did nothing
+
+	width, height int
+}
+
+// applied is the answer to the form's UpdateApp.
+type applied struct{ err error }
+
+var _ pane.Modal = (*Form)(nil)
+
+// New builds the form for app in env, prefilled with its settings.
+func New(d pane.Deps, env string, app client.App) *Form {
+	f := &Form{d: d, env: env, app: app.Name, cur: app.Scaling, width: boxWidth, height: 40}
+	f.fields = make([]modal.Field, len(defs))
+	for i, def := range defs {
+		fl := &f.fields[i]
+		fl.Label = def.label
+		fl.Ed.SetValue(sanitize.String(def.text(app.Scaling)))
+		fl.Ed.Limit = 200
+		if def.reset {
+			fl.Mark = theme.GlyphResetOnDeploy
+		}
+	}
+	f.check()
+	return f
+}
+
+func (f *Form) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case applied:
+		f.sending = false
+		if msg.err != nil {
+			f.err = sanitize.String(msg.err.Error())
+			return nil
+		}
+		return pane.Cmd(pane.CloseModal{})
+	case tea.KeyMsg:
+		return f.key(msg)
+	}
+	return nil
+}
+
+func (f *Form) key(km tea.KeyMsg) tea.Cmd {
+	d := f.d.Keys.Dialog
+	switch {
+	case key.Matches(km, d.Cancel):
+		return pane.Cmd(pane.CloseModal{})
+	case f.sending:
+		return nil // the answer closes the form or says why it can't
+	case key.Matches(km, d.Submit):
+		return f.submit()
+	case key.Matches(km, d.NextField):
+		f.focus = (f.focus + 1) % len(f.fields)
+	case key.Matches(km, d.PrevField):
+		f.focus = (f.focus + len(f.fields) - 1) % len(f.fields)
+	default:
+		if f.fields[f.focus].Ed.Update(km) {
+			f.err = ""
+			f.check()
+		}
+	}
+	return nil
+}
+
+// check reads every field into the spec and validates the settings it
+// would give, putting each problem next to its field.
+func (f *Form) check() {
+	f.spec = client.ScaleSpec{}
+	f.invalid = false
+	for i, def := range defs {
+		f.fields[i].Err = ""
+		if err := def.read(f.fields[i].Ed.Value(), f.cur, &f.spec); err != nil {
+			f.fields[i].Err = err.Error()
+			f.invalid = true
+		}
+	}
+	if f.invalid {
+		return // the settings can't be built from text that does not read
+	}
+	for _, fe := range fieldErrors(f.spec.Apply(f.cur).Validate()) {
+		for i, def := range defs {
+			if def.name == fe.Field && f.fields[i].Err == "" {
+				f.fields[i].Err = fe.Msg
+				f.invalid = true
+			}
+		}
+	}
+}
+
+// fieldErrors unpacks Validate's joined errors.
+func fieldErrors(err error) []*scaling.FieldError {
+	if err == nil {
+		return nil
+	}
+	var out []*scaling.FieldError
+	var fe *scaling.FieldError
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			if errors.As(e, &fe) {
+				out = append(out, fe)
+			}
+		}
+	} else if errors.As(err, &fe) {
+		out = append(out, fe)
+	}
+	return out
+}
+
+// Changes lists the fields the form would change, by fal's name.
+func (f *Form) Changes() []string {
+	after := f.spec.Apply(f.cur)
+	var out []string
+	for _, def := range defs {
+		if def.shown(f.cur) != def.shown(after) {
+			out = append(out, def.name)
+		}
+	}
+	return out
+}
+
+// Spec is the change the form would send.
+func (f *Form) Spec() client.ScaleSpec { return f.spec }
+
+func (f *Form) submit() tea.Cmd {
+	switch {
+	case f.invalid:
+		f.err = "Fix the marked fields first."
+		return nil
+	case f.spec.IsEmpty():
+		f.err = "Nothing to apply: no field was changed."
+		return nil
+	}
+	f.sending, f.err = true, ""
+	c, env, app, spec := f.d.Client, f.env, f.app, f.spec
+	alias := sanitize.String(names.Alias(app, env))
+	changed := strings.Join(f.changedLabels(), ", ")
+	return pane.Cmd(pane.Task{
+		Label: "scaling " + alias,
+		Done:  "scaled " + alias + ": " + changed,
+		Run: func(ctx context.Context) (any, error) {
+			return c.UpdateApp(ctx, env, app, spec)
+		},
+		Reply: func(_ any, err error) tea.Msg { return applied{err: err} },
+	})
+}
+
+func (f *Form) changedLabels() []string {
+	after := f.spec.Apply(f.cur)
+	var out []string
+	for _, def := range defs {
+		if old, now := def.shown(f.cur), def.shown(after); old != now {
+			out = append(out, def.label+" "+old+"→"+now)
+		}
+	}
+	return out
+}
+
+func (f *Form) SetSize(width, height int) {
+	f.width, f.height = modal.BoxWidth(width, boxWidth), height
+}
+
+func (f *Form) View() string {
+	st := f.d.Styles
+	title := st.ModalTitle.Render("Scale " + sanitize.String(names.Alias(f.app, f.env)))
+	layout := modal.FieldLayout{LabelWidth: labelWidth, InputWidth: inputWidth}
+	body := make([]string, 0, 2*len(f.fields)+8)
+	for i := range f.fields {
+		body = append(body, layout.Lines(st, &f.fields[i], i == f.focus, modal.Inner(f.width))...)
+	}
+	body = append(body, "  "+st.ResetMark.Render(theme.GlyphResetOnDeploy)+
+		st.Label.Render(" fal resets this field on the next deploy"), "")
+	body = append(body, f.diff()...)
+
+	var foot []string
+	switch {
+	case f.sending:
+		foot = append(foot, st.StatusInfo.Render("Applying…"))
+	case f.err != "":
+		foot = append(foot, st.FieldError.Render(theme.GlyphErr+" "+f.err))
+	}
+	foot = append(foot, f.keysLine())
+	return modal.Frame(st, f.width, f.height, title, body, foot)
+}
+
+// diff shows each change as old → new.
+func (f *Form) diff() []string {
+	st := f.d.Styles
+	after := f.spec.Apply(f.cur)
+	lines := []string{st.ModalTitle.Render("Changes")}
+	for _, def := range defs {
+		old, now := def.shown(f.cur), def.shown(after)
+		if old == now {
+			continue
+		}
+		label := def.label + strings.Repeat(" ", max(0, labelWidth-len(def.label)))
+		lines = append(lines, "  "+st.Label.Render(label)+" "+st.DiffOld.Render(old)+" → "+st.DiffNew.Render(now))
+	}
+	if len(lines) == 1 {
+		lines = append(lines, "  "+st.Empty.Render("none yet: edit a field"))
+	}
+	return lines
+}
+
+func (f *Form) keysLine() string {
+	st, d := f.d.Styles, f.d.Keys.Dialog
+	k := func(b key.Binding, desc string) string {
+		return st.FooterKey.Render(b.Help().Key) + " " + st.FooterDesc.Render(desc)
+	}
+	return k(d.Submit, "apply") + "   " + k(d.NextField, "next field") + "   " +
+		k(d.PrevField, "previous") + "   " + k(d.Cancel, "cancel")
+}
+
+func (f *Form) ShortHelp() []key.Binding {
+	d := f.d.Keys.Dialog
+	return []key.Binding{d.Submit, d.NextField, d.PrevField, d.Cancel}
+}
+
+func (f *Form) FullHelp() [][]key.Binding { return [][]key.Binding{f.ShortHelp()} }
+
+func (f *Form) Init() tea.Cmd { return nil }

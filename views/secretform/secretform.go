@@ -1,0 +1,240 @@
+// Package secretform is the form that sets a secret of an environment: a
+// name, checked as you type, then the value, masked. Setting a name that
+// exists asks whether to overwrite it. The value is never drawn, never
+// written to the debug log (the form reports when it has the keyboard, see
+// Masking), and not kept: the editor is wiped as soon as the call that
+// sends it is built.
+//
+// fal's SetSecret also takes default_exposed; faldash's client does not
+// send it, so every secret set here is exposed as fal's default has it.
+package secretform
+
+import (
+	"context"
+	"slices"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/views/modal"
+	"github.com/faldash/faldash/views/pane"
+)
+
+const (
+	boxWidth   = 90
+	labelWidth = 6
+	inputWidth = 40
+	// maxValue bounds a value typed or pasted: certificates fit, a
+	// runaway paste does not.
+	maxValue = 64 << 10
+)
+
+const (
+	fieldName = iota
+	fieldValue
+)
+
+// Form sets one secret.
+type Form struct {
+	d        pane.Deps
+	env      string
+	existing []string
+	fields   [2]modal.Field
+	focus    int
+	asking   bool // the overwrite question is open
+	sending  bool
+	err      string
+
+	width, height int
+}
+
+// set is the answer to SetSecret.
+type set struct{ err error }
+
+var (
+	_ pane.Modal  = (*Form)(nil)
+	_ pane.Masker = (*Form)(nil)
+)
+
+// New builds the form setting a secret of env; existing are the names it
+// has.
+func New(d pane.Deps, env string, existing []string) *Form {
+	f := &Form{d: d, env: env, existing: existing, width: boxWidth, height: 20}
+	f.fields[fieldName].Label = "name"
+	f.fields[fieldName].Ed.Limit = names.MaxSecretLen
+	f.fields[fieldValue].Label = "value"
+	f.fields[fieldValue].Ed.Masked = true
+	f.fields[fieldValue].Ed.Limit = maxValue
+	f.fields[fieldValue].Note = "masked; never shown again"
+	return f
+}
+
+func (f *Form) Init() tea.Cmd { return nil }
+
+// Masking reports whether keys typed now may be part of the value.
+func (f *Form) Masking() bool { return f.focus == fieldValue && !f.asking }
+
+// ValueLen is the length of the value held, in runes: zero once sent.
+func (f *Form) ValueLen() int { return f.fields[fieldValue].Ed.Len() }
+
+func (f *Form) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case set:
+		f.sending = false
+		if msg.err != nil {
+			f.err = sanitize.String(msg.err.Error()) + " (type the value again to retry)"
+			return nil
+		}
+		return pane.Cmd(pane.CloseModal{})
+	case tea.KeyMsg:
+		return f.key(msg)
+	}
+	return nil
+}
+
+func (f *Form) key(km tea.KeyMsg) tea.Cmd {
+	d := f.d.Keys.Dialog
+	if f.asking {
+		switch {
+		case key.Matches(km, d.Confirm):
+			f.asking = false
+			return f.send()
+		case key.Matches(km, d.Deny, d.Cancel):
+			f.asking = false
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(km, d.Cancel):
+		f.fields[fieldValue].Ed.Wipe()
+		return pane.Cmd(pane.CloseModal{})
+	case f.sending:
+		return nil
+	case key.Matches(km, d.NextField, d.PrevField):
+		f.focus = 1 - f.focus
+	case key.Matches(km, d.Submit):
+		return f.submit()
+	default:
+		if f.fields[f.focus].Ed.Update(km) {
+			f.err = ""
+			f.check()
+		}
+	}
+	return nil
+}
+
+func (f *Form) exists() bool { return slices.Contains(f.existing, f.fields[fieldName].Ed.Value()) }
+
+// check puts the problems of the name next to it.
+func (f *Form) check() bool {
+	name := &f.fields[fieldName]
+	name.Err, name.Note = "", ""
+	n := name.Ed.Value()
+	if n == "" {
+		return false
+	}
+	if err := names.ValidateSecret(n); err != nil {
+		name.Err = err.Error()
+		return false
+	}
+	if f.exists() {
+		name.Note = "exists in " + sanitize.String(names.Env(f.env)) + ": setting it overwrites it"
+	}
+	return true
+}
+
+// submit moves from the name to the value, and from the value sends it,
+// asking first if that overwrites a secret.
+func (f *Form) submit() tea.Cmd {
+	if !f.check() {
+		if f.fields[fieldName].Ed.Len() == 0 {
+			f.err = "Type the secret's name first."
+		}
+		f.focus = fieldName
+		return nil
+	}
+	if f.focus == fieldName || f.fields[fieldValue].Ed.Len() == 0 {
+		f.focus = fieldValue
+		return nil
+	}
+	if f.exists() {
+		f.asking = true
+		return nil
+	}
+	return f.send()
+}
+
+// send builds the call with the value and wipes the editor: from here on
+// only the command holds the value.
+func (f *Form) send() tea.Cmd {
+	f.sending, f.err = true, ""
+	c, env, name := f.d.Client, f.env, f.fields[fieldName].Ed.Value()
+	value := f.fields[fieldValue].Ed.Value()
+	f.fields[fieldValue].Ed.Wipe()
+	where := sanitize.String(name) + " in " + sanitize.String(names.Env(env))
+	return pane.Cmd(pane.Task{
+		Label: "setting secret " + where,
+		Done:  "set secret " + where,
+		Run:   func(ctx context.Context) (any, error) { return nil, c.SetSecret(ctx, env, name, value) },
+		Reply: func(_ any, err error) tea.Msg { return set{err: err} },
+	})
+}
+
+func (f *Form) SetSize(width, height int) {
+	f.width, f.height = modal.BoxWidth(width, boxWidth), height
+}
+
+func (f *Form) View() string {
+	st := f.d.Styles
+	layout := modal.FieldLayout{LabelWidth: labelWidth, InputWidth: inputWidth}
+	inner := modal.Inner(f.width)
+	body := layout.Lines(st, &f.fields[fieldName], f.focus == fieldName && !f.asking, inner)
+	body = append(body, layout.Lines(st, &f.fields[fieldValue], f.focus == fieldValue && !f.asking, inner)...)
+	body = append(body, "")
+	body = append(body, modal.Wrap(st.Label.Render("Every runner of an app in "+sanitize.String(names.Env(f.env))+
+		" receives it as an environment variable of this name."), modal.Inner(f.width))...)
+
+	title := st.ModalTitle.Render("Set a secret of " + sanitize.String(names.Env(f.env)))
+	var foot []string
+	d := f.d.Keys.Dialog
+	k := func(b key.Binding, desc string) string {
+		return st.FooterKey.Render(b.Help().Key) + " " + st.FooterDesc.Render(desc)
+	}
+	switch {
+	case f.asking:
+		foot = append(foot,
+			st.ModalDanger.Render(sanitize.String(f.fields[fieldName].Ed.Value())+" exists in "+
+				sanitize.String(names.Env(f.env))+": overwrite its value?"),
+			k(d.Confirm, "overwrite")+"   "+k(d.Deny, "no"))
+		return modal.Frame(st, f.width, f.height, title, body, foot)
+	case f.sending:
+		foot = append(foot, st.StatusInfo.Render("Setting…"))
+	case f.err != "":
+		foot = append(foot, modal.Wrap(st.FieldError.Render(theme.GlyphErr+" "+f.err), modal.Inner(f.width))...)
+	}
+	next := "next"
+	if f.focus == fieldValue {
+		next = "set"
+	}
+	foot = append(foot, k(d.Submit, next)+"   "+k(d.NextField, "other field")+"   "+k(d.Cancel, "cancel"))
+	return modal.Frame(st, f.width, f.height, title, body, foot)
+}
+
+func (f *Form) ShortHelp() []key.Binding {
+	d := f.d.Keys.Dialog
+	if f.asking {
+		return []key.Binding{d.Confirm, d.Deny}
+	}
+	submit := d.Submit
+	if f.focus == fieldValue {
+		submit.SetHelp(submit.Help().Key, "set")
+	} else {
+		submit.SetHelp(submit.Help().Key, "next")
+	}
+	return []key.Binding{submit, d.NextField, d.Cancel}
+}
+
+func (f *Form) FullHelp() [][]key.Binding { return [][]key.Binding{f.ShortHelp()} }
