@@ -73,7 +73,7 @@ wait_for "3 environments"
 shot environments
 
 keys Enter
-wait_for "text-to-image"
+wait_for "whisper"
 sleep 3 # let the first runners come up
 shot apps
 
@@ -82,7 +82,8 @@ wait_for "› runners"
 sleep 8 # traffic makes runners start, serve and go idle
 shot runners
 
-keys Escape Escape
+# two separate presses: sent together, they read as alt+esc
+keys Escape; sleep 0.5; keys Escape
 wait_for "› environments"
 keys Down
 keys Enter
@@ -94,7 +95,7 @@ shot secrets
 keys 1
 wait_for "› environments"
 keys d
-wait_for "type"
+wait_for "Delete environment"
 keys -l "stag"
 sleep 1
 shot delete-environment
