@@ -92,6 +92,7 @@ func (m *Model) show(k pane.Key) tea.Cmd {
 	if k == m.cur {
 		return nil
 	}
+	hidden := m.paneUpdate(m.cur, pane.Hidden{})
 	m.cur = k
 	m.entry(k)
 	if s := k.Scope; s.Env != "" {
@@ -110,7 +111,7 @@ func (m *Model) show(k pane.Key) tea.Cmd {
 	// Its live columns were last drawn when it was left: bring them to now
 	// before it is drawn, not a second later.
 	cmd := m.paneUpdate(m.cur, pane.Tick{})
-	return tea.Batch(cmd, m.pollSwitched())
+	return tea.Batch(hidden, cmd, m.paneUpdate(m.cur, pane.Shown{}), m.pollSwitched())
 }
 
 // envDeleted forgets the panes of a deleted environment. If one of them

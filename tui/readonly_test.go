@@ -22,7 +22,7 @@ func mutatingKeys(p keymap.Pane) []string {
 
 // reads are the calls that change nothing.
 var reads = map[string]bool{"ListEnvironments": true, "ListApps": true, "ListAppRunners": true,
-	"ListRunners": true, "ListSecrets": true, "ListRevisions": true}
+	"ListRunners": true, "ListSecrets": true, "RunnerLogs": true, "ListRevisions": true}
 
 func writes(fc *fakeclient.Client) []string {
 	var out []string

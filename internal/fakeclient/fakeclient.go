@@ -49,7 +49,8 @@ type Client struct {
 	runners  map[string][]client.Runner   // by alias
 	secrets  map[string][]client.Secret   // by environment
 	revs     map[string][]client.Revision // by alias
-	errs     map[string]error             // by method
+	logs     map[client.RunnerID][]client.LogLine
+	errs     map[string]error // by method
 	calls    []Call
 	gate     chan struct{}
 	inFlight int
@@ -64,8 +65,33 @@ func New(target client.Target) *Client {
 		runners: map[string][]client.Runner{},
 		secrets: map[string][]client.Secret{},
 		revs:    map[string][]client.Revision{},
+		logs:    map[client.RunnerID][]client.LogLine{},
 		errs:    map[string]error{},
 	}
+}
+
+// SetLogs makes RunnerLogs of id yield lines, then (following) wait for
+// its context to end, as a live runner's log does.
+func (c *Client) SetLogs(id client.RunnerID, lines ...client.LogLine) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.logs[id] = lines
+}
+
+// logStream yields its lines, then ctx's error.
+type logStream struct {
+	ctx   context.Context
+	lines []client.LogLine
+}
+
+func (s *logStream) Recv() (client.LogLine, error) {
+	if len(s.lines) > 0 {
+		l := s.lines[0]
+		s.lines = s.lines[1:]
+		return l, nil
+	}
+	<-s.ctx.Done()
+	return client.LogLine{}, s.ctx.Err()
 }
 
 var _ client.Client = (*Client)(nil)
@@ -452,15 +478,22 @@ func (c *Client) Deploy(ctx context.Context, req client.DeployRequest, onLog fun
 	return client.DeployResult{}, err
 }
 
-// RunnerLogs answers with the error set by Fail("RunnerLogs", ...), or
-// ErrUnsupported, as the gRPC client does until the controller serves logs.
+// RunnerLogs answers with the error set by Fail("RunnerLogs", ...); else
+// with the lines given to SetLogs for id; else ErrUnsupported, as fal
+// cloud does.
 func (c *Client) RunnerLogs(ctx context.Context, id client.RunnerID, tail int, follow bool) (client.LogStream, error) {
 	end, err := c.begin(ctx, Call{Method: "RunnerLogs", App: string(id)})
 	defer end()
-	if err == nil {
-		err = &client.Error{Kind: client.Unsupported, Op: "logs of runner " + string(id), Msg: "this controller does not serve runner logs"}
+	if err != nil {
+		return nil, err
 	}
-	return nil, err
+	c.mu.Lock()
+	lines, ok := c.logs[id]
+	c.mu.Unlock()
+	if !ok {
+		return nil, &client.Error{Kind: client.Unsupported, Op: "logs of runner " + string(id), Msg: "this controller does not serve runner logs"}
+	}
+	return &logStream{ctx: ctx, lines: slices.Clone(lines)}, nil
 }
 
 func (c *Client) Target() client.Target {

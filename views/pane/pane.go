@@ -95,3 +95,11 @@ type Status struct {
 func Cmd(msg tea.Msg) tea.Cmd {
 	return func() tea.Msg { return msg }
 }
+
+// Shown arrives when the pane becomes the visible one, and Hidden when it
+// stops being it, so a pane that streams (a runner's logs) runs its stream
+// only while it is seen.
+type (
+	Shown  struct{}
+	Hidden struct{}
+)

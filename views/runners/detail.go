@@ -56,9 +56,10 @@ func NewDetail(d pane.Deps, env, app string, id client.RunnerID) *Detail {
 	return &Detail{
 		d: d, env: env, app: app, id: id,
 		help: pane.HelpKeys{
-			Short: []key.Binding{k.Global.Back, k.Table.Up, k.Table.Down, k.Global.Help, k.Global.Quit},
+			Short: []key.Binding{k.Global.Back, k.Logs.Follow, k.Table.PageUp, k.Global.Help, k.Global.Quit},
 			Full: [][]key.Binding{
-				{k.Table.Up, k.Table.Down, k.Table.PageUp, k.Table.PageDown, k.Table.Top, k.Table.Bottom},
+				{k.Table.Up, k.Table.Down, k.Table.HalfPageUp, k.Table.HalfPageDown},
+				{k.Logs.Follow, k.Table.PageUp, k.Table.PageDown, k.Table.Top, k.Table.Bottom},
 				{k.Global.Back, k.Global.Command, k.Global.PaneEnvs, k.Global.PaneApps, k.Global.PaneRunners,
 					k.Global.PaneSecrets, k.Global.Refresh, k.Global.Help, k.Global.Quit, k.Global.ForceQuit},
 			},
@@ -97,8 +98,16 @@ func (p *Detail) Update(msg tea.Msg) tea.Cmd {
 		if l.found {
 			p.runner = l.runner
 		}
+	case pane.Shown:
+		return p.startLogs()
+	case pane.Hidden:
+		p.stopLogs()
+	case logsRead:
+		return p.applyLogs(msg)
 	case tea.KeyMsg:
-		p.scroll(msg)
+		if !p.logKey(msg) {
+			p.scroll(msg)
+		}
 	}
 	return nil
 }
@@ -111,18 +120,10 @@ func (p *Detail) scroll(msg tea.KeyMsg) {
 		p.offset--
 	case key.Matches(msg, k.Down):
 		p.offset++
-	case key.Matches(msg, k.PageUp):
-		p.offset -= page
-	case key.Matches(msg, k.PageDown):
-		p.offset += page
 	case key.Matches(msg, k.HalfPageUp):
 		p.offset -= max(1, page/2)
 	case key.Matches(msg, k.HalfPageDown):
 		p.offset += max(1, page/2)
-	case key.Matches(msg, k.Top):
-		p.offset = 0
-	case key.Matches(msg, k.Bottom):
-		p.offset = len(p.record())
 	}
 	p.clampOffset(len(p.record()))
 }
@@ -133,7 +134,7 @@ func (p *Detail) clampOffset(lines int) {
 
 // recordHeight is what the record gets; the log panel takes the rest.
 func (p *Detail) recordHeight() int {
-	return max(0, p.height-p.logs.height(p.height))
+	return max(0, p.height-p.logsHeight())
 }
 
 func (p *Detail) SetSize(width, height int) {
@@ -159,7 +160,7 @@ func (p *Detail) View() string {
 	for len(out) < h {
 		out = append(out, "")
 	}
-	out = append(out, p.logs.view(p.d, p.width, p.height-h)...)
+	out = append(out, p.logsView(p.width, p.height-h)...)
 	return strings.Join(out, "\n")
 }
 
@@ -264,26 +265,3 @@ func jsonValue(v any) string {
 
 func (p *Detail) ShortHelp() []key.Binding  { return p.help.ShortHelp() }
 func (p *Detail) FullHelp() [][]key.Binding { return p.help.FullHelp() }
-
-// logPanel is the bottom of the detail view. The controller does not serve
-// runner logs to faldash yet, so it says so; when it does, this becomes a
-// viewport over the tail of the log that follows new lines (keys.Logs).
-type logPanel struct{}
-
-// logsHeight is the panel's height: its title and one line.
-const logsHeight = 3
-
-func (logPanel) height(total int) int { return min(logsHeight, total) }
-
-func (logPanel) view(d pane.Deps, width, height int) []string {
-	lines := []string{
-		"",
-		d.Styles.TableHeader.Render("LOGS"),
-		d.Styles.Empty.Render("logs: not available from this controller"),
-	}
-	lines = lines[len(lines)-min(len(lines), height):]
-	for i := range lines {
-		lines[i] = ansi.Truncate(lines[i], width, "…")
-	}
-	return lines
-}

@@ -282,7 +282,7 @@ func TestDetail(t *testing.T) {
 	v := d.View()
 	for _, want := range []string{"r-9", "my-app in staging  (alias my-app--staging)", "● running", "1 request",
 		"1m00s", "rev-full", "GPU", "In group      yes", "q1  caller u1  leased 5s ago",
-		"a.z: true", `b: [1,"x"]`, "logs: not available from this controller"} {
+		"a.z: true", `b: [1,"x"]`, "LOGS"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("detail lacks %q:\n%s", want, v)
 		}
@@ -299,15 +299,22 @@ func TestDetail(t *testing.T) {
 		t.Errorf("gone runner:\n%s", v)
 	}
 
-	// Scrolling a record longer than the screen.
-	d.SetSize(100, 8)
-	d.Update(panetest.Key("G"))
-	if d.offset == 0 {
-		t.Error("G did not scroll")
+	// Scrolling a record longer than the room the logs leave it: up and
+	// down move the record (page keys and g/G move the logs).
+	d.SetSize(100, 14)
+	d.Update(panetest.Key("j"))
+	d.Update(panetest.Key("j"))
+	if d.offset != 2 {
+		t.Errorf("j j scrolled the record to %d, want 2", d.offset)
 	}
-	d.Update(panetest.Key("g"))
+	d.Update(panetest.Key("G"))
+	if d.offset != 2 {
+		t.Error("G scrolled the record, not the logs")
+	}
+	d.Update(panetest.Key("k"))
+	d.Update(panetest.Key("k"))
 	if d.offset != 0 {
-		t.Error("g did not scroll back")
+		t.Error("k k did not scroll back")
 	}
 }
 
