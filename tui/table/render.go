@@ -52,7 +52,16 @@ func (t *Table[ID]) relayout() {
 			lastFlex = i
 		}
 	}
-	rem, given := max(0, avail-fixed), 0
+	// Flexible columns get their minimum first, then share what is left in
+	// proportion to Flex; sharing first and raising to the minimum after
+	// would make the columns wider than the table.
+	mins := 0
+	for _, c := range t.cols {
+		if c.Width <= 0 {
+			mins += max(c.MinWidth, 1)
+		}
+	}
+	rem, given := max(0, avail-fixed-mins), 0
 	for i, c := range t.cols {
 		if c.Width > 0 {
 			continue
@@ -62,7 +71,7 @@ func (t *Table[ID]) relayout() {
 			w = rem - given // the rounding remainder goes to the last flexible column
 		}
 		given += w
-		t.widths[i] = max(w, c.MinWidth, 1)
+		t.widths[i] = max(c.MinWidth, 1) + w
 	}
 }
 

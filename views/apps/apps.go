@@ -67,15 +67,11 @@ var (
 func New(d pane.Deps, env string) *Pane {
 	p := &Pane{d: d, env: env, apps: map[string]client.App{}, scaler: scalekeys.New(d, env)}
 	p.SetReadOnly(d.ReadOnly)
-	endpoint := table.Column[string]{Title: "ENDPOINT", Flex: 3, MinWidth: 12}
-	if d.Target.User == "" {
-		endpoint = table.Column[string]{Title: "ENDPOINT", Width: len("ENDPOINT")} // "local": no room needed
-	}
 	byInt := func(get func(client.App) int) func(a, b table.Row[string]) int {
 		return func(a, b table.Row[string]) int { return cmp.Compare(get(p.apps[a.ID]), get(p.apps[b.ID])) }
 	}
 	p.table = table.New([]table.Column[string]{
-		colName:     {Title: "NAME", Flex: 2, MinWidth: 10},
+		colName:     {Title: "NAME", Flex: 2, MinWidth: 14},
 		colRevision: {Title: "REVISION", Width: revisionLen},
 		colAuth:     {Title: "AUTH", Width: 7},
 		colRunners: {Title: "RUNNERS", Width: 7, Align: table.AlignRight,
@@ -89,9 +85,9 @@ func New(d pane.Deps, env string) *Pane {
 		colMultiplexing: {Title: "MUX", Width: 3, Align: table.AlignRight},
 		colKeepAlive: {Title: "KEEP-ALIVE", Width: 10, Align: table.AlignRight,
 			Compare: byInt(func(a client.App) int { return a.Scaling.KeepAlive })},
-		colMachines: {Title: "MACHINES", Flex: 2, MinWidth: 8},
-		colRegions:  {Title: "REGIONS", Flex: 1, MinWidth: 6},
-		colURL:      endpoint,
+		colMachines: {Title: "MACHINES", Flex: 1, MinWidth: 8},
+		colRegions:  {Title: "REGIONS", Flex: 1, MinWidth: 7},
+		colURL:      {Title: "ENDPOINT", Flex: 4, MinWidth: 12},
 	}, d.Keys.Table, d.Styles)
 	p.table.SetEmpty("No apps in " + sanitize.String(names.Env(env)) + ". Deploy one with `faldash deploy` or fal's CLI.")
 	return p
@@ -186,16 +182,13 @@ func (p *Pane) minMax(a client.App) string {
 	return cell
 }
 
-// endpoint is where the app answers, without the https:// that every one
-// of them has, to leave room for the part that differs. Only fal cloud's
-// URL scheme is known; a local controller's gateway address is not part of
-// the target.
+// endpoint is where the app answers (fal.run for fal cloud, the gateway of
+// a local controller), without the scheme, to leave room for the part that
+// differs.
 func (p *Pane) endpoint(a client.App) string {
-	if p.d.Target.User == "" {
-		return "local"
-	}
-	url := names.EndpointURL(p.d.Target.User, a.Name, p.env)
-	return sanitize.String(strings.TrimPrefix(url, "https://"))
+	url := p.d.Target.EndpointURL(a.Name, p.env)
+	url = strings.TrimPrefix(strings.TrimPrefix(url, "https://"), "http://")
+	return sanitize.String(url)
 }
 
 // buffer shows the concurrency buffer as a count, a percentage, or both.

@@ -61,9 +61,9 @@ func TestCells(t *testing.T) {
 	if row, _ := main.table.Row("my-app"); row.Cells[colURL] != "fal.run/alice/my-app" {
 		t.Errorf("main's endpoint %q has a suffix", row.Cells[colURL])
 	}
-	local, _ := build(t, client.Target{Kind: client.TargetLocal}, "main", app("my-app", "main"))
-	if row, _ := local.table.Row("my-app"); row.Cells[colURL] != "local" {
-		t.Errorf("local endpoint %q", row.Cells[colURL])
+	local, _ := build(t, client.Target{Kind: client.TargetLocal, User: "local", GatewayURL: "http://127.0.0.1:7778"}, "staging", app("my-app", "staging"))
+	if row, _ := local.table.Row("my-app"); row.Cells[colURL] != "127.0.0.1:7778/local/my-app--staging" {
+		t.Errorf("a local controller's endpoint is %q, not on its gateway", row.Cells[colURL])
 	}
 }
 
