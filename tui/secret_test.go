@@ -121,7 +121,7 @@ func TestUnsetSecret(t *testing.T) {
 	if call.Env != "staging" || call.App != "DB_URL" {
 		t.Errorf("UnsetSecret %+v", call)
 	}
-	h.viewContains("✓ unset secret DB_URL in staging", "1 secrets")
+	h.viewContains("✓ unset secret DB_URL in staging", "1 secret")
 }
 
 func TestRunnerEnvironment(t *testing.T) {

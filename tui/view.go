@@ -255,6 +255,10 @@ func (m *Model) countText() string {
 	if f.Filter() != "" {
 		return m.st.Fresh.Render(fmt.Sprintf("%d of %d %s match /%s", f.Len(), f.Total(), noun, sanitize.String(f.Filter())))
 	}
+	if f.Total() == 1 {
+		// The kinds are named in the plural ("apps", "secrets").
+		noun = strings.TrimSuffix(noun, "s")
+	}
 	return m.st.Fresh.Render(fmt.Sprintf("%d %s", f.Total(), noun))
 }
 
