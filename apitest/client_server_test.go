@@ -97,7 +97,7 @@ func TestDeleteEnvironmentTakesOnlyItsOwn(t *testing.T) {
 	}
 	for _, env := range []string{"main", "staging", "dev"} {
 		deploy(t, cl, env, "my-app", client.ScaleSpec{})
-		if err := cl.SetSecret(ctx, env, "HF_TOKEN", "v-"+env); err != nil {
+		if err := cl.SetSecret(ctx, env, "HF_TOKEN", "v-"+env, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -272,18 +272,24 @@ func TestSecrets(t *testing.T) {
 	if _, err := cl.CreateEnvironment(ctx, "staging", ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := cl.SetSecret(ctx, "main", "HF_TOKEN", "main-value"); err != nil {
+	if err := cl.SetSecret(ctx, "main", "HF_TOKEN", "main-value", nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := cl.SetSecret(ctx, "staging", "HF_TOKEN", "staging-value"); err != nil {
+	if err := cl.SetSecret(ctx, "staging", "HF_TOKEN", "staging-value", nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := cl.SetSecret(ctx, "staging", "DB_URL", "postgres://x"); err != nil {
+	hidden := false
+	if err := cl.SetSecret(ctx, "staging", "DB_URL", "postgres://x", &hidden); err != nil {
 		t.Fatal(err)
 	}
-	wantKind(t, cl.SetSecret(ctx, "staging", "1BAD", "x"), client.ErrInvalid, "1BAD")
-	wantKind(t, cl.SetSecret(ctx, "staging", "FAL_KEY", "x"), client.ErrInvalid, "FAL_KEY")
-	wantKind(t, cl.SetSecret(ctx, "nope", "A", "x"), client.ErrNotFound, "nope")
+	for _, s := range must(cl.ListSecrets(ctx, "staging")) {
+		if want := s.Name != "DB_URL"; s.DefaultExposed != want {
+			t.Errorf("%s exposed by default: %v, want %v", s.Name, s.DefaultExposed, want)
+		}
+	}
+	wantKind(t, cl.SetSecret(ctx, "staging", "1BAD", "x", nil), client.ErrInvalid, "1BAD")
+	wantKind(t, cl.SetSecret(ctx, "staging", "FAL_KEY", "x", nil), client.ErrInvalid, "FAL_KEY")
+	wantKind(t, cl.SetSecret(ctx, "nope", "A", "x", nil), client.ErrNotFound, "nope")
 
 	names := func(env string) []string {
 		t.Helper()
@@ -362,4 +368,11 @@ func TestUnreachableControllerSaysSo(t *testing.T) {
 	defer cancel()
 	_, err = cl.ListEnvironments(ctx)
 	wantKind(t, err, client.ErrUnavailable, "127.0.0.1:1")
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -160,9 +160,9 @@ func (g *GRPC) DeleteRevision(ctx context.Context, rev RevisionID) error {
 	return err
 }
 
-func (g *GRPC) SetSecret(ctx context.Context, env, name, value string) error {
+func (g *GRPC) SetSecret(ctx context.Context, env, name, value string, defaultExposed *bool) error {
 	op := fmt.Sprintf("set secret %q in %s", name, names.Env(env))
-	req := &falpb.SetSecretRequest{Name: name, Value: &value, EnvironmentName: envPB(env)}
+	req := &falpb.SetSecretRequest{Name: name, Value: &value, EnvironmentName: envPB(env), DefaultExposed: defaultExposed}
 	_, err := unary(ctx, g, op, req, g.rpc.SetSecret)
 	return err
 }

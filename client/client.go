@@ -38,8 +38,11 @@ type Client interface {
 	// DeleteApplication).
 	DeleteRevision(ctx context.Context, rev RevisionID) error
 
-	// SetSecret sets name to value in env. UnsetSecret deletes it.
-	SetSecret(ctx context.Context, env, name, value string) error
+	// SetSecret sets name to value in env; defaultExposed, when not nil,
+	// sets whether the secret is exposed by default (nil keeps the
+	// controller's default, or the current value on overwrite).
+	// UnsetSecret deletes it.
+	SetSecret(ctx context.Context, env, name, value string, defaultExposed *bool) error
 	UnsetSecret(ctx context.Context, env, name string) error
 	ListSecrets(ctx context.Context, env string) ([]Secret, error)
 

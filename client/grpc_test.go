@@ -565,7 +565,7 @@ func TestOtherCallsRequests(t *testing.T) {
 	g := dialFake(t, f, DialOptions{})
 	ctx := context.Background()
 
-	if err := g.SetSecret(ctx, "dev", "HF_TOKEN", "v"); err != nil {
+	if err := g.SetSecret(ctx, "dev", "HF_TOKEN", "v", nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := f.last("SetSecret"), (&falpb.SetSecretRequest{Name: "HF_TOKEN", Value: str("v"), EnvironmentName: str("dev")}); !proto.Equal(got, want) {

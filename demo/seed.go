@@ -116,7 +116,7 @@ func seed(ctx context.Context, c client.Client, exe string, scale float64) error
 	}
 	for env, values := range secrets {
 		for name, value := range values {
-			if err := c.SetSecret(ctx, env, name, value); err != nil {
+			if err := c.SetSecret(ctx, env, name, value, nil); err != nil {
 				return fmt.Errorf("seed the demo: %w", err)
 			}
 		}

@@ -61,7 +61,7 @@ func TestDeleteEnvironmentByTypingItsName(t *testing.T) {
 	ctl.deploy(t, "doomed", "victim", "--min-concurrency", "1")
 	ctl.deploy(t, "main", "survivor")
 	for _, env := range []string{"main", "doomed"} {
-		if err := cl.SetSecret(ctx, env, "API_TOKEN", "value-"+env); err != nil {
+		if err := cl.SetSecret(ctx, env, "API_TOKEN", "value-"+env, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

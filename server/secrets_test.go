@@ -55,7 +55,9 @@ func TestSecretsPerEnvironment(t *testing.T) {
 	if !slices.Equal(listed, []string{"DB_URL", "HF_TOKEN"}) {
 		t.Fatalf("staging lists %v", listed)
 	}
-	if !staging[1].GetDefaultExposed() || staging[0].GetDefaultExposed() {
+	// HF_TOKEN was set exposed; DB_URL said nothing, and a new secret is
+	// exposed unless it opts out.
+	if !staging[1].GetDefaultExposed() || !staging[0].GetDefaultExposed() {
 		t.Errorf("default_exposed as listed: %v", staging)
 	}
 

@@ -47,6 +47,37 @@ func TestSetSecret(t *testing.T) {
 	}
 }
 
+func TestSetSecretNotExposedByDefault(t *testing.T) {
+	h := newHarness(t, seeded(), Config{Env: "staging"})
+	h.settle()
+	h.key("4", "n")
+	h.typeText("NEW_TOKEN")
+	h.key("enter") // to the value
+	h.typeText("v")
+	h.key("tab") // to the option
+	h.viewContains("[ ] not exposed by default")
+	h.key(" ")
+	h.viewContains("[x] not exposed by default")
+	h.key("enter")
+	call := called(t, h.fc, "SetSecret", 1)[0]
+	if call.Exposed == nil || *call.Exposed {
+		t.Fatalf("SetSecret sent exposed %v, want false", call.Exposed)
+	}
+}
+
+func TestSetSecretLeavesExposureToTheController(t *testing.T) {
+	h := newHarness(t, seeded(), Config{Env: "staging"})
+	h.settle()
+	h.key("4", "n")
+	h.typeText("NEW_TOKEN")
+	h.key("enter")
+	h.typeText("v")
+	h.key("enter")
+	if call := called(t, h.fc, "SetSecret", 1)[0]; call.Exposed != nil {
+		t.Fatalf("SetSecret sent exposed %v, want it unset", *call.Exposed)
+	}
+}
+
 func TestSetSecretOverwriteAsksFirst(t *testing.T) {
 	h := newHarness(t, seeded(), Config{Env: "staging"})
 	h.settle()

@@ -31,6 +31,8 @@ type Call struct {
 	// ValueDigest is Digest of the value SetSecret was given: a test can
 	// check the value sent without the double keeping it.
 	ValueDigest string
+	// Exposed is SetSecret's defaultExposed.
+	Exposed *bool
 }
 
 // Digest is the SHA-256 of a secret value, in hex, as Call.ValueDigest
@@ -432,8 +434,8 @@ func (c *Client) DeleteRevision(ctx context.Context, rev client.RevisionID) erro
 
 // SetSecret records the name and the value's digest only: a test double
 // must not keep values either. It lists the secret from then on.
-func (c *Client) SetSecret(ctx context.Context, env, name, value string) error {
-	end, err := c.begin(ctx, Call{Method: "SetSecret", Env: env, App: name, ValueDigest: Digest(value)})
+func (c *Client) SetSecret(ctx context.Context, env, name, value string, defaultExposed *bool) error {
+	end, err := c.begin(ctx, Call{Method: "SetSecret", Env: env, App: name, ValueDigest: Digest(value), Exposed: defaultExposed})
 	defer end()
 	if err != nil {
 		return err

@@ -19,7 +19,8 @@ type Secret struct {
 // SetSecret stores value under name in env. Overwriting a secret replaces
 // its value and stamps CreatedAt anew (it says when the current value was
 // set); DefaultExposed changes only when exposed is not nil, and a new
-// secret without it is not exposed. Names and sizes are validated by the
+// secret without it is exposed (opting out is the exception, as the
+// dashboard's "not exposed by default" option has it). Names and sizes are validated by the
 // caller; the environment must exist.
 func (s *Store) SetSecret(ctx context.Context, env, name, value string, exposed *bool) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -28,7 +29,7 @@ func (s *Store) SetSecret(ctx context.Context, env, name, value string, exposed 
 		}
 		now := s.stamp()
 		_, err := tx.ExecContext(ctx, `INSERT INTO secrets (env, name, value, default_exposed, created_at)
-			VALUES (?, ?, ?, coalesce(?, 0), ?)
+			VALUES (?, ?, ?, coalesce(?, 1), ?)
 			ON CONFLICT (env, name) DO UPDATE SET
 				value = excluded.value,
 				created_at = excluded.created_at,

@@ -37,7 +37,7 @@ func TestRunnerEnvironment(t *testing.T) {
 		{"staging", "HF_TOKEN", "staging-value"},
 		{"staging", "STAGING_ONLY", "staging-only-value"},
 	} {
-		if err := h.cl.SetSecret(ctx, s.env, s.name, s.value); err != nil {
+		if err := h.cl.SetSecret(ctx, s.env, s.name, s.value, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

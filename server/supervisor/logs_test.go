@@ -18,7 +18,7 @@ import (
 func TestRunnerLogs(t *testing.T) {
 	t.Parallel()
 	h := start(t, Config{})
-	if err := h.cl.SetSecret(h.ctx(), "main", "API_TOKEN", "do-not-print-me"); err != nil {
+	if err := h.cl.SetSecret(h.ctx(), "main", "API_TOKEN", "do-not-print-me", nil); err != nil {
 		t.Fatal(err)
 	}
 	h.deploy("main", "chatty", helperCommand(t, "serve"), one())

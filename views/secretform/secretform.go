@@ -35,6 +35,8 @@ const (
 const (
 	fieldName = iota
 	fieldValue
+	fieldOption // "not exposed by default", toggled with the dialog's toggle key
+	focusStops
 )
 
 // Form sets one secret.
@@ -44,6 +46,10 @@ type Form struct {
 	existing []string
 	fields   [2]modal.Field
 	focus    int
+	// hidden: the secret is set as not exposed by default. Left unchecked,
+	// the call leaves exposure to the controller (a new secret is exposed,
+	// an overwritten one keeps its setting).
+	hidden bool
 	asking   bool // the overwrite question is open
 	sending  bool
 	err      string
@@ -113,10 +119,16 @@ func (f *Form) key(km tea.KeyMsg) tea.Cmd {
 		return pane.Cmd(pane.CloseModal{})
 	case f.sending:
 		return nil
-	case key.Matches(km, d.NextField, d.PrevField):
-		f.focus = 1 - f.focus
+	case key.Matches(km, d.NextField):
+		f.focus = (f.focus + 1) % focusStops
+	case key.Matches(km, d.PrevField):
+		f.focus = (f.focus + focusStops - 1) % focusStops
 	case key.Matches(km, d.Submit):
 		return f.submit()
+	case f.focus == fieldOption:
+		if key.Matches(km, d.Toggle) {
+			f.hidden = !f.hidden
+		}
 	default:
 		if f.fields[f.focus].Ed.Update(km) {
 			f.err = ""
@@ -173,12 +185,16 @@ func (f *Form) send() tea.Cmd {
 	f.sending, f.err = true, ""
 	c, env, name := f.d.Client, f.env, f.fields[fieldName].Ed.Value()
 	value := f.fields[fieldValue].Ed.Value()
+	var exposed *bool
+	if f.hidden {
+		exposed = new(bool)
+	}
 	f.fields[fieldValue].Ed.Wipe()
 	where := sanitize.String(name) + " in " + sanitize.String(names.Env(env))
 	return pane.Cmd(pane.Task{
 		Label: "setting secret " + where,
 		Done:  "set secret " + where,
-		Run:   func(ctx context.Context) (any, error) { return nil, c.SetSecret(ctx, env, name, value) },
+		Run:   func(ctx context.Context) (any, error) { return nil, c.SetSecret(ctx, env, name, value, exposed) },
 		Reply: func(_ any, err error) tea.Msg { return set{err: err} },
 	})
 }
@@ -189,17 +205,22 @@ func (f *Form) SetSize(width, height int) {
 
 func (f *Form) View() string {
 	st := f.d.Styles
+	d := f.d.Keys.Dialog
 	layout := modal.FieldLayout{LabelWidth: labelWidth, InputWidth: inputWidth}
 	inner := modal.Inner(f.width)
 	body := layout.Lines(st, &f.fields[fieldName], f.focus == fieldName && !f.asking, inner)
 	body = append(body, layout.Lines(st, &f.fields[fieldValue], f.focus == fieldValue && !f.asking, inner)...)
+	marker := "  "
+	if f.focus == fieldOption && !f.asking {
+		marker = st.Cursor.Render("›") + " "
+	}
+	body = append(body, marker+modal.Check(st, f.hidden, "not exposed by default ("+d.Toggle.Help().Key+" toggles)"))
 	body = append(body, "")
 	body = append(body, modal.Wrap(st.Label.Render("Every runner of an app in "+sanitize.String(names.Env(f.env))+
 		" receives it as an environment variable of this name."), modal.Inner(f.width))...)
 
 	title := st.ModalTitle.Render("Set a secret of " + sanitize.String(names.Env(f.env)))
 	var foot []string
-	d := f.d.Keys.Dialog
 	k := func(b key.Binding, desc string) string {
 		return st.FooterKey.Render(b.Help().Key) + " " + st.FooterDesc.Render(desc)
 	}
@@ -216,7 +237,7 @@ func (f *Form) View() string {
 		foot = append(foot, modal.Wrap(st.FieldError.Render(theme.GlyphErr+" "+f.err), modal.Inner(f.width))...)
 	}
 	next := "next"
-	if f.focus == fieldValue {
+	if f.focus != fieldName {
 		next = "set"
 	}
 	foot = append(foot, k(d.Submit, next)+"   "+k(d.NextField, "other field")+"   "+k(d.Cancel, "cancel"))
@@ -229,10 +250,13 @@ func (f *Form) ShortHelp() []key.Binding {
 		return []key.Binding{d.Confirm, d.Deny}
 	}
 	submit := d.Submit
-	if f.focus == fieldValue {
+	if f.focus != fieldName {
 		submit.SetHelp(submit.Help().Key, "set")
 	} else {
 		submit.SetHelp(submit.Help().Key, "next")
+	}
+	if f.focus == fieldOption {
+		return []key.Binding{submit, d.Toggle, d.NextField, d.Cancel}
 	}
 	return []key.Binding{submit, d.NextField, d.Cancel}
 }
