@@ -49,10 +49,10 @@ type Form struct {
 	// hidden: the secret is set as not exposed by default. Left unchecked,
 	// the call leaves exposure to the controller (a new secret is exposed,
 	// an overwritten one keeps its setting).
-	hidden bool
-	asking   bool // the overwrite question is open
-	sending  bool
-	err      string
+	hidden  bool
+	asking  bool // the overwrite question is open
+	sending bool
+	err     string
 
 	width, height int
 }
