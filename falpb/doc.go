@@ -2,4 +2,4 @@
 // protocol (controller.proto) and the Go code generated from it.
 package falpb
 
-//go:generate bash gen.sh
+//go:generate bash ../scripts/genproto.sh controller.proto

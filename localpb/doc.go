@@ -3,4 +3,4 @@
 // local.proto.
 package localpb
 
-//go:generate bash gen.sh
+//go:generate bash ../scripts/genproto.sh local.proto
