@@ -60,20 +60,29 @@ type Client interface {
 	// streamed log line, in order, before Deploy returns.
 	Deploy(ctx context.Context, req DeployRequest, onLog func(LogLine)) (DeployResult, error)
 
-	// RunnerLogs streams a runner's output: the last tail lines (tail <= 0:
-	// all that are kept) and, with follow, every line written after them
-	// until ctx ends. Only the local controller keeps logs this way; fal
-	// cloud serves them over a REST API faldash does not speak, so there
-	// the error is ErrUnsupported.
-	RunnerLogs(ctx context.Context, id RunnerID, tail int, follow bool) (LogStream, error)
+	// RunnerLogs reads a runner's logs through fal's REST API
+	// (/logs/history, then /logs/stream when q.Follow): the newest q.Tail
+	// lines in q's range, oldest first, and with Follow every later line
+	// until ctx ends. A client without a REST API address answers
+	// ErrUnsupported.
+	RunnerLogs(ctx context.Context, id RunnerID, q LogQuery) (LogStream, error)
+	// RunnerInfo is fal's REST /runners/{id}: when the runner started and
+	// ended. An unknown runner is ErrNotFound.
+	RunnerInfo(ctx context.Context, id RunnerID) (RunnerInfo, error)
+	// QueueSize is the number of requests waiting for app in env (fal's
+	// REST /applications/{user}/{alias}/queue).
+	QueueSize(ctx context.Context, env, app string) (QueueSize, error)
+	// CurrentUser is the account calls act as (fal's REST /users/current).
+	CurrentUser(ctx context.Context) (User, error)
 
 	// Target says what this client talks to, for the header.
 	Target() Target
 	Close() error
 }
 
-// LogStream yields log lines in order; Recv returns io.EOF after the last
-// one, or ctx's error once the context given to RunnerLogs ends.
+// LogStream yields log lines in order, oldest first; Recv returns io.EOF
+// after the last one, or ctx's error once the context given to RunnerLogs
+// ends.
 type LogStream interface {
 	Recv() (LogLine, error)
 }
@@ -88,6 +97,12 @@ type Target struct {
 	// GatewayURL is the base URL a local controller serves its apps at;
 	// empty means fal cloud's https://fal.run.
 	GatewayURL string
+	// RESTURL is the base URL of fal's REST API (logs, queue, runner info,
+	// current user); empty when unknown.
+	RESTURL string
+	// Account is who calls act as, for the header: a team's nickname, the
+	// signed-in user's, or empty when only a key is known.
+	Account string
 }
 
 // EndpointURL is the URL app in env is called at on this target.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -33,14 +34,25 @@ const maxRecvMsgSize = 256 << 20
 type DialOptions struct {
 	// Addr is host:port (a host alone means port 443), `unix:/path`, or an
 	// absolute socket path.
-	Addr        string
+	Addr string
+	// Credentials is a fal key, sent as fal's key metadata; Auth, when
+	// set, takes its place.
 	Credentials Credentials
-	Kind        TargetKind
+	// Auth supplies each call's credentials (a key, or a signed-in user's
+	// token and team).
+	Auth Authenticator
+	Kind TargetKind
 	// User is the account's nickname, when known (for endpoint URLs).
 	User string
 	// GatewayURL is where a local controller serves its apps over HTTP
 	// (e.g. http://127.0.0.1:7778); empty for fal cloud.
 	GatewayURL string
+	// RESTURL is the base URL of fal's REST API for this controller
+	// (https://rest.alpha.fal.ai, or a local controller's http://ADDR);
+	// empty: the calls that need it answer ErrUnsupported.
+	RESTURL string
+	// Account is who calls act as, for the header (see Target.Account).
+	Account string
 	// CallTimeout bounds each unary call; 0 means DefaultCallTimeout.
 	CallTimeout time.Duration
 	// Insecure overrides the transport choice: by default unix sockets and
@@ -57,6 +69,7 @@ type GRPC struct {
 	callTimeout   time.Duration
 	deployTimeout time.Duration
 	retry         retryPolicy
+	auth          Authenticator // nil: calls carry no credentials
 }
 
 var _ Client = (*GRPC)(nil)
@@ -86,8 +99,12 @@ func Dial(opts DialOptions) (*GRPC, error) {
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRecvMsgSize)),
 		grpc.WithUserAgent("faldash"),
 	}
-	if !opts.Credentials.IsZero() {
-		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(keyAuth{creds: opts.Credentials}))
+	auth := opts.Auth
+	if auth == nil && !opts.Credentials.IsZero() {
+		auth = KeyAuth(opts.Credentials)
+	}
+	if auth != nil {
+		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(perRPC{auth}))
 	}
 	conn, err := grpc.NewClient(target, dialOpts...)
 	if err != nil {
@@ -100,7 +117,8 @@ func Dial(opts DialOptions) (*GRPC, error) {
 	return &GRPC{
 		conn:          conn,
 		rpc:           falpb.NewIsolateControllerClient(conn),
-		target:        Target{Kind: opts.Kind, Addr: addr, User: opts.User, GatewayURL: opts.GatewayURL},
+		target:        Target{Kind: opts.Kind, Addr: addr, User: opts.User, GatewayURL: opts.GatewayURL, RESTURL: opts.RESTURL, Account: opts.Account},
+		auth:          auth,
 		callTimeout:   timeout,
 		deployTimeout: max(timeout, DefaultDeployTimeout),
 		retry:         defaultRetry,
@@ -129,19 +147,43 @@ func grpcTarget(addr string) (target, shown string, err error) {
 	return "dns:///" + hostPort, hostPort, nil
 }
 
-// keyAuth sends fal's key metadata on every call. It does not demand
-// transport security because the local controller is reached over
-// plaintext loopback, exactly as fal's SDK does in its local mode.
+// Authenticator supplies the credentials one call carries: fal's key
+// metadata, or a signed-in user's bearer token (and a team's user id). It
+// is asked on every call, so a token refreshed mid-session is picked up.
+type Authenticator interface {
+	// GRPCMetadata is the metadata of one gRPC call.
+	GRPCMetadata(ctx context.Context) (map[string]string, error)
+	// HTTPHeader is the headers of one REST call.
+	HTTPHeader(ctx context.Context) (http.Header, error)
+}
+
+// KeyAuth authenticates with a fal key: auth-key/auth-key-id metadata on
+// gRPC, `Authorization: Key id:secret` on REST.
+func KeyAuth(c Credentials) Authenticator { return keyAuth{creds: c} }
+
 type keyAuth struct{ creds Credentials }
 
-func (k keyAuth) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+func (k keyAuth) GRPCMetadata(context.Context) (map[string]string, error) {
 	return map[string]string{
 		"auth-key":    k.creds.KeySecret,
 		"auth-key-id": k.creds.KeyID,
 	}, nil
 }
 
-func (keyAuth) RequireTransportSecurity() bool { return false }
+func (k keyAuth) HTTPHeader(context.Context) (http.Header, error) {
+	return http.Header{"Authorization": {"Key " + k.creds.KeyID + ":" + k.creds.KeySecret}}, nil
+}
+
+// perRPC hands an Authenticator to gRPC. It does not demand transport
+// security because the local controller is reached over plaintext
+// loopback, exactly as fal's SDK does in its test mode.
+type perRPC struct{ a Authenticator }
+
+func (p perRPC) GetRequestMetadata(ctx context.Context, _ ...string) (map[string]string, error) {
+	return p.a.GRPCMetadata(ctx)
+}
+
+func (perRPC) RequireTransportSecurity() bool { return false }
 
 // Target says what this client talks to.
 func (g *GRPC) Target() Target { return g.target }

@@ -157,7 +157,7 @@ type DeployRequest struct {
 	GracePeriod time.Duration
 }
 
-// LogLine is one log line streamed during a deploy.
+// LogLine is one log line: streamed during a deploy, or a runner's.
 type LogLine struct {
 	Time    time.Time
 	Source  string // builder, bridge or user
@@ -170,4 +170,41 @@ type DeployResult struct {
 	Revision RevisionID
 	// URLs are the endpoints the controller reported; Run is the main one.
 	Run, Playground, Queue, WS, Log string
+}
+
+// LogQuery selects runner log lines, as fal's /logs/history and
+// /logs/stream parameters do.
+type LogQuery struct {
+	// Tail is how many of the newest lines in range to return first;
+	// 0 means every line in range.
+	Tail int
+	// Follow keeps the stream open for lines written after those.
+	Follow bool
+	// Search keeps only lines containing it (fal's search parameter).
+	Search string
+	// Since and Until bound the lines' timestamps; zero means open.
+	Since, Until time.Time
+}
+
+// RunnerInfo is what fal's REST API says of one runner.
+type RunnerInfo struct {
+	ID        RunnerID
+	StartedAt time.Time // zero when unknown
+	EndedAt   time.Time // zero while the runner is alive
+}
+
+// QueueSize is how many requests wait for an app's runners.
+type QueueSize struct {
+	Size int
+	// ByUser counts waiting requests per caller, when asked for.
+	ByUser map[string]int
+}
+
+// User is an account as fal's REST API describes it (/users/current,
+// /users/teams).
+type User struct {
+	Nickname   string
+	UserID     string
+	FullName   string
+	IsPersonal bool
 }

@@ -33,6 +33,8 @@ type Call struct {
 	ValueDigest string
 	// Exposed is SetSecret's defaultExposed.
 	Exposed *bool
+	// Logs is RunnerLogs' query.
+	Logs client.LogQuery
 }
 
 // Digest is the SHA-256 of a secret value, in hex, as Call.ValueDigest
@@ -483,8 +485,8 @@ func (c *Client) Deploy(ctx context.Context, req client.DeployRequest, onLog fun
 // RunnerLogs answers with the error set by Fail("RunnerLogs", ...); else
 // with the lines given to SetLogs for id; else ErrUnsupported, as fal
 // cloud does.
-func (c *Client) RunnerLogs(ctx context.Context, id client.RunnerID, tail int, follow bool) (client.LogStream, error) {
-	end, err := c.begin(ctx, Call{Method: "RunnerLogs", App: string(id)})
+func (c *Client) RunnerLogs(ctx context.Context, id client.RunnerID, q client.LogQuery) (client.LogStream, error) {
+	end, err := c.begin(ctx, Call{Method: "RunnerLogs", App: string(id), Logs: q})
 	defer end()
 	if err != nil {
 		return nil, err
@@ -496,6 +498,35 @@ func (c *Client) RunnerLogs(ctx context.Context, id client.RunnerID, tail int, f
 		return nil, &client.Error{Kind: client.Unsupported, Op: "logs of runner " + string(id), Msg: "this controller does not serve runner logs"}
 	}
 	return &logStream{ctx: ctx, lines: slices.Clone(lines)}, nil
+}
+
+// RunnerInfo, QueueSize and CurrentUser answer the error set by Fail, else
+// ErrUnsupported, as a controller without a REST API does.
+func (c *Client) RunnerInfo(ctx context.Context, id client.RunnerID) (client.RunnerInfo, error) {
+	end, err := c.begin(ctx, Call{Method: "RunnerInfo", App: string(id)})
+	defer end()
+	if err == nil {
+		err = &client.Error{Kind: client.Unsupported, Op: "runner " + string(id), Msg: "no REST API"}
+	}
+	return client.RunnerInfo{}, err
+}
+
+func (c *Client) QueueSize(ctx context.Context, env, app string) (client.QueueSize, error) {
+	end, err := c.begin(ctx, Call{Method: "QueueSize", Env: env, App: app})
+	defer end()
+	if err == nil {
+		err = &client.Error{Kind: client.Unsupported, Op: "queue of " + app, Msg: "no REST API"}
+	}
+	return client.QueueSize{}, err
+}
+
+func (c *Client) CurrentUser(ctx context.Context) (client.User, error) {
+	end, err := c.begin(ctx, Call{Method: "CurrentUser"})
+	defer end()
+	if err == nil {
+		err = &client.Error{Kind: client.Unsupported, Op: "current user", Msg: "no REST API"}
+	}
+	return client.User{}, err
 }
 
 func (c *Client) Target() client.Target {

@@ -64,7 +64,7 @@ func (p *Detail) startLogs() tea.Cmd {
 	c, id, gen := p.d.Client, p.id, p.logs.gen
 	return pane.Cmd(pane.Load{
 		Run: func(context.Context) (any, error) {
-			st, err := c.RunnerLogs(ctx, id, logTail, true)
+			st, err := c.RunnerLogs(ctx, id, client.LogQuery{Tail: logTail, Follow: true})
 			if err != nil {
 				return logsRead{gen: gen, err: err}, nil
 			}
