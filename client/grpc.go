@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
 
 	"github.com/faldash/faldash/falpb"
 )
@@ -29,6 +30,16 @@ const (
 // default; 256 MiB leaves room for several times that while still bounding
 // a runaway answer.
 const maxRecvMsgSize = 256 << 20
+
+// keepaliveParams are fal's channel settings (isolate_proto
+// configuration.py): a ping every 30 s even between calls, so load
+// balancers and NATs never see the connection idle, and 10 minutes for
+// the answer before the connection counts as dead.
+var keepaliveParams = keepalive.ClientParameters{
+	Time:                30 * time.Second,
+	Timeout:             10 * time.Minute,
+	PermitWithoutStream: true,
+}
 
 // DialOptions says which controller to talk to and how.
 type DialOptions struct {
@@ -70,6 +81,7 @@ type GRPC struct {
 	deployTimeout time.Duration
 	retry         retryPolicy
 	auth          Authenticator // nil: calls carry no credentials
+	rest          restState     // fal's REST API (rest.go)
 }
 
 var _ Client = (*GRPC)(nil)
@@ -98,6 +110,7 @@ func Dial(opts DialOptions) (*GRPC, error) {
 		grpc.WithTransportCredentials(transport),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRecvMsgSize)),
 		grpc.WithUserAgent("faldash"),
+		grpc.WithKeepaliveParams(keepaliveParams),
 	}
 	auth := opts.Auth
 	if auth == nil && !opts.Credentials.IsZero() {
