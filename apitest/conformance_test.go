@@ -234,11 +234,12 @@ func TestWireConformance(t *testing.T) {
 	}
 
 	// RegisterApplication: 2 machine_requirements{10 min, 9 max, 6 max_multiplexing, 2 keep_alive},
-	// 21 entrypoint, 5 application_name, 15 environment_name; streams
+	// 21 entrypoint, 5 application_name (the full alias, as fal's SDK
+	// sends it), 15 environment_name; streams
 	// 1 logs rep Log{1 message}, 2 result{1 application_id}, 3 service_urls{2 run}.
 	reqs := msg(nil).varint(10, 0).varint(9, 2).varint(6, 4).varint(2, 30)
 	results := c.stream("RegisterApplication", msg(nil).
-		sub(2, reqs).str(21, "sleep 1000").str(5, "my-app").str(15, "staging"))
+		sub(2, reqs).str(21, "sleep 1000").str(5, "my-app--staging").str(15, "staging"))
 	var revision, run string
 	logs := 0
 	for _, r := range results {

@@ -74,14 +74,15 @@ func (g *GRPC) ListApps(ctx context.Context, env string) ([]App, error) {
 	return out, nil
 }
 
-// ListRevisions sends the bare app name: ListApplications is not one of
-// the alias-scoped calls, and the environment travels beside it.
+// ListRevisions names the app by its full alias beside the environment,
+// as fal's SDK does (list_applications).
 func (g *GRPC) ListRevisions(ctx context.Context, env, app string) ([]Revision, error) {
 	op := "list revisions in " + names.Env(env)
 	req := &falpb.ListApplicationsRequest{EnvironmentName: envPB(env)}
 	if app != "" {
 		op = fmt.Sprintf("list revisions of app %q in %s", app, names.Env(env))
-		req.ApplicationName = &app
+		alias := names.Alias(app, env)
+		req.ApplicationName = &alias
 	}
 	resp, err := unary(ctx, g, op, req, g.rpc.ListApplications)
 	if err != nil {

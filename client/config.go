@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -74,21 +75,37 @@ func ReadKeyFile(path string) (Credentials, error) {
 	return c, nil
 }
 
-// CloudConfig is where fal cloud is and which key to use, resolved the way
-// fal's own CLI resolves them. The Source fields say where each came from,
-// for the header and debug output; they never hold the secret.
+// CloudConfig is where fal cloud is and who faldash is there, resolved the
+// way fal's own CLI resolves it. The Source fields say where each came
+// from, for the header and debug output; they never hold a secret.
 type CloudConfig struct {
 	// Host is host:port.
 	Host       string
 	HostSource string // "FAL_GRPC_HOST", "FAL_HOST", `profile "x" in <file>` or "default"
-	// Credentials are valid when Found.
+	// RESTURL is the base URL of fal's REST API, e.g. https://rest.alpha.fal.ai.
+	RESTURL string
+	// Credentials are the key to use when Found and not SignedIn.
 	Credentials Credentials
-	Found       bool
-	KeySource   string // "FAL_KEY", "FAL_KEY_ID/FAL_KEY_SECRET" or `profile "x" in <file>`
+	// SignedIn says the credentials are the signed-in user's token in
+	// TokenPath (`fal auth login`) rather than a key.
+	SignedIn bool
+	Found    bool // a key or a sign-in token was found
+	// KeySource is "FAL_KEY", `profile "x" in <file>`, "FAL_KEY_ID/FAL_KEY_SECRET"
+	// or "signed in (<token file>)".
+	KeySource string
 	// ConfigPath is the fal config file consulted; it need not exist.
 	ConfigPath string
 	// Profile is the active profile's name, "" when none is chosen.
 	Profile string
+	// Team is the account saved by `fal team set`, "" for the personal one.
+	Team string
+	// Home is fal's own directory (FAL_HOME_DIR or ~/.fal), holding the
+	// sign-in token and its lock; "" when there is no home directory.
+	Home string
+	// TokenPath is the sign-in token file in Home.
+	TokenPath string
+	// AuthURL is the base URL that refreshes sign-in tokens.
+	AuthURL string
 }
 
 // ResolveCloudOS is ResolveCloud with the process environment and the
@@ -98,16 +115,20 @@ func ResolveCloudOS() (CloudConfig, error) {
 	return ResolveCloud(os.LookupEnv, home)
 }
 
-// ResolveCloud finds fal cloud's host and key as fal's CLI does (see
-// WIRE.md "Transport and authentication"):
+// ResolveCloud finds fal cloud's host and credentials as fal's CLI does
+// (see WIRE.md "Transport and authentication" and "Signing in without a
+// key"):
 //
 //	host: FAL_GRPC_HOST > FAL_HOST > the active profile's host > DefaultCloudHost
-//	key:  FAL_KEY > FAL_KEY_ID + FAL_KEY_SECRET > the active profile's key
+//	REST: FAL_REST_HOST > the host with a leading "api" turned into "rest"
+//	key:  FAL_FORCE_AUTH_BY_USER=1 ignores every key; else
+//	      FAL_KEY > the active profile's key > FAL_KEY_ID + FAL_KEY_SECRET >
+//	      the signed-in user's token (auth0_token in FAL_HOME_DIR or ~/.fal)
 //
 // The config file is FAL_CONFIG_PATH or ~/.fal/config.toml; the active
-// profile is FAL_PROFILE or `profile` in its [__internal__] table. A missing
-// file is no error; a malformed file or key is, naming where it came from.
-// Empty variables count as unset.
+// profile is FAL_PROFILE or `profile` in its [__internal__] table, the
+// saved team `team` there. A missing file is no error; a malformed file or
+// key is, naming where it came from. Empty variables count as unset.
 func ResolveCloud(getenv func(string) (string, bool), home string) (CloudConfig, error) {
 	env := func(name string) string {
 		v, _ := getenv(name)
@@ -125,6 +146,9 @@ func ResolveCloud(getenv func(string) (string, bool), home string) (CloudConfig,
 		if cfg.Profile, err = file.internalString("profile"); err != nil {
 			return CloudConfig{}, err
 		}
+	}
+	if cfg.Team, err = file.internalString("team"); err != nil {
+		return CloudConfig{}, err
 	}
 	profile, err := file.profile(cfg.Profile)
 	if err != nil {
@@ -150,47 +174,149 @@ func ResolveCloud(getenv func(string) (string, bool), home string) (CloudConfig,
 	}
 	cfg.HostSource = hostSource
 
+	restHost, restSource := env("FAL_REST_HOST"), "FAL_REST_HOST"
+	if restHost == "" {
+		restHost, restSource = restHostOf(host), "the fal host from "+hostSource
+	}
+	if cfg.RESTURL, err = restBaseURL(restHost); err != nil {
+		return CloudConfig{}, fmt.Errorf("fal REST host from %s: %w", restSource, err)
+	}
+
+	cfg.Home = falHome(env("FAL_HOME_DIR"), home)
+	if cfg.Home != "" {
+		cfg.TokenPath = filepath.Join(cfg.Home, tokenFile)
+	}
+	cfg.AuthURL = DefaultAuthURL
+	if u := env("FALDASH_AUTH_URL"); u != "" {
+		if cfg.AuthURL, err = httpBaseURL(u); err != nil {
+			return CloudConfig{}, fmt.Errorf("FALDASH_AUTH_URL: %w", err)
+		}
+	}
+
+	if env("FAL_FORCE_AUTH_BY_USER") != "1" {
+		if err := cfg.resolveKey(env, profile, profileSource); err != nil {
+			return CloudConfig{}, err
+		}
+	}
+	if cfg.Credentials.IsZero() && cfg.TokenPath != "" {
+		if cfg.SignedIn, err = hasRefreshToken(cfg.TokenPath); err != nil {
+			return CloudConfig{}, err
+		}
+		if cfg.SignedIn {
+			cfg.KeySource = "signed in (" + cfg.TokenPath + ")"
+		}
+	}
+	cfg.Found = !cfg.Credentials.IsZero() || cfg.SignedIn
+	return cfg, nil
+}
+
+// resolveKey takes the first key in fal's order (auth/__init__.py
+// key_credentials). Unlike fal, which prints a warning and goes on without
+// a key, a malformed key is an error: the user meant to use it.
+func (cfg *CloudConfig) resolveKey(env func(string) string, profile *falProfile, profileSource string) error {
 	profileKey, err := profile.str("key")
 	if err != nil {
-		return CloudConfig{}, err
+		return err
 	}
 	keyID, keySecret := env("FAL_KEY_ID"), env("FAL_KEY_SECRET")
 	switch {
 	case env("FAL_KEY") != "":
 		if cfg.Credentials, err = ParseKey(env("FAL_KEY")); err != nil {
-			return CloudConfig{}, fmt.Errorf("FAL_KEY: %w", err)
+			return fmt.Errorf("FAL_KEY: %w", err)
 		}
 		cfg.KeySource = "FAL_KEY"
+	case profileKey != "":
+		if cfg.Credentials, err = ParseKey(profileKey); err != nil {
+			return fmt.Errorf("key of %s: %w", profileSource, err)
+		}
+		cfg.KeySource = profileSource
 	case keyID != "" && keySecret != "":
 		cfg.Credentials = Credentials{KeyID: keyID, KeySecret: keySecret}
 		cfg.KeySource = "FAL_KEY_ID/FAL_KEY_SECRET"
-	case profileKey != "":
-		if cfg.Credentials, err = ParseKey(profileKey); err != nil {
-			return CloudConfig{}, fmt.Errorf("key of %s: %w", profileSource, err)
-		}
-		cfg.KeySource = profileSource
 	case keyID != "" || keySecret != "":
-		// fal ignores half a pair; saying so beats silently falling back
-		// to the local controller.
+		// fal ignores half a pair; saying so beats silently acting as
+		// someone else or falling back to the local controller.
 		set, unset := "FAL_KEY_ID", "FAL_KEY_SECRET"
 		if keyID == "" {
 			set, unset = unset, set
 		}
-		return CloudConfig{}, fmt.Errorf("%s is set but %s is not; set both, or FAL_KEY=key_id:key_secret", set, unset)
+		return fmt.Errorf("%s is set but %s is not; set both, or FAL_KEY=key_id:key_secret", set, unset)
 	}
-	cfg.Found = !cfg.Credentials.IsZero()
-	return cfg, nil
+	return nil
 }
 
-// configPath expands a leading ~ as fal does (os.path.expanduser).
+// restHostOf derives the REST host from the gRPC host as fal/flags.py
+// does: only a host that starts with "api" has it turned into "rest".
+func restHostOf(grpcHost string) string {
+	if rest, ok := strings.CutPrefix(grpcHost, "api"); ok {
+		return "rest" + rest
+	}
+	return grpcHost
+}
+
+// restBaseURL turns a host or host:port into a base URL: plain http for a
+// loopback host (a local controller, as fal's test mode does), https
+// otherwise. A port that is the scheme's default is left out, and a host
+// without a port keeps the scheme's default.
+func restBaseURL(host string) (string, error) {
+	host = strings.TrimSpace(host)
+	hostPort, err := NormalizeHost(host) // validates; a bare host gets :443
+	if err != nil {
+		return "", err
+	}
+	scheme, defaultPort := "https", "443"
+	if IsPlaintextAddr(hostPort) {
+		scheme, defaultPort = "http", "80"
+	}
+	name, port, _ := net.SplitHostPort(hostPort)
+	if _, _, err := net.SplitHostPort(host); err != nil || port == defaultPort {
+		// No explicit port, or the default one: the URL needs none.
+		if strings.Contains(name, ":") {
+			name = "[" + name + "]"
+		}
+		return scheme + "://" + name, nil
+	}
+	return scheme + "://" + hostPort, nil
+}
+
+// httpBaseURL checks a base URL given by the user and drops a trailing
+// slash, so paths can be appended.
+func httpBaseURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("%q is not an http(s) URL", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("%q should be a base URL, without query, fragment or user", raw)
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
+}
+
+// falHome is fal's own directory: FAL_HOME_DIR (~ expanded, as fal does)
+// or ~/.fal.
+func falHome(override, home string) string {
+	if override == "" {
+		if home == "" {
+			return ""
+		}
+		return filepath.Join(home, ".fal")
+	}
+	return expandHome(override, home)
+}
+
+// configPath is FAL_CONFIG_PATH or ~/.fal/config.toml.
 func configPath(override, home string) string {
-	p := override
-	if p == "" {
+	if override == "" {
 		if home == "" {
 			return ""
 		}
 		return filepath.Join(home, ".fal", "config.toml")
 	}
+	return expandHome(override, home)
+}
+
+// expandHome expands a leading ~ as fal does (os.path.expanduser).
+func expandHome(p, home string) string {
 	if home != "" && (p == "~" || strings.HasPrefix(p, "~/")) {
 		return filepath.Join(home, p[1:])
 	}

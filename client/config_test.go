@@ -94,10 +94,26 @@ func TestResolveCloud(t *testing.T) {
 			creds: Credentials{"a", "b"}, keySource: "FAL_KEY",
 		},
 		{
-			name: "FAL_KEY_ID/FAL_KEY_SECRET beat the profile",
+			name: "the profile's key beats FAL_KEY_ID/FAL_KEY_SECRET, as in fal",
 			env:  map[string]string{"FAL_KEY_ID": "c", "FAL_KEY_SECRET": "d"}, home: home,
 			host: "api.work.example:443", hostSource: workSrc,
-			creds: Credentials{"c", "d"}, keySource: "FAL_KEY_ID/FAL_KEY_SECRET", profile: "work",
+			creds: Credentials{"work-id", "work-secret"}, keySource: workSrc, profile: "work",
+		},
+		{
+			name: "FAL_KEY_ID/FAL_KEY_SECRET without FAL_KEY or a profile key",
+			env:  map[string]string{"FAL_KEY_ID": "c", "FAL_KEY_SECRET": "d"}, home: emptyHome,
+			host: DefaultCloudHost, hostSource: "default",
+			creds: Credentials{"c", "d"}, keySource: "FAL_KEY_ID/FAL_KEY_SECRET",
+		},
+		{
+			name: "FAL_FORCE_AUTH_BY_USER=1 ignores every key, malformed ones too",
+			env:  map[string]string{"FAL_FORCE_AUTH_BY_USER": "1", "FAL_KEY": "nocolon", "FAL_KEY_ID": "c"}, home: home,
+			host: "api.work.example:443", hostSource: workSrc, profile: "work",
+		},
+		{
+			name: "FAL_FORCE_AUTH_BY_USER must be 1",
+			env:  map[string]string{"FAL_FORCE_AUTH_BY_USER": "true", "FAL_KEY": "a:b"}, home: emptyHome,
+			host: DefaultCloudHost, hostSource: "default", creds: Credentials{"a", "b"}, keySource: "FAL_KEY",
 		},
 		{
 			name: "half a pair is ignored when the profile has a key",
@@ -349,5 +365,132 @@ func TestGRPCTarget(t *testing.T) {
 		if err != nil || target != tt.target || shown != tt.shown {
 			t.Errorf("grpcTarget(%q) = %q, %q, %v; want %q, %q", tt.in, target, shown, err, tt.target, tt.shown)
 		}
+	}
+}
+
+func TestResolveCloudRESTURL(t *testing.T) {
+	home := t.TempDir()
+	writeFile(t, filepath.Join(home, ".fal", "config.toml"), "[__internal__]\nprofile = \"p\"\n[p]\nhost = \"api.profile.example\"\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		home string
+		want string
+	}{
+		{"default host", nil, t.TempDir(), "https://rest.alpha.fal.ai"},
+		{"profile host", nil, home, "https://rest.profile.example"},
+		{"FAL_HOST with a port", map[string]string{"FAL_HOST": "api.x.example:8443"}, home, "https://rest.x.example:8443"},
+		{"only a leading api turns into rest", map[string]string{"FAL_GRPC_HOST": "grpc.api.example"}, home, "https://grpc.api.example"},
+		{"loopback gRPC host: plain http, same port", map[string]string{"FAL_GRPC_HOST": "127.0.0.1:7777"}, home, "http://127.0.0.1:7777"},
+		{"FAL_REST_HOST wins", map[string]string{"FAL_GRPC_HOST": "127.0.0.1:7777", "FAL_REST_HOST": "127.0.0.1:7779"}, home, "http://127.0.0.1:7779"},
+		{"FAL_REST_HOST with 443 drops it", map[string]string{"FAL_REST_HOST": "rest.example:443"}, home, "https://rest.example"},
+		{"FAL_REST_HOST loopback without port keeps http's", map[string]string{"FAL_REST_HOST": "localhost"}, home, "http://localhost"},
+		{"IPv6 loopback on port 80", map[string]string{"FAL_REST_HOST": "[::1]:80"}, home, "http://[::1]"},
+		{"IPv6 loopback with a port", map[string]string{"FAL_REST_HOST": "[::1]:7779"}, home, "http://[::1]:7779"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ResolveCloud(envOf(tt.env), tt.home)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.RESTURL != tt.want {
+				t.Errorf("RESTURL = %q, want %q", cfg.RESTURL, tt.want)
+			}
+		})
+	}
+}
+
+func TestResolveCloudSignIn(t *testing.T) {
+	home := t.TempDir()
+	tokenPath := filepath.Join(home, ".fal", "auth0_token")
+	writeFile(t, tokenPath, "refresh-1\naccess-1")
+	writeFile(t, filepath.Join(home, ".fal", "config.toml"), "[__internal__]\nteam = \"acme\"\n[p]\nkey = \"pid:psecret\"\n")
+	falHome := t.TempDir()
+	writeFile(t, filepath.Join(falHome, "auth0_token"), "refresh-2\n")
+	emptyToken := t.TempDir()
+	writeFile(t, filepath.Join(emptyToken, ".fal", "auth0_token"), "\n\n")
+
+	tests := []struct {
+		name      string
+		env       map[string]string
+		home      string
+		signedIn  bool
+		tokenPath string
+		keySource string
+	}{
+		{"token without a key", nil, home, true, tokenPath, "signed in (" + tokenPath + ")"},
+		{"a key beats the token", map[string]string{"FAL_KEY": "a:b"}, home, false, tokenPath, "FAL_KEY"},
+		{"a profile key beats the token", map[string]string{"FAL_PROFILE": "p"}, home, false, tokenPath, fmt.Sprintf("profile %q in %s", "p", filepath.Join(home, ".fal", "config.toml"))},
+		{"FAL_FORCE_AUTH_BY_USER picks the token over a key", map[string]string{"FAL_FORCE_AUTH_BY_USER": "1", "FAL_KEY": "a:b"}, home, true, tokenPath, "signed in (" + tokenPath + ")"},
+		{"FAL_HOME_DIR moves the token file", map[string]string{"FAL_HOME_DIR": falHome}, home, true, filepath.Join(falHome, "auth0_token"), "signed in (" + filepath.Join(falHome, "auth0_token") + ")"},
+		{"FAL_HOME_DIR expands ~", map[string]string{"FAL_HOME_DIR": "~/.fal"}, home, true, tokenPath, "signed in (" + tokenPath + ")"},
+		{"a token file without a refresh token is no sign-in", nil, emptyToken, false, filepath.Join(emptyToken, ".fal", "auth0_token"), ""},
+		{"no token file", nil, t.TempDir(), false, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ResolveCloud(envOf(tt.env), tt.home)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.SignedIn != tt.signedIn || cfg.Found != (tt.signedIn || !cfg.Credentials.IsZero()) {
+				t.Errorf("SignedIn = %v, Found = %v, want signed in %v", cfg.SignedIn, cfg.Found, tt.signedIn)
+			}
+			if tt.tokenPath != "" && cfg.TokenPath != tt.tokenPath {
+				t.Errorf("TokenPath = %q, want %q", cfg.TokenPath, tt.tokenPath)
+			}
+			if cfg.KeySource != tt.keySource {
+				t.Errorf("KeySource = %q, want %q", cfg.KeySource, tt.keySource)
+			}
+			if tt.signedIn && !cfg.Credentials.IsZero() {
+				t.Errorf("signed in but credentials %v kept", cfg.Credentials)
+			}
+		})
+	}
+
+	cfg, err := ResolveCloud(envOf(nil), home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Team != "acme" || cfg.AuthURL != DefaultAuthURL || cfg.Home != filepath.Join(home, ".fal") {
+		t.Errorf("team %q, auth URL %q, home %q", cfg.Team, cfg.AuthURL, cfg.Home)
+	}
+	cfg, err = ResolveCloud(envOf(map[string]string{"FALDASH_AUTH_URL": "http://127.0.0.1:9/auth/"}), home)
+	if err != nil || cfg.AuthURL != "http://127.0.0.1:9/auth" {
+		t.Errorf("FALDASH_AUTH_URL: %q, %v", cfg.AuthURL, err)
+	}
+}
+
+func TestResolveCloudSignInErrors(t *testing.T) {
+	unreadable := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(unreadable, "auth0_token"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	badTeam := filepath.Join(t.TempDir(), "team.toml")
+	writeFile(t, badTeam, "[__internal__]\nteam = 7\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"token file unreadable", map[string]string{"FAL_HOME_DIR": unreadable}, []string{"sign-in token"}},
+		{"team not a string", map[string]string{"FAL_CONFIG_PATH": badTeam}, []string{badTeam, "team"}},
+		{"bad FAL_REST_HOST", map[string]string{"FAL_REST_HOST": "https://rest.example"}, []string{"FAL_REST_HOST", "is a URL"}},
+		{"FALDASH_AUTH_URL not a URL", map[string]string{"FALDASH_AUTH_URL": "auth.fal.ai"}, []string{"FALDASH_AUTH_URL"}},
+		{"FALDASH_AUTH_URL with a query", map[string]string{"FALDASH_AUTH_URL": "https://auth.example/?x=1"}, []string{"FALDASH_AUTH_URL", "base URL"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ResolveCloud(envOf(tt.env), t.TempDir())
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
 	}
 }

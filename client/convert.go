@@ -390,8 +390,12 @@ func deployRequestToPB(r DeployRequest) (*falpb.RegisterApplicationRequest, erro
 	}
 	req := &falpb.RegisterApplicationRequest{
 		Code:            &falpb.RegisterApplicationRequest_Entrypoint{Entrypoint: r.Entrypoint},
-		ApplicationName: &r.App,
 		EnvironmentName: envPB(r.Env),
+	}
+	if r.App != "" {
+		// The full alias beside the environment, as fal's SDK sends it.
+		alias := names.Alias(r.App, r.Env)
+		req.ApplicationName = &alias
 	}
 	if r.AuthMode != nil {
 		m := authModeToPB(*r.AuthMode)

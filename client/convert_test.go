@@ -302,7 +302,7 @@ func TestDeployRequestToPB(t *testing.T) {
 	md, _ := structpb.NewStruct(req.Metadata)
 	want := &falpb.RegisterApplicationRequest{
 		Code:                          &falpb.RegisterApplicationRequest_Entrypoint{Entrypoint: "python serve.py"},
-		ApplicationName:               str("my-app"),
+		ApplicationName:               str("my-app--dev"),
 		EnvironmentName:               str("dev"),
 		AuthMode:                      falpb.ApplicationAuthMode_PUBLIC.Enum(),
 		DeploymentStrategy:            falpb.DeploymentStrategy_ROLLING.Enum(),
@@ -320,7 +320,8 @@ func TestDeployRequestToPB(t *testing.T) {
 		t.Fatal(err)
 	}
 	if bare.MachineRequirements != nil || bare.Scale != nil || bare.Metadata != nil || bare.AuthMode != nil ||
-		bare.DeploymentStrategy != nil || bare.TerminationGracePeriodSeconds != nil || bare.GetEnvironmentName() != "main" {
+		bare.DeploymentStrategy != nil || bare.TerminationGracePeriodSeconds != nil || bare.GetEnvironmentName() != "main" ||
+		bare.GetApplicationName() != "a" {
 		t.Errorf("bare deploy request sets too much: %v", bare)
 	}
 

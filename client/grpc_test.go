@@ -595,7 +595,7 @@ func TestOtherCallsRequests(t *testing.T) {
 	if err != nil || len(revs) != 1 || revs[0].ID != "rev-1" || revs[0].Env != "dev" {
 		t.Errorf("ListRevisions = %+v, %v", revs, err)
 	}
-	if got, want := f.last("ListApplications"), (&falpb.ListApplicationsRequest{ApplicationName: str("a"), EnvironmentName: str("dev")}); !proto.Equal(got, want) {
+	if got, want := f.last("ListApplications"), (&falpb.ListApplicationsRequest{ApplicationName: str("a--dev"), EnvironmentName: str("dev")}); !proto.Equal(got, want) {
 		t.Errorf("ListApplications sent %v", got)
 	}
 	if _, err := g.ListRevisions(ctx, "", ""); err != nil {
@@ -650,7 +650,7 @@ func TestDeployStreamsLogsInOrder(t *testing.T) {
 		t.Errorf("result = %+v", res)
 	}
 	sent := f.last("RegisterApplication").(*falpb.RegisterApplicationRequest)
-	if sent.GetEntrypoint() != "python serve.py" || sent.GetApplicationName() != "a" || sent.GetEnvironmentName() != "dev" {
+	if sent.GetEntrypoint() != "python serve.py" || sent.GetApplicationName() != "a--dev" || sent.GetEnvironmentName() != "dev" {
 		t.Errorf("RegisterApplication sent %v", sent)
 	}
 	if got := f.lastMD().Get("auth-key"); len(got) != 1 || got[0] != "key-secret-1" {
