@@ -191,7 +191,7 @@ func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // deployCredentials picks the key: --key-file, else fal's own settings
-// (FAL_KEY, FAL_KEY_ID/FAL_KEY_SECRET, the active profile), else, for the
+// (FAL_KEY, the active profile, FAL_KEY_ID/FAL_KEY_SECRET), else, for the
 // default local controller, the admin key it keeps in its data directory,
 // so deploying to `faldash serve` on this machine needs no flag at all.
 // It also says where the key came from, never what it is.
@@ -204,7 +204,9 @@ func deployCredentials(a deployArgs) (client.Credentials, string, error) {
 	if err != nil {
 		return client.Credentials{}, "", err
 	}
-	if cloud.Found {
+	// A signed-in user's token is fal cloud's alone: a local controller
+	// knows only keys, so only a key found in fal's settings is used here.
+	if cloud.Found && !cloud.SignedIn {
 		return cloud.Credentials, cloud.KeySource, nil
 	}
 	if a.hostSet {

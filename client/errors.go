@@ -19,7 +19,7 @@ const (
 	AlreadyExists                     // an object of that name exists already
 	Invalid                           // the request was refused as malformed
 	Precondition                      // valid, but not possible in the current state
-	Unauthenticated                   // no key, or the key was refused
+	Unauthenticated                   // no credentials, or they were refused
 	PermissionDenied                  // the key may not do this
 	Unavailable                       // the controller could not be reached or did not answer in time
 	Unsupported                       // the controller does not implement the call
@@ -101,7 +101,7 @@ func (e *Error) reason() string {
 			head = "cannot reach " + where
 		}
 	case Unauthenticated:
-		head = "not authorized: the key was refused (check FAL_KEY, FAL_KEY_ID/FAL_KEY_SECRET or your fal profile)"
+		head = "not authorized: the credentials were refused (check FAL_KEY, your fal profile's key or FAL_KEY_ID/FAL_KEY_SECRET, or run `fal auth login`)"
 	case Unsupported:
 		head = "not supported by this controller"
 	case Other:

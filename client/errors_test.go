@@ -92,7 +92,7 @@ func TestErrorMessages(t *testing.T) {
 			"unauthenticated",
 			rpcError(context.Background(), "list apps in main", "h:443",
 				status.Error(codes.Unauthenticated, "")),
-			"list apps in main: not authorized: the key was refused (check FAL_KEY, FAL_KEY_ID/FAL_KEY_SECRET or your fal profile)",
+			"list apps in main: not authorized: the credentials were refused (check FAL_KEY, your fal profile's key or FAL_KEY_ID/FAL_KEY_SECRET, or run `fal auth login`)",
 		},
 		{
 			"precondition",
