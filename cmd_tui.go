@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/faldash/faldash/client"
@@ -24,6 +26,7 @@ type dashFlags struct {
 	demo     bool
 	host     string
 	keyFile  string
+	team     string
 	data     string
 	env      string
 	refresh  time.Duration
@@ -38,6 +41,7 @@ func parseDashFlags(args []string, stderr io.Writer) (dashFlags, error) {
 	fs.BoolVar(&f.demo, "demo", false, "run a throwaway local controller with sample apps, secrets and traffic")
 	fs.StringVar(&f.host, "host", "", "controller address (host:port, unix:/path); default: fal cloud with credentials, else the local controller")
 	fs.StringVar(&f.keyFile, "key-file", "", "file holding key_id:key_secret (default: FAL_KEY, fal's config, or the local controller's admin.key)")
+	fs.StringVar(&f.team, "team", "", "on fal cloud, act as this team (default: fal's saved team, else your personal account)")
 	fs.StringVar(&f.data, "data", "", "data directory of the embedded local controller (default $XDG_DATA_HOME/faldash)")
 	fs.StringVar(&f.env, "env", "", "start in this environment's apps")
 	fs.DurationVar(&f.refresh, "refresh", tui.DefaultRefresh, "how often the visible pane is refreshed (at least 500ms)")
@@ -84,7 +88,7 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		defer file.Close()
 		debug = file
 	}
-	cl, closeTarget, err := target(ctx, f, debug)
+	cl, closeTarget, err := target(ctx, f, debug, stderr)
 	if err != nil {
 		return err
 	}
@@ -116,8 +120,7 @@ func loadKeys() (*keymap.KeyMap, error) {
 // cloud when fal credentials are found; else the embedded local controller
 // in the user's data directory (or the `faldash serve` that holds it).
 // The returned func stops whatever target was started here.
-func target(ctx context.Context, f dashFlags, debug io.Writer) (client.Client, func(), error) {
-	nothing := func() {}
+func target(ctx context.Context, f dashFlags, debug, stderr io.Writer) (client.Client, func(), error) {
 	logger := slog.New(slog.DiscardHandler)
 	if debug != nil {
 		logger = slog.New(slog.NewTextHandler(debug, nil))
@@ -143,43 +146,133 @@ func target(ctx context.Context, f dashFlags, debug io.Writer) (client.Client, f
 	if err != nil {
 		return nil, nil, err
 	}
+	if f.team != "" && !cloud.Found {
+		return nil, nil, errors.New("--team chooses a fal cloud account, but no fal credentials were found (set FAL_KEY or run `fal auth login`)")
+	}
 	if f.host != "" {
-		creds, err := hostCredentials(f, cloud)
-		if err != nil {
-			return nil, nil, err
-		}
-		kind := client.TargetCloud
-		if client.IsPlaintextAddr(f.host) {
-			kind = client.TargetLocal
-		}
-		cl, err := client.Dial(client.DialOptions{Addr: f.host, Credentials: creds, Kind: kind})
-		return cl, nothing, err
+		return hostTarget(ctx, f, cloud, stderr, logger)
 	}
 	if cloud.Found && f.data == "" {
-		cl, err := client.Dial(client.DialOptions{Addr: cloud.Host, Credentials: cloud.Credentials, Kind: client.TargetCloud})
-		return cl, nothing, err
+		return cloudTarget(ctx, f.team, cloud, cloud.Host, stderr, logger)
 	}
 	return embedded(f, logger)
 }
 
-// hostCredentials finds the key for --host: --key-file; else, for a
-// loopback host, the local controller's admin key from the data directory
-// (a fal cloud key would be refused there); else fal's own credentials.
-func hostCredentials(f dashFlags, cloud client.CloudConfig) (client.Credentials, error) {
-	if f.keyFile != "" {
-		return client.ReadKeyFile(f.keyFile)
+// cloudTarget dials fal cloud (or any TLS host) with fal's credentials,
+// acting as team, and learns the account's nickname for the header and
+// endpoint URLs; without it the dashboard still works, so that failure
+// only goes to the debug log.
+func cloudTarget(ctx context.Context, team string, cloud client.CloudConfig, addr string, stderr io.Writer, logger *slog.Logger) (client.Client, func(), error) {
+	sess, err := cloud.Connect(ctx, team, nil)
+	if err != nil {
+		return nil, nil, err
 	}
-	if client.IsPlaintextAddr(f.host) {
+	if sess.Warning != "" {
+		fmt.Fprintln(stderr, "faldash:", sess.Warning)
+	}
+	if sess.AccountErr != nil {
+		logger.Warn("account unknown", "err", sess.AccountErr)
+	}
+	cl, err := client.Dial(client.DialOptions{
+		Addr:    addr,
+		Auth:    sess.Auth,
+		Kind:    client.TargetCloud,
+		RESTURL: cloud.RESTURL,
+		User:    sess.Account.Nickname,
+		Account: sess.Account.Nickname,
+	})
+	return cl, func() {}, err
+}
+
+// hostTarget dials --host as hostOptions says.
+func hostTarget(ctx context.Context, f dashFlags, cloud client.CloudConfig, stderr io.Writer, logger *slog.Logger) (client.Client, func(), error) {
+	opts, viaCloud, err := hostOptions(f, cloud)
+	if err != nil {
+		return nil, nil, err
+	}
+	if viaCloud {
+		if opts.RESTURL != "" {
+			cloud.RESTURL = opts.RESTURL
+		}
+		return cloudTarget(ctx, f.team, cloud, f.host, stderr, logger)
+	}
+	cl, err := client.Dial(opts)
+	return cl, func() {}, err
+}
+
+// hostOptions decides how to dial --host: with --key-file's key; else, for
+// a loopback host, with the local controller's admin key from the data
+// directory (a fal cloud key would be refused there); else with fal's own
+// credentials, as fal cloud (viaCloud). A loopback host that is the
+// controller holding the data directory also gets the REST API and gateway
+// it announced there; FAL_REST_HOST names the REST API of any other.
+func hostOptions(f dashFlags, cloud client.CloudConfig) (opts client.DialOptions, viaCloud bool, err error) {
+	local := client.IsPlaintextAddr(f.host)
+	opts = client.DialOptions{Addr: f.host, Kind: client.TargetCloud, RESTURL: restURL(os.Getenv("FAL_REST_HOST"))}
+	if local {
+		opts.Kind = client.TargetLocal
 		if dir, err := dataDir(f); err == nil {
-			if creds, err := client.ReadKeyFile(filepath.Join(dir, server.AdminKeyFile)); err == nil {
-				return creds, nil
+			localEndpoints(dir, f.host, &opts)
+			if f.keyFile == "" {
+				if creds, err := client.ReadKeyFile(filepath.Join(dir, server.AdminKeyFile)); err == nil {
+					opts.Credentials = creds
+				}
 			}
 		}
 	}
-	if cloud.Found {
-		return cloud.Credentials, nil
+	switch {
+	case f.keyFile != "":
+		opts.Credentials, err = client.ReadKeyFile(f.keyFile)
+		return opts, false, err
+	case !opts.Credentials.IsZero():
+		return opts, false, nil
+	case cloud.Found && !local:
+		return opts, true, nil
+	case cloud.Found && !cloud.SignedIn:
+		opts.Credentials = cloud.Credentials
+		return opts, false, nil
+	case cloud.Found:
+		return opts, false, fmt.Errorf("no key for %s: a local controller takes keys, not fal's sign-in; pass --key-file", f.host)
 	}
-	return client.Credentials{}, fmt.Errorf("no key for %s: pass --key-file, or set FAL_KEY", f.host)
+	return opts, false, fmt.Errorf("no key for %s: pass --key-file, or set FAL_KEY", f.host)
+}
+
+// restURL turns FAL_REST_HOST's host[:port] into a base URL: plain http
+// for loopback, as for the gRPC transport, https otherwise.
+func restURL(host string) string {
+	switch {
+	case host == "" || strings.Contains(host, "://"):
+		return host
+	case client.IsPlaintextAddr(host):
+		return "http://" + host
+	}
+	return "https://" + host
+}
+
+// localEndpoints fills in the REST API and gateway URLs that the local
+// controller holding dir announced, when it is the one at addr; a
+// FAL_REST_HOST already given wins.
+func localEndpoints(dir, addr string, opts *client.DialOptions) {
+	e, err := localctl.ReadEndpoints(dir)
+	if err != nil || !sameAddr(e.GRPC, addr) {
+		return
+	}
+	if opts.RESTURL == "" {
+		opts.RESTURL = e.REST
+	}
+	opts.GatewayURL = e.Gateway
+}
+
+// sameAddr compares two controller addresses as dialled, so that
+// "localhost:7777" and "127.0.0.1:7777" are not told apart by spelling
+// alone when one is a port on loopback.
+func sameAddr(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	return errA == nil && errB == nil && pa == pb && client.IsPlaintextAddr(a) && client.IsPlaintextAddr(b) && ha != "" && hb != ""
 }
 
 func dataDir(f dashFlags) (string, error) {
@@ -198,19 +291,24 @@ func embedded(f dashFlags, logger *slog.Logger) (client.Client, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	start := func(listen, gateway string) (*localctl.Controller, error) {
-		return localctl.Start(localctl.Options{DataDir: dir, Listen: listen, Gateway: gateway, Logger: logger})
+	start := func(listen, gateway, rest string) (*localctl.Controller, error) {
+		return localctl.Start(localctl.Options{DataDir: dir, Listen: listen, Gateway: gateway, REST: rest, Logger: logger})
 	}
-	ctl, err := start(server.DefaultListen, localctl.DefaultGateway)
+	ctl, err := start(server.DefaultListen, localctl.DefaultGateway, localctl.DefaultREST)
 	if err != nil && !errors.Is(err, server.ErrDataDirInUse) {
-		ctl, err = start("127.0.0.1:0", "127.0.0.1:0")
+		ctl, err = start("127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0")
 	}
 	if errors.Is(err, server.ErrDataDirInUse) {
 		creds, kerr := client.ReadKeyFile(filepath.Join(dir, server.AdminKeyFile))
 		if kerr != nil {
 			return nil, nil, fmt.Errorf("%w; and its key is unreadable: %v", err, kerr)
 		}
-		cl, err := client.Dial(client.DialOptions{Addr: server.DefaultListen, Credentials: creds, Kind: client.TargetLocal})
+		opts := client.DialOptions{Addr: server.DefaultListen, Credentials: creds, Kind: client.TargetLocal}
+		if e, err := localctl.ReadEndpoints(dir); err == nil {
+			opts.Addr = e.GRPC
+			localEndpoints(dir, e.GRPC, &opts)
+		}
+		cl, err := client.Dial(opts)
 		return cl, func() {}, err
 	}
 	if err != nil {
@@ -221,7 +319,7 @@ func embedded(f dashFlags, logger *slog.Logger) (client.Client, func(), error) {
 		ctl.Close()
 		return nil, nil, err
 	}
-	cl, err := client.Dial(client.DialOptions{Addr: ctl.Addr(), Credentials: creds, Kind: client.TargetLocal, User: server.DefaultUser, GatewayURL: ctl.GatewayURL()})
+	cl, err := client.Dial(client.DialOptions{Addr: ctl.Addr(), Credentials: creds, Kind: client.TargetLocal, User: server.DefaultUser, GatewayURL: ctl.GatewayURL(), RESTURL: ctl.RESTURL()})
 	if err != nil {
 		ctl.Close()
 		return nil, nil, err

@@ -28,7 +28,8 @@ func TestDashFlags(t *testing.T) {
 	}
 }
 
-func TestHostCredentialsPreferTheLocalKeyOnLoopback(t *testing.T) {
+func TestHostOptionsPreferTheLocalKeyOnLoopback(t *testing.T) {
+	t.Setenv("FAL_REST_HOST", "")
 	dir := t.TempDir()
 	writeKey(t, dir+"/admin.key", "local-id:local-secret")
 	writeKey(t, dir+"/other.key", "file-id:file-secret")
@@ -40,17 +41,46 @@ func TestHostCredentialsPreferTheLocalKeyOnLoopback(t *testing.T) {
 		{dashFlags{host: "127.0.0.1:7777", data: dir, keyFile: dir + "/other.key"}, "file-id"},
 	}
 	for _, c := range cases {
-		creds, err := hostCredentials(c.f, cloudWith("cloud-id"))
-		if err != nil || creds.KeyID != c.want {
-			t.Errorf("hostCredentials(%+v) = %q, %v; want %s", c.f, creds.KeyID, err, c.want)
+		opts, viaCloud, err := hostOptions(c.f, cloudWith("cloud-id"))
+		if err != nil || viaCloud || opts.Credentials.KeyID != c.want {
+			t.Errorf("hostOptions(%+v) = %q, cloud %v, %v; want %s", c.f, opts.Credentials.KeyID, viaCloud, err, c.want)
 		}
 	}
-	creds, err := hostCredentials(dashFlags{host: "api.example.com:443", data: dir}, cloudWith("cloud-id"))
-	if err != nil || creds.KeyID != "cloud-id" {
-		t.Errorf("remote host: %q, %v", creds.KeyID, err)
+	if _, viaCloud, err := hostOptions(dashFlags{host: "api.example.com:443", data: dir}, cloudWith("cloud-id")); err != nil || !viaCloud {
+		t.Errorf("remote host: cloud %v, %v; want fal's own credentials", viaCloud, err)
 	}
-	if _, err := hostCredentials(dashFlags{host: "api.example.com:443", data: dir}, cloudWith("")); err == nil {
+	if _, _, err := hostOptions(dashFlags{host: "api.example.com:443", data: dir}, cloudWith("")); err == nil {
 		t.Error("a remote host with no key is accepted")
+	}
+	signedIn := client.CloudConfig{Found: true, SignedIn: true}
+	if _, _, err := hostOptions(dashFlags{host: "127.0.0.1:9", data: t.TempDir()}, signedIn); err == nil || !strings.Contains(err.Error(), "--key-file") {
+		t.Errorf("a signed-in user on a loopback host without its key: %v; want a hint at --key-file", err)
+	}
+}
+
+// A dashboard pointed at the `faldash serve` that holds the data directory
+// learns its REST API and gateway from the endpoints it announced there;
+// FAL_REST_HOST names another's.
+func TestHostOptionsFindTheControllersEndpoints(t *testing.T) {
+	dir := t.TempDir()
+	writeKey(t, dir+"/admin.key", "local-id:local-secret")
+	e := `{"grpc": "127.0.0.1:7777", "rest": "http://127.0.0.1:7779", "gateway": "http://127.0.0.1:7778"}`
+	if err := os.WriteFile(dir+"/endpoints.json", []byte(e), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("FAL_REST_HOST", "")
+	opts, _, err := hostOptions(dashFlags{host: "localhost:7777", data: dir}, client.CloudConfig{})
+	if err != nil || opts.RESTURL != "http://127.0.0.1:7779" || opts.GatewayURL != "http://127.0.0.1:7778" {
+		t.Errorf("same controller: REST %q, gateway %q, %v", opts.RESTURL, opts.GatewayURL, err)
+	}
+	opts, _, _ = hostOptions(dashFlags{host: "127.0.0.1:9000", data: dir}, client.CloudConfig{})
+	if opts.RESTURL != "" || opts.GatewayURL != "" {
+		t.Errorf("another controller got this one's endpoints: REST %q, gateway %q", opts.RESTURL, opts.GatewayURL)
+	}
+	t.Setenv("FAL_REST_HOST", "127.0.0.1:9001")
+	opts, _, _ = hostOptions(dashFlags{host: "127.0.0.1:9000", data: dir}, client.CloudConfig{})
+	if opts.RESTURL != "http://127.0.0.1:9001" {
+		t.Errorf("FAL_REST_HOST: REST %q", opts.RESTURL)
 	}
 }
 
