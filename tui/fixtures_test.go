@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/faldash/faldash/client"
@@ -12,8 +13,10 @@ func dur(d time.Duration) *time.Duration { return &d }
 
 // seeded is a controller with three environments, apps in main and
 // staging, runners of staging's my-app in several states, and secrets.
-func seeded() *fakeclient.Client {
-	fc := fakeclient.New(demoTarget())
+func seeded() *fakeclient.Client { return seedInto(fakeclient.New(demoTarget())) }
+
+// seedInto gives fc seeded's data.
+func seedInto(fc *fakeclient.Client) *fakeclient.Client {
 	fc.SetEnvironments(
 		client.Environment{Name: "main", Description: "production", IsDefault: true, CreatedAt: t0.Add(-30 * 24 * time.Hour)},
 		client.Environment{Name: "staging", Description: "pre-production checks", CreatedAt: t0.Add(-72 * time.Hour)},
@@ -36,6 +39,7 @@ func seeded() *fakeclient.Client {
 				MachineTypes: []string{"XS"}}},
 	)
 	fc.SetApps("dev")
+	fc.SetQueue("staging", "my-app", 3)
 	fc.SetRunners("staging", "my-app",
 		client.Runner{ID: "r-0001", Alias: "my-app--staging", App: "my-app", Revision: "a1b2c3d4-0000-4000-8000-000000000002",
 			State: client.StateRunning, InFlight: 2, Uptime: 65 * time.Minute, MachineType: "GPU-H100",
@@ -56,3 +60,38 @@ func seeded() *fakeclient.Client {
 	)
 	return fc
 }
+
+// cloudTeam is seeded's data on fal cloud, acting as a team, with
+// staging's r-0001 lost and busy, and logs as fal's REST API gives them.
+func cloudTeam() *fakeclient.Client {
+	fc := seedInto(fakeclient.New(client.Target{Kind: client.TargetCloud, Addr: "api.alpha.fal.ai:443",
+		User: "alice", Account: "my-team", RESTURL: "https://rest.alpha.fal.ai"}))
+	lost := false
+	var leases []client.Lease
+	for i := range 7 {
+		leases = append(leases, client.Lease{RequestID: fmt.Sprintf("0b7c5e1a-%04d-4c4d-9e2f-5a6b7c8d9e0f", i),
+			CallerUserID: "github|1234567", LeasedAt: t0.Add(-time.Duration(3+40*i) * time.Second)})
+	}
+	fc.SetRunners("staging", "my-app",
+		client.Runner{ID: "r-0001", Alias: "my-app--staging", App: "my-app", Revision: "a1b2c3d4-0000-4000-8000-000000000002",
+			State: client.StateRunning, InFlight: 7, Uptime: 65 * time.Minute, MachineType: "GPU-H100",
+			PresentInGroup: &lost, Leases: leases},
+		client.Runner{ID: "r-0002", Alias: "my-app--staging", App: "my-app", Revision: "a1b2c3d4-0000-4000-8000-000000000002",
+			State: client.StateIdle, ExpiresIn: dur(45 * time.Second), Uptime: 12 * time.Minute, MachineType: "GPU-H100"},
+	)
+	fc.SetLogs("r-0001",
+		client.LogLine{Time: t0.Add(-26 * time.Hour), Level: "info", Message: "worker started"},
+		client.LogLine{Time: t0.Add(-8 * time.Second), Level: "stdout", Message: "Loading model weights"},
+		client.LogLine{Time: t0.Add(-7500 * time.Millisecond), Level: "info", Message: "model ready in 41.2s"},
+		client.LogLine{Time: t0.Add(-5 * time.Second), Level: "warning", Message: "GPU memory 92% used"},
+		client.LogLine{Time: t0.Add(-3 * time.Second), Level: "stderr",
+			Message: "Traceback (most recent call last):\n  File \"app.py\", line 12, in predict\nValueError: bad prompt"},
+		client.LogLine{Time: t0.Add(-2 * time.Second), Level: "error", Message: "request 0b7c5e1a-0000 failed: ValueError"},
+		client.LogLine{Time: t0.Add(-1 * time.Second), Level: "stdout", Message: "POST /predict 200 in 812ms"},
+	)
+	return fc
+}
+
+// cet is Central European Time, for log times drawn as someone there
+// sees them.
+var cet = time.FixedZone("CET", 3600)

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/views/pane"
 )
 
 // t0 is the fixed "now" of every test.
@@ -23,6 +25,9 @@ type clock struct{ now time.Time }
 
 func (c *clock) Now() time.Time          { return c.now }
 func (c *clock) Advance(d time.Duration) { c.now = c.now.Add(d) }
+
+// inZone makes the clock read in loc, the zone log times are drawn in.
+func (h *harness) inZone(loc *time.Location) { h.clock.now = h.clock.now.In(loc) }
 
 // timer is a message the model scheduled; the test fires it by hand.
 type timer struct {
@@ -44,6 +49,11 @@ type harness struct {
 	timers []timer   // scheduled, not fired
 	out    []tea.Msg // produced by commands, not delivered
 	quit   bool
+	// parkLoads keeps the panes' loads in parked instead of running them:
+	// a log that follows waits for lines forever, which a test that runs
+	// commands in turn can't afford. runParked runs them one by one.
+	parkLoads bool
+	parked    []stamped
 }
 
 func monochrome() *theme.Styles {
@@ -112,7 +122,39 @@ func (h *harness) settle() {
 		}
 		msg := h.out[0]
 		h.out = h.out[1:]
+		if s, ok := msg.(stamped); ok && h.parkLoads {
+			if _, isLoad := s.msg.(pane.Load); isLoad {
+				h.parked = append(h.parked, s)
+				continue
+			}
+		}
 		h.send(msg)
+	}
+}
+
+// runParked runs the oldest parked load and delivers what follows from it.
+func (h *harness) runParked() {
+	h.t.Helper()
+	if len(h.parked) == 0 {
+		h.t.Fatal("no load parked")
+	}
+	s := h.parked[0]
+	h.parked = h.parked[1:]
+	h.send(s)
+	h.settle()
+}
+
+// readLogs runs parked loads until the runner detail shows n log lines.
+// Each read of a log with lines to give returns at least one, so this
+// never waits on a stream that has run dry.
+func (h *harness) readLogs(n int) {
+	h.t.Helper()
+	want := fmt.Sprintf("%d lines ·", n)
+	for i := 0; !strings.Contains(h.view(), want); i++ {
+		if i > 100 {
+			h.t.Fatalf("the detail never showed %q:\n%s", want, h.view())
+		}
+		h.runParked()
 	}
 }
 

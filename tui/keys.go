@@ -49,11 +49,14 @@ func (m *Model) handleKey(km tea.KeyMsg) tea.Cmd {
 		m.openInput(modeCommand, ":", "")
 		return nil
 	case key.Matches(km, g.Filter):
-		f, ok := m.current().pane.(pane.Filterable)
-		if !ok {
+		switch p := m.current().pane.(type) {
+		case pane.Searcher:
+			m.openInput(modeFilter, "/", p.Search())
+		case pane.Filterable:
+			m.openInput(modeFilter, "/", p.Filter())
+		default:
 			return m.setStatus("Nothing to filter here.", statusInfo)
 		}
-		m.openInput(modeFilter, "/", f.Filter())
 		return nil
 	case key.Matches(km, g.Back):
 		return m.back()
@@ -129,8 +132,12 @@ func (m *Model) commandKey(km tea.KeyMsg) tea.Cmd {
 }
 
 // filterKey narrows the table as the query is typed. Enter keeps the
-// filter and gives the keys back to the table; Esc drops it.
+// filter and gives the keys back to the table; Esc drops it. A pane that
+// searches on the server gets the query on Enter only.
 func (m *Model) filterKey(km tea.KeyMsg) tea.Cmd {
+	if s, ok := m.current().pane.(pane.Searcher); ok {
+		return m.searchKey(s, km)
+	}
 	f, ok := m.current().pane.(pane.Filterable)
 	if !ok {
 		m.closeInput()
@@ -150,4 +157,20 @@ func (m *Model) filterKey(km tea.KeyMsg) tea.Cmd {
 		f.SetFilter(m.input.Value())
 	}
 	return nil
+}
+
+// searchKey edits a search: Enter hands it to the pane, Esc clears it.
+func (m *Model) searchKey(s pane.Searcher, km tea.KeyMsg) tea.Cmd {
+	d := m.keys.Dialog
+	var q string
+	switch {
+	case key.Matches(km, d.Submit):
+		q = m.input.Value()
+	case key.Matches(km, d.Cancel):
+	default:
+		m.input.update(km)
+		return nil
+	}
+	m.closeInput()
+	return stamp(s.SetSearch(q), origin{pane: m.cur})
 }

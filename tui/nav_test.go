@@ -41,7 +41,7 @@ func TestDrillDownAndBack(t *testing.T) {
 			t.Fatalf("after %s: pane %s, breadcrumb %q, want %s %q", s.key, h.m.cur.Kind, breadcrumb(h), s.kind, s.crumb)
 		}
 	}
-	h.viewContains("State         ● running", "req-1", "logs: not available from this controller")
+	h.viewContains("State         ● running", "req-1", "logs need fal's REST API")
 
 	for _, want := range []string{"fal › staging › my-app › runners", "fal › staging › apps", "fal › environments"} {
 		h.key("esc")

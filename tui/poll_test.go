@@ -49,8 +49,9 @@ func TestStartsInEnvApps(t *testing.T) {
 	h := newHarness(t, seeded(), Config{Env: "staging"})
 	h.settle()
 	calls := h.fc.Calls()
-	if len(calls) != 1 || calls[0].Method != "ListApps" || calls[0].Env != "staging" {
-		t.Fatalf("calls %+v, want one ListApps of staging", calls)
+	if len(calls) != 3 || calls[0].Method != "ListApps" || calls[0].Env != "staging" ||
+		calls[1].Method != "QueueSize" || calls[2].Method != "QueueSize" {
+		t.Fatalf("calls %+v, want one ListApps of staging, then the queue of each app", calls)
 	}
 	h.viewContains("fal › staging › apps", "image-gen", "env staging")
 	h.viewLacks("PRODUCTION")
@@ -116,8 +117,8 @@ func TestAnswerForLeftPaneIsDropped(t *testing.T) {
 	if f := envs.pane.(pane.Filterable); f.Total() != 3 {
 		t.Errorf("environments pane has %d rows: the stale answer was applied", f.Total())
 	}
-	if got := methods(h); !slices.Equal(got, []string{"ListEnvironments", "ListApps"}) {
-		t.Fatalf("calls %v, want the apps listed after the dropped answer", got)
+	if got := methods(h); !slices.Equal(got, []string{"ListEnvironments", "ListApps", "QueueSize"}) {
+		t.Fatalf("calls %v, want the apps (and their queues) listed after the dropped answer", got)
 	}
 	h.settle()
 	h.viewContains("fal › main › apps", "my-app")

@@ -22,7 +22,8 @@ func mutatingKeys(p keymap.Pane) []string {
 
 // reads are the calls that change nothing.
 var reads = map[string]bool{"ListEnvironments": true, "ListApps": true, "ListAppRunners": true,
-	"ListRunners": true, "ListSecrets": true, "RunnerLogs": true, "ListRevisions": true}
+	"ListRunners": true, "ListSecrets": true, "RunnerLogs": true, "ListRevisions": true,
+	"QueueSize": true, "RunnerInfo": true, "CurrentUser": true}
 
 func writes(fc *fakeclient.Client) []string {
 	var out []string

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -164,8 +165,8 @@ func (m *Model) targetText() string {
 	if t.Addr != "" {
 		s += " " + sanitize.String(t.Addr)
 	}
-	if t.User != "" {
-		s += " as " + sanitize.String(t.User)
+	if who := cmp.Or(t.Account, t.User); who != "" {
+		s += " as " + sanitize.String(who)
 	}
 	return s
 }
@@ -314,6 +315,9 @@ func (m *Model) footerKeys() []key.Binding {
 		return []key.Binding{relabel(d.Submit, "run"), relabel(d.Cancel, "cancel"),
 			key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete")), g.ForceQuit}
 	case modeFilter:
+		if _, ok := m.current().pane.(pane.Searcher); ok {
+			return []key.Binding{relabel(d.Submit, "search"), relabel(d.Cancel, "clear search"), g.ForceQuit}
+		}
 		return []key.Binding{relabel(d.Submit, "keep filter"), relabel(d.Cancel, "clear filter"), g.ForceQuit}
 	}
 	return m.helpKeys(pane.HelpKeys{Short: m.current().pane.ShortHelp()}).ShortHelp()

@@ -52,6 +52,23 @@ func TestGolden(t *testing.T) {
 			h.key("enter", "down", "down", "enter")
 			h.clock.Advance(2 * time.Second)
 		}},
+		{name: "runner_detail_cloud", cfg: Config{Env: "staging"}, fc: func(*testing.T) *fakeclient.Client { return cloudTeam() }, do: func(h *harness) {
+			h.inZone(cet)
+			h.settle()
+			h.key("enter", "enter")
+			h.readLogs(9)
+			h.clock.Advance(2 * time.Second)
+		}},
+		{name: "runner_detail_search", cfg: Config{Env: "staging"}, fc: func(*testing.T) *fakeclient.Client { return cloudTeam() }, do: func(h *harness) {
+			h.inZone(cet)
+			h.settle()
+			h.key("enter", "enter")
+			h.readLogs(9)
+			h.key("/")
+			h.typeText("ValueError")
+			h.key("enter")
+			h.readLogs(4)
+		}},
 		{name: "secrets", cfg: Config{Env: "staging"}, do: func(h *harness) { h.settle(); h.key("4") }},
 		{name: "help", cfg: Config{Env: "staging"}, do: func(h *harness) { h.settle(); h.key("?") }},
 		{name: "filter", do: func(h *harness) { h.settle(); h.key("/"); h.typeText("e") }},
@@ -102,6 +119,7 @@ func TestGolden(t *testing.T) {
 				fc = tc.fc(t)
 			}
 			h := newHarness(t, fc, tc.cfg)
+			h.parkLoads = fc.Target().Account != ""
 			tc.do(h)
 			v := h.view()
 			checkFrame(t, v, h.m.width, h.m.height)

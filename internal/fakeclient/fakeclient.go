@@ -8,7 +8,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/faldash/faldash/client"
@@ -54,6 +56,8 @@ type Client struct {
 	secrets  map[string][]client.Secret   // by environment
 	revs     map[string][]client.Revision // by alias
 	logs     map[client.RunnerID][]client.LogLine
+	queues   map[string]int // by alias; nil until SetQueue
+	infos    map[client.RunnerID]client.RunnerInfo
 	errs     map[string]error // by method
 	calls    []Call
 	gate     chan struct{}
@@ -74,18 +78,64 @@ func New(target client.Target) *Client {
 	}
 }
 
-// SetLogs makes RunnerLogs of id yield lines, then (following) wait for
-// its context to end, as a live runner's log does.
+// SetLogs gives runner id's log lines, oldest first. RunnerLogs yields
+// those its query selects, then, following, waits for its context to end
+// as a live runner's log does.
 func (c *Client) SetLogs(id client.RunnerID, lines ...client.LogLine) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.logs[id] = lines
 }
 
-// logStream yields its lines, then ctx's error.
+// SetQueue makes QueueSize of app in env answer n. Until it is first
+// called QueueSize answers ErrUnsupported, as a controller without fal's
+// REST API does; after, an app without a size has an empty queue.
+func (c *Client) SetQueue(env, app string, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.queues == nil {
+		c.queues = map[string]int{}
+	}
+	c.queues[names.Alias(app, env)] = n
+}
+
+// SetRunnerInfo makes RunnerInfo of info.ID answer info. Until it is
+// first called RunnerInfo answers ErrUnsupported; after, an unknown runner
+// is ErrNotFound.
+func (c *Client) SetRunnerInfo(info client.RunnerInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.infos == nil {
+		c.infos = map[client.RunnerID]client.RunnerInfo{}
+	}
+	c.infos[info.ID] = info
+}
+
+// selectLogs applies q's range, search and tail to lines, as fal's
+// /logs/history does.
+func selectLogs(lines []client.LogLine, q client.LogQuery) []client.LogLine {
+	var out []client.LogLine
+	for _, l := range lines {
+		switch {
+		case !q.Since.IsZero() && l.Time.Before(q.Since),
+			!q.Until.IsZero() && l.Time.After(q.Until),
+			q.Search != "" && !strings.Contains(l.Message, q.Search):
+			continue
+		}
+		out = append(out, l)
+	}
+	if q.Tail > 0 && len(out) > q.Tail {
+		out = out[len(out)-q.Tail:]
+	}
+	return out
+}
+
+// logStream yields its lines, then io.EOF, or when it follows, ctx's
+// error once ctx ends.
 type logStream struct {
-	ctx   context.Context
-	lines []client.LogLine
+	ctx    context.Context
+	lines  []client.LogLine
+	follow bool
 }
 
 func (s *logStream) Recv() (client.LogLine, error) {
@@ -93,6 +143,9 @@ func (s *logStream) Recv() (client.LogLine, error) {
 		l := s.lines[0]
 		s.lines = s.lines[1:]
 		return l, nil
+	}
+	if !s.follow {
+		return client.LogLine{}, io.EOF
 	}
 	<-s.ctx.Done()
 	return client.LogLine{}, s.ctx.Err()
@@ -483,8 +536,8 @@ func (c *Client) Deploy(ctx context.Context, req client.DeployRequest, onLog fun
 }
 
 // RunnerLogs answers with the error set by Fail("RunnerLogs", ...); else
-// with the lines given to SetLogs for id; else ErrUnsupported, as fal
-// cloud does.
+// with the lines given to SetLogs for id that q selects; else
+// ErrUnsupported, as a controller without fal's REST API does.
 func (c *Client) RunnerLogs(ctx context.Context, id client.RunnerID, q client.LogQuery) (client.LogStream, error) {
 	end, err := c.begin(ctx, Call{Method: "RunnerLogs", App: string(id), Logs: q})
 	defer end()
@@ -495,38 +548,57 @@ func (c *Client) RunnerLogs(ctx context.Context, id client.RunnerID, q client.Lo
 	lines, ok := c.logs[id]
 	c.mu.Unlock()
 	if !ok {
-		return nil, &client.Error{Kind: client.Unsupported, Op: "logs of runner " + string(id), Msg: "this controller does not serve runner logs"}
+		return nil, unsupported("logs of runner " + string(id))
 	}
-	return &logStream{ctx: ctx, lines: slices.Clone(lines)}, nil
+	return &logStream{ctx: ctx, lines: selectLogs(lines, q), follow: q.Follow}, nil
 }
 
-// RunnerInfo, QueueSize and CurrentUser answer the error set by Fail, else
-// ErrUnsupported, as a controller without a REST API does.
+// RunnerInfo answers the error set by Fail, else what SetRunnerInfo gave.
 func (c *Client) RunnerInfo(ctx context.Context, id client.RunnerID) (client.RunnerInfo, error) {
 	end, err := c.begin(ctx, Call{Method: "RunnerInfo", App: string(id)})
 	defer end()
-	if err == nil {
-		err = &client.Error{Kind: client.Unsupported, Op: "runner " + string(id), Msg: "no REST API"}
+	if err != nil {
+		return client.RunnerInfo{}, err
 	}
-	return client.RunnerInfo{}, err
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.infos == nil {
+		return client.RunnerInfo{}, unsupported("runner " + string(id))
+	}
+	info, ok := c.infos[id]
+	if !ok {
+		return client.RunnerInfo{}, &client.Error{Kind: client.NotFound, Op: "runner " + string(id), Msg: "runner not found"}
+	}
+	return info, nil
 }
 
+// QueueSize answers the error set by Fail, else what SetQueue gave.
 func (c *Client) QueueSize(ctx context.Context, env, app string) (client.QueueSize, error) {
 	end, err := c.begin(ctx, Call{Method: "QueueSize", Env: env, App: app})
 	defer end()
-	if err == nil {
-		err = &client.Error{Kind: client.Unsupported, Op: "queue of " + app, Msg: "no REST API"}
+	if err != nil {
+		return client.QueueSize{}, err
 	}
-	return client.QueueSize{}, err
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.queues == nil {
+		return client.QueueSize{}, unsupported("queue of " + app)
+	}
+	return client.QueueSize{Size: c.queues[names.Alias(app, env)]}, nil
 }
 
+// CurrentUser answers the error set by Fail, else ErrUnsupported.
 func (c *Client) CurrentUser(ctx context.Context) (client.User, error) {
 	end, err := c.begin(ctx, Call{Method: "CurrentUser"})
 	defer end()
 	if err == nil {
-		err = &client.Error{Kind: client.Unsupported, Op: "current user", Msg: "no REST API"}
+		err = unsupported("current user")
 	}
 	return client.User{}, err
+}
+
+func unsupported(op string) error {
+	return &client.Error{Kind: client.Unsupported, Op: op, Msg: "no REST API"}
 }
 
 func (c *Client) Target() client.Target {

@@ -66,7 +66,11 @@ type Styles struct {
 
 	TooSmall lipgloss.Style // the notice shown instead of a too-small layout
 
+	// Lost marks a runner fal no longer sees in its group.
+	Lost lipgloss.Style
+
 	states map[string]lipgloss.Style
+	levels map[string]lipgloss.Style
 }
 
 // NewStyles builds the styles of t for the renderer r, which decides the
@@ -126,6 +130,7 @@ func NewStyles(t Theme, r *lipgloss.Renderer) *Styles {
 		DiffNew:       fg(t.Success).Bold(true),
 
 		TooSmall: fg(t.Warning).Bold(true),
+		Lost:     fg(t.Danger).Bold(true),
 	}
 	s.Help = help.Styles{
 		Ellipsis:       s.FooterSep,
@@ -141,6 +146,10 @@ func NewStyles(t Theme, r *lipgloss.Renderer) *Styles {
 	for _, state := range RunnerStates() {
 		l, _ := lookOf(state)
 		s.states[state] = fg(l.color(t)).Bold(l.bold)
+	}
+	s.levels = make(map[string]lipgloss.Style)
+	for level, c := range levelColors(t) {
+		s.levels[level] = fg(c)
 	}
 	return s
 }

@@ -29,6 +29,7 @@ const (
 	colRevision
 	colAuth
 	colRunners
+	colQueue
 	colMinMax
 	colBuffer
 	colMultiplexing
@@ -56,6 +57,7 @@ type Pane struct {
 	order  []string              // app names as listed
 	scaler *scalekeys.Scaler
 	help   pane.HelpKeys
+	queues queues
 }
 
 var (
@@ -76,6 +78,8 @@ func New(d pane.Deps, env string) *Pane {
 		colAuth:     {Title: "AUTH", Width: 7},
 		colRunners: {Title: "RUNNERS", Width: 7, Align: table.AlignRight,
 			Compare: byInt(func(a client.App) int { return a.ActiveRunners })},
+		colQueue: {Title: "QUEUE", Width: 5, Align: table.AlignRight,
+			Compare: byInt(func(a client.App) int { return p.queues.size(a.Name) })},
 		colMinMax: {Title: "MIN/MAX", Width: minMaxWidth, Align: table.AlignRight,
 			Compare: func(a, b table.Row[string]) int {
 				x, y := p.apps[a.ID].Scaling, p.apps[b.ID].Scaling
@@ -93,16 +97,35 @@ func New(d pane.Deps, env string) *Pane {
 	return p
 }
 
-// Fetch lists the apps of the pane's environment.
+// listing is what the pane's Fetch finds.
+type listing struct {
+	apps   []client.App
+	asked  bool // for the queues, which answered in queues
+	queues queueAnswer
+}
+
+// Fetch lists the apps of the pane's environment, then asks for their
+// queues unless that is backing off (decided now, on the model's
+// goroutine). A queue that can't be read is no failure of the listing.
 func (p *Pane) Fetch() pane.Fetch {
-	c, env := p.d.Client, p.env
-	return func(ctx context.Context) (any, error) { return c.ListApps(ctx, env) }
+	c, env, ask := p.d.Client, p.env, p.queues.ask()
+	return func(ctx context.Context) (any, error) {
+		apps, err := c.ListApps(ctx, env)
+		if err != nil {
+			return nil, err
+		}
+		l := listing{apps: apps, asked: ask && len(apps) > 0}
+		if l.asked {
+			l.queues = readQueues(ctx, c, env, apps)
+		}
+		return l, nil
+	}
 }
 
 func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case pane.Result:
-		p.apply(msg)
+		return p.apply(msg)
 	case tea.KeyMsg:
 		return p.key(msg)
 	default:
@@ -118,7 +141,6 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 		p.redraw()
 		return cmd
 	}
-	return nil
 }
 
 // SetReadOnly shows or hides the mutating keys in the help.
@@ -127,20 +149,29 @@ func (p *Pane) SetReadOnly(readOnly bool) {
 	p.help = pane.Help(p.d.Keys, keymap.PaneApps, readOnly)
 }
 
-func (p *Pane) apply(r pane.Result) {
+// apply shows a listing; the first of failed queue reads in a row is
+// said in the status line.
+func (p *Pane) apply(r pane.Result) tea.Cmd {
 	if r.Err != nil {
 		p.table.SetStale(true)
-		return
+		return nil
 	}
-	apps, _ := r.Data.([]client.App)
+	l, _ := r.Data.(listing)
+	var cmd tea.Cmd
+	if l.asked {
+		if err := p.queues.apply(l.queues); err != nil {
+			cmd = pane.Cmd(pane.Status{Err: true, Text: "queue sizes: " + sanitize.String(err.Error())})
+		}
+	}
 	clear(p.apps)
 	p.order = p.order[:0]
-	for _, a := range apps {
+	for _, a := range l.apps {
 		p.apps[a.Name] = a
 		p.order = append(p.order, a.Name)
 	}
 	p.redraw()
 	p.table.SetStale(false)
+	return cmd
 }
 
 // redraw rebuilds the rows from the apps as listed and the pending changes.
@@ -163,6 +194,7 @@ func (p *Pane) cells(a client.App) []string {
 		colRevision:     format.Short(string(a.Revision), revisionLen),
 		colAuth:         a.AuthMode.String(),
 		colRunners:      strconv.Itoa(a.ActiveRunners),
+		colQueue:        p.queues.cell(a.Name),
 		colMinMax:       p.minMax(a),
 		colBuffer:       buffer(s),
 		colMultiplexing: strconv.Itoa(s.MaxMultiplexing),

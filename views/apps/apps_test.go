@@ -47,7 +47,7 @@ func TestCells(t *testing.T) {
 	p, _ := build(t, cloud, "staging", app("my-app", "staging"))
 	row, _ := p.table.Row("my-app")
 	want := map[int]string{
-		colName: "my-app", colRevision: "01234567", colAuth: "shared", colRunners: "2", colMinMax: "1/3",
+		colName: "my-app", colRevision: "01234567", colAuth: "shared", colRunners: "2", colQueue: "-", colMinMax: "1/3",
 		colBuffer: "2,50%", colMultiplexing: "2", colKeepAlive: "1m30s", colMachines: "GPU-A100,GPU-H100",
 		colRegions: "eu", colURL: "fal.run/alice/my-app--staging",
 	}

@@ -51,6 +51,16 @@ type Filterable interface {
 	Total() int
 }
 
+// Searcher is a pane whose `/` searches on the server (a runner's logs,
+// through fal's search parameter) rather than narrowing rows as they are
+// typed: the root's `/` line edits the text, and only Enter (or Esc, which
+// clears it) hands it over, since each search restarts a call.
+type Searcher interface {
+	Search() string
+	// SetSearch starts searching for q; empty q stops searching.
+	SetSearch(q string) tea.Cmd
+}
+
 // Deps is what every pane is built with.
 type Deps struct {
 	Client client.Client

@@ -19,12 +19,18 @@ type Counts struct {
 	Stopping   int // DRAINING and TERMINATING
 	Terminated int
 	Unknown    int
+	// Lost counts the runners above (in whatever state) that fal no longer
+	// sees in their group.
+	Lost int
 }
 
 // Count sorts runners into Counts.
 func Count(rs []client.Runner) Counts {
 	var c Counts
 	for _, r := range rs {
+		if Lost(r) {
+			c.Lost++
+		}
 		switch r.State {
 		case client.StateRunning:
 			c.Running++
@@ -45,6 +51,13 @@ func Count(rs []client.Runner) Counts {
 		}
 	}
 	return c
+}
+
+// Lost reports whether fal no longer sees r in its group
+// (present_in_group false), as fal's CLI marks it. An ended runner is in
+// no group: it is not lost.
+func Lost(r client.Runner) bool {
+	return r.PresentInGroup != nil && !*r.PresentInGroup && r.State != client.StateTerminated
 }
 
 // Live is the number of runners not terminated.
@@ -85,6 +98,9 @@ func summary(st *theme.Styles, c Counts, showTerminated bool) string {
 	}
 	if c.Unknown > 0 {
 		b.WriteString("  " + st.StateStyle("UNKNOWN").Render("? "+strconv.Itoa(c.Unknown)+" unknown"))
+	}
+	if c.Lost > 0 {
+		b.WriteString("  " + st.Lost.Render(theme.GlyphErr+" "+strconv.Itoa(c.Lost)+" lost"))
 	}
 	terminated := "-"
 	if showTerminated {

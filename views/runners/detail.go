@@ -23,6 +23,9 @@ import (
 // labelWidth is the width of the field names of the record.
 const labelWidth = 14
 
+// maxRequests is how many of a runner's current requests the record lists.
+const maxRequests = 5
+
 // lookup is what the detail's Fetch finds.
 type lookup struct {
 	runner client.Runner
@@ -48,18 +51,23 @@ type Detail struct {
 	logs          logPanel
 }
 
-var _ pane.Pane = (*Detail)(nil)
+var (
+	_ pane.Pane     = (*Detail)(nil)
+	_ pane.Searcher = (*Detail)(nil)
+)
 
 // NewDetail builds the detail of runner id of app in env.
 func NewDetail(d pane.Deps, env, app string, id client.RunnerID) *Detail {
 	k := d.Keys
+	search := k.Global.Filter
+	search.SetHelp(search.Help().Key, "search logs")
 	return &Detail{
 		d: d, env: env, app: app, id: id,
 		help: pane.HelpKeys{
-			Short: []key.Binding{k.Global.Back, k.Logs.Follow, k.Table.PageUp, k.Global.Help, k.Global.Quit},
+			Short: []key.Binding{k.Global.Back, k.Logs.Follow, search, k.Table.PageUp, k.Global.Help, k.Global.Quit},
 			Full: [][]key.Binding{
 				{k.Table.Up, k.Table.Down, k.Table.HalfPageUp, k.Table.HalfPageDown},
-				{k.Logs.Follow, k.Table.PageUp, k.Table.PageDown, k.Table.Top, k.Table.Bottom},
+				{k.Logs.Follow, search, k.Table.PageUp, k.Table.PageDown, k.Table.Top, k.Table.Bottom},
 				{k.Global.Back, k.Global.Command, k.Global.PaneEnvs, k.Global.PaneApps, k.Global.PaneRunners,
 					k.Global.PaneSecrets, k.Global.Refresh, k.Global.Help, k.Global.Quit, k.Global.ForceQuit},
 			},
@@ -167,10 +175,7 @@ func (p *Detail) View() string {
 // record is the runner's every field, one per line, each server string
 // sanitized.
 func (p *Detail) record() []string {
-	st := p.d.Styles
-	field := func(label, value string) string {
-		return st.Label.Render(fmt.Sprintf("%-*s", labelWidth, label)) + value
-	}
+	st, field := p.d.Styles, p.field
 	if !p.loaded {
 		return []string{st.Empty.Render("Loading runner " + sanitize.String(string(p.id)) + "…")}
 	}
@@ -193,6 +198,11 @@ func (p *Detail) record() []string {
 	if r.PresentInGroup != nil {
 		inGroup = format.YesNo(*r.PresentInGroup)
 	}
+	state := st.State(sanitize.String(string(r.State)))
+	if Lost(r) {
+		state += " " + st.Lost.Render("lost")
+		inGroup += " " + st.Lost.Render("(lost: fal no longer sees it in its group)")
+	}
 	replace := replacement(r.Replacement)
 	if replace == "" {
 		replace = "no"
@@ -201,7 +211,7 @@ func (p *Detail) record() []string {
 		field("Runner", sanitize.String(string(r.ID))),
 		field("App", sanitize.String(p.app)+" in "+sanitize.String(names.Env(p.env))+
 			"  (alias "+format.Or(r.Alias)+")"),
-		field("State", st.State(sanitize.String(string(r.State)))),
+		field("State", state),
 		field("In flight", plural(r.InFlight, "request", "requests")),
 		field("Expires in", expires),
 		field("Uptime", format.Duration(Uptime(r, elapsed))),
@@ -210,15 +220,64 @@ func (p *Detail) record() []string {
 		field("Replacement", replace),
 		field("In group", inGroup),
 		"",
-		field("Leases", strconv.Itoa(len(r.Leases))),
 	)
-	for _, l := range r.Leases {
-		lines = append(lines, "  "+format.Or(l.RequestID)+"  caller "+format.Or(l.CallerUserID)+
-			"  leased "+format.Ago(p.d.Now(), l.LeasedAt))
-	}
+	lines = append(lines, p.requests(r.Leases)...)
 	lines = append(lines, "", field("Metadata", metadataSummary(r.Metadata)))
 	lines = append(lines, metadataLines(r.Metadata)...)
 	return lines
+}
+
+// field is one line of the record: a label, then its value.
+func (p *Detail) field(label, value string) string {
+	return p.d.Styles.Label.Render(fmt.Sprintf("%-*s", labelWidth, label)) + value
+}
+
+// requests lists the requests a runner holds, from its leases, as fal's
+// CLI does: a lease without a request is not one. How long each has run
+// is counted now, at every draw.
+func (p *Detail) requests(leases []client.Lease) []string {
+	st := p.d.Styles
+	var held []client.Lease
+	for _, l := range leases {
+		if l.RequestID != "" {
+			held = append(held, l)
+		}
+	}
+	if len(held) == 0 {
+		return []string{p.field("Requests", "none")}
+	}
+	shown := held[:min(len(held), maxRequests)]
+	rows := make([][3]string, 0, len(shown)+1)
+	rows = append(rows, [3]string{"REQUEST", "CALLER", "RUNNING FOR"})
+	now := p.d.Now()
+	for _, l := range shown {
+		running := format.Dash
+		if !l.LeasedAt.IsZero() {
+			running = format.Duration(now.Sub(l.LeasedAt))
+		}
+		rows = append(rows, [3]string{sanitize.String(l.RequestID), format.Or(l.CallerUserID), running})
+	}
+	var w [2]int
+	for _, r := range rows {
+		w[0], w[1] = max(w[0], ansi.StringWidth(r[0])), max(w[1], ansi.StringWidth(r[1]))
+	}
+	lines := []string{p.field("Requests", strconv.Itoa(len(held)))}
+	for i, r := range rows {
+		line := "  " + pad(r[0], w[0]) + "  " + pad(r[1], w[1]) + "  " + r[2]
+		if i == 0 {
+			line = st.TableHeader.Render(line)
+		}
+		lines = append(lines, line)
+	}
+	if more := len(held) - len(shown); more > 0 {
+		lines = append(lines, st.Empty.Render(fmt.Sprintf("  and %d more", more)))
+	}
+	return lines
+}
+
+// pad fills s with spaces to w cells.
+func pad(s string, w int) string {
+	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
 }
 
 func metadataSummary(m map[string]any) string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -25,15 +26,35 @@ const (
 	logBatch = 256
 )
 
+// How a log line's time and level are drawn: local time to the
+// millisecond, with the date when the line is not from today, and the
+// level as a word of fixed width, so that messages line up.
+const (
+	clockLayout = "15:04:05.000"
+	dateLayout  = "2006-01-02 " + clockLayout
+	levelWidth  = 6
+)
+
 // logPanel is the bottom of the detail view: the runner's output, streamed
 // from the client while the detail is visible (tail, then follow).
 type logPanel struct {
-	gen    int                // the stream's generation: replies of an older one are dropped
-	cancel context.CancelFunc // ends the stream; nil when none runs
-	lines  []string
-	note   string // why there are no (more) lines
-	follow bool   // keep the newest line in view
-	offset int    // first line shown when not following
+	gen     int                // the stream's generation: replies of an older one are dropped
+	cancel  context.CancelFunc // ends the stream; nil when none runs
+	entries []logEntry
+	search  string // fal's search parameter of the stream; empty for every line
+	note    string // why there are no (more) lines
+	follow  bool   // keep the newest line in view
+	offset  int    // first line shown when not following
+}
+
+// logEntry is one line of the panel: a log line, or one line of a log
+// line's multi-line message. Its prefix is drawn when it is shown, so that
+// "today" is the day it is looked at.
+type logEntry struct {
+	at    time.Time
+	level string // sanitized
+	text  string // sanitized, one line
+	cont  bool   // a continuation of the line above: no time or level of its own
 }
 
 // logItem is one line, or the error that ended the stream.
@@ -46,7 +67,7 @@ type logItem struct {
 // travels in messages so the pane never holds the stream itself.
 type logFeed <-chan logItem
 
-// logsRead is the answer to one read of the feed.
+// logsRead is the answer to one read of the feed, or to opening it.
 type logsRead struct {
 	gen   int
 	feed  logFeed
@@ -54,23 +75,24 @@ type logsRead struct {
 	err   error // the stream ended: io.EOF, or why it failed
 }
 
-// start opens the runner's log stream; its lines arrive as logsRead.
+// startLogs (re)opens the runner's log stream with the panel's search;
+// the answer to opening it, then its lines, arrive as logsRead.
 func (p *Detail) startLogs() tea.Cmd {
 	p.stopLogs()
-	p.logs.gen++
-	p.logs.lines, p.logs.note, p.logs.follow, p.logs.offset = nil, "loading logs…", true, 0
+	p.logs.entries, p.logs.note, p.logs.follow, p.logs.offset = nil, "loading logs…", true, 0
 	ctx, cancel := context.WithCancel(context.Background())
 	p.logs.cancel = cancel
 	c, id, gen := p.d.Client, p.id, p.logs.gen
+	q := client.LogQuery{Tail: logTail, Follow: true, Search: p.logs.search}
 	return pane.Cmd(pane.Load{
 		Run: func(context.Context) (any, error) {
-			st, err := c.RunnerLogs(ctx, id, client.LogQuery{Tail: logTail, Follow: true})
+			st, err := c.RunnerLogs(ctx, id, q)
 			if err != nil {
 				return logsRead{gen: gen, err: err}, nil
 			}
 			ch := make(chan logItem, logBatch)
 			go pump(ctx, st, ch)
-			return readFeed(gen, ch), nil
+			return logsRead{gen: gen, feed: ch}, nil
 		},
 		Reply: logsReply,
 	})
@@ -132,20 +154,17 @@ func (p *Detail) applyLogs(r logsRead) tea.Cmd {
 	if r.gen != p.logs.gen {
 		return nil
 	}
-	if len(r.lines) > 0 || r.err == nil {
+	if r.err == nil {
 		p.logs.note = ""
 	}
 	for _, l := range r.lines {
-		prefix := ""
-		if l.Level == "stderr" {
-			prefix = "! "
-		}
-		for _, line := range strings.Split(sanitize.Lines(l.Message), "\n") {
-			p.logs.lines = append(p.logs.lines, prefix+line)
+		level := strings.ToLower(sanitize.String(l.Level))
+		for i, text := range strings.Split(sanitize.Lines(l.Message), "\n") {
+			p.logs.entries = append(p.logs.entries, logEntry{at: l.Time, level: level, text: text, cont: i > 0})
 		}
 	}
-	if over := len(p.logs.lines) - logKeep; over > 0 {
-		p.logs.lines = append(p.logs.lines[:0:0], p.logs.lines[over:]...)
+	if over := len(p.logs.entries) - logKeep; over > 0 {
+		p.logs.entries = append(p.logs.entries[:0:0], p.logs.entries[over:]...)
 		p.logs.offset = max(0, p.logs.offset-over)
 	}
 	switch {
@@ -158,8 +177,8 @@ func (p *Detail) applyLogs(r logsRead) tea.Cmd {
 	case errors.Is(r.err, io.EOF):
 		p.logs.note = "end of log: the runner has ended"
 	case errors.Is(r.err, context.Canceled):
-	case errors.Is(r.err, client.ErrUnsupported):
-		p.logs.note = "logs: not available from this controller (fal cloud shows them on its web dashboard)"
+	case errors.Is(r.err, client.ErrUnsupported), errors.Is(r.err, client.ErrUnavailable):
+		p.logs.note = "logs need fal's REST API: " + sanitize.String(r.err.Error())
 	case errors.Is(r.err, client.ErrNotFound):
 		p.logs.note = "this runner's logs are gone"
 	default:
@@ -167,6 +186,23 @@ func (p *Detail) applyLogs(r logsRead) tea.Cmd {
 	}
 	p.logs.cancel = nil
 	return nil
+}
+
+// Search is the logs' search text, empty when every line is shown.
+func (p *Detail) Search() string { return p.logs.search }
+
+// SetSearch restarts the log stream with q as fal's search parameter, so
+// that the server picks the lines (the tail is of matching lines, not a
+// filter of the last ones); blank q shows every line again.
+func (p *Detail) SetSearch(q string) tea.Cmd {
+	if strings.TrimSpace(q) == "" {
+		q = ""
+	}
+	if q == p.logs.search {
+		return nil
+	}
+	p.logs.search = q
+	return p.startLogs()
 }
 
 // logKey handles the log keys: f follows or pauses; page keys and
@@ -178,14 +214,14 @@ func (p *Detail) logKey(msg tea.KeyMsg) bool {
 	case key.Matches(msg, k.Logs.Follow):
 		p.logs.follow = !p.logs.follow
 		if !p.logs.follow {
-			p.logs.offset = max(0, len(p.logs.lines)-page)
+			p.logs.offset = max(0, len(p.logs.entries)-page)
 		}
 	case key.Matches(msg, k.Table.PageUp):
 		p.scrollLogs(-page)
 	case key.Matches(msg, k.Table.PageDown):
 		p.scrollLogs(page)
 	case key.Matches(msg, k.Table.Top):
-		p.scrollLogs(-len(p.logs.lines))
+		p.scrollLogs(-len(p.logs.entries))
 	case key.Matches(msg, k.Table.Bottom):
 		p.logs.follow = true
 	default:
@@ -196,12 +232,13 @@ func (p *Detail) logKey(msg tea.KeyMsg) bool {
 
 func (p *Detail) scrollLogs(by int) {
 	page := max(1, p.logsHeight()-2)
+	n := len(p.logs.entries)
 	if p.logs.follow {
-		p.logs.offset = max(0, len(p.logs.lines)-page)
+		p.logs.offset = max(0, n-page)
 		p.logs.follow = false
 	}
-	p.logs.offset = max(0, min(p.logs.offset+by, len(p.logs.lines)-page))
-	if p.logs.offset+page >= len(p.logs.lines) && by > 0 {
+	p.logs.offset = max(0, min(p.logs.offset+by, n-page))
+	if p.logs.offset+page >= n && by > 0 {
 		p.logs.follow = true
 	}
 }
@@ -219,29 +256,92 @@ func (p *Detail) logsView(width, height int) []string {
 		return nil
 	}
 	st := p.d.Styles
-	state := "paused"
-	if p.logs.follow {
-		state = "following"
+	out := []string{"", ansi.Truncate(p.logsTitle(), width, "…")}
+	note := p.logs.note
+	if note == "" && len(p.logs.entries) == 0 {
+		note = "no log lines yet"
+		if p.logs.search != "" {
+			note = "no log lines match the search yet"
+		}
 	}
-	title := st.TableHeader.Render("LOGS") + "  " + st.Dim.Render(fmt.Sprintf("%d lines · %s · f to %s",
-		len(p.logs.lines), state, map[bool]string{true: "pause", false: "follow"}[p.logs.follow]))
-	out := []string{"", ansi.Truncate(title, width, "…")}
 	room := height - len(out)
-	if p.logs.note != "" {
+	if note != "" {
 		room--
 	}
+	n := len(p.logs.entries)
 	start := p.logs.offset
 	if p.logs.follow {
-		start = max(0, len(p.logs.lines)-room)
+		start = max(0, n-room)
 	}
-	for i := start; i < min(len(p.logs.lines), start+room); i++ {
-		out = append(out, ansi.Truncate(p.logs.lines[i], width, "…"))
+	now := p.d.Now()
+	for i := start; i < min(n, start+room); i++ {
+		out = append(out, ansi.Truncate(p.logLine(p.logs.entries[i], now), width, "…"))
 	}
-	if p.logs.note != "" {
-		out = append(out, st.Empty.Render(ansi.Truncate(p.logs.note, width, "…")))
+	if note != "" {
+		out = append(out, st.Empty.Render(ansi.Truncate(note, width, "…")))
 	}
 	for len(out) < height {
 		out = append(out, "")
 	}
 	return out[len(out)-height:]
+}
+
+// logsTitle is the panel's title: the search, the line count, and
+// whether it follows.
+func (p *Detail) logsTitle() string {
+	st := p.d.Styles
+	var parts []string
+	if p.logs.search != "" {
+		parts = append(parts, `search "`+sanitize.String(p.logs.search)+`"`)
+	}
+	state, toggle := "paused", "follow"
+	if p.logs.follow {
+		state, toggle = "following", "pause"
+	}
+	parts = append(parts, fmt.Sprintf("%d lines", len(p.logs.entries)), state,
+		p.d.Keys.Logs.Follow.Help().Key+" to "+toggle)
+	return st.TableHeader.Render("LOGS") + "  " + st.Dim.Render(strings.Join(parts, " · "))
+}
+
+// logLine draws one entry as fal's CLI prints a log line: local time,
+// level, message. A continuation is indented to the message.
+func (p *Detail) logLine(e logEntry, now time.Time) string {
+	st := p.d.Styles
+	stamp := logTime(e.at, now)
+	if e.cont {
+		return strings.Repeat(" ", len(stamp)+1+levelWidth+1) + e.text
+	}
+	word := fmt.Sprintf("%-*s", levelWidth, levelWord(e.level))
+	return st.Label.Render(stamp) + " " + st.LogLevel(e.level).Render(word) + " " + e.text
+}
+
+// logTime is at in the local zone, the zone of the pane's clock (time.Now
+// reads in time.Local): its time of day, with its date when it is not
+// today's. A line without a time gets blanks of the same width.
+func logTime(at, now time.Time) string {
+	if at.IsZero() {
+		return strings.Repeat(" ", len(clockLayout))
+	}
+	at = at.In(now.Location())
+	if y, m, d := at.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return at.Format(clockLayout)
+	}
+	return at.Format(dateLayout)
+}
+
+// levelWord is a level cut to levelWidth, the long ones abbreviated as
+// people read them.
+func levelWord(level string) string {
+	switch level {
+	case "warning":
+		return "warn"
+	case "critical":
+		return "crit"
+	case "exception":
+		return "exc"
+	}
+	if r := []rune(level); len(r) > levelWidth {
+		return string(r[:levelWidth])
+	}
+	return level
 }

@@ -7,6 +7,7 @@ package runners
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -46,6 +47,13 @@ const TerminatedWindow = time.Hour
 // chromeLines are the summary and history lines above the table.
 const chromeLines = 2
 
+// queueTimeout bounds the queue call of a refresh, so that fal's REST API
+// hanging slows the runners by that much, not by a whole poll's timeout.
+const queueTimeout = 5 * time.Second
+
+// stateWidth fits the longest state, "↓ pulling image", marked lost.
+const stateWidth = 20
+
 // Pane lists the runners of one app.
 type Pane struct {
 	d       pane.Deps
@@ -68,6 +76,13 @@ type Pane struct {
 	hasApp  bool
 	appErr  error
 	scaler  *scalekeys.Scaler
+
+	// The app's queue depth, asked for with its runners: queueOK says it
+	// is known, and noQueue that the client has no queue to ask about
+	// (fal's REST API is not there), so it is no longer asked for.
+	queue   int
+	queueOK bool
+	noQueue bool
 }
 
 var (
@@ -93,7 +108,7 @@ func New(d pane.Deps, env, app string, history *History) *Pane {
 	}
 	p.table = table.New([]table.Column[client.RunnerID]{
 		colID: {Title: "ID", Flex: 2, MinWidth: 12},
-		colState: {Title: "STATE", Width: 15,
+		colState: {Title: "STATE", Width: stateWidth,
 			Compare: byRunner(func(r client.Runner) int { return stateOrder(r.State) })},
 		colInFlight: {Title: "IN-FLIGHT", Width: 9, Align: table.AlignRight,
 			Compare: byRunner(func(r client.Runner) int { return r.InFlight })},
@@ -119,19 +134,21 @@ func New(d pane.Deps, env, app string, history *History) *Pane {
 
 // listing is what the pane's Fetch finds.
 type listing struct {
-	runners []client.Runner
-	app     client.App
-	hasApp  bool
-	appErr  error
+	runners  []client.Runner
+	app      client.App
+	hasApp   bool
+	appErr   error
+	queue    int
+	queueErr error
 }
 
 // Fetch lists the app's runners, terminated ones of the last hour too when
-// they are shown, and then the app itself, whose min and max the pane shows
-// and its scaling keys change. The query is built now, on the model's
-// goroutine. Not finding the app is no failure of the listing: its runners
-// are still worth showing.
+// they are shown, then the app itself, whose min and max the pane shows
+// and its scaling keys change, and its queue depth. The query is built
+// now, on the model's goroutine. Neither the app nor its queue failing is
+// a failure of the listing: its runners are still worth showing.
 func (p *Pane) Fetch() pane.Fetch {
-	c, env, app := p.d.Client, p.env, p.app
+	c, env, app, askQueue := p.d.Client, p.env, p.app, !p.noQueue
 	q := client.RunnerQuery{IncludePending: true}
 	if p.showTerminated {
 		q.TerminatedSince = p.d.Now().Add(-TerminatedWindow)
@@ -141,7 +158,13 @@ func (p *Pane) Fetch() pane.Fetch {
 		if err != nil {
 			return nil, err
 		}
-		l := listing{runners: rs}
+		l := listing{runners: rs, queueErr: client.ErrUnsupported}
+		if askQueue {
+			qctx, cancel := context.WithTimeout(ctx, queueTimeout)
+			qs, err := c.QueueSize(qctx, env, app)
+			cancel()
+			l.queue, l.queueErr = qs.Size, err
+		}
 		apps, err := c.ListApps(ctx, env)
 		if err != nil {
 			l.appErr = fmt.Errorf("list apps of %s: %w", names.Env(env), err)
@@ -220,6 +243,8 @@ func (p *Pane) apply(r pane.Result) {
 	l, _ := r.Data.(listing)
 	listed := l.runners
 	p.appInfo, p.hasApp, p.appErr = l.app, l.hasApp, l.appErr
+	p.queue, p.queueOK = l.queue, l.queueErr == nil
+	p.noQueue = errors.Is(l.queueErr, client.ErrUnsupported)
 	p.at = r.At
 	p.counts = Count(listed)
 	p.history.Record(names.Alias(p.app, p.env), p.counts)
@@ -267,10 +292,14 @@ func (p *Pane) setEmpty() {
 }
 
 func (p *Pane) cells(r client.Runner) []string {
-	state := sanitize.String(string(r.State))
+	st := p.d.Styles
+	state := st.State(sanitize.String(string(r.State)))
+	if Lost(r) {
+		state += " " + st.Lost.Render("lost")
+	}
 	return []string{
 		colID:       sanitize.String(string(r.ID)),
-		colState:    p.d.Styles.State(state),
+		colState:    state,
 		colInFlight: strconv.Itoa(r.InFlight),
 		colRevision: format.Short(string(r.Revision), revisionLen),
 		colMachine:  format.Or(r.MachineType),
@@ -346,6 +375,11 @@ func (p *Pane) View() string {
 		return p.table.View() // too short for the summary: the rows matter more
 	}
 	scale := p.scaleText()
+	if q := p.queueText(); q != "" && scale != "" {
+		scale = q + p.d.Styles.Summary.Render(" · ") + scale
+	} else if q != "" {
+		scale = q
+	}
 	top := []string{
 		ansi.Truncate(summary(p.d.Styles, p.counts, p.showTerminated), p.width, "…"),
 		spread(historyLine(p.d.Styles, p.history.Samples(names.Alias(p.app, p.env)), p.width-ansi.StringWidth(scale)-2), scale, p.width),
@@ -365,6 +399,18 @@ func (p *Pane) SetSize(width, height int) {
 		return
 	}
 	p.table.SetSize(width, height-chromeLines)
+}
+
+// queueText is the app's queue depth, "queue 3"; nothing when the client
+// has no queue to ask about.
+func (p *Pane) queueText() string {
+	switch {
+	case p.noQueue:
+		return ""
+	case p.queueOK:
+		return p.d.Styles.Summary.Render("queue " + strconv.Itoa(p.queue))
+	}
+	return p.d.Styles.Summary.Render("queue " + format.Dash)
 }
 
 // Counts are the runners per state at the last refresh.

@@ -3,6 +3,7 @@ package runners
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -281,7 +282,7 @@ func TestDetail(t *testing.T) {
 	}
 	v := d.View()
 	for _, want := range []string{"r-9", "my-app in staging  (alias my-app--staging)", "● running", "1 request",
-		"1m00s", "rev-full", "GPU", "In group      yes", "q1  caller u1  leased 5s ago",
+		"1m00s", "rev-full", "GPU", "In group      yes", "Requests      1\n  REQUEST  CALLER  RUNNING FOR\n  q1       u1      5s\n",
 		"a.z: true", `b: [1,"x"]`, "LOGS"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("detail lacks %q:\n%s", want, v)
@@ -358,5 +359,106 @@ func TestStopAndKillTargetMarkedRunners(t *testing.T) {
 	f.p.Update(acted{ok: []client.RunnerID{"r-1"}})
 	if got := f.p.Marked(); !slices.Equal(got, []client.RunnerID{"r-2"}) {
 		t.Errorf("marks after acting on r-1: %v", got)
+	}
+}
+
+func TestDetailListsRequestsAndMarksLost(t *testing.T) {
+	now := panetest.Now
+	fc := fakeclient.New(client.Target{})
+	lost := false
+	var leases []client.Lease
+	for i := range 7 {
+		leases = append(leases, client.Lease{RequestID: "req-" + strconv.Itoa(i), CallerUserID: "caller-" + strconv.Itoa(i),
+			LeasedAt: now.Add(-time.Duration(i+1) * time.Minute)})
+	}
+	leases = append(leases, client.Lease{CallerUserID: "idle lease"}, client.Lease{RequestID: "no-time"})
+	fc.SetRunners("staging", "my-app", client.Runner{ID: "r-9", State: client.StateRunning, InFlight: 8,
+		PresentInGroup: &lost, Leases: leases})
+	d := NewDetail(panetest.Deps(fc, &now), "staging", "my-app", "r-9")
+	d.SetSize(100, 40)
+	data, err := d.Fetch()(context.Background())
+	d.Update(pane.Result{Data: data, Err: err, At: now})
+
+	v := d.View()
+	for _, want := range []string{
+		"State         ● running lost",
+		"In group      no (lost: fal no longer sees it in its group)",
+		"Requests      8\n  REQUEST  CALLER    RUNNING FOR\n  req-0    caller-0  1m00s\n",
+		"  req-4    caller-4  5m00s\n  and 3 more\n",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("detail lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "idle lease") {
+		t.Errorf("a lease without a request is listed as one:\n%s", v)
+	}
+
+	// How long a request has run is counted when drawn, not when listed.
+	now = now.Add(30 * time.Second)
+	if v := d.View(); !strings.Contains(v, "req-0    caller-0  1m30s") {
+		t.Errorf("running time did not move with the clock:\n%s", v)
+	}
+}
+
+func TestLostRunnersAreMarkedAndCounted(t *testing.T) {
+	yes, no := true, false
+	f := setup(t,
+		client.Runner{ID: "r-1", State: client.StateRunning, PresentInGroup: &no},
+		client.Runner{ID: "r-2", State: client.StateDockerPull, PresentInGroup: &no},
+		client.Runner{ID: "r-3", State: client.StateIdle, PresentInGroup: &yes},
+		client.Runner{ID: "r-4", State: client.StateIdle},
+	)
+	if c := f.p.Counts(); c.Lost != 2 || c.Live() != 4 {
+		t.Errorf("counts %+v, want 2 lost of 4 live", c)
+	}
+	want := map[client.RunnerID]string{"r-1": "● running lost", "r-2": "↓ pulling image lost", "r-3": "○ idle", "r-4": "○ idle"}
+	for id, w := range want {
+		if row, _ := f.p.table.Row(id); row.Cells[colState] != w {
+			t.Errorf("%s state cell %q, want %q", id, row.Cells[colState], w)
+		}
+	}
+	if v := f.p.View(); !strings.Contains(v, "✗ 2 lost") || !strings.Contains(v, "↓ pulling image lost") {
+		t.Errorf("view:\n%s", v)
+	}
+	ended := client.Runner{State: client.StateTerminated, PresentInGroup: &no}
+	if Lost(ended) {
+		t.Error("an ended runner counted as lost")
+	}
+}
+
+func TestSummaryShowsTheQueue(t *testing.T) {
+	f := setup(t, sample()...)
+	if n := len(f.fc.CallsTo("QueueSize")); n != 1 {
+		t.Fatalf("%d queue calls with the runners, want 1", n)
+	}
+	// Without fal's REST API there is no queue to show, nor to ask for again.
+	f.load(t)
+	if n := len(f.fc.CallsTo("QueueSize")); n != 1 || strings.Contains(f.p.View(), "queue") {
+		t.Errorf("unsupported queue: %d calls, view:\n%s", n, f.p.View())
+	}
+
+	now := panetest.Now
+	fc := fakeclient.New(client.Target{})
+	fc.SetRunners("staging", "my-app", sample()...)
+	fc.SetQueue("staging", "my-app", 3)
+	fc.SetEnvironments(client.Environment{Name: "staging"})
+	fc.SetApps("staging", client.App{Name: "my-app", Env: "staging", Scaling: scaling.Settings{MaxConcurrency: 5}})
+	f = &fixture{p: New(panetest.Deps(fc, &now), "staging", "my-app", NewHistory()), fc: fc, now: &now}
+	f.p.SetSize(140, 14)
+	f.load(t)
+	if c := f.fc.CallsTo("QueueSize"); c[len(c)-1].Env != "staging" || c[len(c)-1].App != "my-app" {
+		t.Errorf("queue call %+v", c[len(c)-1])
+	}
+	if v := f.p.View(); !strings.Contains(v, "queue 3 · min 0 · max 5") {
+		t.Errorf("queue depth not in the summary:\n%s", v)
+	}
+
+	// A failing queue call leaves the rest of the pane as it was.
+	f.fc.Fail("QueueSize", &client.Error{Kind: client.Unavailable, Op: "queue of my-app"})
+	f.load(t)
+	v := f.p.View()
+	if !strings.Contains(v, "queue - · min 0 · max 5") || !strings.Contains(v, "6 live") || f.p.table.Stale() {
+		t.Errorf("failed queue call:\n%s", v)
 	}
 }

@@ -1,0 +1,128 @@
+package apps
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/fakeclient"
+	"github.com/faldash/faldash/internal/panetest"
+	"github.com/faldash/faldash/views/pane"
+)
+
+// queueFixture is an apps pane of staging with apps a and b.
+func queueFixture(t *testing.T) (*Pane, *fakeclient.Client) {
+	t.Helper()
+	now := panetest.Now
+	fc := fakeclient.New(client.Target{})
+	fc.SetApps("staging", app("a", "staging"), app("b", "staging"))
+	p := New(panetest.Deps(fc, &now), "staging")
+	p.SetSize(200, 10)
+	return p, fc
+}
+
+// list is one poll of the pane, as the root runs it; it returns the
+// number of queue calls it made and the messages the pane asked for.
+func list(t *testing.T, p *Pane, fc *fakeclient.Client) (int, []tea.Msg) {
+	t.Helper()
+	before := len(fc.CallsTo("QueueSize"))
+	data, err := p.Fetch()(context.Background())
+	msgs := panetest.Msgs(p.Update(pane.Result{Data: data, Err: err, At: panetest.Now}))
+	return len(fc.CallsTo("QueueSize")) - before, msgs
+}
+
+func queueCells(p *Pane) string {
+	var out []string
+	for _, id := range p.table.IDs() {
+		row, _ := p.table.Row(id)
+		out = append(out, id+"="+row.Cells[colQueue])
+	}
+	return strings.Join(out, " ")
+}
+
+func TestQueueColumnFollowsEachListing(t *testing.T) {
+	p, fc := queueFixture(t)
+	fc.SetQueue("staging", "a", 3)
+	if n, msgs := list(t, p, fc); n != 2 || len(msgs) != 0 {
+		t.Errorf("first listing: %d queue calls, said %#v", n, msgs)
+	}
+	if got := queueCells(p); got != "a=3 b=0" {
+		t.Errorf("queues: %s", got)
+	}
+	for _, c := range fc.CallsTo("QueueSize") {
+		if c.Env != "staging" || (c.App != "a" && c.App != "b") {
+			t.Errorf("queue call %+v", c)
+		}
+	}
+
+	// Each listing asks again; the column sorts by size.
+	fc.SetQueue("staging", "b", 7)
+	list(t, p, fc)
+	if got := queueCells(p); got != "a=3 b=7" {
+		t.Errorf("after the second listing: %s", got)
+	}
+	p.table.SetSort(colQueue, true)
+	if got := strings.Join(p.table.IDs(), ","); got != "b,a" {
+		t.Errorf("by queue, descending: %s", got)
+	}
+}
+
+func TestFailingQueueBacksOffAndKeepsThePane(t *testing.T) {
+	p, fc := queueFixture(t)
+	fc.SetQueue("staging", "a", 4)
+	list(t, p, fc)
+
+	fc.Fail("QueueSize", &client.Error{Kind: client.Unavailable, Op: "queue of a", Addr: "rest.example"})
+	_, msgs := list(t, p, fc)
+	if len(msgs) != 1 || !msgs[0].(pane.Status).Err ||
+		!strings.Contains(msgs[0].(pane.Status).Text, "queue sizes: queue of a: cannot reach the controller at rest.example") {
+		t.Errorf("a failing queue said %#v", msgs)
+	}
+	row, _ := p.table.Row("a")
+	if got := queueCells(p); got != "a=- b=-" || row.Cells[colRunners] != "2" || p.table.Stale() {
+		t.Errorf("after a failure: %s, runners %q, stale %v", got, row.Cells[colRunners], p.table.Stale())
+	}
+
+	// Each failure in a row doubles the listings made without asking: 1,
+	// then 3. A failure after the first says nothing more.
+	for _, pass := range []int{1, 3} {
+		for range pass {
+			if n, _ := list(t, p, fc); n != 0 {
+				t.Fatalf("%d queue calls during the back-off", n)
+			}
+		}
+		if n, msgs := list(t, p, fc); n == 0 || len(msgs) != 0 {
+			t.Errorf("after the back-off: %d queue calls, said %#v", n, msgs)
+		}
+	}
+
+	// Once it answers, every listing asks again.
+	fc.Fail("QueueSize", nil)
+	for range 7 {
+		list(t, p, fc)
+	}
+	for range 2 {
+		if n, _ := list(t, p, fc); n != 2 {
+			t.Errorf("%d queue calls after recovering, want 2", n)
+		}
+	}
+	if got := queueCells(p); got != "a=4 b=0" {
+		t.Errorf("after recovering: %s", got)
+	}
+}
+
+func TestQueueWithoutRESTAPIIsADashAndNotAskedAgain(t *testing.T) {
+	p, fc := queueFixture(t)
+	if _, msgs := list(t, p, fc); len(msgs) != 0 {
+		t.Errorf("an unsupported queue said %#v", msgs)
+	}
+	if n, _ := list(t, p, fc); n != 0 {
+		t.Errorf("%d queue calls after unsupported", n)
+	}
+	if got := queueCells(p); got != "a=- b=-" {
+		t.Errorf("unsupported: %s", got)
+	}
+}
