@@ -23,7 +23,7 @@ const restPageSize = 1000
 // little out of timestamp order. A reconnected stream therefore starts this
 // far before the newest line delivered, and the lines of that stretch
 // already delivered are skipped by content.
-const restReplayWindow = 5 * time.Second
+const restReplayWindow = time.Second
 
 // A follow that starts with no line delivered asks for the lines from this
 // long before it began: none existed by the history's account, and the
@@ -141,23 +141,33 @@ func (s *logReader) history() ([]LogLine, error) {
 	if !s.q.Until.IsZero() {
 		until = ceilMicro(s.q.Until)
 	}
-	var got []LogLine
+	var (
+		pages       [][]LogLine // newest page first, each in the server's order
+		n           int
+		newestFirst bool
+	)
 	for {
 		page, err := s.page(since, until, size)
 		if err != nil {
 			return nil, err
 		}
 		s.seen.restart()
+		var lines []LogLine
 		for _, it := range page.Items {
 			l, err := it.line()
 			if err != nil {
 				return nil, &Error{Kind: Other, Op: s.op, Msg: err.Error()}
 			}
 			if s.inRange(l) && s.seen.fresh(l) {
-				got = append(got, l)
+				lines = append(lines, l)
 			}
 		}
-		if s.q.Tail > 0 && len(got) >= s.q.Tail || page.NextUntil == nil || *page.NextUntil == "" {
+		if len(lines) > 1 && lines[0].Time.After(lines[len(lines)-1].Time) {
+			newestFirst = true
+		}
+		pages = append(pages, lines)
+		n += len(lines)
+		if s.q.Tail > 0 && n >= s.q.Tail || page.NextUntil == nil || *page.NextUntil == "" {
 			break
 		}
 		next, err := parseRESTTime(*page.NextUntil)
@@ -177,6 +187,16 @@ func (s *logReader) history() ([]LogLine, error) {
 		default:
 			return nil, &Error{Kind: Other, Op: s.op, Msg: "the REST API's log pages do not move back in time"}
 		}
+	}
+	// Lines sharing a timestamp keep the order they were written in only
+	// if the pages are joined oldest first, each read in time order: a
+	// server that lists a page newest first does so on every page.
+	got := make([]LogLine, 0, n)
+	for _, p := range slices.Backward(pages) {
+		if newestFirst {
+			slices.Reverse(p)
+		}
+		got = append(got, p...)
 	}
 	slices.SortStableFunc(got, func(a, b LogLine) int { return a.Time.Compare(b.Time) })
 	if len(got) > 0 {
@@ -210,17 +230,17 @@ func (s *logReader) page(since, until time.Time, size int) (restLogPage, error) 
 // come back as new. Nothing delivered: the history found no line at all,
 // so the stream may start anywhere before the history was asked.
 func (s *logReader) followFrom(delivered []LogLine, began time.Time) time.Time {
-	from := began.Add(-restFollowSkew)
+	from := streamStart(began.Add(-restFollowSkew))
 	if len(delivered) > 0 {
-		from = s.newest.Add(-restReplayWindow)
-		if from.Before(s.oldest) {
-			from = s.oldest
+		from = streamStart(s.newest.Add(-restReplayWindow))
+		if oldest := ceilMicro(s.oldest); from.Before(oldest) {
+			from = oldest
 		}
 	}
 	if !s.q.Since.IsZero() && from.Before(s.q.Since) {
 		from = s.q.Since
 	}
-	return streamStart(from)
+	return from
 }
 
 // Recv returns the history's lines, then with Follow the stream's. It
