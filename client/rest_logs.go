@@ -30,6 +30,10 @@ const restReplayWindow = time.Second
 // margin covers a client clock ahead of the server's.
 const restFollowSkew = time.Minute
 
+// restErrorEvents is how many error events in a row, with no line in
+// between, end a follow.
+const restErrorEvents = 3
+
 // restLogItem is one line of /logs/history and /logs/stream.
 type restLogItem struct {
 	Timestamp string `json:"timestamp"`
@@ -86,14 +90,15 @@ type logReader struct {
 	q    LogQuery
 	seen *lineSet
 
-	pending []LogLine // history lines not yet received
-	oldest  time.Time // of the history lines read (delivered or not)
-	newest  time.Time // of the lines delivered
-	since   time.Time // where the next stream connection starts
-	events  *sseReader
-	body    io.Closer
-	tries   int   // connection attempts since a line last arrived
-	end     error // the stream is over: io.EOF or why not
+	pending   []LogLine // history lines not yet received
+	oldest    time.Time // of the history lines read (delivered or not)
+	newest    time.Time // of the lines delivered
+	since     time.Time // where the next stream connection starts
+	events    *sseReader
+	body      io.Closer
+	tries     int   // connection attempts since a line last arrived
+	errEvents int   // error events since a line last arrived
+	end       error // the stream is over: io.EOF or why not
 }
 
 func (s *logReader) params(since, until time.Time) url.Values {
@@ -305,7 +310,15 @@ func (s *logReader) next() (LogLine, error) {
 		}
 		switch ev.Name {
 		case "error":
-			return LogLine{}, &Error{Kind: Other, Op: s.op, Msg: "the REST API ended the log stream: " + clipDetail(ev.Data)}
+			// A server going down says so before it goes (the local
+			// controller does), so one error is taken as a cut; the same
+			// error on every connection is not one to wait out.
+			s.errEvents++
+			if s.errEvents >= restErrorEvents {
+				return LogLine{}, &Error{Kind: Other, Op: s.op, Msg: "the REST API ended the log stream: " + clipDetail(ev.Data)}
+			}
+			s.close()
+			continue
 		case "message":
 		default:
 			continue
@@ -321,7 +334,7 @@ func (s *logReader) next() (LogLine, error) {
 		if !s.inRange(l) || !s.seen.fresh(l) {
 			continue
 		}
-		s.tries = 0
+		s.tries, s.errEvents = 0, 0
 		if l.Time.After(s.newest) {
 			s.newest = l.Time
 			s.seen.trim(streamStart(s.newest.Add(-restReplayWindow)))

@@ -31,7 +31,7 @@ type fakeLogs struct {
 	cutAfter    int  // a stream is cut after this many events; 0: never
 	endStreams  bool // a stream ends cleanly once it has sent what there is
 	streamFails []int
-	errorEvent  string
+	errorEvents []string // one connection each answers with this error event
 
 	streams []url.Values // the query of every stream request
 	history []url.Values
@@ -155,6 +155,11 @@ func (f *fakeLogs) serveHistory(w http.ResponseWriter, q url.Values) {
 func (f *fakeLogs) serveStream(w http.ResponseWriter, r *http.Request, q url.Values) {
 	f.mu.Lock()
 	f.streams = append(f.streams, q)
+	var errorEvent string
+	if len(f.errorEvents) > 0 {
+		errorEvent = f.errorEvents[0]
+		f.errorEvents = f.errorEvents[1:]
+	}
 	if len(f.streamFails) > 0 {
 		code := f.streamFails[0]
 		f.streamFails = f.streamFails[1:]
@@ -173,8 +178,8 @@ func (f *fakeLogs) serveStream(w http.ResponseWriter, r *http.Request, q url.Val
 	fl := w.(http.Flusher)
 	io.WriteString(w, ": connected\r\n\r\n")
 	fl.Flush()
-	if f.errorEvent != "" {
-		fmt.Fprintf(w, "event: error\ndata: %s\n\n", f.errorEvent)
+	if errorEvent != "" {
+		fmt.Fprintf(w, "event: error\ndata: %s\n\n", errorEvent)
 		return
 	}
 	sent, events := 0, 0
@@ -488,13 +493,29 @@ func TestLogsFollowRetriesRefusedConnections(t *testing.T) {
 	wantErrKind(t, err, ErrUnauthenticated, "stream refused")
 }
 
+// An error event is taken as a cut (a server that shuts down sends one),
+// unless it comes again on every connection.
 func TestLogsFollowErrorEvent(t *testing.T) {
 	f, g := newFakeLogs(t)
-	f.errorEvent = "log store unavailable"
+	f.errorEvents = []string{"the controller is shutting down"}
+	f.add("1/info/a")
 	s, err := g.RunnerLogs(withDeadline(t), "r-1", LogQuery{Follow: true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.add("2/info/b")
+	if got := texts(recvN(t, s, 2)); !slices.Equal(got, []string{"1/info/a", "2/info/b"}) {
+		t.Fatalf("%q", got)
+	}
+
+	f.mu.Lock()
+	f.errorEvents = slices.Repeat([]string{"log store unavailable"}, restErrorEvents)
+	f.mu.Unlock()
+	s, err = g.RunnerLogs(withDeadline(t), "r-1", LogQuery{Tail: 1, Follow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recvN(t, s, 1)
 	_, err = s.Recv()
 	wantErrKind(t, err, errOther, "log store unavailable")
 }
