@@ -13,13 +13,14 @@ import (
 	"github.com/faldash/faldash/server"
 )
 
-// runServe runs the local controller, its runners and its gateway until
-// ctx ends (SIGINT or SIGTERM), then stops them gracefully.
+// runServe runs the local controller, its runners, its gateway and fal's
+// REST API until ctx ends (SIGINT or SIGTERM), then stops them gracefully.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", server.DefaultListen, "address to listen on: host:port, or a unix socket as unix:/path or /path.sock")
 	gw := fs.String("gateway", localctl.DefaultGateway, `host:port of the HTTP gateway serving the apps at /<user>/<app>, or "off"`)
+	restAddr := fs.String("rest", localctl.DefaultREST, `host:port of fal's REST API (runner logs and info, queues, current user), or "off"`)
 	data := fs.String("data", "", "data directory (default $XDG_DATA_HOME/faldash, else ~/.local/share/faldash)")
 	user := fs.String("user", server.DefaultUser, "account nickname used in app endpoint URLs")
 	allowRemote := fs.Bool("allow-remote", false, "allow listening on a non-loopback address (the protocol is plaintext)")
@@ -58,6 +59,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if set["gateway"] {
 			opts.Gateway = *gw
 		}
+		if set["rest"] {
+			opts.REST = *restAddr
+		}
 		return serveDemo(ctx, opts, stdout)
 	}
 
@@ -72,6 +76,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		DataDir:     dir,
 		Listen:      *listen,
 		Gateway:     *gw,
+		REST:        *restAddr,
 		AllowRemote: *allowRemote,
 		User:        *user,
 		Logger:      log,
@@ -84,6 +89,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "admin key file: %s (use it as FAL_KEY)\n", c.Server().KeyFile())
 	if u := c.GatewayURL(); u != "" {
 		fmt.Fprintf(stdout, "gateway: %s/%s/<app>\n", u, *user)
+	}
+	if u := c.RESTURL(); u != "" {
+		fmt.Fprintf(stdout, "rest api: %s\n", u)
 	}
 	return waitAndClose(ctx, c.Err(), c.Close, stdout)
 }
@@ -102,6 +110,9 @@ func serveDemo(ctx context.Context, opts demo.Options, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "faldash demo controller listening on %s\n", d.Addr())
 	fmt.Fprintf(stdout, "admin key file: %s (use it as FAL_KEY; removed on exit)\n", d.KeyFile())
 	fmt.Fprintf(stdout, "gateway: %s/%s/<app>\n", d.GatewayURL(), d.User())
+	if u := d.RESTURL(); u != "" {
+		fmt.Fprintf(stdout, "rest api: %s\n", u)
+	}
 	fmt.Fprintln(stdout, "synthetic traffic is running; Ctrl+C stops the demo and removes its data")
 	return waitAndClose(ctx, d.Err(), d.Close, stdout)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,9 +37,9 @@ func TestServeDemo(t *testing.T) {
 			lines <- sc.Text()
 		}
 	}()
-	var addr, keyFile string
+	var addr, keyFile, restURL string
 	deadline := time.After(60 * time.Second)
-	for addr == "" || keyFile == "" {
+	for addr == "" || keyFile == "" || restURL == "" {
 		select {
 		case l, ok := <-lines:
 			if !ok {
@@ -50,8 +51,11 @@ func TestServeDemo(t *testing.T) {
 			if k, ok := strings.CutPrefix(l, "admin key file: "); ok {
 				keyFile, _, _ = strings.Cut(k, " ")
 			}
+			if r, ok := strings.CutPrefix(l, "rest api: "); ok {
+				restURL = r
+			}
 		case <-deadline:
-			t.Fatal("serve --demo printed no address and key file")
+			t.Fatal("serve --demo printed no address, key file and REST API")
 		}
 	}
 	go func() {
@@ -71,6 +75,20 @@ func TestServeDemo(t *testing.T) {
 	envs, err := c.ListEnvironments(t.Context())
 	if err != nil || len(envs) != 3 {
 		t.Fatalf("demo environments: %v, %v", envs, err)
+	}
+
+	req, err := http.NewRequest(http.MethodGet, restURL+"/users/teams", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Key "+creds.KeyID+":"+creds.KeySecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("demo rest api %s: %d", restURL, resp.StatusCode)
 	}
 
 	cancel()

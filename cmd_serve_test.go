@@ -26,7 +26,7 @@ func TestServeRunsUntilCancelled(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--data", dir, "--user", "alice"}, pw, io.Discard)
+		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--rest", "127.0.0.1:0", "--data", dir, "--user", "alice"}, pw, io.Discard)
 		pw.Close()
 	}()
 
@@ -38,9 +38,9 @@ func TestServeRunsUntilCancelled(t *testing.T) {
 		}
 		close(lines)
 	}()
-	var addr, keyFile, gateway string
+	var addr, keyFile, gateway, restURL string
 	deadline := time.After(30 * time.Second)
-	for addr == "" || keyFile == "" || gateway == "" {
+	for addr == "" || keyFile == "" || gateway == "" || restURL == "" {
 		select {
 		case l, ok := <-lines:
 			if !ok {
@@ -54,6 +54,9 @@ func TestServeRunsUntilCancelled(t *testing.T) {
 			}
 			if g, ok := strings.CutPrefix(l, "gateway: "); ok {
 				gateway = strings.TrimSuffix(g, "/<app>")
+			}
+			if r, ok := strings.CutPrefix(l, "rest api: "); ok {
+				restURL = r
 			}
 		case <-deadline:
 			t.Fatal("serve printed no address and key file")
@@ -89,6 +92,22 @@ func TestServeRunsUntilCancelled(t *testing.T) {
 		t.Errorf("gateway %s: %d %s", gateway, resp.StatusCode, body)
 	}
 
+	// fal's REST API answers with the same key.
+	req, err := http.NewRequest(http.MethodGet, restURL+"/users/current", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Key "+id+":"+secret)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.HasPrefix(restURL, "http://127.0.0.1:") || resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"nickname":"alice"`) {
+		t.Errorf("rest api %s: %d %s", restURL, resp.StatusCode, body)
+	}
+
 	cancel()
 	go func() {
 		for range lines {
@@ -108,6 +127,10 @@ func TestServeRefusesRemoteWithoutFlag(t *testing.T) {
 	err := run(t.Context(), []string{"serve", "--listen", "0.0.0.0:0", "--data", t.TempDir()}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "allow-remote") {
 		t.Fatalf("serve on 0.0.0.0: %v", err)
+	}
+	err = run(t.Context(), []string{"serve", "--listen", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--rest", "0.0.0.0:0", "--data", t.TempDir()}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "rest api") || !strings.Contains(err.Error(), "allow-remote") {
+		t.Fatalf("rest api on 0.0.0.0: %v", err)
 	}
 }
 

@@ -27,10 +27,10 @@ type Options struct {
 	Exe string
 	// Logger gets the controller's logs; nil discards.
 	Logger *slog.Logger
-	// Listen and Gateway are the controller's and gateway's addresses
-	// (loopback only); "" means a free port, so a demo runs beside
-	// `faldash serve`.
-	Listen, Gateway string
+	// Listen, Gateway and REST are the controller's, gateway's and REST
+	// API's addresses (loopback only; localctl.Off for no gateway or REST
+	// API); "" means a free port, so a demo runs beside `faldash serve`.
+	Listen, Gateway, REST string
 	// User is the account nickname; "" means server.DefaultUser.
 	User string
 	// TimeScale multiplies the sample runners' setup delays and latencies;
@@ -73,6 +73,9 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 	if opts.Gateway == "" {
 		opts.Gateway = "127.0.0.1:0"
 	}
+	if opts.REST == "" {
+		opts.REST = "127.0.0.1:0"
+	}
 	if opts.TimeScale <= 0 {
 		opts.TimeScale = 1
 	}
@@ -94,6 +97,7 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 		DataDir:    filepath.Join(dir, "data"),
 		Listen:     opts.Listen,
 		Gateway:    opts.Gateway,
+		REST:       opts.REST,
 		User:       opts.User,
 		Logger:     opts.Logger,
 		Supervisor: opts.Supervisor,
@@ -141,6 +145,7 @@ func (d *Demo) Dial() (*client.GRPC, error) {
 		Kind:        client.TargetDemo,
 		User:        d.user,
 		GatewayURL:  d.ctl.GatewayURL(),
+		RESTURL:     d.ctl.RESTURL(),
 	})
 }
 
@@ -149,6 +154,9 @@ func (d *Demo) Addr() string { return d.ctl.Addr() }
 
 // GatewayURL is the gateway's base URL.
 func (d *Demo) GatewayURL() string { return d.ctl.GatewayURL() }
+
+// RESTURL is the REST API's base URL, "" when it is off.
+func (d *Demo) RESTURL() string { return d.ctl.RESTURL() }
 
 // User is the account nickname in the apps' endpoint URLs.
 func (d *Demo) User() string { return d.user }

@@ -1,22 +1,30 @@
 // Package localctl assembles a complete local fal controller: the gRPC
 // controller (package server), the runner supervisor that runs its apps,
-// and the HTTP gateway that serves them, each on its own listener, started
-// and stopped in the order that loses no request. `faldash serve`, the
-// demo and the TUI's embedded controller all start one through it.
+// the HTTP gateway that serves them and fal's REST API (package
+// server/rest), each on its own listener, started and stopped in the order
+// that loses no request. `faldash serve`, the demo and the TUI's embedded
+// controller all start one through it, and it leaves the addresses in the
+// data directory (see ReadEndpoints) for a dashboard that finds the
+// directory held by another process.
 package localctl
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/server/gateway"
+	"github.com/faldash/faldash/server/rest"
 	"github.com/faldash/faldash/server/supervisor"
 )
 
@@ -24,12 +32,19 @@ import (
 // to the controller's DefaultListen port, loopback only.
 const DefaultGateway = "127.0.0.1:7778"
 
-// GatewayOff in Options.Gateway runs no gateway.
-const GatewayOff = "off"
+// DefaultREST is where fal's REST API listens unless told otherwise: the
+// port after the gateway's, loopback only.
+const DefaultREST = "127.0.0.1:7779"
 
-// gatewayShutdown bounds how long Close lets requests in flight through
-// the gateway finish before it cuts them off.
-const gatewayShutdown = 5 * time.Second
+// Off in Options.Gateway or Options.REST runs no such listener.
+const Off = "off"
+
+// GatewayOff in Options.Gateway runs no gateway.
+const GatewayOff = Off
+
+// shutdownGrace bounds how long Close lets requests in flight through the
+// gateway or the REST API finish before it cuts them off.
+const shutdownGrace = 5 * time.Second
 
 // Options say where and how to run the controller.
 type Options struct {
@@ -38,28 +53,32 @@ type Options struct {
 	// Listen is the controller's address (see server.Listen); "" means
 	// server.DefaultListen.
 	Listen string
-	// Gateway is the gateway's host:port; "" means DefaultGateway and
-	// GatewayOff none.
+	// Gateway is the gateway's host:port; "" means DefaultGateway and Off
+	// none.
 	Gateway string
-	// AllowRemote allows non-loopback addresses for both listeners.
+	// REST is the REST API's host:port; "" means DefaultREST and Off none.
+	REST string
+	// AllowRemote allows non-loopback addresses for every listener.
 	AllowRemote bool
 	// User is the account nickname; "" means server.DefaultUser.
 	User string
-	// Logger gets the controller's, supervisor's and gateway's logs; nil
-	// discards.
+	// Logger gets the controller's, supervisor's, gateway's and REST
+	// API's logs; nil discards.
 	Logger *slog.Logger
 	// Supervisor tunes the runner supervisor; ControllerAddr is filled in.
 	Supervisor supervisor.Config
 }
 
-// Controller is a running local controller with its supervisor and
-// gateway.
+// Controller is a running local controller with its supervisor, gateway
+// and REST API.
 type Controller struct {
 	ctl        *server.Controller
 	sup        *supervisor.Supervisor
 	addr       string
 	gatewayURL string
+	restURL    string
 	gw         *http.Server
+	rest       *rest.Server
 
 	errs      chan error
 	serving   sync.WaitGroup
@@ -68,13 +87,16 @@ type Controller struct {
 }
 
 // Start opens the controller's state, starts its runners and serves the
-// controller and the gateway. Close stops them.
+// controller, the gateway and the REST API. Close stops them.
 func Start(opts Options) (*Controller, error) {
 	if opts.Listen == "" {
 		opts.Listen = server.DefaultListen
 	}
 	if opts.Gateway == "" {
 		opts.Gateway = DefaultGateway
+	}
+	if opts.REST == "" {
+		opts.REST = DefaultREST
 	}
 	if opts.User == "" {
 		opts.User = server.DefaultUser
@@ -84,22 +106,39 @@ func Start(opts Options) (*Controller, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 
+	// Every listener opens before the controller does, so deploy results
+	// can name the gateway's real port, even one the system chose, and a
+	// busy port fails Start before any runner starts.
+	var lis, gwLis, restLis net.Listener
+	closeAll := func() {
+		for _, l := range []net.Listener{lis, gwLis, restLis} {
+			if l != nil {
+				l.Close()
+			}
+		}
+	}
 	lis, err := server.Listen(opts.Listen, opts.AllowRemote)
 	if err != nil {
 		return nil, err
 	}
-	// The gateway listens before the controller opens so deploy results
-	// can name its real port, even when it was chosen by the system.
-	var gwLis net.Listener
-	if opts.Gateway != GatewayOff {
-		if gwLis, err = listenGateway(opts.Gateway, opts.AllowRemote); err != nil {
-			lis.Close()
+	if opts.Gateway != Off {
+		if gwLis, err = listenTCP("gateway", opts.Gateway, opts.AllowRemote, "the gateway checks no key"); err != nil {
+			closeAll()
 			return nil, err
 		}
 	}
-	c := &Controller{addr: lis.Addr().String(), errs: make(chan error, 2)}
+	if opts.REST != Off {
+		if restLis, err = listenTCP("rest api", opts.REST, opts.AllowRemote, "the REST API is plain HTTP, so keys would cross the network in the clear"); err != nil {
+			closeAll()
+			return nil, err
+		}
+	}
+	c := &Controller{addr: lis.Addr().String(), errs: make(chan error, 3)}
 	if gwLis != nil {
 		c.gatewayURL = "http://" + gwLis.Addr().String()
+	}
+	if restLis != nil {
+		c.restURL = "http://" + restLis.Addr().String()
 	}
 	cfg := opts.Supervisor
 	cfg.ControllerAddr = c.addr
@@ -112,51 +151,59 @@ func Start(opts Options) (*Controller, error) {
 		Runtime:    c.sup,
 	})
 	if err != nil {
-		lis.Close()
-		if gwLis != nil {
-			gwLis.Close()
-		}
+		closeAll()
 		return nil, err
 	}
 
-	c.serving.Add(1)
-	go func() {
-		defer c.serving.Done()
-		if err := c.ctl.Serve(lis); err != nil {
-			c.errs <- err
-		}
-	}()
+	c.serve(func() error { return c.ctl.Serve(lis) })
 	if gwLis != nil {
 		c.gw = &http.Server{
 			Handler:           gateway.New(c.sup, opts.User, gateway.Options{Logger: log}),
 			ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 		}
-		c.serving.Add(1)
-		go func() {
-			defer c.serving.Done()
+		c.serve(func() error {
 			if err := c.gw.Serve(gwLis); !errors.Is(err, http.ErrServerClosed) {
-				c.errs <- fmt.Errorf("gateway on %s: %w", gwLis.Addr(), err)
+				return fmt.Errorf("gateway on %s: %w", gwLis.Addr(), err)
 			}
-		}()
+			return nil
+		})
+	}
+	if restLis != nil {
+		c.rest = rest.New(rest.Options{Auth: c.ctl, User: opts.User, Runners: c.sup, Queues: c.sup, Logger: log})
+		c.serve(func() error { return c.rest.Serve(restLis) })
+	}
+	if err := writeEndpoints(c.ctl.DataDir(), c.Endpoints()); err != nil {
+		return nil, errors.Join(err, c.Close())
 	}
 	return c, nil
 }
 
-// listenGateway opens the gateway's TCP listener; like the controller's,
-// it stays on loopback unless allowRemote, since it authenticates nobody.
-func listenGateway(addr string, allowRemote bool) (net.Listener, error) {
+// serve runs fn on its own goroutine, reporting its error on Err.
+func (c *Controller) serve(fn func() error) {
+	c.serving.Add(1)
+	go func() {
+		defer c.serving.Done()
+		if err := fn(); err != nil {
+			c.errs <- err
+		}
+	}()
+}
+
+// listenTCP opens a TCP listener for what; like the controller's, it
+// stays on loopback unless allowRemote, for the reason why.
+func listenTCP(what, addr string, allowRemote bool, why string) (net.Listener, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("gateway address %q: want host:port (or %q for none): %w", addr, GatewayOff, err)
+		return nil, fmt.Errorf("%s address %q: want host:port (or %q for none): %w", what, addr, Off, err)
 	}
 	ip := net.ParseIP(host)
 	if !allowRemote && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return nil, fmt.Errorf("gateway address %q is not loopback; the gateway checks no key, so pass --allow-remote to expose it on purpose", addr)
+		return nil, fmt.Errorf("%s address %q is not loopback; %s, so pass --allow-remote to expose it on purpose", what, addr, why)
 	}
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("%s: listen on %s: %w", what, addr, err)
 	}
 	return lis, nil
 }
@@ -166,6 +213,15 @@ func (c *Controller) Addr() string { return c.addr }
 
 // GatewayURL is the gateway's base URL, "" when it is off.
 func (c *Controller) GatewayURL() string { return c.gatewayURL }
+
+// RESTURL is the REST API's base URL, "" when it is off.
+func (c *Controller) RESTURL() string { return c.restURL }
+
+// Endpoints are the controller's addresses, as written to its data
+// directory.
+func (c *Controller) Endpoints() Endpoints {
+	return Endpoints{GRPC: c.addr, REST: c.restURL, Gateway: c.gatewayURL}
+}
 
 // Server is the gRPC controller (its admin key, key file and data
 // directory).
@@ -178,23 +234,87 @@ func (c *Controller) Supervisor() *supervisor.Supervisor { return c.sup }
 // is sent when Close stops them.
 func (c *Controller) Err() <-chan error { return c.errs }
 
-// Close stops the gateway first, letting requests in flight finish for a
+// Close removes the endpoints file, then stops the REST API (ending its
+// log streams) and the gateway, letting requests in flight finish for a
 // few seconds, then the controller, which stops every runner. It is safe
 // to call more than once.
 func (c *Controller) Close() error {
 	c.closeOnce.Do(func() {
-		var errs []error
+		errs := []error{removeEndpoints(c.ctl.DataDir())}
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		if c.rest != nil {
+			errs = append(errs, c.rest.Close(ctx))
+		}
 		if c.gw != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), gatewayShutdown)
 			if err := c.gw.Shutdown(ctx); err != nil {
 				// Requests still waiting for a runner: cut them off.
 				errs = append(errs, c.gw.Close())
 			}
-			cancel()
 		}
 		errs = append(errs, c.ctl.Close())
 		c.serving.Wait()
 		c.closeErr = errors.Join(errs...)
 	})
 	return c.closeErr
+}
+
+// EndpointsFile is the file in the data directory that holds a running
+// controller's addresses.
+const EndpointsFile = "endpoints.json"
+
+// Endpoints are where a controller serves: GRPC is its address (host:port
+// or a unix socket), REST and Gateway are base URLs, "" when off.
+type Endpoints struct {
+	GRPC    string `json:"grpc"`
+	REST    string `json:"rest"`
+	Gateway string `json:"gateway"`
+}
+
+// ReadEndpoints reads the addresses of the controller that holds dir. The
+// file exists only while one does; without it the error wraps
+// fs.ErrNotExist.
+func ReadEndpoints(dir string) (Endpoints, error) {
+	var e Endpoints
+	b, err := os.ReadFile(filepath.Join(dir, EndpointsFile))
+	if err != nil {
+		return e, fmt.Errorf("read the controller's endpoints: %w", err)
+	}
+	if err := json.Unmarshal(b, &e); err != nil {
+		return Endpoints{}, fmt.Errorf("read the controller's endpoints in %s: %w", filepath.Join(dir, EndpointsFile), err)
+	}
+	if e.GRPC == "" {
+		return Endpoints{}, fmt.Errorf("read the controller's endpoints in %s: no grpc address", filepath.Join(dir, EndpointsFile))
+	}
+	return e, nil
+}
+
+// writeEndpoints replaces the endpoints file in one step, owner-only,
+// so a reader never sees half of it.
+func writeEndpoints(dir string, e Endpoints) error {
+	b, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write endpoints: %w", err)
+	}
+	f, err := os.CreateTemp(dir, EndpointsFile+".*")
+	if err != nil {
+		return fmt.Errorf("write endpoints: %w", err)
+	}
+	_, werr := f.Write(append(b, '\n'))
+	if err := errors.Join(werr, f.Close()); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write endpoints: %w", err)
+	}
+	if err := os.Rename(f.Name(), filepath.Join(dir, EndpointsFile)); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write endpoints: %w", err)
+	}
+	return nil
+}
+
+func removeEndpoints(dir string) error {
+	if err := os.Remove(filepath.Join(dir, EndpointsFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove endpoints: %w", err)
+	}
+	return nil
 }

@@ -1,15 +1,19 @@
 package localctl
 
 import (
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestStartServesControllerAndGateway(t *testing.T) {
 	dir := t.TempDir()
-	c, err := Start(Options{DataDir: dir, Listen: "127.0.0.1:0", Gateway: "127.0.0.1:0", User: "alice"})
+	c, err := Start(Options{DataDir: dir, Listen: "127.0.0.1:0", Gateway: "127.0.0.1:0", REST: "127.0.0.1:0", User: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,30 +40,91 @@ func TestStartServesControllerAndGateway(t *testing.T) {
 	}
 }
 
-func TestGatewayOff(t *testing.T) {
-	c, err := Start(Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Gateway: GatewayOff})
+func TestGatewayAndRESTOff(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Start(Options{DataDir: dir, Listen: "127.0.0.1:0", Gateway: GatewayOff, REST: Off})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if c.GatewayURL() != "" {
-		t.Errorf("gateway %q with the gateway off", c.GatewayURL())
+	if c.GatewayURL() != "" || c.RESTURL() != "" {
+		t.Errorf("gateway %q, rest %q with both off", c.GatewayURL(), c.RESTURL())
+	}
+	if e, err := ReadEndpoints(dir); err != nil || e != (Endpoints{GRPC: c.Addr()}) {
+		t.Errorf("endpoints %+v, %v", e, err)
+	}
+}
+
+// The REST API answers with the controller's keys, the endpoints file
+// says where everything is while the controller runs, and Close ends both.
+func TestRESTAndEndpoints(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Start(Options{DataDir: dir, Listen: "127.0.0.1:0", Gateway: "127.0.0.1:0", REST: "127.0.0.1:0", User: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if !strings.HasPrefix(c.RESTURL(), "http://127.0.0.1:") || c.RESTURL() == c.GatewayURL() {
+		t.Errorf("rest %q, gateway %q", c.RESTURL(), c.GatewayURL())
+	}
+	id, secret := c.Server().AdminKey()
+	req, _ := http.NewRequest(http.MethodGet, c.RESTURL()+"/users/current", nil)
+	req.Header.Set("Authorization", "Key "+id+":"+secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"nickname":"alice"`) {
+		t.Errorf("current user: %d %s", resp.StatusCode, body)
+	}
+
+	e, err := ReadEndpoints(dir)
+	if want := (Endpoints{GRPC: c.Addr(), REST: c.RESTURL(), Gateway: c.GatewayURL()}); err != nil || e != want {
+		t.Errorf("endpoints %+v, %v; want %+v", e, err, want)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, EndpointsFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("endpoints file: %v, %v", fi.Mode(), err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadEndpoints(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("endpoints after Close: %v", err)
+	}
+	if _, err := http.Get(c.RESTURL() + "/users/current"); err == nil {
+		t.Error("the REST API still answers after Close")
+	}
+}
+
+func TestReadEndpointsRefusesBadFiles(t *testing.T) {
+	for _, content := range []string{"{", `{"rest":"http://127.0.0.1:7779"}`} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, EndpointsFile), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if e, err := ReadEndpoints(dir); err == nil || !strings.Contains(err.Error(), EndpointsFile) {
+			t.Errorf("%s: %+v, %v", content, e, err)
+		}
 	}
 }
 
 func TestBadGatewayAddressLeavesNothingOpen(t *testing.T) {
 	dir := t.TempDir()
-	for _, tc := range []struct{ addr, says string }{
-		{"0.0.0.0:0", "--allow-remote"},
-		{"no-port", "host:port"},
+	for _, tc := range []struct{ gateway, rest, says string }{
+		{"0.0.0.0:0", "127.0.0.1:0", "gateway address \"0.0.0.0:0\" is not loopback; the gateway checks no key, so pass --allow-remote"},
+		{"no-port", "127.0.0.1:0", "host:port"},
+		{"127.0.0.1:0", "0.0.0.0:0", "rest api address \"0.0.0.0:0\" is not loopback"},
+		{"127.0.0.1:0", "nowhere", "rest api address \"nowhere\": want host:port"},
 	} {
-		_, err := Start(Options{DataDir: dir, Listen: "127.0.0.1:0", Gateway: tc.addr})
+		_, err := Start(Options{DataDir: dir, Listen: "127.0.0.1:0", Gateway: tc.gateway, REST: tc.rest})
 		if err == nil || !strings.Contains(err.Error(), tc.says) {
-			t.Errorf("gateway %q: %v, want an error saying %q", tc.addr, err, tc.says)
+			t.Errorf("gateway %q, rest %q: %v, want an error saying %q", tc.gateway, tc.rest, err, tc.says)
 		}
 	}
 	// The data directory is not left locked.
-	c, err := Start(Options{DataDir: dir, Listen: "127.0.0.1:0", Gateway: "127.0.0.1:0"})
+	c, err := Start(Options{DataDir: dir, Listen: "127.0.0.1:0", Gateway: "127.0.0.1:0", REST: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/keepalive"
 
 	"github.com/faldash/faldash/falpb"
 	"github.com/faldash/faldash/server/store"
@@ -47,7 +48,17 @@ type Config struct {
 	Now func() time.Time
 	// Runtime runs the runners; nil means none.
 	Runtime Runtime
+
+	// keepalive replaces keepalivePolicy, for tests.
+	keepalive *keepalive.EnforcementPolicy
 }
+
+// keepalivePolicy is how often the controller lets a client ping. fal's
+// channel pings every 30 s, also with no call in flight; grpc-go's default
+// (no more than every 5 min, and never without a call) answers that with
+// GOAWAY too_many_pings, which would cut an idle dashboard, a log follow
+// or a long deploy stream.
+var keepalivePolicy = keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}
 
 // Controller is a running local controller.
 type Controller struct {
@@ -119,7 +130,12 @@ func (c *Controller) open() error {
 	if err := c.keys.Add(c.admin); err != nil {
 		return fmt.Errorf("open controller: %w", err)
 	}
+	policy := keepalivePolicy
+	if c.cfg.keepalive != nil {
+		policy = *c.cfg.keepalive
+	}
 	c.grpc = grpc.NewServer(
+		grpc.KeepaliveEnforcementPolicy(policy),
 		// Logging is outermost so refused calls are logged too.
 		grpc.ChainUnaryInterceptor(c.logUnary, recoverUnary(c.log), c.keys.unaryInterceptor),
 		grpc.ChainStreamInterceptor(c.logStream, recoverStream(c.log), c.keys.streamInterceptor),
@@ -193,6 +209,14 @@ func (c *Controller) GRPCServer() *grpc.Server { return c.grpc }
 
 // Keys is the keyring the controller checks calls against.
 func (c *Controller) Keys() *Keyring { return c.keys }
+
+// Authenticate checks a key against the keyring, in constant time, as
+// every gRPC call is checked; the REST API uses it for its Authorization
+// header. ok is false for an unknown id or a wrong secret.
+func (c *Controller) Authenticate(id, secret string) (scope Scope, ok bool) {
+	k, ok := c.keys.match(id, secret)
+	return k.Scope, ok
+}
 
 // KeyFile is the path of the admin key file.
 func (c *Controller) KeyFile() string { return c.keyFile }

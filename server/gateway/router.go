@@ -39,9 +39,31 @@ type Lease struct {
 	Release func()
 }
 
+// Queues reports and flushes the requests a Router holds waiting for a
+// slot: fal's /applications/{user}/{app}/queue.
+type Queues interface {
+	// Queue counts the requests waiting for a runner of alias. An unknown
+	// alias is ErrUnknownApp.
+	Queue(ctx context.Context, alias string) (QueueStats, error)
+	// FlushQueue drops the requests waiting for alias, only those of
+	// caller when it is not empty; their Acquire fails with ErrFlushed.
+	// It returns how many were dropped.
+	FlushQueue(ctx context.Context, alias, caller string) (int, error)
+}
+
+// QueueStats is an app's queue.
+type QueueStats struct {
+	Size int
+	// ByCaller counts the waiting requests per CallerUserID.
+	ByCaller map[string]int
+}
+
 var (
 	// ErrUnknownApp: no alias of that name.
 	ErrUnknownApp = errors.New("no such app")
 	// ErrQueueFull: the app's queue of waiting requests is full.
 	ErrQueueFull = errors.New("too many requests waiting")
+	// ErrFlushed: the request was dropped from the queue by a flush
+	// before any runner took it.
+	ErrFlushed = errors.New("the app's queue was flushed")
 )

@@ -1,8 +1,8 @@
 // Package supervisor runs the local controller's runners as real OS
 // processes. It implements server.Runtime (what runs, reconciled with the
-// store), server.RunnerLogSource (each runner's output) and
+// store), server.RunnerLogReader (each runner's output and lifetime),
 // gateway.Router (request slots on ready runners, which are the demand the
-// autoscaler sees).
+// autoscaler sees) and gateway.Queues (the requests waiting for a slot).
 //
 // # What a runner runs
 //

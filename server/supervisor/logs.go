@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -29,8 +30,9 @@ type logBuffer struct {
 	head    int
 	n       int
 	bytes   int
-	next    uint64 // sequence number of the next line
-	refs    int    // open output streams, plus one while the runner lives
+	next    uint64    // sequence number of the next line
+	last    time.Time // the newest line's time, kept after it is dropped
+	refs    int       // open output streams, plus one while the runner lives
 	closed  bool
 	changed chan struct{} // closed and replaced on every change
 }
@@ -45,6 +47,14 @@ func (b *logBuffer) add(e server.LogEntry) {
 	if b.closed {
 		return
 	}
+	// fal's REST API pages by timestamp with an exclusive bound, so two
+	// lines must never share one: the stdout and stderr readers race, and
+	// the clock may step back.
+	e.Time = e.Time.Truncate(time.Microsecond)
+	if !e.Time.After(b.last) {
+		e.Time = b.last.Add(time.Microsecond)
+	}
+	b.last = e.Time
 	for b.n > 0 && (b.n == len(b.ring) || b.bytes+len(e.Line) > maxLogBytes) {
 		b.bytes -= len(b.ring[b.head].Line)
 		b.ring[b.head] = server.LogEntry{}
@@ -108,14 +118,80 @@ func (b *logBuffer) tail(n int) ([]server.LogEntry, uint64) {
 	return lines, upTo
 }
 
-// follow sends lines from seq on until the buffer closes or ctx ends, then
-// closes ch. A follower slower than the buffer's bounds skips what was
-// dropped rather than holding the runner's output back.
-func (b *logBuffer) follow(ctx context.Context, seq uint64, ch chan<- server.LogEntry) {
+// logFilter is a server.LogQuery ready to test lines against.
+type logFilter struct {
+	since, until time.Time
+	search       string // lower-cased
+}
+
+func newLogFilter(q server.LogQuery) logFilter {
+	return logFilter{since: q.Since, until: q.Until, search: strings.ToLower(q.Search)}
+}
+
+// early reports whether e is before the range.
+func (f logFilter) early(e server.LogEntry) bool { return e.Time.Before(f.since) }
+
+// late reports whether e is at or past the range's end.
+func (f logFilter) late(e server.LogEntry) bool { return !f.until.IsZero() && !e.Time.Before(f.until) }
+
+func (f logFilter) matches(e server.LogEntry) bool {
+	return f.search == "" || strings.Contains(strings.ToLower(e.Line), f.search)
+}
+
+// history returns the newest limit lines f selects (all when limit <= 0),
+// oldest first, and whether older ones it selects remain. Lines are in
+// time order, so the walk back stops at the range's start.
+func (b *logBuffer) history(f logFilter, limit int) ([]server.LogEntry, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []server.LogEntry
+	more := false
+	for i := b.n - 1; i >= 0; i-- {
+		e := b.ring[(b.head+i)%len(b.ring)]
+		if f.early(e) {
+			break
+		}
+		if f.late(e) || !f.matches(e) {
+			continue
+		}
+		if limit > 0 && len(out) == limit {
+			more = true
+			break
+		}
+		out = append(out, e)
+	}
+	slices.Reverse(out)
+	return out, more
+}
+
+// end returns the newest line's time and whether the buffer is closed.
+func (b *logBuffer) end() (time.Time, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.last, b.closed
+}
+
+// follow sends the lines f selects from seq on until the buffer closes, a
+// line reaches f's end (or now does), or ctx ends; then it closes ch. A
+// follower slower than the buffer's bounds skips what was dropped rather
+// than holding the runner's output back.
+func (b *logBuffer) follow(ctx context.Context, seq uint64, f logFilter, now func() time.Time, ch chan<- server.LogEntry) {
 	defer close(ch)
-	for {
+	var deadline <-chan time.Time
+	if !f.until.IsZero() {
+		t := time.NewTimer(f.until.Sub(now()))
+		defer t.Stop()
+		deadline = t.C
+	}
+	for last := false; ; {
 		lines, next, closed, changed := b.since(seq)
 		for _, l := range lines {
+			if f.late(l) {
+				return
+			}
+			if f.early(l) || !f.matches(l) {
+				continue
+			}
 			select {
 			case ch <- l:
 			case <-ctx.Done():
@@ -123,14 +199,20 @@ func (b *logBuffer) follow(ctx context.Context, seq uint64, ch chan<- server.Log
 			}
 		}
 		seq = next
-		if len(lines) > 0 {
+		switch {
+		case last:
+			return
+		case len(lines) > 0:
 			continue
-		}
-		if closed {
+		case closed:
 			return
 		}
 		select {
 		case <-changed:
+		case <-deadline:
+			// One more pass for a line stamped before the end but
+			// stored after the timer fired.
+			last = true
 		case <-ctx.Done():
 			return
 		}
@@ -163,23 +245,77 @@ func readLines(r io.Reader, stream string, b *logBuffer, now func() time.Time) {
 	}
 }
 
+// runner returns runner id, which may have ended.
+func (s *Supervisor) runner(id string) (*runner, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.runners[id]; r != nil {
+		return r, nil
+	}
+	return nil, fmt.Errorf("runner %q: %w", id, server.ErrNoRunner)
+}
+
 // RunnerLogs returns runner id's last tail lines and, with follow, a
 // channel of the lines after them. The channel is closed once the runner
 // has ended and its output is drained, or when ctx ends; a runner in
 // FAILURE_DELAY keeps it open, since its next attempt writes to the same
 // log.
 func (s *Supervisor) RunnerLogs(ctx context.Context, id string, tail int, follow bool) ([]server.LogEntry, <-chan server.LogEntry, error) {
-	s.mu.Lock()
-	r := s.runners[id]
-	s.mu.Unlock()
-	if r == nil {
-		return nil, nil, fmt.Errorf("runner %q: %w", id, server.ErrNoRunner)
+	r, err := s.runner(id)
+	if err != nil {
+		return nil, nil, err
 	}
 	lines, next := r.logs.tail(tail)
 	if !follow {
 		return lines, nil, nil
 	}
 	ch := make(chan server.LogEntry, 64)
-	go r.logs.follow(ctx, next, ch)
+	go r.logs.follow(ctx, next, logFilter{}, s.now, ch)
 	return lines, ch, nil
+}
+
+// LogHistory returns the newest limit lines of runner id that q selects,
+// oldest first, and whether older ones remain.
+func (s *Supervisor) LogHistory(id string, q server.LogQuery, limit int) ([]server.LogEntry, bool, error) {
+	r, err := s.runner(id)
+	if err != nil {
+		return nil, false, err
+	}
+	lines, more := r.logs.history(newLogFilter(q), limit)
+	return lines, more, nil
+}
+
+// FollowLogs sends the lines of runner id that q selects, the kept ones
+// first, until the runner's output ends (a runner in FAILURE_DELAY keeps
+// it open: its next attempt writes to the same log), q.Until is reached,
+// or ctx ends.
+func (s *Supervisor) FollowLogs(ctx context.Context, id string, q server.LogQuery) (<-chan server.LogEntry, error) {
+	r, err := s.runner(id)
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan server.LogEntry, 64)
+	go r.logs.follow(ctx, 0, newLogFilter(q), s.now, ch)
+	return ch, nil
+}
+
+// RunnerSpan reports runner id's lifetime. It starts when the runner slot
+// was created, before any of its processes wrote a line; it ends once the
+// runner has ended and its output is drained, after its last line, so a
+// reader that bounds the logs by it misses nothing.
+func (s *Supervisor) RunnerSpan(id string) (server.RunnerSpan, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.runners[id]
+	if r == nil {
+		return server.RunnerSpan{}, fmt.Errorf("runner %q: %w", id, server.ErrNoRunner)
+	}
+	span := server.RunnerSpan{ID: r.id, Alias: r.alias, State: r.state, StartedAt: r.created.Truncate(time.Microsecond)}
+	if last, drained := r.logs.end(); !r.live() && drained {
+		span.EndedAt = r.endedAt.Truncate(time.Microsecond)
+		if !span.EndedAt.After(last) {
+			span.EndedAt = last.Add(time.Microsecond)
+		}
+	}
+	return span, nil
 }

@@ -148,12 +148,113 @@ func TestFollowEndsWithContext(t *testing.T) {
 	b := newLogBuffer(10)
 	ctx, cancel := context.WithCancel(t.Context())
 	ch := make(chan server.LogEntry)
-	go b.follow(ctx, 0, ch)
+	go b.follow(ctx, 0, logFilter{}, time.Now, ch)
 	b.add(entry("one"))
 	if l := <-ch; l.Line != "one" {
 		t.Fatalf("followed %q", l.Line)
 	}
 	cancel()
 	for range ch {
+	}
+}
+
+// Lines written at the same instant, or with a clock that stepped back,
+// still get strictly increasing times, to the microsecond.
+func TestLogTimesStrictlyIncrease(t *testing.T) {
+	b := newLogBuffer(10)
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC)
+	for _, at := range []time.Time{t0, t0, t0.Add(-time.Second), t0.Add(time.Millisecond)} {
+		b.add(server.LogEntry{Time: at, Stream: "stdout", Line: "x"})
+	}
+	got, _ := b.tail(0)
+	us := t0.Truncate(time.Microsecond)
+	want := []time.Time{us, us.Add(time.Microsecond), us.Add(2 * time.Microsecond), us.Add(time.Millisecond)}
+	for i, e := range got {
+		if !e.Time.Equal(want[i]) {
+			t.Errorf("line %d at %s, want %s", i, e.Time.Format(time.RFC3339Nano), want[i].Format(time.RFC3339Nano))
+		}
+	}
+}
+
+// stampedBuffer holds lines "0".."n-1", line i at base+i seconds, with
+// "odd" in the odd ones.
+func stampedBuffer(n int, base time.Time) *logBuffer {
+	b := newLogBuffer(n)
+	for i := range n {
+		line := fmt.Sprint(i)
+		if i%2 == 1 {
+			line += " ODD"
+		}
+		b.add(server.LogEntry{Time: base.Add(time.Duration(i) * time.Second), Stream: "stdout", Line: line})
+	}
+	return b
+}
+
+func TestLogHistory(t *testing.T) {
+	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	at := func(i int) time.Time { return base.Add(time.Duration(i) * time.Second) }
+	b := stampedBuffer(10, base)
+	for _, tc := range []struct {
+		name  string
+		q     server.LogQuery
+		limit int
+		want  []string
+		more  bool
+	}{
+		{"all", server.LogQuery{}, 0, []string{"0", "1 ODD", "2", "3 ODD", "4", "5 ODD", "6", "7 ODD", "8", "9 ODD"}, false},
+		{"newest page", server.LogQuery{}, 3, []string{"7 ODD", "8", "9 ODD"}, true},
+		{"exact fit", server.LogQuery{}, 10, lineTexts(b.ring), false},
+		{"since inclusive, until exclusive", server.LogQuery{Since: at(2), Until: at(5)}, 0, []string{"2", "3 ODD", "4"}, false},
+		{"page of a range", server.LogQuery{Since: at(2), Until: at(8)}, 2, []string{"6", "7 ODD"}, true},
+		{"last page of a range", server.LogQuery{Since: at(2), Until: at(4)}, 2, []string{"2", "3 ODD"}, false},
+		{"search ignores case", server.LogQuery{Search: "odd"}, 2, []string{"7 ODD", "9 ODD"}, true},
+		{"search in range", server.LogQuery{Search: "Odd", Until: at(4)}, 5, []string{"1 ODD", "3 ODD"}, false},
+		{"empty range", server.LogQuery{Since: at(4), Until: at(4)}, 5, nil, false},
+		{"before everything", server.LogQuery{Until: at(0)}, 5, nil, false},
+	} {
+		got, more := b.history(newLogFilter(tc.q), tc.limit)
+		if !slices.Equal(lineTexts(got), tc.want) || more != tc.more {
+			t.Errorf("%s: %q, more %v; want %q, more %v", tc.name, lineTexts(got), more, tc.want, tc.more)
+		}
+	}
+}
+
+// A follow with a range starts at its start and ends at a line past its
+// end, even while the runner lives.
+func TestFollowRange(t *testing.T) {
+	base := time.Now().Add(-time.Hour).Truncate(time.Microsecond)
+	b := stampedBuffer(4, base)
+	ch := make(chan server.LogEntry)
+	f := newLogFilter(server.LogQuery{Since: base.Add(time.Second), Until: base.Add(5 * time.Second), Search: "odd"})
+	go b.follow(t.Context(), 0, f, time.Now, ch)
+	if l := <-ch; l.Line != "1 ODD" {
+		t.Fatalf("first line %q", l.Line)
+	}
+	if l := <-ch; l.Line != "3 ODD" {
+		t.Fatalf("second line %q", l.Line)
+	}
+	b.add(server.LogEntry{Time: base.Add(4 * time.Second), Stream: "stderr", Line: "4 odd"})
+	if l := <-ch; l.Line != "4 odd" {
+		t.Fatalf("live line %q", l.Line)
+	}
+	b.add(server.LogEntry{Time: base.Add(5 * time.Second), Stream: "stdout", Line: "5 odd"})
+	if l, ok := <-ch; ok {
+		t.Fatalf("line %q at the range's end was sent", l.Line)
+	}
+}
+
+// A follow whose end is reached by the clock, with no line past it, ends
+// too.
+func TestFollowEndsAtUntil(t *testing.T) {
+	b := newLogBuffer(10)
+	now := time.Now()
+	b.add(server.LogEntry{Time: now.Add(-time.Second), Stream: "stdout", Line: "before"})
+	ch := make(chan server.LogEntry)
+	go b.follow(t.Context(), 0, newLogFilter(server.LogQuery{Until: now.Add(50 * time.Millisecond)}), time.Now, ch)
+	if l := <-ch; l.Line != "before" {
+		t.Fatalf("followed %q", l.Line)
+	}
+	for l := range ch {
+		t.Errorf("line %q after the end", l.Line)
 	}
 }

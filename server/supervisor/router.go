@@ -219,3 +219,70 @@ func (s *Supervisor) releaseLease(r *runner, n uint64) {
 	}
 	s.nudge()
 }
+
+// Queue counts the requests waiting for a runner of alias, in total and
+// per caller.
+func (s *Supervisor) Queue(ctx context.Context, alias string) (gateway.QueueStats, error) {
+	stats := gateway.QueueStats{ByCaller: map[string]int{}}
+	err := s.withQueue(ctx, alias, func(a *app) {
+		stats.Size = len(a.waiters)
+		for _, w := range a.waiters {
+			stats.ByCaller[w.req.CallerUserID]++
+		}
+	})
+	return stats, err
+}
+
+// FlushQueue fails the requests waiting for alias (only caller's, when
+// given) with ErrFlushed, and returns how many there were.
+func (s *Supervisor) FlushQueue(ctx context.Context, alias, caller string) (int, error) {
+	n := 0
+	err := s.withQueue(ctx, alias, func(a *app) {
+		keep := a.waiters[:0]
+		for _, w := range a.waiters {
+			if caller != "" && w.req.CallerUserID != caller {
+				keep = append(keep, w)
+				continue
+			}
+			w.ch <- grant{err: fmt.Errorf("app %q: %w", alias, gateway.ErrFlushed)}
+			n++
+		}
+		clear(a.waiters[len(keep):])
+		a.waiters = keep
+	})
+	if n > 0 {
+		// Less demand: let the autoscaler see it.
+		s.nudge()
+	}
+	return n, err
+}
+
+// withQueue calls fn with alias's app, holding s.mu. An app the store
+// knows but the supervisor has not loaded has nobody waiting, so fn is not
+// called for it; one the store does not know is ErrUnknownApp.
+func (s *Supervisor) withQueue(ctx context.Context, alias string, fn func(*app)) error {
+	ref, ok := refOf(alias)
+	if !ok {
+		return fmt.Errorf("app %q: %w", alias, gateway.ErrUnknownApp)
+	}
+	s.mu.Lock()
+	a, started := s.apps[ref], s.started
+	if a != nil {
+		fn(a)
+	}
+	s.mu.Unlock()
+	switch {
+	case a != nil:
+		return nil
+	case !started:
+		return ErrStopped
+	}
+	_, err := s.host.State.Deployment(ctx, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("app %q: %w", alias, gateway.ErrUnknownApp)
+	}
+	if err != nil {
+		return fmt.Errorf("queue of %s: %w", alias, err)
+	}
+	return nil
+}

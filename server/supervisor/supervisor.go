@@ -20,7 +20,9 @@ import (
 var (
 	_ server.Runtime         = (*Supervisor)(nil)
 	_ server.RunnerLogSource = (*Supervisor)(nil)
+	_ server.RunnerLogReader = (*Supervisor)(nil)
 	_ gateway.Router         = (*Supervisor)(nil)
+	_ gateway.Queues         = (*Supervisor)(nil)
 )
 
 // Config tunes a Supervisor; zero fields take the defaults named.
