@@ -59,7 +59,7 @@ func (p *Pane) rollout(a client.App) *modal.Confirm {
 	body := []string{
 		fmt.Sprintf("Each of its %s is replaced by a new runner of its current revision %s. "+
 			"An old runner drains first: it finishes the requests it holds before it stops.",
-			plural(a.ActiveRunners, "runner", "runners"), format.Short(string(a.Revision), revisionLen)),
+			format.Count(a.ActiveRunners, "runner", "runners"), format.Short(string(a.Revision), revisionLen)),
 		"Force stops old runners as soon as their replacements are ready, without draining.",
 	}
 	return modal.NewConfirm(p.d, "Roll out "+alias+"?", body, func(force bool) tea.Cmd {
@@ -81,7 +81,7 @@ func (p *Pane) deleteApp(a client.App) *modal.Confirm {
 	alias := sanitize.String(names.Alias(app, env))
 	body := []string{
 		fmt.Sprintf("Its alias %s is removed from %s and its %s will stop.",
-			alias, sanitize.String(names.Env(env)), plural(a.ActiveRunners, "runner", "runners")),
+			alias, sanitize.String(names.Env(env)), format.Count(a.ActiveRunners, "runner", "runners")),
 		fmt.Sprintf("Revision %s stays registered: it can be pointed at again, or deployed anew.",
 			format.Short(string(a.Revision), revisionLen)),
 	}
@@ -94,11 +94,4 @@ func (p *Pane) deleteApp(a client.App) *modal.Confirm {
 			},
 		})
 	}).Danger()
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

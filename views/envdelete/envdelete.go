@@ -20,6 +20,7 @@ import (
 	"github.com/faldash/faldash/tui/lineedit"
 	"github.com/faldash/faldash/tui/sanitize"
 	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
 )
@@ -224,9 +225,9 @@ func (m *Modal) View() string {
 	default:
 		c := m.counts
 		body = append(body,
-			"  "+st.ModalDanger.Render(listed(len(c.Apps), "app", "apps"))+named(c.Apps),
-			"  "+st.ModalDanger.Render(listed(len(c.Secrets), "secret", "secrets"))+named(c.Secrets),
-			"  "+st.ModalDanger.Render(listed(c.Runners, "live runner", "live runners"))+runnersNote(c.Runners),
+			"  "+st.ModalDanger.Render(format.Count(len(c.Apps), "app", "apps"))+named(c.Apps),
+			"  "+st.ModalDanger.Render(format.Count(len(c.Secrets), "secret", "secrets"))+named(c.Secrets),
+			"  "+st.ModalDanger.Render(format.Count(c.Runners, "live runner", "live runners"))+runnersNote(c.Runners),
 		)
 	}
 	body = append(body, "", "Type "+st.ModalTitle.Render(name)+" to confirm:")
@@ -263,13 +264,6 @@ func (m *Modal) keysLine() string {
 		return st.FooterKey.Render(b.Help().Key) + " " + st.FooterDesc.Render(desc)
 	}
 	return k(d.NextField, "move") + "   " + k(d.Submit, "press the focused button") + "   " + k(d.Cancel, "cancel")
-}
-
-func listed(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // named lists up to maxNames names after a count: ": a, b and 3 more".

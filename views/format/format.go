@@ -107,3 +107,11 @@ func OptInt(v *int) string {
 	}
 	return fmt.Sprint(*v)
 }
+
+// Count is n with its noun in the right number: "1 line", "3 lines".
+func Count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

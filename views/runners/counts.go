@@ -109,10 +109,3 @@ func summary(st *theme.Styles, c Counts, showTerminated bool) string {
 	b.WriteString("  " + st.StateStyle("TERMINATED").Render(theme.StateGlyph("TERMINATED")+" "+terminated+" terminated"))
 	return b.String()
 }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}

@@ -212,7 +212,7 @@ func (p *Detail) record() []string {
 		field("App", sanitize.String(p.app)+" in "+sanitize.String(names.Env(p.env))+
 			"  (alias "+format.Or(r.Alias)+")"),
 		field("State", state),
-		field("In flight", plural(r.InFlight, "request", "requests")),
+		field("In flight", format.Count(r.InFlight, "request", "requests")),
 		field("Expires in", expires),
 		field("Uptime", format.Duration(Uptime(r, elapsed))),
 		field("Revision", format.Or(string(r.Revision))),
@@ -284,7 +284,7 @@ func metadataSummary(m map[string]any) string {
 	if len(m) == 0 {
 		return "none"
 	}
-	return plural(len(m), "key", "keys")
+	return format.Count(len(m), "key", "keys")
 }
 
 // metadataLines flattens the runner's metadata into sorted "a.b: value"

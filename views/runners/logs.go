@@ -14,6 +14,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -298,7 +299,7 @@ func (p *Detail) logsTitle() string {
 	if p.logs.follow {
 		state, toggle = "following", "pause"
 	}
-	parts = append(parts, fmt.Sprintf("%d lines", len(p.logs.entries)), state,
+	parts = append(parts, format.Count(len(p.logs.entries), "line", "lines"), state,
 		p.d.Keys.Logs.Follow.Help().Key+" to "+toggle)
 	return st.TableHeader.Render("LOGS") + "  " + st.Dim.Render(strings.Join(parts, " · "))
 }
