@@ -20,7 +20,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", server.DefaultListen, "address to listen on: host:port, or a unix socket as unix:/path or /path.sock")
 	gw := fs.String("gateway", localctl.DefaultGateway, `host:port of the HTTP gateway serving the apps at /<user>/<app>, or "off"`)
-	restAddr := fs.String("rest", localctl.DefaultREST, `host:port of fal's REST API (runner logs and info, queues, current user), or "off"`)
+	restAddr := fs.String("rest", localctl.DefaultREST, `host:port of fal's REST API (runner logs and info, queues, current user), or "off"; it also answers HTTP/1 on --listen, where fal's CLI sends part of it`)
 	data := fs.String("data", "", "data directory (default $XDG_DATA_HOME/faldash, else ~/.local/share/faldash)")
 	user := fs.String("user", server.DefaultUser, "account nickname used in app endpoint URLs")
 	allowRemote := fs.Bool("allow-remote", false, "allow listening on a non-loopback address (the protocol is plaintext)")

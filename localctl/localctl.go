@@ -57,6 +57,8 @@ type Options struct {
 	// none.
 	Gateway string
 	// REST is the REST API's host:port; "" means DefaultREST and Off none.
+	// The REST API also answers HTTP/1 requests on Listen, where fal's CLI
+	// sends some of its REST calls.
 	REST string
 	// AllowRemote allows non-loopback addresses for every listener.
 	AllowRemote bool
@@ -133,7 +135,7 @@ func Start(opts Options) (*Controller, error) {
 			return nil, err
 		}
 	}
-	c := &Controller{addr: lis.Addr().String(), errs: make(chan error, 3)}
+	c := &Controller{addr: lis.Addr().String(), errs: make(chan error, 4)}
 	if gwLis != nil {
 		c.gatewayURL = "http://" + gwLis.Addr().String()
 	}
@@ -155,7 +157,15 @@ func Start(opts Options) (*Controller, error) {
 		return nil, err
 	}
 
-	c.serve(func() error { return c.ctl.Serve(lis) })
+	grpcLis := lis
+	if restLis != nil {
+		var httpLis net.Listener
+		grpcLis, httpLis = split(lis)
+		c.rest = rest.New(rest.Options{Auth: c.ctl, User: opts.User, Runners: c.sup, Queues: c.sup, Logger: log})
+		c.serve(func() error { return c.rest.Serve(restLis) })
+		c.serve(func() error { return c.rest.Serve(httpLis) })
+	}
+	c.serve(func() error { return c.ctl.Serve(grpcLis) })
 	if gwLis != nil {
 		c.gw = &http.Server{
 			Handler:           gateway.New(c.sup, opts.User, gateway.Options{Logger: log}),
@@ -168,10 +178,6 @@ func Start(opts Options) (*Controller, error) {
 			}
 			return nil
 		})
-	}
-	if restLis != nil {
-		c.rest = rest.New(rest.Options{Auth: c.ctl, User: opts.User, Runners: c.sup, Queues: c.sup, Logger: log})
-		c.serve(func() error { return c.rest.Serve(restLis) })
 	}
 	if err := writeEndpoints(c.ctl.DataDir(), c.Endpoints()); err != nil {
 		return nil, errors.Join(err, c.Close())

@@ -4,11 +4,19 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/local"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/faldash/faldash/falpb"
+	"github.com/faldash/faldash/server"
 )
 
 func TestStartServesControllerAndGateway(t *testing.T) {
@@ -68,16 +76,35 @@ func TestRESTAndEndpoints(t *testing.T) {
 		t.Errorf("rest %q, gateway %q", c.RESTURL(), c.GatewayURL())
 	}
 	id, secret := c.Server().AdminKey()
-	req, _ := http.NewRequest(http.MethodGet, c.RESTURL()+"/users/current", nil)
-	req.Header.Set("Authorization", "Key "+id+":"+secret)
-	resp, err := http.DefaultClient.Do(req)
+	// A connection that says nothing holds up no other.
+	silent, err := net.Dial("tcp", c.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"nickname":"alice"`) {
-		t.Errorf("current user: %d %s", resp.StatusCode, body)
+	defer silent.Close()
+	// fal's CLI looks for some of the REST API at the gRPC address.
+	for _, base := range []string{c.RESTURL(), "http://" + c.Addr()} {
+		req, _ := http.NewRequest(http.MethodGet, base+"/users/current", nil)
+		req.Header.Set("Authorization", "Key "+id+":"+secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"nickname":"alice"`) {
+			t.Errorf("current user at %s: %d %s", base, resp.StatusCode, body)
+		}
+	}
+	// And gRPC is still served there.
+	conn, err := grpc.NewClient(c.Addr(), grpc.WithTransportCredentials(local.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx := metadata.AppendToOutgoingContext(t.Context(), server.MetadataKeyID, id, server.MetadataKeySecret, secret)
+	if envs, err := falpb.NewIsolateControllerClient(conn).ListEnvironments(ctx, &falpb.ListEnvironmentsRequest{}); err != nil || len(envs.GetEnvironments()) != 1 {
+		t.Errorf("ListEnvironments: %v, %v", envs, err)
 	}
 
 	e, err := ReadEndpoints(dir)
@@ -93,8 +120,10 @@ func TestRESTAndEndpoints(t *testing.T) {
 	if _, err := ReadEndpoints(dir); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("endpoints after Close: %v", err)
 	}
-	if _, err := http.Get(c.RESTURL() + "/users/current"); err == nil {
-		t.Error("the REST API still answers after Close")
+	for _, base := range []string{c.RESTURL(), "http://" + c.Addr()} {
+		if _, err := http.Get(base + "/users/current"); err == nil {
+			t.Errorf("%s still answers after Close", base)
+		}
 	}
 }
 
