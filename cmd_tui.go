@@ -155,7 +155,7 @@ func target(ctx context.Context, f dashFlags, debug, stderr io.Writer) (client.C
 	if cloud.Found && f.data == "" {
 		return cloudTarget(ctx, f.team, cloud, cloud.Host, stderr, logger)
 	}
-	return embedded(f, logger)
+	return embedded(ctx, f, logger)
 }
 
 // cloudTarget dials fal cloud (or any TLS host) with fal's credentials,
@@ -196,8 +196,24 @@ func hostTarget(ctx context.Context, f dashFlags, cloud client.CloudConfig, stde
 		}
 		return cloudTarget(ctx, f.team, cloud, f.host, stderr, logger)
 	}
+	return dialLocal(ctx, opts)
+}
+
+// dialLocal dials a controller whose account nickname may be unknown, and
+// asks its REST API for it before the dashboard starts, so endpoint URLs
+// carry the real user (a `faldash serve --user` other than the default).
+// A controller without a REST API still works; its URLs say "local".
+func dialLocal(ctx context.Context, opts client.DialOptions) (client.Client, func(), error) {
 	cl, err := client.Dial(opts)
-	return cl, func() {}, err
+	if err != nil {
+		return nil, nil, err
+	}
+	if opts.User == "" && opts.RESTURL != "" {
+		uctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		_, _ = cl.CurrentUser(uctx) // the client keeps the nickname for Target
+		cancel()
+	}
+	return cl, func() {}, nil
 }
 
 // hostOptions decides how to dial --host: with --key-file's key; else, for
@@ -286,7 +302,7 @@ func dataDir(f dashFlags) (string, error) {
 // directory, on the usual ports when they are free so `faldash deploy` and
 // curl find it, else on free ones. If a `faldash serve` already holds the
 // directory, the dashboard connects to that one instead.
-func embedded(f dashFlags, logger *slog.Logger) (client.Client, func(), error) {
+func embedded(ctx context.Context, f dashFlags, logger *slog.Logger) (client.Client, func(), error) {
 	dir, err := dataDir(f)
 	if err != nil {
 		return nil, nil, err
@@ -308,8 +324,7 @@ func embedded(f dashFlags, logger *slog.Logger) (client.Client, func(), error) {
 			opts.Addr = e.GRPC
 			localEndpoints(dir, e.GRPC, &opts)
 		}
-		cl, err := client.Dial(opts)
-		return cl, func() {}, err
+		return dialLocal(ctx, opts)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("start the local controller: %w", err)

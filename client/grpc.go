@@ -199,7 +199,16 @@ func (p perRPC) GetRequestMetadata(ctx context.Context, _ ...string) (map[string
 func (perRPC) RequireTransportSecurity() bool { return false }
 
 // Target says what this client talks to.
-func (g *GRPC) Target() Target { return g.target }
+// A User not given at Dial is filled in once fal's /users/current has
+// named the account (any call that needs it asks), so endpoint URLs carry
+// the real nickname.
+func (g *GRPC) Target() Target {
+	t := g.target
+	if t.User == "" {
+		t.User = g.rest.nickname()
+	}
+	return t
+}
 
 // Close releases the connection.
 func (g *GRPC) Close() error { return g.conn.Close() }

@@ -137,6 +137,28 @@ func TestCurrentUser(t *testing.T) {
 	}
 }
 
+// A client dialled without the account's nickname learns it from
+// /users/current, so endpoint URLs name the real user; one given at Dial
+// stands.
+func TestTargetLearnsTheNickname(t *testing.T) {
+	srv := newFalREST(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"nickname":"ann","user_id":"1","full_name":"Ann","is_personal":true}`)
+	})
+	g := dialREST(t, srv.URL, DialOptions{})
+	if u := g.Target().User; u != "" {
+		t.Fatalf("user %q before asking", u)
+	}
+	if _, err := g.CurrentUser(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if u := g.Target().User; u != "ann" {
+		t.Errorf("user %q after /users/current, want ann", u)
+	}
+	if u := dialREST(t, srv.URL, DialOptions{User: "bob"}).Target().User; u != "bob" {
+		t.Errorf("user %q, want the one given at Dial", u)
+	}
+}
+
 func TestRunnerInfo(t *testing.T) {
 	srv := newFalREST(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.EscapedPath() {
