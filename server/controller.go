@@ -147,7 +147,6 @@ func (c *Controller) open() error {
 		user: c.cfg.User,
 		gw:   c.cfg.GatewayURL,
 	})
-	registerLocal(c.grpc, c.cfg.Runtime)
 	if rt := c.cfg.Runtime; rt != nil {
 		err := rt.Start(ctx, Host{
 			State:      storeState{c.st},

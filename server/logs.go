@@ -56,14 +56,3 @@ type RunnerLogReader interface {
 	// channel.
 	FollowLogs(ctx context.Context, id string, q LogQuery) (<-chan LogEntry, error)
 }
-
-// RunnerLogSource serves the LocalController.RunnerLogs gRPC service only,
-// and goes with it once the dashboard reads logs over REST.
-type RunnerLogSource interface {
-	// RunnerLogs returns up to tail of the most recent lines kept for
-	// runner id (tail <= 0: all kept lines). With follow, it also returns a
-	// channel of the lines written after those, closed when the runner's
-	// output ends or ctx is done; without follow the channel is nil. An
-	// unknown id is an error wrapping ErrNoRunner.
-	RunnerLogs(ctx context.Context, id string, tail int, follow bool) ([]LogEntry, <-chan LogEntry, error)
-}

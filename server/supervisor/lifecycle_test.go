@@ -13,6 +13,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/server/gateway"
 )
 
@@ -345,7 +346,7 @@ func TestSetupFailureBackoff(t *testing.T) {
 	if rs := h.runners("main", "broken"); len(rs) != 1 || rs[0].ID != id {
 		t.Errorf("runners of a failing app: %+v", rs)
 	}
-	lines, _, err := h.sup.RunnerLogs(h.ctx(), string(id), 0, false)
+	lines, _, err := h.sup.LogHistory(string(id), server.LogQuery{}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -104,20 +104,6 @@ func (b *logBuffer) since(seq uint64) ([]server.LogEntry, uint64, bool, <-chan s
 	return out, b.next, b.closed, b.changed
 }
 
-// tail returns the last n lines (all when n <= 0) and the sequence number
-// after them.
-func (b *logBuffer) tail(n int) ([]server.LogEntry, uint64) {
-	b.mu.Lock()
-	next, kept := b.next, b.n
-	b.mu.Unlock()
-	from := next - uint64(kept)
-	if n > 0 && n < kept {
-		from = next - uint64(n)
-	}
-	lines, upTo, _, _ := b.since(from)
-	return lines, upTo
-}
-
 // logFilter is a server.LogQuery ready to test lines against.
 type logFilter struct {
 	since, until time.Time
@@ -253,25 +239,6 @@ func (s *Supervisor) runner(id string) (*runner, error) {
 		return r, nil
 	}
 	return nil, fmt.Errorf("runner %q: %w", id, server.ErrNoRunner)
-}
-
-// RunnerLogs returns runner id's last tail lines and, with follow, a
-// channel of the lines after them. The channel is closed once the runner
-// has ended and its output is drained, or when ctx ends; a runner in
-// FAILURE_DELAY keeps it open, since its next attempt writes to the same
-// log.
-func (s *Supervisor) RunnerLogs(ctx context.Context, id string, tail int, follow bool) ([]server.LogEntry, <-chan server.LogEntry, error) {
-	r, err := s.runner(id)
-	if err != nil {
-		return nil, nil, err
-	}
-	lines, next := r.logs.tail(tail)
-	if !follow {
-		return lines, nil, nil
-	}
-	ch := make(chan server.LogEntry, 64)
-	go r.logs.follow(ctx, next, logFilter{}, s.now, ch)
-	return lines, ch, nil
 }
 
 // LogHistory returns the newest limit lines of runner id that q selects,

@@ -27,7 +27,7 @@ func TestRunnerLogs(t *testing.T) {
 	var all []server.LogEntry
 	eventually(t, "the line saying the runner listens", func() bool {
 		var err error
-		all, _, err = h.sup.RunnerLogs(h.ctx(), string(r.ID), 0, false)
+		all, _, err = h.sup.LogHistory(string(r.ID), server.LogQuery{}, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,14 +40,15 @@ func TestRunnerLogs(t *testing.T) {
 			t.Errorf("log line %+v", l)
 		}
 	}
-	tail, ch, err := h.sup.RunnerLogs(h.ctx(), string(r.ID), 2, false)
-	if err != nil || ch != nil || !slices.Equal(tail, all[len(all)-2:]) {
-		t.Errorf("tail 2 = %+v, %v, %v; want %+v", tail, ch, err, all[len(all)-2:])
+	tail, more, err := h.sup.LogHistory(string(r.ID), server.LogQuery{}, 2)
+	if err != nil || !more || !slices.Equal(tail, all[len(all)-2:]) {
+		t.Errorf("tail 2 = %+v, more %v, %v; want %+v", tail, more, err, all[len(all)-2:])
 	}
 
-	last, follow, err := h.sup.RunnerLogs(h.ctx(), string(r.ID), 1, true)
-	if err != nil || len(last) != 1 || follow == nil {
-		t.Fatalf("follow: %+v, %v", last, err)
+	// A follow from just after the last line seen gets only what comes next.
+	follow, err := h.sup.FollowLogs(h.ctx(), string(r.ID), server.LogQuery{Since: all[len(all)-1].Time.Add(time.Microsecond)})
+	if err != nil {
+		t.Fatalf("follow: %v", err)
 	}
 	if err := h.cl.StopRunner(h.ctx(), r.ID, false); err != nil {
 		t.Fatal(err)
@@ -73,7 +74,7 @@ func TestRunnerLogs(t *testing.T) {
 		t.Errorf("the follow ended while the runner is %s", got.State)
 	}
 
-	if _, _, err := h.sup.RunnerLogs(h.ctx(), "no-such-runner", 0, false); !errors.Is(err, server.ErrNoRunner) {
+	if _, _, err := h.sup.LogHistory("no-such-runner", server.LogQuery{}, 0); !errors.Is(err, server.ErrNoRunner) {
 		t.Errorf("logs of an unknown runner: %v", err)
 	}
 }
@@ -257,4 +258,18 @@ func TestFollowEndsAtUntil(t *testing.T) {
 	for l := range ch {
 		t.Errorf("line %q after the end", l.Line)
 	}
+}
+
+// tail returns the last n lines (all when n <= 0) and the sequence number
+// after them.
+func (b *logBuffer) tail(n int) ([]server.LogEntry, uint64) {
+	b.mu.Lock()
+	next, kept := b.next, b.n
+	b.mu.Unlock()
+	from := next - uint64(kept)
+	if n > 0 && n < kept {
+		from = next - uint64(n)
+	}
+	lines, upTo, _, _ := b.since(from)
+	return lines, upTo
 }

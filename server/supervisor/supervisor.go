@@ -19,7 +19,6 @@ import (
 
 var (
 	_ server.Runtime         = (*Supervisor)(nil)
-	_ server.RunnerLogSource = (*Supervisor)(nil)
 	_ server.RunnerLogReader = (*Supervisor)(nil)
 	_ gateway.Router         = (*Supervisor)(nil)
 	_ gateway.Queues         = (*Supervisor)(nil)
