@@ -66,7 +66,7 @@ var listenLine = regexp.MustCompile(`listening on (\S+)`)
 func startServe(t *testing.T) *controller {
 	t.Helper()
 	dir := t.TempDir()
-	cmd := exec.Command(exe, "serve", "--listen", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--data", dir)
+	cmd := exec.Command(exe, "serve", "--listen", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--rest", "127.0.0.1:0", "--data", dir)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
