@@ -3030,6 +3030,197 @@ func (x *RegisterApplicationResult) GetServiceUrls() *ServiceURLs {
 	return nil
 }
 
+type TerminalSize struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Height        int32                  `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
+	Width         int32                  `protobuf:"varint,2,opt,name=width,proto3" json:"width,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TerminalSize) Reset() {
+	*x = TerminalSize{}
+	mi := &file_controller_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TerminalSize) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TerminalSize) ProtoMessage() {}
+
+func (x *TerminalSize) ProtoReflect() protoreflect.Message {
+	mi := &file_controller_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TerminalSize.ProtoReflect.Descriptor instead.
+func (*TerminalSize) Descriptor() ([]byte, []int) {
+	return file_controller_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *TerminalSize) GetHeight() int32 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *TerminalSize) GetWidth() int32 {
+	if x != nil {
+		return x.Width
+	}
+	return 0
+}
+
+// The first input names the runner and, for exec, the command (empty: an
+// interactive shell); later ones carry stdin bytes and terminal resizes.
+type ShellRunnerInput struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RunnerId      string                 `protobuf:"bytes,1,opt,name=runner_id,json=runnerId,proto3" json:"runner_id,omitempty"`
+	Data          []byte                 `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	Close         bool                   `protobuf:"varint,3,opt,name=close,proto3" json:"close,omitempty"`
+	TtySize       *TerminalSize          `protobuf:"bytes,4,opt,name=tty_size,json=ttySize,proto3,oneof" json:"tty_size,omitempty"`
+	Command       []string               `protobuf:"bytes,5,rep,name=command,proto3" json:"command,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShellRunnerInput) Reset() {
+	*x = ShellRunnerInput{}
+	mi := &file_controller_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShellRunnerInput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShellRunnerInput) ProtoMessage() {}
+
+func (x *ShellRunnerInput) ProtoReflect() protoreflect.Message {
+	mi := &file_controller_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShellRunnerInput.ProtoReflect.Descriptor instead.
+func (*ShellRunnerInput) Descriptor() ([]byte, []int) {
+	return file_controller_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ShellRunnerInput) GetRunnerId() string {
+	if x != nil {
+		return x.RunnerId
+	}
+	return ""
+}
+
+func (x *ShellRunnerInput) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *ShellRunnerInput) GetClose() bool {
+	if x != nil {
+		return x.Close
+	}
+	return false
+}
+
+func (x *ShellRunnerInput) GetTtySize() *TerminalSize {
+	if x != nil {
+		return x.TtySize
+	}
+	return nil
+}
+
+func (x *ShellRunnerInput) GetCommand() []string {
+	if x != nil {
+		return x.Command
+	}
+	return nil
+}
+
+// Output bytes as produced; exit_code (or close) ends the session.
+type ShellRunnerOutput struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Data          []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	Close         bool                   `protobuf:"varint,2,opt,name=close,proto3" json:"close,omitempty"`
+	ExitCode      *int32                 `protobuf:"varint,3,opt,name=exit_code,json=exitCode,proto3,oneof" json:"exit_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShellRunnerOutput) Reset() {
+	*x = ShellRunnerOutput{}
+	mi := &file_controller_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShellRunnerOutput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShellRunnerOutput) ProtoMessage() {}
+
+func (x *ShellRunnerOutput) ProtoReflect() protoreflect.Message {
+	mi := &file_controller_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShellRunnerOutput.ProtoReflect.Descriptor instead.
+func (*ShellRunnerOutput) Descriptor() ([]byte, []int) {
+	return file_controller_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ShellRunnerOutput) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *ShellRunnerOutput) GetClose() bool {
+	if x != nil {
+		return x.Close
+	}
+	return false
+}
+
+func (x *ShellRunnerOutput) GetExitCode() int32 {
+	if x != nil && x.ExitCode != nil {
+		return *x.ExitCode
+	}
+	return 0
+}
+
 var File_controller_proto protoreflect.FileDescriptor
 
 const file_controller_proto_rawDesc = "" +
@@ -3325,7 +3516,23 @@ const file_controller_proto_rawDesc = "" +
 	"\x06result\x18\x02 \x01(\v2).controller.RegisterApplicationResultTypeH\x00R\x06result\x88\x01\x01\x12?\n" +
 	"\fservice_urls\x18\x03 \x01(\v2\x17.controller.ServiceURLsH\x01R\vserviceUrls\x88\x01\x01B\t\n" +
 	"\a_resultB\x0f\n" +
-	"\r_service_urls*:\n" +
+	"\r_service_urls\"<\n" +
+	"\fTerminalSize\x12\x16\n" +
+	"\x06height\x18\x01 \x01(\x05R\x06height\x12\x14\n" +
+	"\x05width\x18\x02 \x01(\x05R\x05width\"\xba\x01\n" +
+	"\x10ShellRunnerInput\x12\x1b\n" +
+	"\trunner_id\x18\x01 \x01(\tR\brunnerId\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\x12\x14\n" +
+	"\x05close\x18\x03 \x01(\bR\x05close\x128\n" +
+	"\btty_size\x18\x04 \x01(\v2\x18.controller.TerminalSizeH\x00R\attySize\x88\x01\x01\x12\x18\n" +
+	"\acommand\x18\x05 \x03(\tR\acommandB\v\n" +
+	"\t_tty_size\"m\n" +
+	"\x11ShellRunnerOutput\x12\x12\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data\x12\x14\n" +
+	"\x05close\x18\x02 \x01(\bR\x05close\x12 \n" +
+	"\texit_code\x18\x03 \x01(\x05H\x00R\bexitCode\x88\x01\x01B\f\n" +
+	"\n" +
+	"_exit_code*:\n" +
 	"\x13ApplicationAuthMode\x12\v\n" +
 	"\aPRIVATE\x10\x00\x12\n" +
 	"\n" +
@@ -3349,7 +3556,7 @@ const file_controller_proto_rawDesc = "" +
 	"\n" +
 	"\x06STDOUT\x10\x05\x12\n" +
 	"\n" +
-	"\x06STDERR\x10\x062\xe2\v\n" +
+	"\x06STDERR\x10\x062\xb2\f\n" +
 	"\x11IsolateController\x12]\n" +
 	"\x10ListEnvironments\x12#.controller.ListEnvironmentsRequest\x1a$.controller.ListEnvironmentsResponse\x12`\n" +
 	"\x11CreateEnvironment\x12$.controller.CreateEnvironmentRequest\x1a%.controller.CreateEnvironmentResponse\x12`\n" +
@@ -3369,7 +3576,8 @@ const file_controller_proto_rawDesc = "" +
 	"StopRunner\x12\x1d.controller.StopRunnerRequest\x1a\x1e.controller.StopRunnerResponse\x12K\n" +
 	"\n" +
 	"KillRunner\x12\x1d.controller.KillRunnerRequest\x1a\x1e.controller.KillRunnerResponse\x12f\n" +
-	"\x13RegisterApplication\x12&.controller.RegisterApplicationRequest\x1a%.controller.RegisterApplicationResult0\x01B\"Z github.com/faldash/faldash/falpbb\x06proto3"
+	"\x13RegisterApplication\x12&.controller.RegisterApplicationRequest\x1a%.controller.RegisterApplicationResult0\x01\x12N\n" +
+	"\vShellRunner\x12\x1c.controller.ShellRunnerInput\x1a\x1d.controller.ShellRunnerOutput(\x010\x01B\"Z github.com/faldash/faldash/falpbb\x06proto3"
 
 var (
 	file_controller_proto_rawDescOnce sync.Once
@@ -3384,7 +3592,7 @@ func file_controller_proto_rawDescGZIP() []byte {
 }
 
 var file_controller_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_controller_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_controller_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
 var file_controller_proto_goTypes = []any{
 	(ApplicationAuthMode)(0),              // 0: controller.ApplicationAuthMode
 	(DeploymentStrategy)(0),               // 1: controller.DeploymentStrategy
@@ -3435,79 +3643,85 @@ var file_controller_proto_goTypes = []any{
 	(*RegisterApplicationResultType)(nil), // 46: controller.RegisterApplicationResultType
 	(*ServiceURLs)(nil),                   // 47: controller.ServiceURLs
 	(*RegisterApplicationResult)(nil),     // 48: controller.RegisterApplicationResult
-	(*timestamppb.Timestamp)(nil),         // 49: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),               // 50: google.protobuf.Struct
+	(*TerminalSize)(nil),                  // 49: controller.TerminalSize
+	(*ShellRunnerInput)(nil),              // 50: controller.ShellRunnerInput
+	(*ShellRunnerOutput)(nil),             // 51: controller.ShellRunnerOutput
+	(*timestamppb.Timestamp)(nil),         // 52: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),               // 53: google.protobuf.Struct
 }
 var file_controller_proto_depIdxs = []int32{
-	49, // 0: controller.EnvironmentInfo.created_at:type_name -> google.protobuf.Timestamp
+	52, // 0: controller.EnvironmentInfo.created_at:type_name -> google.protobuf.Timestamp
 	6,  // 1: controller.ListEnvironmentsResponse.environments:type_name -> controller.EnvironmentInfo
 	6,  // 2: controller.CreateEnvironmentResponse.environment:type_name -> controller.EnvironmentInfo
 	0,  // 3: controller.AliasInfo.auth_mode:type_name -> controller.ApplicationAuthMode
 	13, // 4: controller.ListAliasesResult.aliases:type_name -> controller.AliasInfo
-	49, // 5: controller.ApplicationInfo.created_at:type_name -> google.protobuf.Timestamp
+	52, // 5: controller.ApplicationInfo.created_at:type_name -> google.protobuf.Timestamp
 	16, // 6: controller.ListApplicationsResult.applications:type_name -> controller.ApplicationInfo
 	13, // 7: controller.UpdateApplicationResult.alias_info:type_name -> controller.AliasInfo
 	0,  // 8: controller.SetAliasRequest.auth_mode:type_name -> controller.ApplicationAuthMode
 	1,  // 9: controller.SetAliasRequest.deployment_strategy:type_name -> controller.DeploymentStrategy
 	13, // 10: controller.SetAliasResult.alias_info:type_name -> controller.AliasInfo
-	49, // 11: controller.Secret.created_time:type_name -> google.protobuf.Timestamp
+	52, // 11: controller.Secret.created_time:type_name -> google.protobuf.Timestamp
 	32, // 12: controller.ListSecretsResponse.secrets:type_name -> controller.Secret
-	49, // 13: controller.ListAliasRunnersRequest.start_time:type_name -> google.protobuf.Timestamp
+	52, // 13: controller.ListAliasRunnersRequest.start_time:type_name -> google.protobuf.Timestamp
 	38, // 14: controller.ListAliasRunnersResponse.runners:type_name -> controller.RunnerInfo
-	49, // 15: controller.ListRunnersRequest.start_time:type_name -> google.protobuf.Timestamp
+	52, // 15: controller.ListRunnersRequest.start_time:type_name -> google.protobuf.Timestamp
 	38, // 16: controller.ListRunnersResponse.runners:type_name -> controller.RunnerInfo
-	50, // 17: controller.RunnerInfo.external_metadata:type_name -> google.protobuf.Struct
+	53, // 17: controller.RunnerInfo.external_metadata:type_name -> google.protobuf.Struct
 	4,  // 18: controller.RunnerInfo.state:type_name -> controller.RunnerInfo.State
 	5,  // 19: controller.RunnerInfo.replacement:type_name -> controller.RunnerInfo.ReplaceState
 	43, // 20: controller.RegisterApplicationRequest.machine_requirements:type_name -> controller.MachineRequirements
 	0,  // 21: controller.RegisterApplicationRequest.auth_mode:type_name -> controller.ApplicationAuthMode
-	50, // 22: controller.RegisterApplicationRequest.metadata:type_name -> google.protobuf.Struct
+	53, // 22: controller.RegisterApplicationRequest.metadata:type_name -> google.protobuf.Struct
 	1,  // 23: controller.RegisterApplicationRequest.deployment_strategy:type_name -> controller.DeploymentStrategy
 	2,  // 24: controller.Log.source:type_name -> controller.LogSource
 	3,  // 25: controller.Log.level:type_name -> controller.LogLevel
-	49, // 26: controller.Log.timestamp:type_name -> google.protobuf.Timestamp
+	52, // 26: controller.Log.timestamp:type_name -> google.protobuf.Timestamp
 	45, // 27: controller.RegisterApplicationResult.logs:type_name -> controller.Log
 	46, // 28: controller.RegisterApplicationResult.result:type_name -> controller.RegisterApplicationResultType
 	47, // 29: controller.RegisterApplicationResult.service_urls:type_name -> controller.ServiceURLs
-	7,  // 30: controller.IsolateController.ListEnvironments:input_type -> controller.ListEnvironmentsRequest
-	9,  // 31: controller.IsolateController.CreateEnvironment:input_type -> controller.CreateEnvironmentRequest
-	11, // 32: controller.IsolateController.DeleteEnvironment:input_type -> controller.DeleteEnvironmentRequest
-	14, // 33: controller.IsolateController.ListAliases:input_type -> controller.ListAliasesRequest
-	17, // 34: controller.IsolateController.ListApplications:input_type -> controller.ListApplicationsRequest
-	19, // 35: controller.IsolateController.UpdateApplication:input_type -> controller.UpdateApplicationRequest
-	21, // 36: controller.IsolateController.RolloutApplication:input_type -> controller.RolloutApplicationRequest
-	23, // 37: controller.IsolateController.SetAlias:input_type -> controller.SetAliasRequest
-	25, // 38: controller.IsolateController.DeleteAlias:input_type -> controller.DeleteAliasRequest
-	27, // 39: controller.IsolateController.DeleteApplication:input_type -> controller.DeleteApplicationRequest
-	29, // 40: controller.IsolateController.SetSecret:input_type -> controller.SetSecretRequest
-	31, // 41: controller.IsolateController.ListSecrets:input_type -> controller.ListSecretsRequest
-	34, // 42: controller.IsolateController.ListAliasRunners:input_type -> controller.ListAliasRunnersRequest
-	36, // 43: controller.IsolateController.ListRunners:input_type -> controller.ListRunnersRequest
-	39, // 44: controller.IsolateController.StopRunner:input_type -> controller.StopRunnerRequest
-	41, // 45: controller.IsolateController.KillRunner:input_type -> controller.KillRunnerRequest
-	44, // 46: controller.IsolateController.RegisterApplication:input_type -> controller.RegisterApplicationRequest
-	8,  // 47: controller.IsolateController.ListEnvironments:output_type -> controller.ListEnvironmentsResponse
-	10, // 48: controller.IsolateController.CreateEnvironment:output_type -> controller.CreateEnvironmentResponse
-	12, // 49: controller.IsolateController.DeleteEnvironment:output_type -> controller.DeleteEnvironmentResponse
-	15, // 50: controller.IsolateController.ListAliases:output_type -> controller.ListAliasesResult
-	18, // 51: controller.IsolateController.ListApplications:output_type -> controller.ListApplicationsResult
-	20, // 52: controller.IsolateController.UpdateApplication:output_type -> controller.UpdateApplicationResult
-	22, // 53: controller.IsolateController.RolloutApplication:output_type -> controller.RolloutApplicationResult
-	24, // 54: controller.IsolateController.SetAlias:output_type -> controller.SetAliasResult
-	26, // 55: controller.IsolateController.DeleteAlias:output_type -> controller.DeleteAliasResult
-	28, // 56: controller.IsolateController.DeleteApplication:output_type -> controller.DeleteApplicationResult
-	30, // 57: controller.IsolateController.SetSecret:output_type -> controller.SetSecretResponse
-	33, // 58: controller.IsolateController.ListSecrets:output_type -> controller.ListSecretsResponse
-	35, // 59: controller.IsolateController.ListAliasRunners:output_type -> controller.ListAliasRunnersResponse
-	37, // 60: controller.IsolateController.ListRunners:output_type -> controller.ListRunnersResponse
-	40, // 61: controller.IsolateController.StopRunner:output_type -> controller.StopRunnerResponse
-	42, // 62: controller.IsolateController.KillRunner:output_type -> controller.KillRunnerResponse
-	48, // 63: controller.IsolateController.RegisterApplication:output_type -> controller.RegisterApplicationResult
-	47, // [47:64] is the sub-list for method output_type
-	30, // [30:47] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	49, // 30: controller.ShellRunnerInput.tty_size:type_name -> controller.TerminalSize
+	7,  // 31: controller.IsolateController.ListEnvironments:input_type -> controller.ListEnvironmentsRequest
+	9,  // 32: controller.IsolateController.CreateEnvironment:input_type -> controller.CreateEnvironmentRequest
+	11, // 33: controller.IsolateController.DeleteEnvironment:input_type -> controller.DeleteEnvironmentRequest
+	14, // 34: controller.IsolateController.ListAliases:input_type -> controller.ListAliasesRequest
+	17, // 35: controller.IsolateController.ListApplications:input_type -> controller.ListApplicationsRequest
+	19, // 36: controller.IsolateController.UpdateApplication:input_type -> controller.UpdateApplicationRequest
+	21, // 37: controller.IsolateController.RolloutApplication:input_type -> controller.RolloutApplicationRequest
+	23, // 38: controller.IsolateController.SetAlias:input_type -> controller.SetAliasRequest
+	25, // 39: controller.IsolateController.DeleteAlias:input_type -> controller.DeleteAliasRequest
+	27, // 40: controller.IsolateController.DeleteApplication:input_type -> controller.DeleteApplicationRequest
+	29, // 41: controller.IsolateController.SetSecret:input_type -> controller.SetSecretRequest
+	31, // 42: controller.IsolateController.ListSecrets:input_type -> controller.ListSecretsRequest
+	34, // 43: controller.IsolateController.ListAliasRunners:input_type -> controller.ListAliasRunnersRequest
+	36, // 44: controller.IsolateController.ListRunners:input_type -> controller.ListRunnersRequest
+	39, // 45: controller.IsolateController.StopRunner:input_type -> controller.StopRunnerRequest
+	41, // 46: controller.IsolateController.KillRunner:input_type -> controller.KillRunnerRequest
+	44, // 47: controller.IsolateController.RegisterApplication:input_type -> controller.RegisterApplicationRequest
+	50, // 48: controller.IsolateController.ShellRunner:input_type -> controller.ShellRunnerInput
+	8,  // 49: controller.IsolateController.ListEnvironments:output_type -> controller.ListEnvironmentsResponse
+	10, // 50: controller.IsolateController.CreateEnvironment:output_type -> controller.CreateEnvironmentResponse
+	12, // 51: controller.IsolateController.DeleteEnvironment:output_type -> controller.DeleteEnvironmentResponse
+	15, // 52: controller.IsolateController.ListAliases:output_type -> controller.ListAliasesResult
+	18, // 53: controller.IsolateController.ListApplications:output_type -> controller.ListApplicationsResult
+	20, // 54: controller.IsolateController.UpdateApplication:output_type -> controller.UpdateApplicationResult
+	22, // 55: controller.IsolateController.RolloutApplication:output_type -> controller.RolloutApplicationResult
+	24, // 56: controller.IsolateController.SetAlias:output_type -> controller.SetAliasResult
+	26, // 57: controller.IsolateController.DeleteAlias:output_type -> controller.DeleteAliasResult
+	28, // 58: controller.IsolateController.DeleteApplication:output_type -> controller.DeleteApplicationResult
+	30, // 59: controller.IsolateController.SetSecret:output_type -> controller.SetSecretResponse
+	33, // 60: controller.IsolateController.ListSecrets:output_type -> controller.ListSecretsResponse
+	35, // 61: controller.IsolateController.ListAliasRunners:output_type -> controller.ListAliasRunnersResponse
+	37, // 62: controller.IsolateController.ListRunners:output_type -> controller.ListRunnersResponse
+	40, // 63: controller.IsolateController.StopRunner:output_type -> controller.StopRunnerResponse
+	42, // 64: controller.IsolateController.KillRunner:output_type -> controller.KillRunnerResponse
+	48, // 65: controller.IsolateController.RegisterApplication:output_type -> controller.RegisterApplicationResult
+	51, // 66: controller.IsolateController.ShellRunner:output_type -> controller.ShellRunnerOutput
+	49, // [49:67] is the sub-list for method output_type
+	31, // [31:49] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_controller_proto_init() }
@@ -3536,13 +3750,15 @@ func file_controller_proto_init() {
 		(*RegisterApplicationRequest_Entrypoint)(nil),
 	}
 	file_controller_proto_msgTypes[42].OneofWrappers = []any{}
+	file_controller_proto_msgTypes[44].OneofWrappers = []any{}
+	file_controller_proto_msgTypes[45].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_controller_proto_rawDesc), len(file_controller_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   43,
+			NumMessages:   46,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

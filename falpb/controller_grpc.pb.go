@@ -41,6 +41,7 @@ const (
 	IsolateController_StopRunner_FullMethodName          = "/controller.IsolateController/StopRunner"
 	IsolateController_KillRunner_FullMethodName          = "/controller.IsolateController/KillRunner"
 	IsolateController_RegisterApplication_FullMethodName = "/controller.IsolateController/RegisterApplication"
+	IsolateController_ShellRunner_FullMethodName         = "/controller.IsolateController/ShellRunner"
 )
 
 // IsolateControllerClient is the client API for IsolateController service.
@@ -64,6 +65,7 @@ type IsolateControllerClient interface {
 	StopRunner(ctx context.Context, in *StopRunnerRequest, opts ...grpc.CallOption) (*StopRunnerResponse, error)
 	KillRunner(ctx context.Context, in *KillRunnerRequest, opts ...grpc.CallOption) (*KillRunnerResponse, error)
 	RegisterApplication(ctx context.Context, in *RegisterApplicationRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[RegisterApplicationResult], error)
+	ShellRunner(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ShellRunnerInput, ShellRunnerOutput], error)
 }
 
 type isolateControllerClient struct {
@@ -253,6 +255,19 @@ func (c *isolateControllerClient) RegisterApplication(ctx context.Context, in *R
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type IsolateController_RegisterApplicationClient = grpc.ServerStreamingClient[RegisterApplicationResult]
 
+func (c *isolateControllerClient) ShellRunner(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ShellRunnerInput, ShellRunnerOutput], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &IsolateController_ServiceDesc.Streams[1], IsolateController_ShellRunner_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ShellRunnerInput, ShellRunnerOutput]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type IsolateController_ShellRunnerClient = grpc.BidiStreamingClient[ShellRunnerInput, ShellRunnerOutput]
+
 // IsolateControllerServer is the server API for IsolateController service.
 // All implementations must embed UnimplementedIsolateControllerServer
 // for forward compatibility.
@@ -274,6 +289,7 @@ type IsolateControllerServer interface {
 	StopRunner(context.Context, *StopRunnerRequest) (*StopRunnerResponse, error)
 	KillRunner(context.Context, *KillRunnerRequest) (*KillRunnerResponse, error)
 	RegisterApplication(*RegisterApplicationRequest, grpc.ServerStreamingServer[RegisterApplicationResult]) error
+	ShellRunner(grpc.BidiStreamingServer[ShellRunnerInput, ShellRunnerOutput]) error
 	mustEmbedUnimplementedIsolateControllerServer()
 }
 
@@ -334,6 +350,9 @@ func (UnimplementedIsolateControllerServer) KillRunner(context.Context, *KillRun
 }
 func (UnimplementedIsolateControllerServer) RegisterApplication(*RegisterApplicationRequest, grpc.ServerStreamingServer[RegisterApplicationResult]) error {
 	return status.Errorf(codes.Unimplemented, "method RegisterApplication not implemented")
+}
+func (UnimplementedIsolateControllerServer) ShellRunner(grpc.BidiStreamingServer[ShellRunnerInput, ShellRunnerOutput]) error {
+	return status.Errorf(codes.Unimplemented, "method ShellRunner not implemented")
 }
 func (UnimplementedIsolateControllerServer) mustEmbedUnimplementedIsolateControllerServer() {}
 func (UnimplementedIsolateControllerServer) testEmbeddedByValue()                           {}
@@ -655,6 +674,13 @@ func _IsolateController_RegisterApplication_Handler(srv interface{}, stream grpc
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type IsolateController_RegisterApplicationServer = grpc.ServerStreamingServer[RegisterApplicationResult]
 
+func _IsolateController_ShellRunner_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(IsolateControllerServer).ShellRunner(&grpc.GenericServerStream[ShellRunnerInput, ShellRunnerOutput]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type IsolateController_ShellRunnerServer = grpc.BidiStreamingServer[ShellRunnerInput, ShellRunnerOutput]
+
 // IsolateController_ServiceDesc is the grpc.ServiceDesc for IsolateController service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -732,6 +758,12 @@ var IsolateController_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "RegisterApplication",
 			Handler:       _IsolateController_RegisterApplication_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "ShellRunner",
+			Handler:       _IsolateController_ShellRunner_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "controller.proto",
