@@ -75,6 +75,10 @@ type Client interface {
 	// CurrentUser is the account calls act as (fal's REST /users/current).
 	CurrentUser(ctx context.Context) (User, error)
 
+	// Shell opens a session on runner id (fal's ShellRunner): req's
+	// command, or an interactive shell, on a terminal or plain pipes.
+	Shell(ctx context.Context, id RunnerID, req ShellRequest) (Shell, error)
+
 	// Target says what this client talks to, for the header.
 	Target() Target
 	Close() error

@@ -608,3 +608,13 @@ func (c *Client) Target() client.Target {
 }
 
 func (c *Client) Close() error { return nil }
+
+// Shell answers the error set by Fail("Shell", ...), else ErrUnsupported.
+func (c *Client) Shell(ctx context.Context, id client.RunnerID, req client.ShellRequest) (client.Shell, error) {
+	end, err := c.begin(ctx, Call{Method: "Shell", App: string(id)})
+	defer end()
+	if err == nil {
+		err = &client.Error{Kind: client.Unsupported, Op: "shell on runner " + string(id), Msg: "no shell in the test double"}
+	}
+	return nil, err
+}
