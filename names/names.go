@@ -7,6 +7,7 @@ package names
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // DefaultEnvironment is fal's default environment. Its apps' aliases carry
@@ -18,12 +19,20 @@ const EnvSeparator = "--"
 
 // Length limits. fal does not document its own; these are generous for
 // people and small enough to keep a table column and an alias readable.
+// Names are ASCII, so their limits are bytes; MaxDescriptionLen counts
+// characters, as the dashboard's form does.
 const (
 	MaxEnvironmentLen = 32
 	MaxAppLen         = 63
 	MaxSecretLen      = 128
 	MaxDescriptionLen = 256
 )
+
+// MaxSecretValue bounds a secret's value in bytes. Secrets become
+// environment variables of every runner; Linux refuses to start a process
+// with one variable over 128 KiB, and the whole environment block is
+// limited too, so a large file belongs elsewhere.
+const MaxSecretValue = 64 << 10
 
 // Env returns the environment an empty name means: fal treats an unset
 // environment_name as main.
@@ -102,8 +111,10 @@ func validateSlug(what, name string, max int) error {
 
 // ValidateSecret checks a secret name: it becomes an environment variable
 // of every runner, so it must be a portable variable name (a letter or
-// underscore, then letters, digits and underscores), at most MaxSecretLen.
-// Lowercase is allowed, as fal allows it.
+// underscore, then letters, digits and underscores), at most MaxSecretLen,
+// and not one the platform sets in every runner (see ReservedSecret), which
+// would silently win over the secret. Lowercase is allowed, as fal allows
+// it.
 func ValidateSecret(name string) error {
 	switch {
 	case name == "":
@@ -117,23 +128,85 @@ func ValidateSecret(name string) error {
 			return fmt.Errorf("secret name %q must be an environment variable name: letters, digits and underscores, not starting with a digit", name)
 		}
 	}
-	if IsPlatformVariable(name) {
-		return fmt.Errorf("secret name %q is reserved: fal sets it in every runner", name)
+	if why := ReservedSecret(name); why != "" {
+		return fmt.Errorf("secret name %q is reserved: %s, which would silently win over the secret", name, why)
 	}
 	return nil
 }
 
-// ValidateDescription bounds an environment's description.
-func ValidateDescription(d string) error {
-	if len(d) > MaxDescriptionLen {
-		return fmt.Errorf("description is longer than %d characters", MaxDescriptionLen)
+// ValidateSecretValue checks the value of secret name. The error names the
+// secret and never holds the value.
+func ValidateSecretValue(name, value string) error {
+	switch {
+	case len(value) > MaxSecretValue:
+		return fmt.Errorf("value of secret %q is %d bytes, over the limit of %d", name, len(value), MaxSecretValue)
+	case strings.IndexByte(value, 0) >= 0:
+		// exec refuses an environment entry with a NUL byte, so every
+		// runner of the environment would fail to start.
+		return fmt.Errorf("value of secret %q holds a NUL byte, which no environment variable can carry", name)
 	}
-	for _, r := range d {
-		if r < 0x20 || r == 0x7f {
-			return fmt.Errorf("description may not hold control characters")
+	return nil
+}
+
+// ReservedSecret says why name cannot be a secret's name, or "" when it
+// can: every runner gets a variable of that name from the platform, so the
+// secret would never be seen. Names are case-sensitive, as environment
+// variables are.
+func ReservedSecret(name string) string {
+	switch {
+	case name == "PORT":
+		return "the local controller sets PORT in every runner to the port it must serve on"
+	case IsPlatformVariable(name):
+		return "fal sets it in every runner"
+	case strings.HasPrefix(name, "FAL_"):
+		return "fal sets FAL_ variables in every runner"
+	}
+	return ""
+}
+
+// ValidateDescription checks an environment's description: at most
+// MaxDescriptionLen characters of text that is safe to draw (see
+// ValidateText).
+func ValidateDescription(d string) error {
+	if n := utf8.RuneCountInString(d); n > MaxDescriptionLen {
+		return fmt.Errorf("description is %d characters long, over the limit of %d", n, MaxDescriptionLen)
+	}
+	return ValidateText("description", d)
+}
+
+// ValidateText checks free text the controller keeps and dashboards draw:
+// valid UTF-8 without control characters (C0, DEL and C1), bidi
+// embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069: they
+// reorder the text drawn after them, so a line can read differently from
+// what it holds), or the line and paragraph separators U+2028 and U+2029
+// (a line break to some renderers). The implicit marks U+200E, U+200F and
+// U+061C stay allowed: they only set the direction of the neutral
+// characters next to them, cannot reorder text past them, and right-to-left
+// writers need them. what names the text in the error, which quotes the
+// character by its code point, never raw.
+func ValidateText(what, s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s is not valid UTF-8", what)
+	}
+	for _, r := range s {
+		if kind := unsafeRune(r); kind != "" {
+			return fmt.Errorf("%s may not hold %U (%s)", what, r, kind)
 		}
 	}
 	return nil
+}
+
+// unsafeRune names the kind of r when ValidateText refuses it, else "".
+func unsafeRune(r rune) string {
+	switch {
+	case r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f:
+		return "a control character"
+	case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
+		return "a bidi control, which reorders the text after it"
+	case r == 0x2028 || r == 0x2029:
+		return "a line or paragraph separator"
+	}
+	return ""
 }
 
 // PlatformVariables are the variables fal injects into every runner

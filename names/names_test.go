@@ -57,8 +57,9 @@ func TestValidateEnvironment(t *testing.T) {
 }
 
 func TestValidateSecret(t *testing.T) {
-	ok := []string{"HF_TOKEN", "_X", "api_key", "A1"}
-	bad := []string{"", "1A", "A-B", "A B", "FAL_KEY", "HF_HOME", "É", strings.Repeat("A", MaxSecretLen+1)}
+	ok := []string{"HF_TOKEN", "_X", "api_key", "A1", "fal_key", "PORTS", "MY_FAL_KEY", "HF_HOME_2"}
+	bad := []string{"", "1A", "A-B", "A B", "FAL_KEY", "HF_HOME", "É", strings.Repeat("A", MaxSecretLen+1),
+		"PORT", "FAL_", "FAL_ANYTHING", "FAL_RUNNER_STATE"}
 	for _, n := range ok {
 		if err := ValidateSecret(n); err != nil {
 			t.Errorf("ValidateSecret(%q) = %v, want nil", n, err)
@@ -71,13 +72,54 @@ func TestValidateSecret(t *testing.T) {
 	}
 }
 
-func TestValidateDescription(t *testing.T) {
-	if err := ValidateDescription("Pre-production, mirrors main"); err != nil {
-		t.Error(err)
+func TestValidateSecretReservedNamesItself(t *testing.T) {
+	for _, n := range []string{"PORT", "FAL_KEY", "FAL_NEW_THING", "HF_HOME"} {
+		err := ValidateSecret(n)
+		if err == nil || !strings.Contains(err.Error(), `"`+n+`"`) || !strings.Contains(err.Error(), "reserved") {
+			t.Errorf("ValidateSecret(%q) = %v, want a reserved-name error naming it", n, err)
+		}
 	}
-	for _, d := range []string{strings.Repeat("x", MaxDescriptionLen+1), "a\nb", "\x1b[2J"} {
-		if ValidateDescription(d) == nil {
+}
+
+func TestValidateSecretValue(t *testing.T) {
+	if err := ValidateSecretValue("TOKEN", strings.Repeat("x", MaxSecretValue)); err != nil {
+		t.Errorf("a value at the limit: %v", err)
+	}
+	for _, v := range []string{"top\x00secret", strings.Repeat("s", MaxSecretValue+1)} {
+		err := ValidateSecretValue("TOKEN", v)
+		if err == nil {
+			t.Errorf("ValidateSecretValue(%d bytes) = nil", len(v))
+			continue
+		}
+		if !strings.Contains(err.Error(), `"TOKEN"`) {
+			t.Errorf("the error does not name the secret: %v", err)
+		}
+		if strings.Contains(err.Error(), "top") || strings.Contains(err.Error(), "sss") {
+			t.Errorf("the error holds the value: %v", err)
+		}
+	}
+}
+
+func TestValidateDescription(t *testing.T) {
+	ok := []string{"", "Pre-production, mirrors main", "ステージング環境", strings.Repeat("é", MaxDescriptionLen),
+		"עברית \u200f(RTL)", "emoji 👩\u200d💻"}
+	for _, d := range ok {
+		if err := ValidateDescription(d); err != nil {
+			t.Errorf("ValidateDescription(%q) = %v", d, err)
+		}
+	}
+	bad := []string{strings.Repeat("x", MaxDescriptionLen+1), "a\nb", "\x1b[2J", "a\tb", "del\x7f",
+		"c1 \u0085 next line", "csi \u009b31m", "\u202eevil", "\u202aembed", "\u2066isolate", "\u2069", "line\u2028sep", "\xff"}
+	for _, d := range bad {
+		err := ValidateDescription(d)
+		if err == nil {
 			t.Errorf("ValidateDescription(%q) = nil", d)
+			continue
+		}
+		for _, r := range err.Error() {
+			if unsafeRune(r) != "" {
+				t.Errorf("the error for %q echoes %U raw: %q", d, r, err)
+			}
 		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // Settings are the scaling fields of an app (an alias), all in fal's units:
@@ -50,6 +49,14 @@ const (
 	MaxRunners      = 10000
 	MaxMultiplexing = 1000
 	MaxSeconds      = 7 * 24 * 3600
+)
+
+// Bounds on machine_types and valid_regions. Both are kept with every
+// revision and alias and sent back on every listing, so they stay small;
+// fal's own names ("GPU-H100", "us-east") are far inside them.
+const (
+	MaxPlacements   = 16 // names in one list
+	MaxPlacementLen = 64 // bytes in one name
 )
 
 // Int returns a pointer to v, for building a Spec.
@@ -107,10 +114,9 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 
 // Validate checks complete settings: every count and duration is a whole
 // number ≥ 0 within its limit, max_multiplexing is at least 1, the buffer
-// percentage is 0–100, min ≤ max, and machine types and regions are
-// non-empty names without spaces (the local controller accepts any such
-// name; fal cloud checks them against what it offers). All problems are
-// returned, joined, as *FieldError values.
+// percentage is 0–100, min ≤ max, and machine types and regions pass
+// ValidatePlacements. All problems are returned, joined, as *FieldError
+// values.
 func (s Settings) Validate() error {
 	var errs []error
 	bad := func(field, format string, args ...any) {
@@ -139,13 +145,59 @@ func (s Settings) Validate() error {
 		bad("min_concurrency", "min_concurrency (%d) is above max_concurrency (%d)", s.MinConcurrency, s.MaxConcurrency)
 	}
 	checkNames := func(field string, list []string) {
-		for _, n := range list {
-			if n == "" || strings.ContainsFunc(n, func(r rune) bool { return r <= ' ' || r == 0x7f }) || len(n) > 64 {
-				bad(field, "%q is not a valid name", n)
-			}
+		if err := ValidatePlacements(list); err != nil {
+			bad(field, "%s", err)
 		}
 	}
 	checkNames("machine_types", s.MachineTypes)
 	checkNames("valid_regions", s.Regions)
 	return errors.Join(errs...)
+}
+
+// ValidatePlacements checks a list of machine types or regions: at most
+// MaxPlacements names, each 1 to MaxPlacementLen ASCII letters, digits,
+// '-', '_' or '.'. The local controller accepts any such name (fal cloud
+// checks them against what it offers); anything else (spaces of any
+// script, control characters, look-alike letters) is a typo or an attack
+// on whoever reads the list. The error names the first bad entry, quoted,
+// and how many more there are.
+func ValidatePlacements(list []string) error {
+	if len(list) > MaxPlacements {
+		return fmt.Errorf("%d names, at most %d", len(list), MaxPlacements)
+	}
+	var first string
+	n := 0
+	for _, name := range list {
+		if !placementName(name) {
+			if n == 0 {
+				first = name
+			}
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return nil
+	case len(first) > MaxPlacementLen:
+		first = fmt.Sprintf("a name of %d bytes (at most %d)", len(first), MaxPlacementLen)
+	default:
+		first = fmt.Sprintf("%q is not a valid name (1 to %d letters, digits, '-', '_' or '.')", first, MaxPlacementLen)
+	}
+	if n > 1 {
+		return fmt.Errorf("%s, and %d more", first, n-1)
+	}
+	return errors.New(first)
+}
+
+func placementName(s string) bool {
+	if s == "" || len(s) > MaxPlacementLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }

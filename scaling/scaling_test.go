@@ -2,6 +2,8 @@ package scaling
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -34,6 +36,23 @@ func TestApplyChangesOnlySetFields(t *testing.T) {
 	}
 }
 
+// A huge list is refused in one short message that gives the limit, not
+// one message per entry.
+func TestValidatePlacementsHugeList(t *testing.T) {
+	list := make([]string, 100000)
+	for i := range list {
+		list[i] = "GPU\u0085" + strings.Repeat("x", 10)
+	}
+	err := Spec{MachineTypes: list}.Apply(base()).Validate()
+	if err == nil || len(err.Error()) > 200 || !strings.Contains(err.Error(), fmt.Sprint(MaxPlacements)) {
+		t.Fatalf("Validate = %.300v", err)
+	}
+	err = ValidatePlacements([]string{"ok", "a b", "\x1b[31m", strings.Repeat("x", 1000)})
+	if err == nil || !strings.Contains(err.Error(), `"a b"`) || !strings.Contains(err.Error(), "2 more") || strings.Contains(err.Error(), "\x1b") {
+		t.Fatalf("ValidatePlacements = %v", err)
+	}
+}
+
 func TestValidate(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -53,6 +72,15 @@ func TestValidate(t *testing.T) {
 		{"bad machine", Spec{MachineTypes: []string{"GPU A100"}}, []string{"machine_types"}},
 		{"empty region", Spec{Regions: []string{""}}, []string{"valid_regions"}},
 		{"two problems", Spec{KeepAlive: Int(-1), StartupTimeout: Int(-1)}, []string{"keep_alive", "startup_timeout"}},
+		{"machine names", Spec{MachineTypes: []string{"GPU-H100", "cpu_2.large", "XS"}, Regions: []string{"us-east", "eu-west-1"}}, nil},
+		{"C1 control in machine", Spec{MachineTypes: []string{"GPU\u0085A100"}}, []string{"machine_types"}},
+		{"no-break space in region", Spec{Regions: []string{"us\u00a0east"}}, []string{"valid_regions"}},
+		{"ideographic space", Spec{Regions: []string{"us\u3000east"}}, []string{"valid_regions"}},
+		{"bidi override", Spec{MachineTypes: []string{"\u202eGPU"}}, []string{"machine_types"}},
+		{"look-alike letter", Spec{MachineTypes: []string{"GPU-Н100"}}, []string{"machine_types"}},
+		{"long name", Spec{Regions: []string{strings.Repeat("r", MaxPlacementLen+1)}}, []string{"valid_regions"}},
+		{"most names", Spec{MachineTypes: slices.Repeat([]string{"M"}, MaxPlacements)}, nil},
+		{"too many names", Spec{MachineTypes: slices.Repeat([]string{"M"}, MaxPlacements+1)}, []string{"machine_types"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
