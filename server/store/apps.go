@@ -93,7 +93,8 @@ type PointFunc func(old *Alias, rev Revision) (Alias, error)
 
 // RegisterRevision stores a new revision of rev.Ref (its ID and CreatedAt
 // are assigned here) and points the app's alias at it, creating the alias,
-// all in one transaction. The environment must exist.
+// all in one transaction. The environment must exist and hold fewer than
+// MaxRevisionsPerEnv revisions (else an error wrapping ErrLimit).
 func (s *Store) RegisterRevision(ctx context.Context, rev Revision, point PointFunc) (Revision, Alias, error) {
 	rev.ID = uuid.NewString()
 	rev.CreatedAt = fromStamp(s.stamp())
@@ -104,6 +105,14 @@ func (s *Store) RegisterRevision(ctx context.Context, rev Revision, point PointF
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := getEnvironment(ctx, tx, rev.Ref.Env); err != nil {
 			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM revisions WHERE env = ?`, rev.Ref.Env).Scan(&n); err != nil {
+			return fmt.Errorf("store revision of %s: %w", rev.Ref, err)
+		}
+		if n >= s.limits.revisionsPerEnv {
+			return fmt.Errorf("store revision of %s: %w: environment %q has %d revisions, the most it keeps (%d); delete old ones (DeleteApplication) first",
+				rev.Ref, ErrLimit, rev.Ref.Env, n, s.limits.revisionsPerEnv)
 		}
 		sc, err := scalingArgs(rev.Scaling)
 		if err != nil {

@@ -87,7 +87,8 @@ func getEnvironment(ctx context.Context, q queryer, name string) (Environment, e
 }
 
 // CreateEnvironment adds an environment; an existing name is an error
-// wrapping ErrExists. Names are validated by the caller.
+// wrapping ErrExists, one past MaxEnvironments wraps ErrLimit. Names are
+// validated by the caller.
 func (s *Store) CreateEnvironment(ctx context.Context, name, description string) (Environment, error) {
 	e := Environment{Name: name, Description: description, CreatedAt: fromStamp(s.stamp())}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -97,6 +98,13 @@ func (s *Store) CreateEnvironment(ctx context.Context, name, description string)
 		}
 		if n > 0 {
 			return fmt.Errorf("environment %q %w", name, ErrExists)
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM environments`).Scan(&n); err != nil {
+			return fmt.Errorf("create environment %q: %w", name, err)
+		}
+		if n >= s.limits.environments {
+			return fmt.Errorf("create environment %q: %w: there are %d environments, the most a controller keeps (%d); delete one first",
+				name, ErrLimit, n, s.limits.environments)
 		}
 		_, err := tx.ExecContext(ctx,
 			`INSERT INTO environments (name, description, is_default, created_at) VALUES (?, ?, 0, ?)`,

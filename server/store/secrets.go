@@ -20,11 +20,16 @@ type Secret struct {
 // its value and stamps CreatedAt anew (it says when the current value was
 // set); DefaultExposed changes only when exposed is not nil, and a new
 // secret without it is exposed (opting out is the exception, as the
-// dashboard's "not exposed by default" option has it). Names and sizes are validated by the
-// caller; the environment must exist.
+// dashboard's "not exposed by default" option has it). Names and sizes are
+// validated by the caller; the environment must exist, and its secrets stay
+// within MaxSecretsPerEnv and MaxSecretBytesPerEnv (else an error wrapping
+// ErrLimit).
 func (s *Store) SetSecret(ctx context.Context, env, name, value string, exposed *bool) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := getEnvironment(ctx, tx, env); err != nil {
+			return err
+		}
+		if err := s.secretRoom(ctx, tx, env, name, value); err != nil {
 			return err
 		}
 		now := s.stamp()
@@ -41,6 +46,27 @@ func (s *Store) SetSecret(ctx context.Context, env, name, value string, exposed 
 		}
 		return nil
 	})
+}
+
+// secretRoom checks that env can hold name=value in place of what it
+// holds under name now.
+func (s *Store) secretRoom(ctx context.Context, tx *sql.Tx, env, name, value string) error {
+	var n, size int
+	// length() of a BLOB counts bytes; of TEXT it would count characters.
+	err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(CAST(name AS BLOB)) + length(CAST(value AS BLOB))), 0)
+		FROM secrets WHERE env = ? AND name <> ?`, env, name).Scan(&n, &size)
+	if err != nil {
+		return fmt.Errorf("set secret %q in environment %q: %w", name, env, err)
+	}
+	if n >= s.limits.secretsPerEnv {
+		return fmt.Errorf("set secret %q: %w: environment %q has %d other secrets, the most it may hold is %d",
+			name, ErrLimit, env, n, s.limits.secretsPerEnv)
+	}
+	if size += len(name) + len(value); size > s.limits.secretBytesPerEnv {
+		return fmt.Errorf("set secret %q: %w: the secrets of environment %q would take %d bytes, over the %d bytes a runner's environment can carry",
+			name, ErrLimit, env, size, s.limits.secretBytesPerEnv)
+	}
+	return nil
 }
 
 // DeleteSecret removes a secret; a missing one is an error wrapping

@@ -23,9 +23,10 @@ const FileName = "faldash.db"
 
 // Store is the controller's persistent state. It is safe for concurrent use.
 type Store struct {
-	db   *sql.DB
-	path string
-	now  func() time.Time
+	db     *sql.DB
+	path   string
+	now    func() time.Time
+	limits limits
 }
 
 // Open opens (creating if needed) the database in dir, which must exist,
@@ -65,7 +66,7 @@ func Open(ctx context.Context, dir string, now func() time.Time) (*Store, error)
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	s := &Store{db: db, path: path, now: now}
+	s := &Store{db: db, path: path, now: now, limits: defaultLimits}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -1,8 +1,6 @@
 package supervisor
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -11,32 +9,13 @@ import (
 	"github.com/faldash/faldash/server/store"
 )
 
-// command is the argv a revision's runners start (see the package comment).
+// command is the argv a revision's runners start (see the package comment
+// and store.Revision.Command, which the controller also checks deploys
+// with).
 func command(rev store.Revision) ([]string, error) {
-	var meta map[string]any
-	if len(rev.Metadata) > 0 {
-		if err := json.Unmarshal(rev.Metadata, &meta); err != nil {
-			return nil, fmt.Errorf("revision %s: metadata is not a JSON object: %w", rev.ID, err)
-		}
-	}
-	raw, ok := meta["command"]
-	if !ok || raw == nil {
-		if strings.TrimSpace(rev.Entrypoint) == "" {
-			return nil, fmt.Errorf("revision %s has no entrypoint", rev.ID)
-		}
-		return []string{"/bin/sh", "-c", rev.Entrypoint}, nil
-	}
-	list, ok := raw.([]any)
-	if !ok || len(list) == 0 {
-		return nil, fmt.Errorf("revision %s: metadata's command must be a non-empty list of strings", rev.ID)
-	}
-	argv := make([]string, len(list))
-	for i, v := range list {
-		s, ok := v.(string)
-		if !ok || (i == 0 && s == "") {
-			return nil, fmt.Errorf("revision %s: metadata's command must be a non-empty list of strings", rev.ID)
-		}
-		argv[i] = s
+	argv, err := rev.Command()
+	if err != nil {
+		return nil, fmt.Errorf("revision %s: %w", rev.ID, err)
 	}
 	return argv, nil
 }
@@ -63,11 +42,16 @@ func runnerEnv(environ []string, secrets, platform map[string]string) ([]string,
 			vars[name] = value
 		}
 	}
-	for name, value := range secrets {
-		if name == "" || strings.ContainsAny(name, "=\x00") || strings.ContainsRune(value, 0) {
-			// The store's names cannot hold these; a value with NUL would
-			// make exec fail for every runner of the environment.
-			return nil, errors.New("a secret of this environment cannot be passed as an environment variable (NUL byte or bad name)")
+	for _, name := range slices.Sorted(maps.Keys(secrets)) {
+		value := secrets[name]
+		// SetSecret refuses both since names.ValidateSecret and
+		// names.ValidateSecretValue do; a store written before that may
+		// still hold one, and exec would fail for every runner.
+		if name == "" || strings.ContainsAny(name, "=\x00") {
+			return nil, fmt.Errorf("secret %q of this environment is not an environment variable name; unset it", name)
+		}
+		if strings.IndexByte(value, 0) >= 0 {
+			return nil, fmt.Errorf("secret %q of this environment holds a NUL byte, which no environment variable can carry; set it again without one", name)
 		}
 		vars[name] = value
 	}
