@@ -93,7 +93,8 @@ func validateSlug(what, name string, max int) error {
 	case name == "":
 		return fmt.Errorf("%s name is empty", what)
 	case len(name) > max:
-		return fmt.Errorf("%s name %q is longer than %d characters", what, name, max)
+		// Not quoted back: a name of any length could be sent.
+		return fmt.Errorf("%s name of %d characters is longer than %d", what, len(name), max)
 	case strings.Contains(name, "--"):
 		return fmt.Errorf("%s name %q contains \"--\", which separates the environment in an alias", what, name)
 	case name[0] < 'a' || name[0] > 'z':
@@ -120,7 +121,7 @@ func ValidateSecret(name string) error {
 	case name == "":
 		return fmt.Errorf("secret name is empty")
 	case len(name) > MaxSecretLen:
-		return fmt.Errorf("secret name %q is longer than %d characters", name, MaxSecretLen)
+		return fmt.Errorf("secret name of %d characters is longer than %d", len(name), MaxSecretLen)
 	}
 	for i, r := range name {
 		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '_'

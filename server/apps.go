@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"strings"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -122,8 +123,8 @@ func (s *service) SetAlias(ctx context.Context, req *falpb.SetAliasRequest) (*fa
 	if err != nil {
 		return nil, err
 	}
-	if req.GetRevision() == "" {
-		return nil, status.Error(codes.InvalidArgument, "no revision given")
+	if err := checkID("revision", req.GetRevision()); err != nil {
+		return nil, err
 	}
 	if err := validAuthMode(req.AuthMode); err != nil {
 		return nil, err
@@ -165,13 +166,31 @@ func (s *service) DeleteAlias(ctx context.Context, req *falpb.DeleteAliasRequest
 
 // DeleteApplication deletes one revision, which no alias may point at.
 func (s *service) DeleteApplication(ctx context.Context, req *falpb.DeleteApplicationRequest) (*falpb.DeleteApplicationResult, error) {
-	if req.GetApplicationId() == "" {
-		return nil, status.Error(codes.InvalidArgument, "no application_id given")
+	if err := checkID("application_id", req.GetApplicationId()); err != nil {
+		return nil, err
 	}
 	if err := s.st.DeleteRevision(ctx, req.GetApplicationId()); err != nil {
 		return nil, toStatus(err)
 	}
 	return &falpb.DeleteApplicationResult{}, nil
+}
+
+// maxIDLen bounds the ids calls name: revisions and runners have UUIDs
+// (36 bytes).
+const maxIDLen = 64
+
+// checkID refuses an id no revision or runner could have, before it is
+// looked up, so an error never quotes back a huge or hostile string.
+func checkID(field, id string) error {
+	if id == "" {
+		return status.Errorf(codes.InvalidArgument, "no %s given", field)
+	}
+	if len(id) > maxIDLen || strings.ContainsFunc(id, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) {
+		return status.Errorf(codes.InvalidArgument, "%s is not an id: ids are 1 to %d letters, digits, '-' and '_'", field, maxIDLen)
+	}
+	return nil
 }
 
 // existingEnvRef resolves an alias-scoped call's app and checks that its

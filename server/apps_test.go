@@ -168,6 +168,59 @@ func TestRegisterApplicationRefusesBadInput(t *testing.T) {
 	}
 }
 
+// A deploy whose runners could not start (metadata's command of the wrong
+// shape, a NUL byte in what exec gets) or that is too big to keep is
+// refused with INVALID_ARGUMENT saying what is wrong, and the app keeps
+// serving its current revision: nothing is stored or pointed at.
+func TestRegisterApplicationRefusesUnrunnableDeploys(t *testing.T) {
+	h := start(t)
+	ctx := h.ctx()
+	good := h.deploy("main", "app", nil)
+	withMeta := func(entry string, meta map[string]any) *falpb.RegisterApplicationRequest {
+		st, err := structpb.NewStruct(meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &falpb.RegisterApplicationRequest{ApplicationName: ptr("app"),
+			Code: &falpb.RegisterApplicationRequest_Entrypoint{Entrypoint: entry}, Metadata: st}
+	}
+	cases := []struct {
+		name string
+		req  *falpb.RegisterApplicationRequest
+		says []string
+	}{
+		{"command a string", withMeta("prog", map[string]any{"command": "prog"}), []string{"command", "list of strings", "not a string"}},
+		{"command empty program", withMeta("prog", map[string]any{"command": []any{""}}), []string{"command[0]", "empty"}},
+		{"command numbers", withMeta("prog", map[string]any{"command": []any{1, 2}}), []string{"command[0]", "number"}},
+		{"command empty list", withMeta("prog", map[string]any{"command": []any{}}), []string{"command", "empty list"}},
+		{"command an object", withMeta("prog", map[string]any{"command": map[string]any{}}), []string{"command", "object"}},
+		{"NUL in an argument", withMeta("prog", map[string]any{"command": []any{"/bin/echo", "a\x00b"}}), []string{"command[1]", "NUL"}},
+		{"NUL in the entrypoint", withMeta("echo a\x00b", nil), []string{"entrypoint", "NUL"}},
+		{"huge metadata", withMeta("prog", map[string]any{"blob": strings.Repeat("x", MaxMetadata)}), []string{"metadata", fmt.Sprint(MaxMetadata)}},
+		{"many machine types", &falpb.RegisterApplicationRequest{ApplicationName: ptr("app"),
+			Code:                &falpb.RegisterApplicationRequest_Entrypoint{Entrypoint: "true"},
+			MachineRequirements: &falpb.MachineRequirements{MachineTypes: slices.Repeat([]string{"M"}, 1000)}}, []string{"machine_types", fmt.Sprint(scaling.MaxPlacements)}},
+		{"C1 in a region", &falpb.RegisterApplicationRequest{ApplicationName: ptr("app"),
+			Code:                &falpb.RegisterApplicationRequest_Entrypoint{Entrypoint: "true"},
+			MachineRequirements: &falpb.MachineRequirements{ValidRegions: []string{"us\u0085east"}}}, []string{"valid_regions"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := h.register(c.req)
+			wantCode(t, err, codes.InvalidArgument, c.says...)
+		})
+	}
+	if got := h.aliases("main"); len(got) != 1 || got[0].GetRevision() != good {
+		t.Errorf("after refused deploys the alias is %v, want it on %s", got, good)
+	}
+	revs := must(h.cl.ListApplications(ctx, &falpb.ListApplicationsRequest{})).get(t).GetApplications()
+	if len(revs) != 1 {
+		t.Errorf("refused deploys left %d revisions", len(revs)-1)
+	}
+	// An argv with an empty argument after the program is fine.
+	_ = must(h.register(withMeta("prog", map[string]any{"command": []any{"/bin/echo", ""}}))).get(t)
+}
+
 // A redeploy resets what describes the code and keeps hand-tuned scaling,
 // unless it asks to scale.
 func TestRedeployAliasSettings(t *testing.T) {
@@ -411,6 +464,17 @@ func TestDeleteApplication(t *testing.T) {
 	wantCode(t, err, codes.NotFound, r1)
 	_, err = h.cl.DeleteApplication(ctx, &falpb.DeleteApplicationRequest{})
 	wantCode(t, err, codes.InvalidArgument, "application_id")
+	// What no id looks like is refused without being quoted back.
+	for _, bad := range []string{strings.Repeat("a", 65), "r\x1b[2J", "a b", "../x", "\u202eid"} {
+		_, err = h.cl.DeleteApplication(ctx, &falpb.DeleteApplicationRequest{ApplicationId: bad})
+		wantCode(t, err, codes.InvalidArgument, "application_id is not an id")
+		_, err = h.cl.SetAlias(ctx, &falpb.SetAliasRequest{Alias: "my-app", EnvironmentName: ptr("staging"), Revision: bad})
+		wantCode(t, err, codes.InvalidArgument, "revision is not an id")
+		_, err = h.cl.KillRunner(ctx, &falpb.KillRunnerRequest{RunnerId: bad})
+		wantCode(t, err, codes.InvalidArgument, "runner_id is not an id")
+		_, err = h.cl.StopRunner(ctx, &falpb.StopRunnerRequest{RunnerId: bad})
+		wantCode(t, err, codes.InvalidArgument, "runner_id is not an id")
+	}
 
 	must(h.cl.DeleteAlias(ctx, &falpb.DeleteAliasRequest{Alias: "my-app", EnvironmentName: ptr("staging")})).get(t)
 	must(h.cl.DeleteApplication(ctx, &falpb.DeleteApplicationRequest{ApplicationId: r2})).get(t)

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/faldash/faldash/falpb"
@@ -17,9 +18,13 @@ import (
 	"github.com/faldash/faldash/server/store"
 )
 
-// MaxEntrypoint bounds a revision's entrypoint (a command line or a
-// module:attr).
-const MaxEntrypoint = 16 << 10
+// Bounds on what a revision keeps besides its scaling: its entrypoint (a
+// command line or a module:attr) and its metadata as JSON (where `faldash
+// deploy` puts the argv). Both are stored with every revision.
+const (
+	MaxEntrypoint = 16 << 10
+	MaxMetadata   = 64 << 10
+)
 
 // deployedAlias is the alias after a deploy of rev; old is the alias
 // before it, nil when the deploy creates it, and spec is the scaling the
@@ -83,15 +88,20 @@ func invalidSettings(prefix string, err error) error {
 
 // RegisterApplication stores a new revision of an app, points the app's
 // alias at it (see deployedAlias), streams a few builder log lines, tells
-// the Runtime, and ends with the revision id and the app's URL.
+// the Runtime, and ends with the revision id and the app's URL. Every
+// check (names, scaling, metadata's command, sizes) comes before the
+// store is touched, so a refused deploy leaves nothing behind.
 func (s *service) RegisterApplication(req *falpb.RegisterApplicationRequest, stream grpc.ServerStreamingServer[falpb.RegisterApplicationResult]) error {
 	ctx := stream.Context()
 	entry := req.GetEntrypoint()
 	if strings.TrimSpace(entry) == "" {
 		return status.Error(codes.InvalidArgument, "entrypoint is required: the command the app's runners start")
 	}
+	if strings.IndexByte(entry, 0) >= 0 {
+		return status.Error(codes.InvalidArgument, "entrypoint holds a NUL byte")
+	}
 	if len(entry) > MaxEntrypoint {
-		return status.Errorf(codes.InvalidArgument, "entrypoint is longer than %d bytes", MaxEntrypoint)
+		return status.Errorf(codes.InvalidArgument, "entrypoint is %d bytes, over the limit of %d", len(entry), MaxEntrypoint)
 	}
 	if req.GetApplicationName() == "" {
 		return status.Error(codes.InvalidArgument, "application_name is required")
@@ -115,15 +125,11 @@ func (s *service) RegisterApplication(req *falpb.RegisterApplicationRequest, str
 	if err := settings.Validate(); err != nil {
 		return invalidSettings("machine_requirements: ", err)
 	}
-	meta := []byte("{}")
-	if req.Metadata != nil {
-		// encoding/json rather than protojson: its output is stable, so
-		// the stored JSON is the same for the same metadata.
-		if meta, err = json.Marshal(req.Metadata.AsMap()); err != nil {
-			return status.Errorf(codes.InvalidArgument, "metadata: %v", err)
-		}
+	meta, err := metadataJSON(req)
+	if err != nil {
+		return err
 	}
-	rev, alias, err := s.st.RegisterRevision(ctx, store.Revision{
+	candidate := store.Revision{
 		Ref:              ref,
 		Entrypoint:       entry,
 		Metadata:         meta,
@@ -131,7 +137,14 @@ func (s *service) RegisterApplication(req *falpb.RegisterApplicationRequest, str
 		Strategy:         int32(req.GetDeploymentStrategy()),
 		TerminationGrace: grace,
 		Scaling:          settings,
-	}, func(old *store.Alias, rev store.Revision) (store.Alias, error) {
+	}
+	// What the supervisor will run, checked by the function it runs it
+	// with: a revision no runner could start is refused before it is
+	// stored or pointed at.
+	if _, err := candidate.Command(); err != nil {
+		return status.Errorf(codes.InvalidArgument, "no runner could start this revision: %v", err)
+	}
+	rev, alias, err := s.st.RegisterRevision(ctx, candidate, func(old *store.Alias, rev store.Revision) (store.Alias, error) {
 		return deployedAlias(old, rev, spec, req.GetScale(), req.AuthMode)
 	})
 	if err != nil {
@@ -152,6 +165,29 @@ func (s *service) RegisterApplication(req *falpb.RegisterApplicationRequest, str
 		Result:      &falpb.RegisterApplicationResultType{ApplicationId: rev.ID},
 		ServiceUrls: &falpb.ServiceURLs{Run: s.endpoint(ref)},
 	})
+}
+
+// metadataJSON is the request's metadata as the store keeps it, within
+// MaxMetadata.
+func metadataJSON(req *falpb.RegisterApplicationRequest) ([]byte, error) {
+	if req.Metadata == nil {
+		return []byte("{}"), nil
+	}
+	// The wire size first, so a huge Struct is refused before it is
+	// converted.
+	if n := proto.Size(req.Metadata); n > MaxMetadata {
+		return nil, status.Errorf(codes.InvalidArgument, "metadata is %d bytes, over the limit of %d", n, MaxMetadata)
+	}
+	// encoding/json rather than protojson: its output is stable, so the
+	// stored JSON is the same for the same metadata.
+	meta, err := json.Marshal(req.Metadata.AsMap())
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "metadata cannot be kept as JSON: %v", err)
+	}
+	if len(meta) > MaxMetadata {
+		return nil, status.Errorf(codes.InvalidArgument, "metadata is %d bytes as JSON, over the limit of %d", len(meta), MaxMetadata)
+	}
+	return meta, nil
 }
 
 func builderLog(t time.Time, format string, args ...any) *falpb.Log {

@@ -48,8 +48,16 @@ func TestEnvironments(t *testing.T) {
 	}
 	_, err = h.cl.CreateEnvironment(ctx, &falpb.CreateEnvironmentRequest{Name: "ok", Description: ptr(strings.Repeat("d", 257))})
 	wantCode(t, err, codes.InvalidArgument, "description")
-	_, err = h.cl.CreateEnvironment(ctx, &falpb.CreateEnvironmentRequest{Name: "ok", Description: ptr("bell\a")})
-	wantCode(t, err, codes.InvalidArgument, "control characters")
+	for _, d := range []string{"bell\a", "c1 \u009b31m", "next line \u0085", "\u202eevil", "isolate \u2067x\u2069", "line\u2028break"} {
+		_, err = h.cl.CreateEnvironment(ctx, &falpb.CreateEnvironmentRequest{Name: "ok", Description: ptr(d)})
+		wantCode(t, err, codes.InvalidArgument, "description may not hold U+")
+	}
+	if _, err := h.cl.CreateEnvironment(ctx, &falpb.CreateEnvironmentRequest{Name: "ok", Description: ptr(strings.Repeat("é", 256))}); err != nil {
+		t.Errorf("256 characters of two bytes each: %v", err)
+	}
+	_, err = h.cl.CreateEnvironment(ctx, &falpb.CreateEnvironmentRequest{Name: "ok2", Description: ptr(strings.Repeat("é", 257))})
+	wantCode(t, err, codes.InvalidArgument, "description", "256")
+	must(h.cl.DeleteEnvironment(ctx, &falpb.DeleteEnvironmentRequest{Name: "ok"})).get(t)
 
 	_, err = h.cl.DeleteEnvironment(ctx, &falpb.DeleteEnvironmentRequest{Name: "main"})
 	wantCode(t, err, codes.FailedPrecondition, `"main"`, "default environment")

@@ -51,8 +51,8 @@ func (s *service) KillRunner(ctx context.Context, req *falpb.KillRunnerRequest) 
 // runnerCall checks a runner id and passes it to the Runtime; without one
 // no runner exists.
 func (s *service) runnerCall(id string, fn func(Runtime, string) error) error {
-	if id == "" {
-		return status.Error(codes.InvalidArgument, "no runner_id given")
+	if err := checkID("runner_id", id); err != nil {
+		return err
 	}
 	if s.rt == nil {
 		return status.Errorf(codes.NotFound, "runner %q does not exist", id)

@@ -3,22 +3,18 @@ package server
 import (
 	"context"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/faldash/faldash/falpb"
 	"github.com/faldash/faldash/names"
 )
 
-// MaxSecretValue bounds a secret's value. Secrets become environment
-// variables of every runner, and the whole environment block of a process
-// is limited, so a large file belongs elsewhere.
-const MaxSecretValue = 64 << 10
-
 // SetSecret sets a secret of an environment; a request without a value
 // deletes it (fal's `secrets unset`), and deleting a missing one is
-// NOT_FOUND. Overwriting replaces the value and the creation time (it says
+// NOT_FOUND. A name the platform sets in every runner (PORT, FAL_*,
+// HF_HOME) and a value the runners could not receive (a NUL byte, over
+// names.MaxSecretValue) are INVALID_ARGUMENT naming the secret, never
+// showing the value. Overwriting replaces the value and the creation time (it says
 // when the current value was set) and keeps default_exposed unless the
 // request sets it. The value is never logged, stored elsewhere, or
 // returned.
@@ -27,14 +23,20 @@ func (s *service) SetSecret(ctx context.Context, req *falpb.SetSecretRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := names.ValidateSecret(req.GetName()); err != nil {
-		return nil, invalid(err)
-	}
 	if req.Value == nil {
+		// Unsetting takes any name a secret could have been stored
+		// under, so one kept from before a name became reserved can
+		// still be removed.
+		if err := names.ValidateSecret(req.GetName()); err != nil && names.ReservedSecret(req.GetName()) == "" {
+			return nil, invalid(err)
+		}
 		err = s.st.DeleteSecret(ctx, env, req.GetName())
 	} else {
-		if len(*req.Value) > MaxSecretValue {
-			return nil, status.Errorf(codes.InvalidArgument, "value of secret %q is longer than %d bytes", req.GetName(), MaxSecretValue)
+		if err := names.ValidateSecret(req.GetName()); err != nil {
+			return nil, invalid(err)
+		}
+		if err := names.ValidateSecretValue(req.GetName(), *req.Value); err != nil {
+			return nil, invalid(err)
 		}
 		err = s.st.SetSecret(ctx, env, req.GetName(), *req.Value, req.DefaultExposed)
 	}

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/faldash/faldash/falpb"
+	"github.com/faldash/faldash/names"
 )
 
 func TestSecretsPerEnvironment(t *testing.T) {
@@ -95,9 +96,9 @@ func TestSecretsPerEnvironment(t *testing.T) {
 		_, err := h.cl.SetSecret(ctx, &falpb.SetSecretRequest{Name: bad, Value: ptr("x"), EnvironmentName: ptr("staging")})
 		wantCode(t, err, codes.InvalidArgument, "secret name")
 	}
-	_, err = h.cl.SetSecret(ctx, &falpb.SetSecretRequest{Name: "BIG", Value: ptr(strings.Repeat("x", MaxSecretValue+1))})
-	wantCode(t, err, codes.InvalidArgument, "BIG", "longer than")
-	must(h.cl.SetSecret(ctx, &falpb.SetSecretRequest{Name: "BIG", Value: ptr(strings.Repeat("x", MaxSecretValue))})).get(t)
+	_, err = h.cl.SetSecret(ctx, &falpb.SetSecretRequest{Name: "BIG", Value: ptr(strings.Repeat("x", names.MaxSecretValue+1))})
+	wantCode(t, err, codes.InvalidArgument, `"BIG"`, "over the limit")
+	must(h.cl.SetSecret(ctx, &falpb.SetSecretRequest{Name: "BIG", Value: ptr(strings.Repeat("x", names.MaxSecretValue))})).get(t)
 
 	// No value reaches the log, even at debug level.
 	for _, v := range []string{"main-value", "staging-value", "postgres://staging", "rotated"} {
@@ -108,4 +109,41 @@ func TestSecretsPerEnvironment(t *testing.T) {
 	if !strings.Contains(logs.String(), "SetSecret") {
 		t.Errorf("calls were not logged at debug level: %q", logs.String())
 	}
+}
+
+// A value no runner could receive, and a name the platform would shadow,
+// are refused naming the secret, never showing the value, and change
+// nothing. Unsetting such a name stays possible.
+func TestSetSecretRefusesWhatRunnersCannotUse(t *testing.T) {
+	var logs bytes.Buffer
+	h := start(t, func(c *Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	ctx := h.ctx()
+	must(h.cl.SetSecret(ctx, &falpb.SetSecretRequest{Name: "TOKEN", Value: ptr("good")})).get(t)
+	before := must(h.ctl.st.Secrets(ctx, "main")).get(t)
+
+	_, err := h.cl.SetSecret(ctx, &falpb.SetSecretRequest{Name: "TOKEN", Value: ptr("hunter2\x00tail")})
+	wantCode(t, err, codes.InvalidArgument, `"TOKEN"`, "NUL byte")
+	if strings.Contains(err.Error(), "hunter2") || strings.Contains(logs.String(), "hunter2") {
+		t.Errorf("the value was shown: %v", err)
+	}
+	for _, name := range []string{"PORT", "FAL_KEY", "FAL_ANYTHING", "HF_HOME"} {
+		_, err := h.cl.SetSecret(ctx, &falpb.SetSecretRequest{Name: name, Value: ptr("x")})
+		wantCode(t, err, codes.InvalidArgument, `"`+name+`"`, "reserved")
+	}
+	if after := must(h.ctl.st.Secrets(ctx, "main")).get(t); !slices.Equal(after, before) {
+		t.Errorf("secrets changed: %+v, was %+v", after, before)
+	}
+	if v := must(h.ctl.st.SecretValues(ctx, "main")).get(t); v["TOKEN"] != "good" {
+		t.Errorf("the value changed")
+	}
+
+	// A secret stored under a now reserved name can still be unset.
+	if err := h.ctl.st.SetSecret(ctx, "main", "PORT", "1", nil); err != nil {
+		t.Fatal(err)
+	}
+	must(h.cl.SetSecret(ctx, &falpb.SetSecretRequest{Name: "PORT"})).get(t)
+	_, err = h.cl.SetSecret(ctx, &falpb.SetSecretRequest{Name: "1BAD"})
+	wantCode(t, err, codes.InvalidArgument, "secret name")
 }

@@ -93,6 +93,8 @@ func toStatus(err error) error {
 		return status.Error(codes.AlreadyExists, err.Error())
 	case errors.Is(err, store.ErrInUse), errors.Is(err, store.ErrProtected):
 		return status.Error(codes.FailedPrecondition, err.Error())
+	case errors.Is(err, store.ErrLimit):
+		return status.Error(codes.ResourceExhausted, err.Error())
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, err.Error())
 	case errors.Is(err, context.DeadlineExceeded):
