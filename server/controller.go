@@ -19,6 +19,9 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 
 	"github.com/faldash/faldash/falpb"
 	"github.com/faldash/faldash/server/store"
@@ -59,6 +62,20 @@ type Config struct {
 // GOAWAY too_many_pings, which would cut an idle dashboard, a log follow
 // or a long deploy stream.
 var keepalivePolicy = keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}
+
+// Bounds on what one caller can make the controller hold. grpc-go would
+// otherwise take 16 MiB of headers per call and any number of calls per
+// connection, all before a handler (and the key check in it) runs.
+const (
+	// maxHeaderList caps a call's headers, metadata included: fal's keys
+	// are about 100 bytes and a signed-in user's token a few KiB. Headers
+	// past it are not kept, and the call is reset.
+	maxHeaderList = 16 << 10
+	// maxStreamsPerConn bounds the calls in flight on one connection; a
+	// client past it waits for one to end (fal's channel and faldash
+	// make a few at a time).
+	maxStreamsPerConn = 128
+)
 
 // Controller is a running local controller.
 type Controller struct {
@@ -136,6 +153,9 @@ func (c *Controller) open() error {
 	}
 	c.grpc = grpc.NewServer(
 		grpc.KeepaliveEnforcementPolicy(policy),
+		grpc.MaxHeaderListSize(maxHeaderList),
+		grpc.MaxConcurrentStreams(maxStreamsPerConn),
+		grpc.InTapHandle(c.tapAuth),
 		// Logging is outermost so refused calls are logged too.
 		grpc.ChainUnaryInterceptor(c.logUnary, recoverUnary(c.log), c.keys.unaryInterceptor),
 		grpc.ChainStreamInterceptor(c.logStream, recoverStream(c.log), c.keys.streamInterceptor),
@@ -162,6 +182,25 @@ func (c *Controller) open() error {
 		}
 	}
 	return nil
+}
+
+// tapAuth checks a call's key as soon as its headers are read, on the
+// connection's reader, before grpc-go allocates the stream, starts a
+// goroutine for it or reads its request: a caller without a valid key
+// costs the controller its capped headers and nothing more, however many
+// calls it opens, so no semaphore on unauthenticated calls is needed. The
+// interceptors check again, as they did before, for the methods' sake.
+// Refusals are logged here, since these calls never reach the logging
+// interceptor.
+func (c *Controller) tapAuth(ctx context.Context, info *tap.Info) (context.Context, error) {
+	if err := c.keys.authorize(metadata.NewIncomingContext(ctx, info.Header), info.FullMethodName); err != nil {
+		if c.log.Enabled(ctx, slog.LevelDebug) {
+			c.log.DebugContext(ctx, "call", "method", info.FullMethodName, "code", status.Code(err).String(),
+				"error", status.Convert(err).Message())
+		}
+		return nil, err
+	}
+	return ctx, nil
 }
 
 // ensureDir creates the data directory owner-only. An existing directory
