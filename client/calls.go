@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 
+	"google.golang.org/grpc"
+
+	"github.com/faldash/faldash/client/internal/runnerpb"
 	"github.com/faldash/faldash/falpb"
 	"github.com/faldash/faldash/names"
 )
@@ -196,15 +199,12 @@ func (g *GRPC) ListAppRunners(ctx context.Context, env, app string, q RunnerQuer
 		StartTime:       timeToPB(q.TerminatedSince),
 		EnvironmentName: envPB(env),
 	}
-	resp, err := unary(ctx, g, fmt.Sprintf("list runners of app %q in %s", app, names.Env(env)), req, g.rpc.ListAliasRunners)
+	resp, err := unary(ctx, g, fmt.Sprintf("list runners of app %q in %s", app, names.Env(env)), req,
+		listRunnersOn[*falpb.ListAliasRunnersRequest](g, falpb.IsolateController_ListAliasRunners_FullMethodName))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Runner, 0, len(resp.GetRunners()))
-	for _, r := range resp.GetRunners() {
-		out = append(out, runnerFromPB(r, env, true))
-	}
-	return out, nil
+	return runnersFromPB(resp.GetRunners(), env, true), nil
 }
 
 func (g *GRPC) ListRunners(ctx context.Context, q RunnerQuery) ([]Runner, error) {
@@ -212,15 +212,26 @@ func (g *GRPC) ListRunners(ctx context.Context, q RunnerQuery) ([]Runner, error)
 		ListPending: &q.IncludePending,
 		StartTime:   timeToPB(q.TerminatedSince),
 	}
-	resp, err := unary(ctx, g, "list runners", req, g.rpc.ListRunners)
+	resp, err := unary(ctx, g, "list runners", req,
+		listRunnersOn[*falpb.ListRunnersRequest](g, falpb.IsolateController_ListRunners_FullMethodName))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Runner, 0, len(resp.GetRunners()))
-	for _, r := range resp.GetRunners() {
-		out = append(out, runnerFromPB(r, "", false))
+	return runnersFromPB(resp.GetRunners(), "", false), nil
+}
+
+// listRunnersOn calls a runner listing, ListAliasRunners or ListRunners,
+// decoding the answer as a runnerpb.RunnerList: the same bytes as fal's
+// answer, with each runner's metadata left encoded (see runnerpb).
+func listRunnersOn[Req any](g *GRPC, method string) func(context.Context, Req, ...grpc.CallOption) (*runnerpb.RunnerList, error) {
+	return func(ctx context.Context, req Req, opts ...grpc.CallOption) (*runnerpb.RunnerList, error) {
+		out := new(runnerpb.RunnerList)
+		opts = append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+		if err := g.conn.Invoke(ctx, method, req, out, opts...); err != nil {
+			return nil, err
+		}
+		return out, nil
 	}
-	return out, nil
 }
 
 func (g *GRPC) StopRunner(ctx context.Context, id RunnerID, replaceFirst bool) error {

@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/faldash/faldash/client/internal/runnerpb"
 	"github.com/faldash/faldash/falpb"
 	"github.com/faldash/faldash/names"
 	"github.com/faldash/faldash/scaling"
@@ -161,18 +161,18 @@ var runnerStates = map[falpb.RunnerInfo_State]RunnerState{
 
 // runnerStateFromPB maps an absent state, or one newer than this client
 // knows, to StateUnknown rather than guessing RUNNING (the enum's zero).
-func runnerStateFromPB(s *falpb.RunnerInfo_State) RunnerState {
+func runnerStateFromPB(s *int32) RunnerState {
 	if s == nil {
 		return StateUnknown
 	}
-	if st, ok := runnerStates[*s]; ok {
+	if st, ok := runnerStates[falpb.RunnerInfo_State(*s)]; ok {
 		return st
 	}
 	return StateUnknown
 }
 
-func replaceStateFromPB(r falpb.RunnerInfo_ReplaceState) ReplaceState {
-	switch r {
+func replaceStateFromPB(r int32) ReplaceState {
+	switch falpb.RunnerInfo_ReplaceState(r) {
 	case falpb.RunnerInfo_WILL_REPLACE:
 		return WillReplace
 	case falpb.RunnerInfo_DID_REPLACE:
@@ -181,10 +181,27 @@ func replaceStateFromPB(r falpb.RunnerInfo_ReplaceState) ReplaceState {
 	return NoReplace
 }
 
-// runnerFromPB converts a runner. When envKnown, env (empty meaning main)
-// is the environment its alias belongs to and App is the bare name; an
-// account-wide listing does not know it and leaves App empty.
-func runnerFromPB(r *falpb.RunnerInfo, env string, envKnown bool) Runner {
+// runnersFromPB converts a runner listing. When envKnown, env (empty
+// meaning main) is the environment its aliases belong to and App is the
+// bare name; an account-wide listing does not know it and leaves App empty.
+func runnersFromPB(rs []*runnerpb.Runner, env string, envKnown bool) []Runner {
+	out := make([]Runner, len(rs))
+	// The runners of a listing mostly share one alias: split it once.
+	var alias, app string
+	for i, r := range rs {
+		out[i] = runnerFromPB(r)
+		if envKnown {
+			if i == 0 || r.GetAlias() != alias {
+				alias, app = r.GetAlias(), names.SplitAlias(r.GetAlias(), env)
+			}
+			out[i].App = app
+		}
+	}
+	return out
+}
+
+// runnerFromPB converts a runner, leaving App to runnersFromPB.
+func runnerFromPB(r *runnerpb.Runner) Runner {
 	out := Runner{
 		ID:          RunnerID(r.GetRunnerId()),
 		Alias:       r.GetAlias(),
@@ -194,21 +211,13 @@ func runnerFromPB(r *falpb.RunnerInfo, env string, envKnown bool) Runner {
 		Uptime:      secondsToDuration(float64(r.GetUptime())),
 		MachineType: r.GetMachineType(),
 		Replacement: replaceStateFromPB(r.GetReplacement()),
-	}
-	if envKnown {
-		out.App = names.SplitAlias(r.GetAlias(), env)
+		metadata:    r.ExternalMetadata,
 	}
 	if r.ExpirationCountdown != nil {
 		d := time.Duration(*r.ExpirationCountdown) * time.Second
 		out.ExpiresIn = &d
 	}
-	if md := r.GetExternalMetadata(); md != nil {
-		out.Metadata = md.AsMap()
-		out.Leases = leasesFromMetadata(out.Metadata)
-		if b, ok := out.Metadata["present_in_group"].(bool); ok {
-			out.PresentInGroup = &b
-		}
-	}
+	out.PresentInGroup = presentInGroup(out.metadata)
 	return out
 }
 
@@ -222,55 +231,6 @@ func secondsToDuration(s float64) time.Duration {
 		return time.Duration(math.MaxInt64)
 	}
 	return time.Duration(s * float64(time.Second)).Round(time.Millisecond)
-}
-
-// leasesFromMetadata reads fal's `leases` list; entries it cannot read are
-// skipped rather than failing the whole listing.
-func leasesFromMetadata(md map[string]any) []Lease {
-	list, ok := md["leases"].([]any)
-	if !ok {
-		return nil
-	}
-	var leases []Lease
-	for _, item := range list {
-		m, ok := item.(map[string]any)
-		if !ok {
-			continue
-		}
-		l := Lease{
-			RequestID:    stringOf(m["request_id"]),
-			CallerUserID: stringOf(m["caller_user_id"]),
-		}
-		if sec, ok := numberOf(m["leased_at_epoch"]); ok && sec > 0 {
-			whole, frac := math.Modf(sec)
-			l.LeasedAt = time.Unix(int64(whole), int64(math.Round(frac*1e9)))
-		}
-		leases = append(leases, l)
-	}
-	return leases
-}
-
-func stringOf(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case nil:
-		return ""
-	}
-	return fmt.Sprint(v)
-}
-
-func numberOf(v any) (float64, bool) {
-	switch v := v.(type) {
-	case float64:
-		return v, true
-	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		return f, err == nil
-	}
-	return 0, false
 }
 
 func logLineFromPB(l *falpb.Log) LogLine {

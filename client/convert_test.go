@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/faldash/faldash/client/internal/runnerpb"
 	"github.com/faldash/faldash/falpb"
 	"github.com/faldash/faldash/scaling"
 )
@@ -170,19 +171,20 @@ func TestRunnerFromPBEveryField(t *testing.T) {
 		Replacement:         falpb.RunnerInfo_WILL_REPLACE,
 		MachineType:         "GPU-H100",
 	}
-	got := runnerFromPB(in, "staging", true)
+	got := seen(runnersOverWire(t, "staging", true, in)[0])
 	expires := 42 * time.Second
 	present := false
-	want := Runner{
-		ID: "r-1", Alias: "my-app--staging", App: "my-app", Revision: "rev-1",
-		State: StateTerminated, InFlight: 2, ExpiresIn: &expires, Uptime: 12500 * time.Millisecond,
-		MachineType: "GPU-H100", Replacement: WillReplace,
+	want := runnerSeen{
+		Runner: Runner{
+			ID: "r-1", Alias: "my-app--staging", App: "my-app", Revision: "rev-1",
+			State: StateTerminated, InFlight: 2, ExpiresIn: &expires, Uptime: 12500 * time.Millisecond,
+			MachineType: "GPU-H100", Replacement: WillReplace, PresentInGroup: &present,
+		},
 		Leases: []Lease{
 			{RequestID: "req-1", CallerUserID: "user-7", LeasedAt: time.Unix(1700000000, 500000000)},
 			{RequestID: "req-2", CallerUserID: "user-8", LeasedAt: time.Unix(1700000001, 0)},
 		},
-		PresentInGroup: &present,
-		Metadata:       md.AsMap(),
+		Metadata: md.AsMap(),
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("runnerFromPB =\n%+v\nwant\n%+v", got, want)
@@ -193,11 +195,39 @@ func TestRunnerFromPBEveryField(t *testing.T) {
 }
 
 func TestRunnerFromPBAbsentFields(t *testing.T) {
-	got := runnerFromPB(&falpb.RunnerInfo{RunnerId: "r", Alias: "a--dev"}, "", false)
+	got := runnersOverWire(t, "", false, &falpb.RunnerInfo{RunnerId: "r", Alias: "a--dev"})[0]
 	want := Runner{ID: "r", Alias: "a--dev", State: StateUnknown}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("runnerFromPB =\n%+v\nwant\n%+v", got, want)
 	}
+}
+
+// runnersOverWire converts rs as a listing does: encoded as fal's answer,
+// decoded as runnerpb.
+func runnersOverWire(t testing.TB, env string, envKnown bool, rs ...*falpb.RunnerInfo) []Runner {
+	t.Helper()
+	wire, err := proto.Marshal(&falpb.ListAliasRunnersResponse{Runners: rs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list runnerpb.RunnerList
+	if err := proto.Unmarshal(wire, &list); err != nil {
+		t.Fatal(err)
+	}
+	return runnersFromPB(list.GetRunners(), env, envKnown)
+}
+
+// runnerSeen is a runner as its users see it, metadata decoded.
+type runnerSeen struct {
+	Runner
+	Metadata map[string]any
+	Leases   []Lease
+}
+
+func seen(r Runner) runnerSeen {
+	md, leases := r.Metadata(), r.Leases()
+	r.metadata = nil
+	return runnerSeen{r, md, leases}
 }
 
 func TestRunnerStates(t *testing.T) {
@@ -215,7 +245,7 @@ func TestRunnerStates(t *testing.T) {
 		falpb.RunnerInfo_State(42):     StateUnknown,
 	}
 	for in, want := range tests {
-		if got := runnerStateFromPB(in.Enum()); got != want {
+		if got := runnerStateFromPB(proto.Int32(int32(in))); got != want {
 			t.Errorf("state %v -> %v, want %v", in, got, want)
 		}
 	}
@@ -224,7 +254,7 @@ func TestRunnerStates(t *testing.T) {
 	}
 	// Every value the enum declares is known.
 	for n := range falpb.RunnerInfo_State_name {
-		if runnerStateFromPB(falpb.RunnerInfo_State(n).Enum()) == StateUnknown {
+		if runnerStateFromPB(proto.Int32(n)) == StateUnknown {
 			t.Errorf("state %d has no mapping", n)
 		}
 	}
@@ -239,7 +269,7 @@ func TestRunnerStates(t *testing.T) {
 		if err := proto.Unmarshal(b, &back); err != nil {
 			t.Fatal(err)
 		}
-		if runnerStateFromPB(back.State) != runnerStateFromPB(r.State) {
+		if got, want := runnersOverWire(t, "", false, &back)[0].State, runnersOverWire(t, "", false, r)[0].State; got != want {
 			t.Errorf("state %v changed on the wire", r.State)
 		}
 	}

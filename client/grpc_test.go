@@ -482,7 +482,7 @@ func TestHundredThousandRunnersDecode(t *testing.T) {
 		t.Fatalf("got %d runners", len(runners))
 	}
 	last := runners[n-1]
-	if last.ID != RunnerID(fmt.Sprintf("runner-%08d-5a0f2f3c1e11", n-1)) || len(last.Leases) != 1 || last.App != "" {
+	if last.ID != RunnerID(fmt.Sprintf("runner-%08d-5a0f2f3c1e11", n-1)) || len(last.Leases()) != 1 || last.App != "" {
 		t.Errorf("last runner = %+v", last)
 	}
 

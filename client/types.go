@@ -116,14 +116,18 @@ type Runner struct {
 	InFlight int
 	// ExpiresIn is the keep-alive left before an idle runner is released;
 	// nil when the runner is not counting down.
-	ExpiresIn      *time.Duration
-	Uptime         time.Duration
-	MachineType    string
-	Replacement    ReplaceState
-	Leases         []Lease
+	ExpiresIn   *time.Duration
+	Uptime      time.Duration
+	MachineType string
+	Replacement ReplaceState
+	// PresentInGroup is fal's present_in_group: false for a runner fal no
+	// longer sees in its group (lost); nil when the runner did not say.
 	PresentInGroup *bool
-	// Metadata is the rest of fal's external_metadata, as decoded JSON.
-	Metadata map[string]any
+	// metadata is fal's external_metadata as it came on the wire, an
+	// encoded google.protobuf.Struct (nil: the runner had none). Only the
+	// detail of one runner needs it decoded, so a listing of many runners
+	// keeps the bytes and Metadata and Leases decode them when asked.
+	metadata []byte
 }
 
 // RunnerQuery narrows a runner listing.

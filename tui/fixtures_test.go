@@ -11,6 +11,15 @@ import (
 
 func dur(d time.Duration) *time.Duration { return &d }
 
+// withMetadata is r carrying md, which a fixture writes to always encode.
+func withMetadata(r client.Runner, md map[string]any) client.Runner {
+	r, err := r.WithMetadata(md)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
 // seeded is a controller with three environments, apps in main and
 // staging, runners of staging's my-app in several states, and secrets.
 func seeded() *fakeclient.Client { return seedInto(fakeclient.New(demoTarget())) }
@@ -42,13 +51,13 @@ func seedInto(fc *fakeclient.Client) *fakeclient.Client {
 	fc.SetQueue("staging", "my-app", 3)
 	fc.SetRunners("staging", "my-app",
 		client.Runner{ID: "r-0001", Alias: "my-app--staging", App: "my-app", Revision: "a1b2c3d4-0000-4000-8000-000000000002",
-			State: client.StateRunning, InFlight: 2, Uptime: 65 * time.Minute, MachineType: "GPU-H100",
-			Leases: []client.Lease{{RequestID: "req-1", CallerUserID: "u-1", LeasedAt: t0.Add(-3 * time.Second)}}},
+			State: client.StateRunning, InFlight: 2, Uptime: 65 * time.Minute, MachineType: "GPU-H100"}.
+			WithLeases(client.Lease{RequestID: "req-1", CallerUserID: "u-1", LeasedAt: t0.Add(-3 * time.Second)}),
 		client.Runner{ID: "r-0002", Alias: "my-app--staging", App: "my-app", Revision: "a1b2c3d4-0000-4000-8000-000000000002",
 			State: client.StateIdle, ExpiresIn: dur(45 * time.Second), Uptime: 12 * time.Minute, MachineType: "GPU-H100"},
-		client.Runner{ID: "r-0003", Alias: "my-app--staging", App: "my-app", Revision: "0badc0de-0000-4000-8000-000000000001",
-			State: client.StateSetup, Uptime: 20 * time.Second, MachineType: "GPU-A100", Replacement: client.WillReplace,
-			Metadata: map[string]any{"node": "n-7", "gpu": map[string]any{"count": 1.0}}},
+		withMetadata(client.Runner{ID: "r-0003", Alias: "my-app--staging", App: "my-app", Revision: "0badc0de-0000-4000-8000-000000000001",
+			State: client.StateSetup, Uptime: 20 * time.Second, MachineType: "GPU-A100", Replacement: client.WillReplace},
+			map[string]any{"node": "n-7", "gpu": map[string]any{"count": 1.0}}),
 		client.Runner{ID: "r-0004", Alias: "my-app--staging", App: "my-app", Revision: "0badc0de-0000-4000-8000-000000000001",
 			State: client.StateFailureDelay, MachineType: "GPU-A100"},
 		client.Runner{ID: "r-0000", Alias: "my-app--staging", App: "my-app", Revision: "0badc0de-0000-4000-8000-000000000001",
@@ -75,7 +84,7 @@ func cloudTeam() *fakeclient.Client {
 	fc.SetRunners("staging", "my-app",
 		client.Runner{ID: "r-0001", Alias: "my-app--staging", App: "my-app", Revision: "a1b2c3d4-0000-4000-8000-000000000002",
 			State: client.StateRunning, InFlight: 7, Uptime: 65 * time.Minute, MachineType: "GPU-H100",
-			PresentInGroup: &lost, Leases: leases},
+			PresentInGroup: &lost}.WithLeases(leases...),
 		client.Runner{ID: "r-0002", Alias: "my-app--staging", App: "my-app", Revision: "a1b2c3d4-0000-4000-8000-000000000002",
 			State: client.StateIdle, ExpiresIn: dur(45 * time.Second), Uptime: 12 * time.Minute, MachineType: "GPU-H100"},
 	)

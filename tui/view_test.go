@@ -222,10 +222,9 @@ func hostile() *fakeclient.Client {
 	fc.SetEnvironments(client.Environment{Name: "staging", Description: "desc" + evil, CreatedAt: t0})
 	fc.SetApps("staging", client.App{Name: "app" + evil, Env: "staging", Revision: client.RevisionID("rev" + evil),
 		Scaling: scaling.Settings{MachineTypes: []string{"m" + evil}, Regions: []string{"r" + evil}}})
-	fc.SetRunners("staging", "app"+evil, client.Runner{ID: client.RunnerID("id" + evil), Alias: "a" + evil,
-		State: client.RunnerState("WEIRD" + evil), MachineType: "GPU" + evil, Revision: client.RevisionID("rev" + evil),
-		Leases:   []client.Lease{{RequestID: "req" + evil, CallerUserID: "c" + evil}},
-		Metadata: map[string]any{"k" + evil: "v" + evil}})
+	fc.SetRunners("staging", "app"+evil, withMetadata(client.Runner{ID: client.RunnerID("id" + evil), Alias: "a" + evil,
+		State: client.RunnerState("WEIRD" + evil), MachineType: "GPU" + evil, Revision: client.RevisionID("rev" + evil)},
+		map[string]any{"k" + evil: "v" + evil}).WithLeases(client.Lease{RequestID: "req" + evil, CallerUserID: "c" + evil}))
 	fc.SetSecrets("staging", client.Secret{Name: "S" + evil, Env: "staging"})
 	return fc
 }

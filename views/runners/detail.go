@@ -221,9 +221,10 @@ func (p *Detail) record() []string {
 		field("In group", inGroup),
 		"",
 	)
-	lines = append(lines, p.requests(r.Leases)...)
-	lines = append(lines, "", field("Metadata", metadataSummary(r.Metadata)))
-	lines = append(lines, metadataLines(r.Metadata)...)
+	lines = append(lines, p.requests(r.Leases())...)
+	md := r.Metadata()
+	lines = append(lines, "", field("Metadata", metadataSummary(md)))
+	lines = append(lines, metadataLines(md)...)
 	return lines
 }
 
@@ -311,15 +312,38 @@ func metadataLines(m map[string]any) []string {
 	return out
 }
 
+// jsonValue shows a metadata value as compact JSON with its strings
+// sanitized first: JSON alone would turn a control sequence into legible
+// litter ("\u001b]0;…") instead of dropping it as every other string is.
 func jsonValue(v any) string {
 	if s, ok := v.(string); ok {
 		return sanitize.String(s)
 	}
-	b, err := json.Marshal(v)
+	b, err := json.Marshal(sanitizeJSON(v))
 	if err != nil {
 		return sanitize.String(fmt.Sprint(v))
 	}
 	return sanitize.String(string(b))
+}
+
+func sanitizeJSON(v any) any {
+	switch v := v.(type) {
+	case string:
+		return sanitize.String(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = sanitizeJSON(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[sanitize.String(k)] = sanitizeJSON(e)
+		}
+		return out
+	}
+	return v
 }
 
 func (p *Detail) ShortHelp() []key.Binding  { return p.help.ShortHelp() }

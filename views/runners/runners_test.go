@@ -260,12 +260,16 @@ func TestDetail(t *testing.T) {
 	now := panetest.Now
 	fc := fakeclient.New(client.Target{})
 	in := true
-	fc.SetRunners("staging", "my-app", client.Runner{
+	r, err := client.Runner{
 		ID: "r-9", Alias: "my-app--staging", State: client.StateRunning, InFlight: 1, Uptime: time.Minute,
-		Revision: "rev-full", MachineType: "GPU", PresentInGroup: &in,
-		Leases:   []client.Lease{{RequestID: "q1", CallerUserID: "u1", LeasedAt: now.Add(-5 * time.Second)}},
-		Metadata: map[string]any{"b": []any{1.0, "x"}, "a": map[string]any{"z": true}},
-	})
+		Revision: "rev-full", MachineType: "GPU",
+	}.WithMetadata(map[string]any{"b": []any{1.0, "x"}, "a": map[string]any{"z": true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.PresentInGroup = &in
+	fc.SetRunners("staging", "my-app",
+		r.WithLeases(client.Lease{RequestID: "q1", CallerUserID: "u1", LeasedAt: now.Add(-5 * time.Second)}))
 	d := NewDetail(panetest.Deps(fc, &now), "staging", "my-app", "r-9")
 	d.SetSize(100, 30)
 	if !strings.Contains(d.View(), "Loading runner r-9") {
@@ -373,7 +377,7 @@ func TestDetailListsRequestsAndMarksLost(t *testing.T) {
 	}
 	leases = append(leases, client.Lease{CallerUserID: "idle lease"}, client.Lease{RequestID: "no-time"})
 	fc.SetRunners("staging", "my-app", client.Runner{ID: "r-9", State: client.StateRunning, InFlight: 8,
-		PresentInGroup: &lost, Leases: leases})
+		PresentInGroup: &lost}.WithLeases(leases...))
 	d := NewDetail(panetest.Deps(fc, &now), "staging", "my-app", "r-9")
 	d.SetSize(100, 40)
 	data, err := d.Fetch()(context.Background())
