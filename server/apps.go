@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"google.golang.org/grpc/codes"
@@ -185,12 +186,21 @@ func checkID(field, id string) error {
 	if id == "" {
 		return status.Errorf(codes.InvalidArgument, "no %s given", field)
 	}
-	if len(id) > maxIDLen || strings.ContainsFunc(id, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
-	}) {
-		return status.Errorf(codes.InvalidArgument, "%s is not an id: ids are 1 to %d letters, digits, '-' and '_'", field, maxIDLen)
+	if !ValidID(id) {
+		return status.Errorf(codes.InvalidArgument, "%s is not an id: %s", field, IDRule)
 	}
 	return nil
+}
+
+// IDRule says what ValidID takes, for an error message.
+var IDRule = fmt.Sprintf("ids are 1 to %d letters, digits, '-' and '_'", maxIDLen)
+
+// ValidID reports whether id could be a revision's or a runner's: the
+// REST API checks job ids with it too.
+func ValidID(id string) bool {
+	return id != "" && len(id) <= maxIDLen && !strings.ContainsFunc(id, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	})
 }
 
 // existingEnvRef resolves an alias-scoped call's app and checks that its

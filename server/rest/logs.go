@@ -19,6 +19,10 @@ const (
 	maxPageSize     = 1000
 )
 
+// maxSearchLen bounds a search text: it is matched against every kept
+// line of a runner.
+const maxSearchLen = 1 << 10
+
 // stamp is a time as fal's REST API writes it: RFC 3339 in UTC with
 // microseconds, which Python's datetime.fromisoformat reads and which is
 // exactly as precise as the supervisor's log line times.
@@ -53,7 +57,7 @@ func parseStamp(v string) (time.Time, error) {
 	if t, err := time.ParseInLocation("2006-01-02T15:04:05.999999999", v, time.UTC); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("%q is not an ISO-8601 time such as 2026-01-02T15:04:05.123456+00:00", v)
+	return time.Time{}, fmt.Errorf("%s is not an ISO-8601 time such as 2026-01-02T15:04:05.123456+00:00", quote(v))
 }
 
 // logParams reads the parameters /logs/history and /logs/stream share.
@@ -62,7 +66,13 @@ func logParams(q url.Values) (id string, lq server.LogQuery, err error) {
 	if id == "" {
 		return "", lq, errors.New("job_id is required: the id of the runner whose logs to read")
 	}
+	if !server.ValidID(id) {
+		return "", lq, errors.New("job_id names no runner: " + server.IDRule)
+	}
 	lq.Search = q.Get("search")
+	if len(lq.Search) > maxSearchLen {
+		return "", lq, fmt.Errorf("search is %d bytes, over the limit of %d", len(lq.Search), maxSearchLen)
+	}
 	for _, p := range []struct {
 		name string
 		t    *time.Time
@@ -113,7 +123,7 @@ func (a *api) logHistory(w http.ResponseWriter, r *http.Request, _ server.Scope)
 	if v := q.Get("page_size"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxPageSize {
-			fail(w, http.StatusBadRequest, fmt.Sprintf("page_size must be an integer from 1 to %d, got %q", maxPageSize, v))
+			fail(w, http.StatusBadRequest, fmt.Sprintf("page_size must be an integer from 1 to %d, got %s", maxPageSize, quote(v)))
 			return
 		}
 		size = n

@@ -57,6 +57,10 @@ const (
 	readHeaderTimeout = 10 * time.Second
 )
 
+// maxCallerLen bounds a caller id in a query: the gateway keeps callers
+// it names by at most this many bytes.
+const maxCallerLen = 128
+
 // UserIDHeader names the account a call acts as (a team); a local
 // controller has one account.
 const UserIDHeader = "X-Fal-User-Id"
@@ -172,14 +176,14 @@ func (a *api) serve(e endpoint) http.Handler {
 			return
 		}
 		if e == nil {
-			fail(w, http.StatusNotFound, fmt.Sprintf("no such path: %s", r.URL.Path))
+			fail(w, http.StatusNotFound, "no such path: "+shown(r.URL.Path))
 			return
 		}
 		h := e[r.Method]
 		if h == nil {
 			allowed := slices.Sorted(maps.Keys(e))
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
-			fail(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s does not take %s; use %s", r.URL.Path, r.Method, strings.Join(allowed, " or ")))
+			fail(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s does not take %s; use %s", shown(r.URL.Path), shown(r.Method), strings.Join(allowed, " or ")))
 			return
 		}
 		h(w, r, scope)
@@ -208,7 +212,7 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request) (server.Scope
 		return 0, false
 	}
 	if team := r.Header.Get(UserIDHeader); team != "" && team != a.user {
-		fail(w, http.StatusForbidden, fmt.Sprintf("%s names account %q; this controller has one account, %q", UserIDHeader, team, a.user))
+		fail(w, http.StatusForbidden, fmt.Sprintf("%s names account %s; this controller has one account, %q", UserIDHeader, quote(team), a.user))
 		return 0, false
 	}
 	return scope, true
@@ -257,6 +261,10 @@ type runner struct {
 
 func (a *api) runnerInfo(w http.ResponseWriter, r *http.Request, _ server.Scope) {
 	id := r.PathValue("id")
+	if !server.ValidID(id) {
+		fail(w, http.StatusBadRequest, "no runner has that id: "+server.IDRule)
+		return
+	}
 	span, err := a.runners.RunnerSpan(id)
 	if err != nil {
 		a.runnerFail(w, id, err)
@@ -275,7 +283,7 @@ func (a *api) runnerInfo(w http.ResponseWriter, r *http.Request, _ server.Scope)
 // one, else a 500 that says what failed.
 func (a *api) runnerFail(w http.ResponseWriter, id string, err error) {
 	if errors.Is(err, server.ErrNoRunner) {
-		fail(w, http.StatusNotFound, fmt.Sprintf("Runner %s not found", id))
+		fail(w, http.StatusNotFound, fmt.Sprintf("Runner %s not found", shown(id)))
 		return
 	}
 	a.log.Warn("rest: runner", "runner", id, "error", err)
@@ -291,7 +299,7 @@ type queue struct {
 // queueApp checks the path's user and returns its app (a full alias).
 func (a *api) queueApp(w http.ResponseWriter, r *http.Request) (string, bool) {
 	if user := r.PathValue("user"); user != a.user {
-		fail(w, http.StatusNotFound, fmt.Sprintf("no user %q here: this controller's account is %q", user, a.user))
+		fail(w, http.StatusNotFound, fmt.Sprintf("no user %s here: this controller's account is %q", quote(user), a.user))
 		return "", false
 	}
 	return r.PathValue("app"), true
@@ -306,7 +314,7 @@ func (a *api) queueSize(w http.ResponseWriter, r *http.Request, _ server.Scope) 
 	if v := r.URL.Query().Get("by_user"); v != "" {
 		var err error
 		if byUser, err = parseBool(v); err != nil {
-			fail(w, http.StatusBadRequest, fmt.Sprintf("by_user: %v", err))
+			fail(w, http.StatusBadRequest, "by_user: "+err.Error())
 			return
 		}
 	}
@@ -334,7 +342,12 @@ func (a *api) flushQueue(w http.ResponseWriter, r *http.Request, scope server.Sc
 		fail(w, http.StatusForbidden, fmt.Sprintf("this key is %s and may not flush a queue", scope))
 		return
 	}
-	n, err := a.queues.FlushQueue(r.Context(), app, r.URL.Query().Get("caller_user_id"))
+	caller := r.URL.Query().Get("caller_user_id")
+	if len(caller) > maxCallerLen {
+		fail(w, http.StatusBadRequest, fmt.Sprintf("caller_user_id is %d bytes, over the limit of %d", len(caller), maxCallerLen))
+		return
+	}
+	n, err := a.queues.FlushQueue(r.Context(), app, caller)
 	if err != nil {
 		a.queueFail(w, app, err)
 		return
@@ -346,7 +359,7 @@ func (a *api) flushQueue(w http.ResponseWriter, r *http.Request, scope server.Sc
 
 func (a *api) queueFail(w http.ResponseWriter, app string, err error) {
 	if errors.Is(err, gateway.ErrUnknownApp) {
-		fail(w, http.StatusNotFound, fmt.Sprintf("no app %q for %s", app, a.user))
+		fail(w, http.StatusNotFound, fmt.Sprintf("no app %s for %s", quote(app), a.user))
 		return
 	}
 	a.log.Warn("rest: queue", "app", app, "error", err)
@@ -361,7 +374,7 @@ func parseBool(v string) (bool, error) {
 	case "false", "0", "no", "off":
 		return false, nil
 	}
-	return false, fmt.Errorf("%q is not a boolean; use true or false", v)
+	return false, fmt.Errorf("%s is not a boolean; use true or false", quote(v))
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -371,6 +384,31 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
+}
+
+// maxQuoted bounds what of a caller's input an error quotes back.
+const maxQuoted = 64
+
+// quote renders input from the caller for an error: Go-quoted, so control
+// characters and bidi controls show as escapes and never reach a terminal
+// or a log raw, and only up to maxQuoted bytes of it.
+func quote(v string) string {
+	if len(v) > maxQuoted {
+		return fmt.Sprintf("%q… (%d bytes)", strings.ToValidUTF8(v[:maxQuoted], ""), len(v))
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+// shown is v as it is when it is short and plainly safe (letters, digits
+// and "/-_.:~", as paths and ids are), so fal's messages read as fal
+// writes them; anything else is quoted.
+func shown(v string) string {
+	if v == "" || len(v) > maxQuoted || strings.ContainsFunc(v, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/-_.:~", r))
+	}) {
+		return quote(v)
+	}
+	return v
 }
 
 // fail answers with fal's error shape.
