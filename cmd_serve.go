@@ -23,7 +23,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	restAddr := fs.String("rest", localctl.DefaultREST, `host:port of fal's REST API (runner logs and info, queues, current user), or "off"; it also answers HTTP/1 on --listen, where fal's CLI sends part of it`)
 	data := fs.String("data", "", "data directory (default $XDG_DATA_HOME/faldash, else ~/.local/share/faldash)")
 	user := fs.String("user", server.DefaultUser, "account nickname used in app endpoint URLs")
-	allowRemote := fs.Bool("allow-remote", false, "allow listening on a non-loopback address (the protocol is plaintext)")
+	allowRemote := fs.Bool("allow-remote", false, "allow listening on non-loopback addresses; needs --tls-cert and --tls-key, or --insecure")
+	tlsCert := fs.String("tls-cert", "", "PEM certificate (chain) to serve gRPC, the REST API and the gateway over TLS")
+	tlsKey := fs.String("tls-key", "", "PEM private key of --tls-cert")
+	insecure := fs.Bool("insecure", false, "with --allow-remote and no certificate, serve plaintext anyway: keys cross the network in the clear")
 	demoMode := fs.Bool("demo", false, "run a throwaway demo controller (temporary data, sample apps, synthetic traffic) instead")
 	debug := fs.Bool("debug", false, "log every call (method, code, duration) and gateway request to stderr")
 	fs.Usage = func() {
@@ -38,6 +41,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if err := checkTLSFlags(*tlsCert, *tlsKey, *allowRemote, *insecure); err != nil {
+		return err
+	}
 	level := slog.LevelInfo
 	if *debug {
 		level = slog.LevelDebug
@@ -47,8 +53,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if set["data"] {
 			return fmt.Errorf("--demo keeps its data in a temporary directory; drop --data")
 		}
-		if *allowRemote {
-			return fmt.Errorf("--demo listens on loopback only; drop --allow-remote")
+		for _, f := range []string{"allow-remote", "tls-cert", "tls-key", "insecure"} {
+			if set[f] {
+				return fmt.Errorf("--demo listens on loopback only, in plaintext; drop --%s", f)
+			}
 		}
 		opts := demo.Options{Logger: log, User: *user}
 		// The demo picks free ports unless told, so it runs beside a real
@@ -66,25 +74,35 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	dir := *data
+	var err error
 	if dir == "" {
-		var err error
 		if dir, err = server.DefaultDataDir(); err != nil {
 			return err
 		}
 	}
-	c, err := localctl.Start(localctl.Options{
+	opts := localctl.Options{
 		DataDir:     dir,
 		Listen:      *listen,
 		Gateway:     *gw,
 		REST:        *restAddr,
 		AllowRemote: *allowRemote,
+		Insecure:    *insecure,
 		User:        *user,
 		Logger:      log,
-	})
+	}
+	if *tlsCert != "" {
+		if opts.TLS, err = localctl.LoadTLS(*tlsCert, *tlsKey); err != nil {
+			return err
+		}
+	}
+	c, err := localctl.Start(opts)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "faldash controller listening on %s\n", c.Addr())
+	if opts.TLS != nil {
+		fmt.Fprintf(stdout, "tls certificate: %s (a client that does not trust its issuer can, with SSL_CERT_FILE=%s)\n", *tlsCert, *tlsCert)
+	}
 	fmt.Fprintf(stdout, "data directory: %s\n", c.Server().DataDir())
 	fmt.Fprintf(stdout, "admin key file: %s (use it as FAL_KEY)\n", c.Server().KeyFile())
 	if u := c.GatewayURL(); u != "" {
@@ -94,6 +112,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "rest api: %s\n", u)
 	}
 	return waitAndClose(ctx, c.Err(), c.Close, stdout)
+}
+
+// checkTLSFlags refuses combinations of the TLS flags that say two
+// things at once, before anything starts.
+func checkTLSFlags(cert, key string, allowRemote, insecure bool) error {
+	switch {
+	case (cert == "") != (key == ""):
+		return fmt.Errorf("--tls-cert and --tls-key go together: give both, the certificate and its private key")
+	case insecure && cert != "":
+		return fmt.Errorf("--insecure means serving without TLS; drop it, or drop --tls-cert and --tls-key")
+	case insecure && !allowRemote:
+		return fmt.Errorf("--insecure only allows --allow-remote without TLS; a loopback controller needs neither")
+	}
+	return nil
 }
 
 // serveDemo runs the demo controller until ctx ends.

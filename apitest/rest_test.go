@@ -139,7 +139,11 @@ func (s *restStack) logRunner(app string, n int) client.RunnerID {
 // path.
 func (s *restStack) get(app, path string) {
 	s.t.Helper()
-	resp, err := http.Get(s.ctl.GatewayURL() + "/" + server.DefaultUser + "/" + app + path)
+	req, err := http.NewRequestWithContext(s.t.Context(), http.MethodGet, s.ctl.GatewayURL()+"/"+server.DefaultUser+"/"+app+path, nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(s.withKey(req))
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -148,6 +152,13 @@ func (s *restStack) get(app, path string) {
 	if resp.StatusCode != http.StatusOK {
 		s.t.Fatalf("GET %s through the gateway: %s", path, resp.Status)
 	}
+}
+
+// withKey adds the admin key to a request for the gateway: the apps are
+// private.
+func (s *restStack) withKey(req *http.Request) *http.Request {
+	req.Header.Set("Authorization", "Key "+s.key.KeyID+":"+s.key.KeySecret)
+	return req
 }
 
 func waitUntil(t testing.TB, what string, cond func() bool) {
@@ -434,7 +445,7 @@ func TestRESTQueueSizeUnderLoad(t *testing.T) {
 	for i := range 4 {
 		held.Go(func() {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/%s/busy/%d", s.ctl.GatewayURL(), server.DefaultUser, i), nil)
-			if resp, err := http.DefaultClient.Do(req); err == nil {
+			if resp, err := http.DefaultClient.Do(s.withKey(req)); err == nil {
 				resp.Body.Close()
 			}
 		})

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"strings"
@@ -69,6 +70,12 @@ type DialOptions struct {
 	// Insecure overrides the transport choice: by default unix sockets and
 	// loopback hosts get plaintext and everything else TLS.
 	Insecure *bool
+	// RootCAs, when set, are the authorities a controller's certificate
+	// must chain to (gRPC and REST), in place of the system's (which
+	// honour SSL_CERT_FILE). Setting them asks for TLS on loopback too,
+	// unless Insecure says otherwise: a controller with its own
+	// certificate (`faldash serve --tls-cert`).
+	RootCAs *x509.CertPool
 }
 
 // GRPC is the Client that speaks fal's control-plane protocol, to fal cloud
@@ -95,7 +102,7 @@ func Dial(opts DialOptions) (*GRPC, error) {
 	if err != nil {
 		return nil, &Error{Kind: Invalid, Op: op, Msg: err.Error(), Err: err}
 	}
-	plaintext := IsPlaintextAddr(addr)
+	plaintext := IsPlaintextAddr(addr) && opts.RootCAs == nil
 	if opts.Insecure != nil {
 		plaintext = *opts.Insecure
 	}
@@ -104,7 +111,7 @@ func Dial(opts DialOptions) (*GRPC, error) {
 		transport = insecure.NewCredentials()
 	} else {
 		// nil RootCAs means the system's roots.
-		transport = credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})
+		transport = credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12, RootCAs: opts.RootCAs})
 	}
 	dialOpts := []grpc.DialOption{
 		grpc.WithTransportCredentials(transport),
@@ -135,6 +142,7 @@ func Dial(opts DialOptions) (*GRPC, error) {
 		callTimeout:   timeout,
 		deployTimeout: max(timeout, DefaultDeployTimeout),
 		retry:         defaultRetry,
+		rest:          restState{roots: opts.RootCAs},
 	}, nil
 }
 

@@ -7,6 +7,7 @@ package client
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,6 +37,8 @@ const (
 type restState struct {
 	once sync.Once
 	hc   *http.Client
+	// roots are DialOptions.RootCAs; nil means the system's.
+	roots *x509.CertPool
 
 	mu   sync.Mutex
 	user string
@@ -48,10 +51,9 @@ func (r *restState) http() *http.Client {
 	r.once.Do(func() {
 		dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 		r.hc = &http.Client{Transport: &http.Transport{
-			Proxy:       http.ProxyFromEnvironment,
-			DialContext: dialer.DialContext,
-			// nil RootCAs means the system's roots.
-			TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12},
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         dialer.DialContext,
+			TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: r.roots},
 			TLSHandshakeTimeout: 10 * time.Second,
 			ForceAttemptHTTP2:   true,
 			MaxIdleConnsPerHost: 4,

@@ -129,9 +129,13 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 			targets = append(targets, d.ctl.GatewayURL()+"/"+opts.User+"/"+names.Alias(a.Name, a.Env))
 		}
 	}
+	// The demo's apps are private, as fal's are by default: the traffic
+	// calls them with the controller's key, as their owner would.
+	traffic := opts.Traffic
+	traffic.Key = d.creds
 	go func() {
 		defer close(d.trafficDone)
-		d.trafficErr = runTraffic(tctx, targets, opts.Traffic, &d.traffic)
+		d.trafficErr = runTraffic(tctx, targets, traffic, &d.traffic)
 	}()
 	return d, nil
 }

@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/faldash/faldash/server/gateway"
+	"github.com/faldash/faldash/client"
 )
 
 // TrafficOptions shape the synthetic load; zero fields take the defaults.
@@ -35,6 +35,9 @@ type TrafficOptions struct {
 	Timeout time.Duration
 	// Tick is how often the generator sends what is due; default 100 ms.
 	Tick time.Duration
+	// Key is sent as fal's `Authorization: Key id:secret`; without it only
+	// public apps answer.
+	Key client.Credentials
 }
 
 func (o TrafficOptions) withDefaults() TrafficOptions {
@@ -150,7 +153,7 @@ func runTraffic(ctx context.Context, targets []string, opts TrafficOptions, c *t
 					c.sent.Add(1)
 					wg.Go(func() {
 						defer func() { <-slots }()
-						if send(ctx, hc, target, n) {
+						if send(ctx, hc, target, opts.Key, n) {
 							c.ok.Add(1)
 						} else {
 							c.failed.Add(1)
@@ -164,14 +167,16 @@ func runTraffic(ctx context.Context, targets []string, opts TrafficOptions, c *t
 
 // send makes one request like a client of a model endpoint would and
 // reports whether it got a 2xx answer.
-func send(ctx context.Context, hc *http.Client, target string, n int64) bool {
+func send(ctx context.Context, hc *http.Client, target string, key client.Credentials, n int64) bool {
 	body := strings.NewReader(fmt.Sprintf(`{"prompt":"demo request %d"}`, n))
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, body)
 	if err != nil {
 		return false
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(gateway.CallerIDHeader, "demo-traffic")
+	if !key.IsZero() {
+		req.Header.Set("Authorization", "Key "+key.KeyID+":"+key.KeySecret)
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		return false

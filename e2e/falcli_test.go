@@ -234,6 +234,16 @@ func (c *controller) deployRevision(t *testing.T, env, app string, flags []strin
 	return string(m[1])
 }
 
+// authorization is ctl's admin key as fal's Authorization header.
+func (c *controller) authorization(t *testing.T) string {
+	t.Helper()
+	key, err := os.ReadFile(c.keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "Key " + strings.TrimSpace(string(key))
+}
+
 // serveURLs is where ctl serves fal's REST API and its user's apps.
 func serveURLs(t *testing.T, ctl *controller) (restURL, appsURL string) {
 	t.Helper()
@@ -279,15 +289,15 @@ func waitSoleIdleRunner(t *testing.T, cl client.Client, alias, rev string, old .
 	return id
 }
 
-// request sends a request through the gateway, as caller when one is
-// given, and waits for the runner's answer.
-func request(ctx context.Context, url, caller string) error {
+// request sends a request through the gateway, with auth as its
+// Authorization header when given, and waits for the runner's answer.
+func request(ctx context.Context, url, auth string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
-	if caller != "" {
-		req.Header.Set("X-Fal-Caller-Id", caller)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -410,7 +420,7 @@ func TestFalCLIAgainstServe(t *testing.T) {
 		}
 	})
 
-	step("runners logs", func(t *testing.T) { testFalRunnerLogs(t, fal, appsURL+"/"+alias, runner) })
+	step("runners logs", func(t *testing.T) { testFalRunnerLogs(t, fal, appsURL+"/"+alias, ctl.authorization(t), runner) })
 
 	step("runners stop and kill", func(t *testing.T) {
 		stopped := runner
@@ -451,10 +461,10 @@ func TestFalCLIAgainstServe(t *testing.T) {
 
 // testFalRunnerLogs has runner write lines (the sample runner logs each
 // request it serves) and reads them with `fal runners logs`.
-func testFalRunnerLogs(t *testing.T, fal *falCLI, appURL, runner string) {
+func testFalRunnerLogs(t *testing.T, fal *falCLI, appURL, auth, runner string) {
 	mark := func(n int) string {
 		t.Helper()
-		if err := request(t.Context(), fmt.Sprintf("%s/mark-%d", appURL, n), ""); err != nil {
+		if err := request(t.Context(), fmt.Sprintf("%s/mark-%d", appURL, n), auth); err != nil {
 			t.Fatal(err)
 		}
 		return fmt.Sprintf(`GET "/mark-%d" 200 in 0s`, n)
@@ -577,10 +587,12 @@ func (ff *falFollow) stop() []string {
 
 // testFalQueueSize holds requests in the gateway's queue of an app whose
 // one runner serves one request at a time, and reads the queue with `fal
-// queue size`.
+// queue size`. The app is public, so that a request without a key is a
+// second caller (anonymous) beside the controller's account.
 func testFalQueueSize(t *testing.T, fal *falCLI, ctl *controller, cl client.Client, appsURL string) {
-	rev := ctl.deployRevision(t, "main", "slow", []string{"--min-concurrency", "1", "--max-concurrency", "1", "--max-multiplexing", "1"},
+	rev := ctl.deployRevision(t, "main", "slow", []string{"--min-concurrency", "1", "--max-concurrency", "1", "--max-multiplexing", "1", "--auth", "public"},
 		"--latency", "10m")
+	key := ctl.authorization(t)
 	waitSoleIdleRunner(t, cl, "slow", rev)
 	if q := fal.queue(t, "slow"); q.Size != 0 {
 		t.Errorf("the queue of an idle app: %+v", q)
@@ -590,26 +602,26 @@ func testFalQueueSize(t *testing.T, fal *falCLI, ctl *controller, cl client.Clie
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel() // ends the requests, served or waiting
-	send := func(caller string) {
+	send := func(auth string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			request(ctx, appsURL+"/slow", caller)
+			request(ctx, appsURL+"/slow", auth)
 		}()
 	}
-	send("first")
+	send(key)
 	waitFor(t, 30*time.Second, "the runner to take the first request", func() bool {
 		live := liveRunners(t, cl, "slow")
 		return len(live) == 1 && live[0].InFlight == 1
 	})
-	send("alice")
-	send("bob")
+	send(key)
+	send("")
 	var q falQueue
 	waitFor(t, 30*time.Second, "fal to report two waiting requests", func() bool {
 		q = fal.queue(t, "slow", "--by-user")
 		return q.Size == 2
 	})
-	if len(q.ByUser) != 2 || q.ByUser["alice"] != 1 || q.ByUser["bob"] != 1 {
-		t.Errorf("queue by user: %+v, want alice and bob one each", q)
+	if len(q.ByUser) != 2 || q.ByUser[server.DefaultUser] != 1 || q.ByUser["anonymous"] != 1 {
+		t.Errorf("queue by user: %+v, want %s and anonymous one each", q, server.DefaultUser)
 	}
 }

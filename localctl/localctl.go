@@ -10,6 +10,7 @@ package localctl
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,8 +61,16 @@ type Options struct {
 	// The REST API also answers HTTP/1 requests on Listen, where fal's CLI
 	// sends some of its REST calls.
 	REST string
-	// AllowRemote allows non-loopback addresses for every listener.
+	// AllowRemote allows non-loopback addresses for every listener. It
+	// needs TLS, or Insecure.
 	AllowRemote bool
+	// TLS, when set, serves every TCP listener over TLS with its
+	// certificate (see LoadTLS): gRPC and the REST API on Listen, the REST
+	// API, and the gateway. A unix socket stays plaintext.
+	TLS *tls.Config
+	// Insecure allows AllowRemote without TLS, with a warning: keys and
+	// app traffic then cross the network in the clear.
+	Insecure bool
 	// User is the account nickname; "" means server.DefaultUser.
 	User string
 	// Logger gets the controller's, supervisor's, gateway's and REST
@@ -107,6 +116,10 @@ func Start(opts Options) (*Controller, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if err := checkRemote(opts); err != nil {
+		return nil, err
+	}
+	tlsCfg := serverTLS(opts.TLS)
 
 	// Every listener opens before the controller does, so deploy results
 	// can name the gateway's real port, even one the system chose, and a
@@ -124,23 +137,26 @@ func Start(opts Options) (*Controller, error) {
 		return nil, err
 	}
 	if opts.Gateway != Off {
-		if gwLis, err = listenTCP("gateway", opts.Gateway, opts.AllowRemote, "the gateway checks no key"); err != nil {
+		if gwLis, err = listenTCP("gateway", opts.Gateway, opts.AllowRemote); err != nil {
 			closeAll()
 			return nil, err
 		}
 	}
 	if opts.REST != Off {
-		if restLis, err = listenTCP("rest api", opts.REST, opts.AllowRemote, "the REST API is plain HTTP, so keys would cross the network in the clear"); err != nil {
+		if restLis, err = listenTCP("rest api", opts.REST, opts.AllowRemote); err != nil {
 			closeAll()
 			return nil, err
 		}
 	}
+	if opts.AllowRemote && tlsCfg == nil {
+		log.Warn("serving without TLS (--insecure): keys and app traffic cross the network in the clear; anyone on the path can read the admin key")
+	}
 	c := &Controller{addr: lis.Addr().String(), errs: make(chan error, 4)}
 	if gwLis != nil {
-		c.gatewayURL = "http://" + gwLis.Addr().String()
+		c.gatewayURL = scheme(tlsCfg) + gwLis.Addr().String()
 	}
 	if restLis != nil {
-		c.restURL = "http://" + restLis.Addr().String()
+		c.restURL = scheme(tlsCfg) + restLis.Addr().String()
 	}
 	cfg := opts.Supervisor
 	cfg.ControllerAddr = c.addr
@@ -157,21 +173,29 @@ func Start(opts Options) (*Controller, error) {
 		return nil, err
 	}
 
-	grpcLis := lis
+	// A unix socket stays plaintext: it never leaves the machine, and
+	// neither faldash's client nor fal's speaks TLS over one.
+	lisTLS := tlsCfg
+	if lis.Addr().Network() == "unix" {
+		lisTLS = nil
+	}
+	grpcLis := secure(lis, lisTLS)
 	if restLis != nil {
 		var httpLis net.Listener
-		grpcLis, httpLis = split(lis)
+		grpcLis, httpLis = split(lis, lisTLS)
 		c.rest = rest.New(rest.Options{Auth: c.ctl, User: opts.User, Runners: c.sup, Queues: c.sup, Logger: log})
+		restLis := secure(restLis, tlsCfg)
 		c.serve(func() error { return c.rest.Serve(restLis) })
 		c.serve(func() error { return c.rest.Serve(httpLis) })
 	}
 	c.serve(func() error { return c.ctl.Serve(grpcLis) })
 	if gwLis != nil {
 		c.gw = &http.Server{
-			Handler:           gateway.New(c.sup, opts.User, gateway.Options{Logger: log}),
+			Handler:           gateway.New(c.sup, opts.User, gateway.Options{Logger: log, Keys: accountKeys{c.ctl, opts.User}}),
 			ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 		}
+		gwLis := secure(gwLis, tlsCfg)
 		c.serve(func() error {
 			if err := c.gw.Serve(gwLis); !errors.Is(err, http.ErrServerClosed) {
 				return fmt.Errorf("gateway on %s: %w", gwLis.Addr(), err)
@@ -183,6 +207,23 @@ func Start(opts Options) (*Controller, error) {
 		return nil, errors.Join(err, c.Close())
 	}
 	return c, nil
+}
+
+// accountKeys shows the gateway the controller's keyring: every key a
+// local controller accepts, its admin key and its runners' keys alike,
+// belongs to its one account, so each may call that account's private
+// apps (a runner's read-only key is refused every write on the
+// controller all the same).
+type accountKeys struct {
+	ctl     *server.Controller
+	account string
+}
+
+func (k accountKeys) KeyOwner(id, secret string) (string, bool) {
+	if _, ok := k.ctl.Authenticate(id, secret); !ok {
+		return "", false
+	}
+	return k.account, true
 }
 
 // serve runs fn on its own goroutine, reporting its error on Err.
@@ -197,15 +238,15 @@ func (c *Controller) serve(fn func() error) {
 }
 
 // listenTCP opens a TCP listener for what; like the controller's, it
-// stays on loopback unless allowRemote, for the reason why.
-func listenTCP(what, addr string, allowRemote bool, why string) (net.Listener, error) {
+// stays on loopback unless allowRemote.
+func listenTCP(what, addr string, allowRemote bool) (net.Listener, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("%s address %q: want host:port (or %q for none): %w", what, addr, Off, err)
 	}
 	ip := net.ParseIP(host)
 	if !allowRemote && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return nil, fmt.Errorf("%s address %q is not loopback; %s, so pass --allow-remote to expose it on purpose", what, addr, why)
+		return nil, fmt.Errorf("%s address %q is not loopback; pass --allow-remote (with --tls-cert and --tls-key) to expose it on purpose", what, addr)
 	}
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -142,7 +142,7 @@ func TestReadEndpointsRefusesBadFiles(t *testing.T) {
 func TestBadGatewayAddressLeavesNothingOpen(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct{ gateway, rest, says string }{
-		{"0.0.0.0:0", "127.0.0.1:0", "gateway address \"0.0.0.0:0\" is not loopback; the gateway checks no key, so pass --allow-remote"},
+		{"0.0.0.0:0", "127.0.0.1:0", "gateway address \"0.0.0.0:0\" is not loopback; pass --allow-remote"},
 		{"no-port", "127.0.0.1:0", "host:port"},
 		{"127.0.0.1:0", "0.0.0.0:0", "rest api address \"0.0.0.0:0\" is not loopback"},
 		{"127.0.0.1:0", "nowhere", "rest api address \"nowhere\": want host:port"},

@@ -2,6 +2,8 @@ package localctl
 
 import (
 	"bytes"
+	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -14,6 +16,14 @@ import (
 // gRPC host and ignores FAL_REST_HOST. So the controller's address answers
 // both: a connection that opens with HTTP/2's client preface is gRPC's,
 // any other is an HTTP/1 client of the REST API.
+//
+// With TLS the split terminates it itself, then goes by what ALPN agreed:
+// h2 is gRPC (every gRPC client asks for it, and a server that offers
+// both must give it to them), http/1.1 is the REST API (fal's CLI reaches
+// it through httpx, which asks for http/1.1 only). A client that asks for
+// nothing is sniffed inside TLS as above. An HTTP/2 REST client (curl's
+// default over https) lands on gRPC: it must use --http1.1 here, or the
+// REST API's own port, which speaks both.
 
 // h2Preface opens every HTTP/2 connection with prior knowledge, which is
 // how gRPC clients speak plaintext.
@@ -28,6 +38,7 @@ const sniffTimeout = 10 * time.Second
 // are closed, since each server closes its own on shutdown.
 type splitListener struct {
 	l          net.Listener
+	tls        *tls.Config // nil: plaintext
 	grpc, http *sideListener
 
 	mu     sync.Mutex
@@ -44,9 +55,10 @@ type sideListener struct {
 	closeOnce sync.Once
 }
 
-// split starts accepting on l and returns its gRPC and HTTP/1 sides.
-func split(l net.Listener) (grpc, http net.Listener) {
-	s := &splitListener{l: l, open: 2, failed: make(chan struct{})}
+// split starts accepting on l and returns its gRPC and HTTP/1 sides;
+// with cfg, each connection is TLS first (see serverTLS).
+func split(l net.Listener, cfg *tls.Config) (grpc, http net.Listener) {
+	s := &splitListener{l: l, tls: cfg, open: 2, failed: make(chan struct{})}
 	s.grpc, s.http = s.side(), s.side()
 	go s.accept()
 	return s.grpc, s.http
@@ -79,10 +91,37 @@ func (s *splitListener) accept() {
 	}
 }
 
-// route reads as much of c's first bytes as tells HTTP/2's preface from
+// route hands c to its side: by ALPN under TLS when the client asked for
+// a protocol, else by sniffing.
+func (s *splitListener) route(c net.Conn) {
+	if s.tls != nil {
+		tc := tls.Server(c, s.tls)
+		ctx, cancel := context.WithTimeout(context.Background(), sniffTimeout)
+		err := tc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			// A plaintext client, or one that does not trust the
+			// certificate: it has its error already.
+			c.Close()
+			return
+		}
+		switch tc.ConnectionState().NegotiatedProtocol {
+		case "h2":
+			s.hand(s.grpc, tc)
+			return
+		case "http/1.1":
+			s.hand(s.http, tc)
+			return
+		}
+		c = tc
+	}
+	s.sniff(c)
+}
+
+// sniff reads as much of c's first bytes as tells HTTP/2's preface from
 // anything else (an HTTP/1 request differs in its first two bytes), then
 // hands c, those bytes replayed, to its side.
-func (s *splitListener) route(c net.Conn) {
+func (s *splitListener) sniff(c net.Conn) {
 	preface := []byte(h2Preface)
 	buf := make([]byte, len(preface))
 	n := 0
@@ -100,7 +139,11 @@ func (s *splitListener) route(c net.Conn) {
 	if bytes.Equal(buf[:n], preface) {
 		side = s.grpc
 	}
-	c = &replayConn{Conn: c, r: io.MultiReader(bytes.NewReader(buf[:n]), c)}
+	s.hand(side, &replayConn{Conn: c, r: io.MultiReader(bytes.NewReader(buf[:n]), c)})
+}
+
+// hand gives c to side, or closes it when that side is closed.
+func (s *splitListener) hand(side *sideListener, c net.Conn) {
 	select {
 	case side.conns <- c:
 	case <-side.done:

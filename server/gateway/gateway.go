@@ -23,13 +23,14 @@ const (
 	// one, else a fresh one. The runner receives it and the response
 	// echoes it; it is the request_id of the runner's lease.
 	RequestIDHeader = "X-Fal-Request-Id"
-	// CallerIDHeader names the caller for the lease's caller_user_id. The
-	// local gateway authenticates nobody, so it is taken on trust; absent,
-	// the caller is AnonymousCaller.
+	// CallerIDHeader tells the runner who called: the account of the
+	// request's key, or AnonymousCaller. It is the caller_user_id of the
+	// runner's lease. The gateway sets it; a caller's own is dropped.
 	CallerIDHeader = "X-Fal-Caller-Id"
 )
 
-// AnonymousCaller is the caller of a request without CallerIDHeader.
+// AnonymousCaller is the caller of a request without a valid key (which
+// only a public app answers).
 const AnonymousCaller = "anonymous"
 
 // Defaults for the zero Options.
@@ -55,6 +56,9 @@ type Options struct {
 	// Transport carries requests to runners; nil means a transport for
 	// loopback that ignores proxy settings from the environment.
 	Transport http.RoundTripper
+	// Keys checks the keys requests carry; nil accepts none, so only
+	// public apps answer.
+	Keys Keys
 }
 
 // gateway is the http.Handler New returns.
@@ -65,11 +69,13 @@ type gateway struct {
 	maxBody    int64
 	retryAfter time.Duration
 	transport  http.RoundTripper
+	keys       Keys
 }
 
 // New returns a gateway for user's apps: `/<user>/<alias>[/path]` goes to
 // a runner of alias leased from r, with path (default "/") and the query
-// as the runner sees them.
+// as the runner sees them, once the request's key passes the app's auth
+// mode (see Keys).
 func New(r Router, user string, opts Options) http.Handler {
 	g := &gateway{
 		router:     r,
@@ -78,6 +84,7 @@ func New(r Router, user string, opts Options) http.Handler {
 		maxBody:    opts.MaxBodyBytes,
 		retryAfter: opts.RetryAfter,
 		transport:  opts.Transport,
+		keys:       opts.Keys,
 	}
 	if g.log == nil {
 		g.log = slog.New(slog.DiscardHandler)
@@ -105,8 +112,7 @@ func New(r Router, user string, opts Options) http.Handler {
 // runner listing while the request is in flight.
 const maxIDLen = 128
 
-// validHeaderID reports whether a caller's request or caller id is one to
-// keep: present, short, and printable ASCII without spaces.
+// validHeaderID reports whether a caller's request id is one to keep: present, short, and printable ASCII without spaces.
 func validHeaderID(s string) bool {
 	if s == "" || len(s) > maxIDLen {
 		return false
@@ -178,13 +184,13 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 		req.Body = http.MaxBytesReader(w, req.Body, g.maxBody)
 	}
-	caller := req.Header.Get(CallerIDHeader)
-	if !validHeaderID(caller) {
-		caller = AnonymousCaller
-	}
-
-	lease, err := g.router.Acquire(req.Context(), rt.alias, RequestInfo{RequestID: id, CallerUserID: caller})
+	lease, caller, err := g.admitAndLease(req, rt.alias, id)
+	var denied *deniedError
 	switch {
+	case errors.As(err, &denied):
+		w.Header().Set("WWW-Authenticate", `Key realm="faldash"`)
+		g.fail(w, http.StatusUnauthorized, denied.why)
+		return
 	case errors.Is(err, ErrUnknownApp):
 		g.fail(w, http.StatusNotFound, fmt.Sprintf("no app %s for %s", rt.alias, g.user))
 		return
@@ -214,6 +220,23 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	g.proxy(w, req, rt, lease, id, caller, start)
 }
 
+// admitAndLease checks the caller against alias's auth mode, then leases
+// a slot for the request; the check comes first so that a refused
+// request is never demand. caller is who the runner is told called.
+func (g *gateway) admitAndLease(req *http.Request, alias, id string) (l *Lease, caller string, err error) {
+	mode, err := g.router.AuthMode(req.Context(), alias)
+	if err != nil {
+		return nil, "", err
+	}
+	who := g.identify(req)
+	if why := g.admit(alias, mode, who); why != "" {
+		return nil, "", &deniedError{why}
+	}
+	caller = who.id()
+	l, err = g.router.Acquire(req.Context(), alias, RequestInfo{RequestID: id, CallerUserID: caller})
+	return l, caller, err
+}
+
 // proxy forwards req to the leased runner, bounded by the app's
 // request_timeout.
 func (g *gateway) proxy(w http.ResponseWriter, req *http.Request, rt route, lease *Lease, id, caller string, start time.Time) {
@@ -233,6 +256,9 @@ func (g *gateway) proxy(w http.ResponseWriter, req *http.Request, rt route, leas
 			pr.Out.URL.RawPath = rt.rawPath
 			pr.Out.Host = ""
 			pr.SetXForwarded()
+			// The caller's key is for the gateway: the app's code gets
+			// who called, never their credentials.
+			pr.Out.Header.Del("Authorization")
 			pr.Out.Header.Set(RequestIDHeader, id)
 			pr.Out.Header.Set(CallerIDHeader, caller)
 		},

@@ -16,14 +16,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faldash/faldash/falpb"
 	"github.com/faldash/faldash/server/gateway"
 )
 
 // fakeRouter leases slots on fixed runners, round robin, and records
 // every lease and how often it was released.
 type fakeRouter struct {
-	mu        sync.Mutex
-	apps      map[string][]string // alias → runner addresses
+	mu   sync.Mutex
+	apps map[string][]string // alias → runner addresses
+	// modes are the apps' auth modes; an app not listed is public, so
+	// that tests of routing need no key.
+	modes     map[string]falpb.ApplicationAuthMode
 	timeout   time.Duration
 	queueFull map[string]bool
 	// queue, when set, makes Acquire wait for ctx's end, as a request
@@ -42,7 +46,20 @@ type leaseRecord struct {
 }
 
 func newRouter() *fakeRouter {
-	return &fakeRouter{apps: map[string][]string{}, queueFull: map[string]bool{}, queued: make(chan struct{}, 1)}
+	return &fakeRouter{apps: map[string][]string{}, modes: map[string]falpb.ApplicationAuthMode{},
+		queueFull: map[string]bool{}, queued: make(chan struct{}, 1)}
+}
+
+func (f *fakeRouter) AuthMode(_ context.Context, alias string) (falpb.ApplicationAuthMode, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.apps[alias]; !ok {
+		return 0, fmt.Errorf("auth mode of %s: %w", alias, gateway.ErrUnknownApp)
+	}
+	if m, ok := f.modes[alias]; ok {
+		return m, nil
+	}
+	return falpb.ApplicationAuthMode_PUBLIC, nil
 }
 
 func (f *fakeRouter) Acquire(ctx context.Context, alias string, info gateway.RequestInfo) (*gateway.Lease, error) {
@@ -127,7 +144,9 @@ type echo struct {
 	RequestID string `json:"request_id"`
 	Caller    string `json:"caller"`
 	Forwarded string `json:"forwarded"`
-	Body      string `json:"body"`
+	// Authorization is the header as the runner got it: always empty.
+	Authorization string `json:"authorization"`
+	Body          string `json:"body"`
 }
 
 func echoRunner(t *testing.T, name string) string {
@@ -140,7 +159,7 @@ func echoRunner(t *testing.T, name string) string {
 		json.NewEncoder(w).Encode(echo{
 			Runner: name, Method: r.Method, Path: r.URL.Path, RawPath: r.URL.RawPath, Query: r.URL.RawQuery,
 			Host: r.Host, RequestID: r.Header.Get(gateway.RequestIDHeader), Caller: r.Header.Get(gateway.CallerIDHeader),
-			Forwarded: r.Header.Get("X-Forwarded-For"), Body: string(body),
+			Forwarded: r.Header.Get("X-Forwarded-For"), Authorization: r.Header.Get("Authorization"), Body: string(body),
 		})
 	}))
 	t.Cleanup(srv.Close)
@@ -262,14 +281,14 @@ func TestRoutesToTheAliasWithTheRestOfThePath(t *testing.T) {
 func TestRequestIDAndCaller(t *testing.T) {
 	r := newRouter()
 	r.apps["my-app"] = []string{echoRunner(t, "main")}
-	gw := startGateway(t, r, gateway.Options{})
+	gw := startGateway(t, r, gateway.Options{Keys: fakeKeys{"id-1:secret-1": "local"}})
 
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, gw+"/local/my-app/run", strings.NewReader(`{"prompt":"hi"}`))
 	req.Header.Set(gateway.RequestIDHeader, "req-42")
-	req.Header.Set(gateway.CallerIDHeader, "alice")
+	req.Header.Set("Authorization", "Key id-1:secret-1")
 	a := do(t, req)
 	e := a.echo(t)
-	if e.RequestID != "req-42" || e.Caller != "alice" || e.Method != http.MethodPost || e.Body != `{"prompt":"hi"}` {
+	if e.RequestID != "req-42" || e.Caller != "local" || e.Method != http.MethodPost || e.Body != `{"prompt":"hi"}` {
 		t.Errorf("runner saw %+v", e)
 	}
 	if got := a.header.Values(gateway.RequestIDHeader); len(got) != 1 || got[0] != "req-42" {
@@ -285,7 +304,6 @@ func TestRequestIDAndCaller(t *testing.T) {
 	// An id a person could not read in a runner listing is replaced.
 	req, _ = http.NewRequestWithContext(t.Context(), http.MethodGet, gw+"/local/my-app", nil)
 	req.Header.Set(gateway.RequestIDHeader, strings.Repeat("x", 500))
-	req.Header.Set(gateway.CallerIDHeader, "bad caller")
 	e = do(t, req).echo(t)
 	if len(e.RequestID) > 128 || e.Caller != gateway.AnonymousCaller {
 		t.Errorf("runner saw request id %q, caller %q", e.RequestID, e.Caller)
@@ -293,7 +311,7 @@ func TestRequestIDAndCaller(t *testing.T) {
 
 	r.waitReleased(t, 3)
 	recs := r.records()
-	if recs[0].info != (gateway.RequestInfo{RequestID: "req-42", CallerUserID: "alice"}) || recs[1].info.RequestID != generated {
+	if recs[0].info != (gateway.RequestInfo{RequestID: "req-42", CallerUserID: "local"}) || recs[1].info.RequestID != generated {
 		t.Errorf("lease infos %+v, %+v", recs[0].info, recs[1].info)
 	}
 }

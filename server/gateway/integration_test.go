@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"testing"
@@ -13,82 +12,97 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/cmdline"
+	"github.com/faldash/faldash/localctl"
 	"github.com/faldash/faldash/samplerunner"
 	"github.com/faldash/faldash/scaling"
-	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/server/gateway"
 	"github.com/faldash/faldash/server/supervisor"
 )
 
 // TestMain lets the test binary be the runners' program: the apps these
-// tests deploy run `<test binary> sample-runner ...`.
+// tests deploy run `<test binary> sample-runner ...` or `<test binary>
+// auth-runner`.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "sample-runner" {
-		os.Exit(samplerunner.Main(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "sample-runner":
+			os.Exit(samplerunner.Main(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+		case "auth-runner":
+			os.Exit(authRunner())
+		}
 	}
 	os.Exit(m.Run())
 }
 
-// stack is a real controller with the real supervisor and the gateway in
-// front of it.
+// stack is a real local controller (gRPC, supervisor, gateway) as
+// localctl assembles it.
 type stack struct {
-	t  *testing.T
-	c  *client.GRPC
-	gw string
+	t   *testing.T
+	c   *client.GRPC
+	ctl *localctl.Controller
+	gw  string
+	// key is the admin key as an Authorization header.
+	key string
 }
 
 func startStack(t *testing.T, cfg supervisor.Config) *stack {
 	t.Helper()
-	lis, err := server.Listen("127.0.0.1:0", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ControllerAddr = lis.Addr().String()
 	if cfg.DefaultGrace == 0 {
 		cfg.DefaultGrace = 2 * time.Second
 	}
-	sup := supervisor.New(cfg)
-	ctl, err := server.Open(server.Config{DataDir: t.TempDir(), Runtime: sup})
+	ctl, err := localctl.Start(localctl.Options{
+		DataDir: t.TempDir(), Listen: "127.0.0.1:0", Gateway: "127.0.0.1:0", REST: localctl.Off, Supervisor: cfg,
+	})
 	if err != nil {
-		lis.Close()
 		t.Fatal(err)
 	}
-	served := make(chan error, 1)
-	go func() { served <- ctl.Serve(lis) }()
-	gw := httptest.NewServer(gateway.New(sup, server.DefaultUser, gateway.Options{}))
-	id, secret := ctl.AdminKey()
-	c, err := client.Dial(client.DialOptions{Addr: lis.Addr().String(), Kind: client.TargetLocal,
+	id, secret := ctl.Server().AdminKey()
+	c, err := client.Dial(client.DialOptions{Addr: ctl.Addr(), Kind: client.TargetLocal,
 		Credentials: client.Credentials{KeyID: id, KeySecret: secret}})
 	if err != nil {
+		ctl.Close()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		c.Close()
-		gw.Close()
 		if err := ctl.Close(); err != nil {
 			t.Error(err)
 		}
-		if err := <-served; err != nil {
-			t.Error(err)
-		}
 	})
-	return &stack{t: t, c: c, gw: gw.URL}
+	return &stack{t: t, c: c, ctl: ctl, gw: ctl.GatewayURL(), key: "Key " + id + ":" + secret}
 }
 
 // deploy runs the sample runner as app in main with runnerArgs.
 func (s *stack) deploy(app string, spec scaling.Spec, runnerArgs ...string) {
 	s.t.Helper()
+	s.deployAs(app, client.AuthPrivate, spec, append([]string{"sample-runner", "--grace", "1s"}, runnerArgs...)...)
+}
+
+// deployAs runs the test binary with args as app in main, with mode.
+func (s *stack) deployAs(app string, mode client.AuthMode, spec scaling.Spec, args ...string) {
+	s.t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	argv := append([]string{exe, "sample-runner", "--grace", "1s"}, runnerArgs...)
+	argv := append([]string{exe}, args...)
 	_, err = s.c.Deploy(s.t.Context(), client.DeployRequest{
-		App: app, Entrypoint: cmdline.Join(argv), Metadata: cmdline.Metadata(argv), Scaling: spec,
+		App: app, Entrypoint: cmdline.Join(argv), Metadata: cmdline.Metadata(argv), Scaling: spec, AuthMode: &mode,
 	}, nil)
 	if err != nil {
 		s.t.Fatal(err)
 	}
+}
+
+// get sends GET path to the gateway with the admin key.
+func (s *stack) get(path string) answer {
+	s.t.Helper()
+	req, err := http.NewRequestWithContext(s.t.Context(), http.MethodGet, s.gw+path, nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", s.key)
+	return do(s.t, req)
 }
 
 func (s *stack) runners(app string) []client.Runner {
@@ -111,18 +125,27 @@ func (s *stack) count(app string, states ...client.RunnerState) int {
 	return n
 }
 
-// hold sends a request that the runner holds (its latency is long) until
-// cancel is called; the returned channel gets its status code, or 0 when
-// the request was cancelled.
+// hold sends a request with the admin key that the runner holds (its
+// latency is long) until cancel is called; the returned channel gets its
+// status code, or 0 when the request was cancelled.
 func (s *stack) hold(path, requestID string) (codes <-chan int, cancel context.CancelFunc) {
+	h := map[string]string{"Authorization": s.key}
+	if requestID != "" {
+		h[gateway.RequestIDHeader] = requestID
+	}
+	return s.holdWith(path, h)
+}
+
+// holdWith is hold with the headers given.
+func (s *stack) holdWith(path string, header map[string]string) (codes <-chan int, cancel context.CancelFunc) {
 	ctx, cancel := context.WithCancel(s.t.Context())
 	ch := make(chan int, 1)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.gw+path, nil)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	if requestID != "" {
-		req.Header.Set(gateway.RequestIDHeader, requestID)
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	go func() {
 		resp, err := http.DefaultClient.Do(req)
@@ -140,12 +163,12 @@ func TestGatewayToRealRunner(t *testing.T) {
 	s := startStack(t, supervisor.Config{})
 	s.deploy("echo", scaling.Spec{MinConcurrency: scaling.Int(1), MaxConcurrency: scaling.Int(1)})
 
-	a := get(t, s.gw+"/local/nope")
+	a := s.get("/local/nope")
 	a.detail(t, http.StatusNotFound, "no app nope for local")
 
 	// A request may arrive before the runner is ready: it waits in the
 	// queue, then reaches the runner with the rest of the path.
-	a = get(t, s.gw+"/local/echo/predict/v1?steps=2")
+	a = s.get("/local/echo/predict/v1?steps=2")
 	if a.code != http.StatusOK {
 		t.Fatalf("status %d: %s", a.code, a.body)
 	}
@@ -182,7 +205,7 @@ func TestGatewayInFlightAndQueueLimit(t *testing.T) {
 			return false
 		}
 		var ids []string
-		for _, l := range rs[0].Leases {
+		for _, l := range rs[0].Leases() {
 			ids = append(ids, l.RequestID)
 		}
 		slices.Sort(ids)
@@ -213,7 +236,7 @@ func TestGatewayInFlightAndQueueLimit(t *testing.T) {
 	}
 	waitFor(t, "the runner idle again", func() bool {
 		rs := s.runners("slow")
-		return len(rs) == 1 && rs[0].State == client.StateIdle && rs[0].InFlight == 0 && len(rs[0].Leases) == 0
+		return len(rs) == 1 && rs[0].State == client.StateIdle && rs[0].InFlight == 0 && len(rs[0].Leases()) == 0
 	})
 }
 
@@ -222,7 +245,7 @@ func TestGatewayRequestTimeoutWithRealRunner(t *testing.T) {
 	s.deploy("stuck", scaling.Spec{MinConcurrency: scaling.Int(1), MaxConcurrency: scaling.Int(1), RequestTimeout: scaling.Int(1)},
 		"--latency", "1h")
 	waitFor(t, "an idle runner", func() bool { return s.count("stuck", client.StateIdle) == 1 })
-	get(t, s.gw+"/local/stuck").detail(t, http.StatusGatewayTimeout, "request timeout")
+	s.get("/local/stuck").detail(t, http.StatusGatewayTimeout, "request timeout")
 	waitFor(t, "the slot back", func() bool {
 		rs := s.runners("stuck")
 		return len(rs) == 1 && rs[0].State == client.StateIdle && rs[0].InFlight == 0

@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/faldash/faldash/falpb"
 )
 
 // Router hands out request slots on runners. The runner supervisor
@@ -19,6 +21,9 @@ type Router interface {
 	// it waits the request counts as queued. It fails with ErrUnknownApp,
 	// ErrQueueFull, or ctx's error.
 	Acquire(ctx context.Context, alias string, req RequestInfo) (*Lease, error)
+	// AuthMode is alias's auth mode: who may call it. An unknown alias is
+	// ErrUnknownApp.
+	AuthMode(ctx context.Context, alias string) (falpb.ApplicationAuthMode, error)
 }
 
 // RequestInfo describes the request a lease is for; it is reported in the

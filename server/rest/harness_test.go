@@ -130,8 +130,12 @@ func (s *stack) deploy(app string, spec scaling.Spec, args ...string) {
 		s.t.Fatal(err)
 	}
 	argv := append([]string{exe}, args...)
+	// Public, so that a request through the gateway may come without a
+	// key, as gateway.AnonymousCaller: a second caller beside the
+	// controller's one account.
+	public := client.AuthPublic
 	_, err = s.cl.Deploy(s.t.Context(), client.DeployRequest{
-		App: app, Entrypoint: cmdline.Join(argv), Metadata: cmdline.Metadata(argv), Scaling: spec,
+		App: app, Entrypoint: cmdline.Join(argv), Metadata: cmdline.Metadata(argv), Scaling: spec, AuthMode: &public,
 	}, nil)
 	if err != nil {
 		s.t.Fatal(err)
@@ -394,6 +398,8 @@ func eventually(t testing.TB, what string, cond func() bool) {
 
 // hold sends a request through the gateway that stays until cancel is
 // called; the channel gets its status and body (status 0 when cancelled).
+// The gateway names the caller by its key: with the admin key for
+// server.DefaultUser, with none for gateway.AnonymousCaller.
 func (s *stack) hold(path, caller string) (<-chan reply, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(s.t.Context())
 	ch := make(chan reply, 1)
@@ -401,7 +407,9 @@ func (s *stack) hold(path, caller string) (<-chan reply, context.CancelFunc) {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	req.Header.Set(gateway.CallerIDHeader, caller)
+	if caller != gateway.AnonymousCaller {
+		req.Header.Set("Authorization", "Key "+s.admin)
+	}
 	go func() {
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/scaling"
 	"github.com/faldash/faldash/server"
+	"github.com/faldash/faldash/server/gateway"
 	"github.com/faldash/faldash/server/rest"
 	"github.com/faldash/faldash/server/supervisor"
 )
@@ -448,7 +449,7 @@ func TestQueue(t *testing.T) {
 		t.Errorf("idle queue %+v", q)
 	}
 
-	running, cancelRunning := s.hold("/local/slow", "alice")
+	running, cancelRunning := s.hold("/local/slow", "local")
 	defer cancelRunning()
 	eventually(t, "the slot taken", func() bool {
 		rs, err := s.cl.ListAppRunners(t.Context(), "", "slow", client.RunnerQuery{})
@@ -459,7 +460,7 @@ func TestQueue(t *testing.T) {
 		caller string
 	}
 	var waiting []held
-	for _, caller := range []string{"alice", "bob", "alice"} {
+	for _, caller := range []string{"local", gateway.AnonymousCaller, "local"} {
 		ch, cancel := s.hold("/local/slow", caller)
 		defer cancel()
 		waiting = append(waiting, held{ch, caller})
@@ -468,7 +469,7 @@ func TestQueue(t *testing.T) {
 		s.call(http.MethodGet, "/applications/local/slow/queue?by_user=true", "Key "+viewer).json(t, http.StatusOK, &q)
 		return q.Size == 3
 	})
-	if want := map[string]int{"alice": 2, "bob": 1}; fmt.Sprint(q.ByUser) != fmt.Sprint(want) {
+	if want := map[string]int{"local": 2, gateway.AnonymousCaller: 1}; fmt.Sprint(q.ByUser) != fmt.Sprint(want) {
 		t.Errorf("by_user %v, want %v", q.ByUser, want)
 	}
 
@@ -479,12 +480,12 @@ func TestQueue(t *testing.T) {
 	s.call(http.MethodDelete, "/applications/local/slow/queue", "Key "+viewer).detail(t, http.StatusForbidden, "read-only")
 
 	var flushed struct{ Flushed int }
-	s.asAdmin(http.MethodDelete, "/applications/local/slow/queue?caller_user_id=alice").json(t, http.StatusOK, &flushed)
+	s.asAdmin(http.MethodDelete, "/applications/local/slow/queue?caller_user_id=local").json(t, http.StatusOK, &flushed)
 	if flushed.Flushed != 2 {
-		t.Errorf("flushed %d of alice's requests, want 2", flushed.Flushed)
+		t.Errorf("flushed %d of local's requests, want 2", flushed.Flushed)
 	}
 	for _, h := range waiting {
-		if h.caller != "alice" {
+		if h.caller != "local" {
 			continue
 		}
 		r := <-h.ch
@@ -494,12 +495,12 @@ func TestQueue(t *testing.T) {
 	}
 	q = queue{}
 	s.asAdmin(http.MethodGet, "/applications/local/slow/queue?by_user=1").json(t, http.StatusOK, &q)
-	if q.Size != 1 || q.ByUser["bob"] != 1 || len(q.ByUser) != 1 {
-		t.Errorf("after flushing alice's: %+v", q)
+	if q.Size != 1 || q.ByUser[gateway.AnonymousCaller] != 1 || len(q.ByUser) != 1 {
+		t.Errorf("after flushing local's: %+v", q)
 	}
 	s.asAdmin(http.MethodDelete, "/applications/local/slow/queue").json(t, http.StatusOK, &flushed)
 	if r := <-waiting[1].ch; flushed.Flushed != 1 || r.code != http.StatusServiceUnavailable {
-		t.Errorf("flush all: %d flushed; bob's request got %d", flushed.Flushed, r.code)
+		t.Errorf("flush all: %d flushed; the anonymous request got %d", flushed.Flushed, r.code)
 	}
 	q = queue{}
 	s.asAdmin(http.MethodGet, "/applications/local/slow/queue").json(t, http.StatusOK, &q)

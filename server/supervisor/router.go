@@ -35,17 +35,10 @@ func (s *Supervisor) Acquire(ctx context.Context, alias string, req gateway.Requ
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ref, ok := refOf(alias)
-	if !ok {
-		return nil, fmt.Errorf("app %q: %w", alias, gateway.ErrUnknownApp)
-	}
 	s.mu.Lock()
-	a, err := s.appFor(ctx, ref)
+	a, err := s.knownApp(ctx, alias)
 	if err != nil {
 		s.mu.Unlock()
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("app %q: %w", alias, gateway.ErrUnknownApp)
-		}
 		return nil, err
 	}
 	if len(a.waiters) == 0 {
@@ -81,6 +74,32 @@ func (s *Supervisor) Acquire(ctx context.Context, alias string, req gateway.Requ
 	}
 	s.nudge()
 	return nil, ctx.Err()
+}
+
+// AuthMode is alias's auth mode, which the gateway checks each request's
+// key against before it asks for a slot.
+func (s *Supervisor) AuthMode(ctx context.Context, alias string) (falpb.ApplicationAuthMode, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.knownApp(ctx, alias)
+	if err != nil {
+		return 0, err
+	}
+	return falpb.ApplicationAuthMode(a.dep.Alias.AuthMode), nil
+}
+
+// knownApp finds the app of a full alias, as appFor does; one that names
+// no app is gateway.ErrUnknownApp. Called with s.mu held.
+func (s *Supervisor) knownApp(ctx context.Context, alias string) (*app, error) {
+	ref, ok := refOf(alias)
+	if !ok {
+		return nil, fmt.Errorf("app %q: %w", alias, gateway.ErrUnknownApp)
+	}
+	a, err := s.appFor(ctx, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("app %q: %w", alias, gateway.ErrUnknownApp)
+	}
+	return a, err
 }
 
 // appFor finds the app ref names, reading it from the store when the
