@@ -143,6 +143,27 @@ func (v *View) Platform() []Var {
 	return vars
 }
 
+// Call is how to call the view's app from a shell, as a header line and
+// the command; nil without an app. fal's gateway takes a key as
+// `Authorization: Key id:secret`, which FAL_KEY holds in that form.
+func (v *View) Call() []string {
+	if v.app == nil {
+		return nil
+	}
+	url := sanitize.String(v.d.Target.EndpointURL(v.app.Name, v.env))
+	owner := v.d.Target.User
+	if owner == "" {
+		owner = "local"
+	}
+	switch v.app.AuthMode {
+	case client.AuthPublic:
+		return []string{"Calling it (public: no key needed)", "curl " + url}
+	case client.AuthShared:
+		return []string{"Calling it (shared: any valid key)", `curl -H "Authorization: Key $FAL_KEY" ` + url}
+	}
+	return []string{"Calling it (private: keys of " + sanitize.String(owner) + " only)", `curl -H "Authorization: Key $FAL_KEY" ` + url}
+}
+
 func (v *View) lines() []string {
 	st := v.d.Styles
 	row := func(name, value, about string) string {
@@ -173,6 +194,9 @@ func (v *View) lines() []string {
 			about = "shadowed: fal's variable of this name wins"
 		}
 		out = append(out, row(sanitize.String(s.Name), Masked, about))
+	}
+	if call := v.Call(); call != nil {
+		out = append(out, "", st.TableHeader.Render(call[0]), "  "+st.Input.Render(call[1]))
 	}
 	return out
 }
