@@ -146,27 +146,31 @@ func secretFromPB(s *falpb.Secret, requestedEnv string) Secret {
 	}
 }
 
-var runnerStates = map[falpb.RunnerInfo_State]RunnerState{
-	falpb.RunnerInfo_RUNNING:       StateRunning,
-	falpb.RunnerInfo_PENDING:       StatePending,
-	falpb.RunnerInfo_SETUP:         StateSetup,
-	falpb.RunnerInfo_DEAD:          StateTerminated,
-	falpb.RunnerInfo_DOCKER_PULL:   StateDockerPull,
-	falpb.RunnerInfo_DRAINING:      StateDraining,
-	falpb.RunnerInfo_TERMINATING:   StateTerminating,
-	falpb.RunnerInfo_TERMINATED:    StateTerminated,
-	falpb.RunnerInfo_IDLE:          StateIdle,
-	falpb.RunnerInfo_FAILURE_DELAY: StateFailureDelay,
-}
-
 // runnerStateFromPB maps an absent state, or one newer than this client
 // knows, to StateUnknown rather than guessing RUNNING (the enum's zero).
 func runnerStateFromPB(s *int32) RunnerState {
 	if s == nil {
 		return StateUnknown
 	}
-	if st, ok := runnerStates[falpb.RunnerInfo_State(*s)]; ok {
-		return st
+	switch falpb.RunnerInfo_State(*s) {
+	case falpb.RunnerInfo_RUNNING:
+		return StateRunning
+	case falpb.RunnerInfo_PENDING:
+		return StatePending
+	case falpb.RunnerInfo_SETUP:
+		return StateSetup
+	case falpb.RunnerInfo_DEAD, falpb.RunnerInfo_TERMINATED:
+		return StateTerminated
+	case falpb.RunnerInfo_DOCKER_PULL:
+		return StateDockerPull
+	case falpb.RunnerInfo_DRAINING:
+		return StateDraining
+	case falpb.RunnerInfo_TERMINATING:
+		return StateTerminating
+	case falpb.RunnerInfo_IDLE:
+		return StateIdle
+	case falpb.RunnerInfo_FAILURE_DELAY:
+		return StateFailureDelay
 	}
 	return StateUnknown
 }

@@ -156,16 +156,10 @@ const (
 	valueKindLast = 6
 )
 
-var (
-	inGroup    = true
-	notInGroup = false
-)
-
 // presentInGroup reads fal's present_in_group from an encoded Struct
 // without decoding the rest, as the decoded map would give it: the last
 // entry of that key wins, and a value that is not a bool, or bytes that
-// are not a Struct, read as absent. The answer is shared: never write
-// through it.
+// are not a Struct, read as absent.
 func presentInGroup(md []byte) *bool {
 	found, present := false, false
 	for len(md) > 0 {
@@ -187,50 +181,68 @@ func presentInGroup(md []byte) *bool {
 			return nil
 		}
 		md = md[n:]
-		key, b, isBool, ok := boolEntry(entry)
+		key, ok := entryKeyOf(entry)
 		if !ok {
 			return nil
 		}
 		if string(key) == "present_in_group" {
-			found, present = isBool, b
+			if present, found, ok = boolEntry(entry); !ok {
+				return nil
+			}
 		}
 	}
-	switch {
-	case !found:
+	if !found {
 		return nil
-	case present:
-		return &inGroup
 	}
-	return &notInGroup
+	return &present
 }
 
-// boolEntry reads one Struct map entry: its key, and its value if that is
-// a bool. A value can come in several pieces, which a decoder merges: the
-// last kind set wins.
-func boolEntry(entry []byte) (key []byte, b, isBool, ok bool) {
+// entryKeyOf reads the key of one Struct map entry (the last, should it
+// come more than once, as a decoder keeps it).
+func entryKeyOf(entry []byte) (key []byte, ok bool) {
 	for len(entry) > 0 {
 		num, typ, n := protowire.ConsumeTag(entry)
 		if n < 0 {
-			return nil, false, false, false
+			return nil, false
 		}
 		entry = entry[n:]
-		switch {
-		case num == entryKey && typ == protowire.BytesType:
+		if num == entryKey && typ == protowire.BytesType {
 			key, n = protowire.ConsumeBytes(entry)
-		case num == entryValue && typ == protowire.BytesType:
+		} else {
+			n = protowire.ConsumeFieldValue(num, typ, entry)
+		}
+		if n < 0 {
+			return nil, false
+		}
+		entry = entry[n:]
+	}
+	return key, true
+}
+
+// boolEntry reads the value of one Struct map entry (whose key has been
+// read), and whether it is a bool. A value can come in several pieces,
+// which a decoder merges: the last kind set wins.
+func boolEntry(entry []byte) (b, isBool, ok bool) {
+	for len(entry) > 0 {
+		num, typ, n := protowire.ConsumeTag(entry)
+		if n < 0 {
+			return false, false, false
+		}
+		entry = entry[n:]
+		if num == entryValue && typ == protowire.BytesType {
 			var v []byte
 			if v, n = protowire.ConsumeBytes(entry); n >= 0 && !valueKind(v, &b, &isBool) {
 				n = -1
 			}
-		default:
+		} else {
 			n = protowire.ConsumeFieldValue(num, typ, entry)
 		}
 		if n < 0 {
-			return nil, false, false, false
+			return false, false, false
 		}
 		entry = entry[n:]
 	}
-	return key, b, isBool, true
+	return b, isBool, true
 }
 
 // valueKind reads one piece of an encoded Value, updating whether its kind
