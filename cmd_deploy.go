@@ -187,7 +187,37 @@ func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	fmt.Fprintf(stdout, "Deployed %s to %s\nrevision: %s\nendpoint: %s\n", a.app, a.env, res.Revision, res.Run)
+	if res.Run != "" {
+		fmt.Fprintf(stdout, "call it: %s\n", callHint(res.Run, a.auth, keyFileOf(a, keySource)))
+	}
 	return nil
+}
+
+// callHint is a curl line for url with fal's key header, unless the
+// deploy made the app public (an app whose mode the deploy left alone may
+// be private, which needs it). The key is named, never shown: the file
+// it came from, else FAL_KEY.
+func callHint(url string, auth *client.AuthMode, keyFile string) string {
+	if auth != nil && *auth == client.AuthPublic {
+		return "curl " + url
+	}
+	key := "$FAL_KEY"
+	if keyFile != "" {
+		key = "$(cat " + cmdline.Join([]string{keyFile}) + ")"
+	}
+	return `curl -H "Authorization: Key ` + key + `" ` + url
+}
+
+// keyFileOf is the file deployCredentials read the key from, "" when it
+// came from fal's settings.
+func keyFileOf(a deployArgs, keySource string) string {
+	if a.keyFile != "" {
+		return a.keyFile
+	}
+	if filepath.IsAbs(keySource) {
+		return keySource
+	}
+	return ""
 }
 
 // deployCredentials picks the key: --key-file, else fal's own settings

@@ -162,6 +162,7 @@ func TestDeployToLocalController(t *testing.T) {
 		"[builder] Registered revision " + string(rev),
 		"revision: " + string(rev) + "\n",
 		"endpoint: http://127.0.0.1:7778/alice/my-app--staging\n",
+		"call it: curl http://127.0.0.1:7778/alice/my-app--staging\n", // public: no key
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
@@ -255,5 +256,23 @@ func TestDeployCredentials(t *testing.T) {
 	t.Setenv("FAL_KEY", "")
 	if _, _, err := deployCredentials(deployArgs{host: "127.0.0.1:9", hostSet: true}); err == nil || !strings.Contains(err.Error(), "--key-file") {
 		t.Errorf("explicit host without a key: %v", err)
+	}
+}
+
+func TestCallHintNamesTheKeyNeverShowsIt(t *testing.T) {
+	public, private := client.AuthPublic, client.AuthPrivate
+	const url = "https://ctl.example:7778/alice/my-app"
+	for _, tc := range []struct {
+		auth    *client.AuthMode
+		keyFile string
+		want    string
+	}{
+		{&public, "/k/admin.key", "curl " + url},
+		{&private, "", `curl -H "Authorization: Key $FAL_KEY" ` + url},
+		{nil, "/data dir/admin.key", `curl -H "Authorization: Key $(cat '/data dir/admin.key')" ` + url},
+	} {
+		if got := callHint(url, tc.auth, tc.keyFile); got != tc.want {
+			t.Errorf("callHint(%v, %q) = %q, want %q", tc.auth, tc.keyFile, got, tc.want)
+		}
 	}
 }

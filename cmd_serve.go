@@ -41,9 +41,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if err := checkTLSFlags(*tlsCert, *tlsKey, *allowRemote, *insecure); err != nil {
-		return err
-	}
 	level := slog.LevelInfo
 	if *debug {
 		level = slog.LevelDebug
@@ -73,6 +70,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return serveDemo(ctx, opts, stdout)
 	}
 
+	if err := checkTLSFlags(*tlsCert, *tlsKey, *allowRemote, *insecure); err != nil {
+		return err
+	}
 	dir := *data
 	var err error
 	if dir == "" {

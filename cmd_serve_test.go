@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,20 +19,30 @@ import (
 	"google.golang.org/grpc/credentials/local"
 	"google.golang.org/grpc/metadata"
 
+	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/falpb"
+	"github.com/faldash/faldash/internal/testcert"
+	"github.com/faldash/faldash/server"
 )
 
-func TestServeRunsUntilCancelled(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "data")
+// served is a `faldash serve` running in this process, with what it
+// printed at start.
+type served struct {
+	addr, keyFile, gateway, restURL, cert string
+	stop                                  func() error
+}
+
+// startServe runs serve with args until the test ends (or stop), and
+// reads where it listens from what it prints.
+func startServe(t *testing.T, args ...string) *served {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--rest", "127.0.0.1:0", "--data", dir, "--user", "alice"}, pw, io.Discard)
+		done <- run(ctx, append([]string{"serve"}, args...), pw, io.Discard)
 		pw.Close()
 	}()
-
 	lines := make(chan string)
 	go func() {
 		sc := bufio.NewScanner(pr)
@@ -38,30 +51,58 @@ func TestServeRunsUntilCancelled(t *testing.T) {
 		}
 		close(lines)
 	}()
-	var addr, keyFile, gateway, restURL string
+	s := &served{}
+	var once sync.Once
+	var stopErr error
+	s.stop = func() error {
+		once.Do(func() {
+			cancel()
+			go func() {
+				for range lines {
+				}
+			}()
+			select {
+			case stopErr = <-done:
+			case <-time.After(30 * time.Second):
+				stopErr = errors.New("serve did not stop")
+			}
+		})
+		return stopErr
+	}
+	t.Cleanup(func() { s.stop() })
 	deadline := time.After(30 * time.Second)
-	for addr == "" || keyFile == "" || gateway == "" || restURL == "" {
+	for s.addr == "" || s.keyFile == "" || s.gateway == "" || s.restURL == "" {
 		select {
 		case l, ok := <-lines:
 			if !ok {
 				t.Fatalf("serve ended early: %v", <-done)
 			}
 			if a, ok := strings.CutPrefix(l, "faldash controller listening on "); ok {
-				addr = a
+				s.addr = a
 			}
 			if k, ok := strings.CutPrefix(l, "admin key file: "); ok {
-				keyFile, _, _ = strings.Cut(k, " ")
+				s.keyFile, _, _ = strings.Cut(k, " ")
+			}
+			if c, ok := strings.CutPrefix(l, "tls certificate: "); ok {
+				s.cert, _, _ = strings.Cut(c, " ")
 			}
 			if g, ok := strings.CutPrefix(l, "gateway: "); ok {
-				gateway = strings.TrimSuffix(g, "/<app>")
+				s.gateway = strings.TrimSuffix(g, "/<app>")
 			}
 			if r, ok := strings.CutPrefix(l, "rest api: "); ok {
-				restURL = r
+				s.restURL = r
 			}
 		case <-deadline:
 			t.Fatal("serve printed no address and key file")
 		}
 	}
+	return s
+}
+
+func TestServeRunsUntilCancelled(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	s := startServe(t, "--listen", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--rest", "127.0.0.1:0", "--data", dir, "--user", "alice")
+	addr, keyFile, gateway, restURL := s.addr, s.keyFile, s.gateway, s.restURL
 	if keyFile != filepath.Join(dir, "admin.key") {
 		t.Errorf("key file %q", keyFile)
 	}
@@ -108,18 +149,71 @@ func TestServeRunsUntilCancelled(t *testing.T) {
 		t.Errorf("rest api %s: %d %s", restURL, resp.StatusCode, body)
 	}
 
-	cancel()
-	go func() {
-		for range lines {
+	if err := s.stop(); err != nil {
+		t.Fatalf("serve after SIGINT: %v", err)
+	}
+}
+
+// With a certificate, serve prints https URLs and where the certificate
+// is, and faldash's client reaches gRPC and the REST API through it.
+func TestServeWithTLS(t *testing.T) {
+	cert := testcert.Loopback(t)
+	s := startServe(t, "--listen", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--rest", "127.0.0.1:0",
+		"--data", filepath.Join(t.TempDir(), "data"), "--tls-cert", cert.CertFile, "--tls-key", cert.KeyFile)
+	if !strings.HasPrefix(s.gateway, "https://127.0.0.1:") || !strings.HasPrefix(s.restURL, "https://127.0.0.1:") || s.cert != cert.CertFile {
+		t.Errorf("gateway %q, rest api %q, certificate %q", s.gateway, s.restURL, s.cert)
+	}
+	creds, err := client.ReadKeyFile(s.keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := client.Dial(client.DialOptions{Addr: s.addr, Kind: client.TargetLocal, Credentials: creds, RootCAs: cert.Pool, RESTURL: s.restURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if envs, err := cl.ListEnvironments(t.Context()); err != nil || len(envs) != 1 {
+		t.Errorf("ListEnvironments over TLS: %v, %v", envs, err)
+	}
+	if u, err := cl.CurrentUser(t.Context()); err != nil || u.Nickname != server.DefaultUser {
+		t.Errorf("CurrentUser over TLS: %+v, %v", u, err)
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The TLS flags are refused when they say two things at once, or when a
+// controller would face the network in the clear; nothing is created.
+func TestServeRefusesTLSFlagMistakes(t *testing.T) {
+	cert := testcert.Loopback(t)
+	data := filepath.Join(t.TempDir(), "data")
+	missing := filepath.Join(t.TempDir(), "missing.pem")
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"--allow-remote"}, "--allow-remote without --tls-cert and --tls-key would send keys"},
+		{[]string{"--tls-cert", cert.CertFile}, "go together"},
+		{[]string{"--tls-key", cert.KeyFile}, "go together"},
+		{[]string{"--insecure"}, "--insecure only allows --allow-remote without TLS"},
+		{[]string{"--allow-remote", "--insecure", "--tls-cert", cert.CertFile, "--tls-key", cert.KeyFile}, "--insecure means serving without TLS"},
+		{[]string{"--tls-cert", missing, "--tls-key", cert.KeyFile}, "missing.pem"},
+		{[]string{"--tls-cert", cert.KeyFile, "--tls-key", cert.CertFile}, "tls certificate"},
+	} {
+		args := append([]string{"serve", "--listen", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--rest", "127.0.0.1:0", "--data", data}, tc.args...)
+		if err := run(t.Context(), args, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("serve %q: %v, want an error saying %q", tc.args, err, tc.says)
 		}
-	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve after SIGINT: %v", err)
+	}
+	if _, err := os.Stat(data); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("refused serves left the data directory: %v", err)
+	}
+	for _, f := range [][]string{{"--allow-remote"}, {"--insecure"}, {"--tls-cert", cert.CertFile, "--tls-key", cert.KeyFile}} {
+		err := run(t.Context(), append([]string{"serve", "--demo"}, f...), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "--demo listens on loopback only") {
+			t.Errorf("serve --demo %q: %v", f, err)
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop")
 	}
 }
 
