@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
+	"encoding/hex"
 	"fmt"
 	"sync"
 
@@ -47,6 +49,19 @@ type Key struct {
 	ID     string
 	Secret string
 	Scope  Scope
+}
+
+// NewKey makes a random key of scope whose id starts with prefix (the id
+// is not secret: it names the key in logs).
+func NewKey(prefix string, scope Scope) (Key, error) {
+	id, secret := make([]byte, 8), make([]byte, 32)
+	if _, err := rand.Read(id); err != nil {
+		return Key{}, fmt.Errorf("make a key: %w", err)
+	}
+	if _, err := rand.Read(secret); err != nil {
+		return Key{}, fmt.Errorf("make a key: %w", err)
+	}
+	return Key{ID: prefix + hex.EncodeToString(id), Secret: hex.EncodeToString(secret), Scope: scope}, nil
 }
 
 // Keyring is the set of keys the controller accepts. It is safe for

@@ -14,19 +14,34 @@
 // paths. A "command" entry that is not a non-empty list of strings is a
 // setup failure.
 //
-// Each runner is one process in its own process group, working in
-// <data>/runners/<id>/ (removed when the runner ends), and its environment
-// is exactly:
-//   - PATH, HOME, LANG, LC_* and TMPDIR from the controller's environment,
-//     and nothing else of it;
+// # Confinement
+//
+// Each runner is started through package confine's shim, which leads a
+// process group of its own with the runner in it. On Linux the runner
+// cannot read or write the controller's data directory (the database,
+// its WAL, admin.key, the pid records) nor the directories of other
+// runners (Landlock): it sees the rest of the filesystem read-only and
+// may write only in its working directory, its app's HF_HOME and /dev.
+// Where the kernel allows it, the shim is PID 1 of a PID namespace of its
+// own, so no process of the runner outlives it, setsid or not; elsewhere
+// it is a subreaper that kills the runner's orphans. The shim ends the
+// runner when the controller dies, even by SIGKILL. Start logs what this
+// system allows, and Isolation reports it.
+//
+// A runner works in <RunnerDir>/runners/<id>/ (removed when the runner
+// ends), outside the data directory, and its environment is exactly:
+//   - PATH, HOME, LANG and LC_* from the controller's environment, and
+//     nothing else of it;
+//   - TMPDIR, its own <RunnerDir>/runners/<id>/tmp;
 //   - every secret of the app's environment, under its own name (a secret
-//     named like an inherited variable replaces it);
-//   - fal's platform variables: FAL_KEY (a read-only key the supervisor
-//     adds to the controller's keyring, never the admin key), FAL_APP_NAME
-//     (<user>/<full alias>), FAL_APP_ID (the revision), FAL_USER_NICKNAME,
-//     FAL_JOB_ID (the runner id), FAL_HOST (the controller's address),
-//     FAL_RUNNER_STATE=SETUP and HF_HOME (<data>/cache/<env>/<app>/hf,
-//     shared by the app's runners);
+//     named like one of the above replaces it);
+//   - fal's platform variables: FAL_KEY (a read-only key of this runner
+//     process's own, added to the controller's keyring while the process
+//     lives and refused once it has ended, never the admin key),
+//     FAL_APP_NAME (<user>/<full alias>), FAL_APP_ID (the revision),
+//     FAL_USER_NICKNAME, FAL_JOB_ID (the runner id), FAL_HOST (the
+//     controller's address), FAL_RUNNER_STATE=SETUP and HF_HOME
+//     (<RunnerDir>/hf/<env>/<app>, shared by the app's runners);
 //   - PORT, a free loopback port the runner must serve HTTP on.
 //
 // Platform variables and PORT always win over a secret of the same name.
@@ -44,10 +59,11 @@
 //
 // A graceful stop takes a runner out of service (DRAINING) until its
 // in-flight requests are done, then sends SIGTERM to its process group
-// (TERMINATING) and SIGKILL after the grace period (the revision's
-// termination_grace_period_seconds, else Config.DefaultGrace). When the
-// group leader exits, whatever else is left in its group is killed, as a
-// container's processes die with it. TERMINATED runners stay listed (when
+// (TERMINATING) and, after the grace period (the revision's
+// termination_grace_period_seconds, else Config.DefaultGrace), SIGKILL to
+// every process of the runner. When the runner exits, whatever else it
+// started is killed, in its group or not, as a container's processes die
+// with it. TERMINATED runners stay listed (when
 // asked for with a start time) for Config.HistoryTTL.
 //
 // StopRunner with replace_first, RolloutApplication and a redeploy with
@@ -61,11 +77,12 @@
 // # Crash recovery
 //
 // Every live runner process has a record in <data>/pids/<id>.json (pid and
-// the kernel's start time of the process). A supervisor that starts on a
-// data directory with records left behind kills those processes, after
-// checking that each pid still belongs to that runner (same start time, or
-// FAL_JOB_ID=<id> in its environment), and lists the runners as
-// TERMINATED.
+// the kernel's start time of its shim). Runners end with their
+// controller, but one whose shim was killed from outside may not; a
+// supervisor that starts on a data directory with records left behind
+// kills those processes, after checking that each pid still belongs to
+// that runner (same start time, or FAL_JOB_ID=<id> in its environment),
+// and lists the runners as TERMINATED.
 //
 // # Clocks
 //

@@ -1,7 +1,6 @@
 package supervisor
 
 import (
-	"encoding/json"
 	"errors"
 	"maps"
 	"os"
@@ -17,16 +16,18 @@ import (
 	"github.com/faldash/faldash/server/store"
 )
 
-// TestRunnerEnvironment deploys to staging a command that writes its whole
-// environment to a file, scales it to two runners, and checks what each
+// TestRunnerEnvironment deploys to staging a command that prints its
+// whole environment, scales it to two runners, and checks what each
 // process received: staging's secrets and none of main's, fal's platform
-// variables with the right values, and nothing else from the controller's
-// environment but PATH, HOME, LANG, LC_* and TMPDIR.
+// variables with the right values (a key of its own each), its own
+// TMPDIR, and nothing else from the controller's environment but PATH,
+// HOME, LANG and LC_*.
 func TestRunnerEnvironment(t *testing.T) {
 	t.Setenv("FALDASH_LEAK_CHECK", "1")
 	t.Setenv("LC_FALDASH_CHECK", "passes")
 	var logged syncBuffer
-	h := startIn(t, t.TempDir(), Config{}, func(c *server.Config) { c.Logger = logTo(&logged) })
+	runnerDir := t.TempDir()
+	h := startIn(t, t.TempDir(), Config{RunnerDir: runnerDir}, func(c *server.Config) { c.Logger = logTo(&logged) })
 	ctx := h.ctx()
 	if _, err := h.cl.CreateEnvironment(ctx, "staging", ""); err != nil {
 		t.Fatal(err)
@@ -41,8 +42,7 @@ func TestRunnerEnvironment(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	envDir := t.TempDir()
-	rev := h.deploy("staging", "env-app", helperCommand(t, "serve", "--env-dir", envDir), scaling.Spec{})
+	rev := h.deploy("staging", "env-app", helperCommand(t, "serve", "--print-env"), scaling.Spec{})
 	if _, err := h.cl.UpdateApp(ctx, "staging", "env-app", scaling.Spec{MinConcurrency: scaling.Int(2), MaxConcurrency: scaling.Int(2)}); err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestRunnerEnvironment(t *testing.T) {
 
 	adminID, adminSecret := h.ctl.AdminKey()
 	admin := adminID + ":" + adminSecret
-	wantNames := map[string]bool{"PORT": true, "HF_TOKEN": true, "STAGING_ONLY": true}
+	wantNames := map[string]bool{"PORT": true, "HF_TOKEN": true, "STAGING_ONLY": true, "TMPDIR": true}
 	for _, v := range names.PlatformVariables {
 		wantNames[v] = true
 	}
@@ -63,21 +63,13 @@ func TestRunnerEnvironment(t *testing.T) {
 	if !wantNames["LC_FALDASH_CHECK"] {
 		t.Fatal("the test's own LC_ variable is missing from its environment")
 	}
-	var keys []string
+	realRunnerDir, err := filepath.EvalSymlinks(runnerDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
 	for _, r := range rs {
-		b, err := os.ReadFile(filepath.Join(envDir, string(r.ID)+".json"))
-		if err != nil {
-			t.Fatalf("runner %s wrote no environment: %v", r.ID, err)
-		}
-		var list []string
-		if err := json.Unmarshal(b, &list); err != nil {
-			t.Fatal(err)
-		}
-		env := map[string]string{}
-		for _, kv := range list {
-			name, value, _ := strings.Cut(kv, "=")
-			env[name] = value
-		}
+		env := h.runnerEnv(r.ID)
 		got := slices.Sorted(maps.Keys(env))
 		if want := slices.Sorted(maps.Keys(wantNames)); !slices.Equal(got, want) {
 			t.Errorf("runner %s got variables %q, want exactly %q", r.ID, got, want)
@@ -91,7 +83,8 @@ func TestRunnerEnvironment(t *testing.T) {
 			"FAL_USER_NICKNAME": "local",
 			"FAL_HOST":          h.addr,
 			"FAL_RUNNER_STATE":  "SETUP",
-			"HF_HOME":           filepath.Join(h.dir, "cache", "staging", "env-app", "hf"),
+			"HF_HOME":           filepath.Join(realRunnerDir, "hf", "staging", "env-app"),
+			"TMPDIR":            filepath.Join(realRunnerDir, "runners", string(r.ID), "tmp"),
 			"LC_FALDASH_CHECK":  "passes",
 		} {
 			if env[name] != want {
@@ -110,10 +103,15 @@ func TestRunnerEnvironment(t *testing.T) {
 		if id, secret, ok := strings.Cut(key, ":"); !ok || id == "" || secret == "" || key == admin {
 			t.Errorf("runner %s: FAL_KEY is not a key of its own (admin key: %v)", r.ID, key == admin)
 		}
-		keys = append(keys, key)
-		fi, err := os.Stat(env["HF_HOME"])
-		if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
-			t.Errorf("HF_HOME %s: %v, %v", env["HF_HOME"], fi, err)
+		if keys[key] {
+			t.Errorf("runner %s has the FAL_KEY of another runner", r.ID)
+		}
+		keys[key] = true
+		for _, d := range []string{env["HF_HOME"], env["TMPDIR"], realRunnerDir} {
+			fi, err := os.Stat(d)
+			if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+				t.Errorf("%s: %v, %v; want a directory only its owner may enter", d, fi, err)
+			}
 		}
 		if r.MachineType != "local" || r.Revision != rev || r.Alias != "env-app--staging" ||
 			r.PresentInGroup == nil || !*r.PresentInGroup || r.InFlight != 0 || r.ExpiresIn != nil {
@@ -123,7 +121,7 @@ func TestRunnerEnvironment(t *testing.T) {
 
 	// The controller's log names runners but never shows what they got.
 	h.close()
-	for _, secret := range append([]string{"main-value", "staging-value", "staging-only-value", "main-only-value"}, keys...) {
+	for _, secret := range append([]string{"main-value", "staging-value", "staging-only-value", "main-only-value"}, slices.Collect(maps.Keys(keys))...) {
 		if strings.Contains(logged.String(), secret) {
 			t.Errorf("the controller logged a secret value or a runner key")
 		}
@@ -133,40 +131,38 @@ func TestRunnerEnvironment(t *testing.T) {
 	}
 }
 
-// TestRunnerKeyIsReadOnly: the key runners get as FAL_KEY may list but
-// not change anything.
-func TestRunnerKeyIsReadOnly(t *testing.T) {
+// TestRunnerKey: the key a runner gets as FAL_KEY may list but not change
+// anything, and is refused once the runner has ended.
+func TestRunnerKey(t *testing.T) {
 	t.Parallel()
 	h := start(t, Config{})
 	ctx := h.ctx()
-	envDir := t.TempDir()
-	h.deploy("main", "key-app", helperCommand(t, "serve", "--env-dir", envDir), one())
+	h.deploy("main", "key-app", helperCommand(t, "serve", "--print-env"), one())
 	r := h.waitRunners("main", "key-app", "one IDLE runner", idle(1))[0]
-	b, err := os.ReadFile(filepath.Join(envDir, string(r.ID)+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var list []string
-	if err := json.Unmarshal(b, &list); err != nil {
-		t.Fatal(err)
-	}
-	var key string
-	for _, kv := range list {
-		if v, ok := strings.CutPrefix(kv, "FAL_KEY="); ok {
-			key = v
-		}
-	}
-	id, secret, _ := strings.Cut(key, ":")
+	id, secret, _ := strings.Cut(h.runnerEnv(r.ID)["FAL_KEY"], ":")
 	rc, err := client.Dial(client.DialOptions{Addr: h.addr, Credentials: client.Credentials{KeyID: id, KeySecret: secret}, Kind: client.TargetLocal})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rc.Close()
 	if _, err := rc.ListApps(ctx, "main"); err != nil {
-		t.Errorf("the runners' key cannot list apps: %v", err)
+		t.Errorf("the runner's key cannot list apps: %v", err)
 	}
 	if _, err := rc.UpdateApp(ctx, "main", "key-app", scaling.Spec{MinConcurrency: scaling.Int(0)}); !errors.Is(err, client.ErrPermissionDenied) {
-		t.Errorf("the runners' key changed an app: %v", err)
+		t.Errorf("the runner's key changed an app: %v", err)
+	}
+	if err := rc.SetSecret(ctx, "main", "STOLEN", "x", nil); !errors.Is(err, client.ErrPermissionDenied) {
+		t.Errorf("the runner's key set a secret: %v", err)
+	}
+	if err := h.cl.KillRunner(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.waitRunners("main", "key-app", "the runner TERMINATED", func(rs []client.Runner) bool {
+		got, _ := find(rs, r.ID)
+		return got.State == client.StateTerminated
+	})
+	if _, err := rc.ListApps(ctx, "main"); !errors.Is(err, client.ErrUnauthenticated) {
+		t.Errorf("the key of an ended runner still lists apps: %v", err)
 	}
 }
 

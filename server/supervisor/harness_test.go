@@ -9,15 +9,18 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/procfs"
 	"github.com/faldash/faldash/samplerunner"
 	"github.com/faldash/faldash/scaling"
 	"github.com/faldash/faldash/server"
@@ -36,32 +39,47 @@ func TestMain(m *testing.M) {
 }
 
 // helperMain runs one helper mode:
-//   - serve [--env-dir DIR] [--child-pid-file FILE] [sample runner flags]:
-//     writes the environment to DIR/<FAL_JOB_ID>.json, optionally starts a
-//     child process in its group, then runs the sample runner;
+//   - serve [--print-env] [--child] [--try PATH]... [sample runner
+//     flags]: prints its environment as one line "env <JSON list>",
+//     starts a child in a session of its own that ignores SIGTERM, SIGHUP
+//     and SIGPIPE, tries to read and write each PATH printing "read PATH
+//     ok|refused" and "write PATH ok|refused", then runs the sample
+//     runner;
 //   - fail: writes a line to each stream and exits 1 during setup;
-//   - stubborn: serves on PORT and ignores SIGTERM;
-//   - sleep: sleeps for an hour;
-//   - controller DIR: see runCrashingController.
+//   - stubborn [--child]: serves on PORT and ignores SIGTERM (with
+//     --child, after starting the child serve --child starts);
+//   - escapee: ignores SIGTERM, SIGHUP and SIGPIPE and sleeps for an
+//     hour;
+//   - controller DIR [--no-namespaces]: see runCrashingController.
 func helperMain(mode string, args []string) int {
 	switch mode {
 	case "serve":
-		for len(args) >= 2 {
+		for len(args) > 0 {
 			switch args[0] {
-			case "--env-dir":
-				if err := writeEnv(args[1]); err != nil {
+			case "--print-env":
+				b, err := json.Marshal(os.Environ())
+				if err != nil {
+					return 3
+				}
+				fmt.Printf("env %s\n", b)
+				args = args[1:]
+				continue
+			case "--child":
+				if err := startEscapee(); err != nil {
 					fmt.Fprintln(os.Stderr, err)
 					return 3
 				}
-			case "--child-pid-file":
-				if err := startChild(args[1]); err != nil {
-					fmt.Fprintln(os.Stderr, err)
+				args = args[1:]
+				continue
+			case "--try":
+				if len(args) < 2 {
 					return 3
 				}
-			default:
-				return samplerunner.Main(args, os.Getenv, os.Stdout, os.Stderr)
+				tryAccess(args[1])
+				args = args[2:]
+				continue
 			}
-			args = args[2:]
+			break
 		}
 		return samplerunner.Main(args, os.Getenv, os.Stdout, os.Stderr)
 	case "fail":
@@ -69,6 +87,12 @@ func helperMain(mode string, args []string) int {
 		fmt.Fprintln(os.Stderr, "boom: setup failed")
 		return 1
 	case "stubborn":
+		if slices.Contains(args, "--child") {
+			if err := startEscapee(); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 3
+			}
+		}
 		signal.Ignore(syscall.SIGTERM)
 		l, err := net.Listen("tcp", "127.0.0.1:"+os.Getenv("PORT"))
 		if err != nil {
@@ -83,7 +107,8 @@ func helperMain(mode string, args []string) int {
 			}
 			c.Close()
 		}
-	case "sleep":
+	case "escapee":
+		signal.Ignore(syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
 		time.Sleep(time.Hour)
 		return 0
 	case "controller":
@@ -93,33 +118,50 @@ func helperMain(mode string, args []string) int {
 	return 2
 }
 
-func writeEnv(dir string) error {
-	b, err := json.Marshal(os.Environ())
-	if err != nil {
-		return err
-	}
-	tmp := filepath.Join(dir, os.Getenv("FAL_JOB_ID")+".tmp")
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dir, os.Getenv("FAL_JOB_ID")+".json"))
-}
-
-// startChild starts a long sleep in the runner's process group, to show
-// that the group dies with the runner.
-func startChild(pidFile string) error {
+// startEscapee starts a child that does what a runner's process must not
+// get away with: it leaves the runner's process group and session, and
+// ignores the signals that end a process politely.
+func startEscapee() error {
 	exe, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	p, err := os.StartProcess(exe, []string{exe, helperArg, "sleep"}, &os.ProcAttr{
-		Env:   os.Environ(),
-		Files: []*os.File{nil, nil, nil},
-	})
-	if err != nil {
-		return err
+	cmd := exec.Command(exe, helperArg, "escapee")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	return cmd.Start()
+}
+
+// tryAccess tries to read path (a file's bytes, a directory's names) and
+// to write it (append to a file, create a file in a directory), and says
+// how each went on stdout. $VARIABLES in path are expanded, so a runner
+// can name its own directories.
+func tryAccess(path string) {
+	path = os.ExpandEnv(path)
+	say := func(what string, err error) {
+		if err != nil {
+			fmt.Printf("%s %s refused: %v\n", what, path, err)
+		} else {
+			fmt.Printf("%s %s ok\n", what, path)
+		}
 	}
-	return os.WriteFile(pidFile, fmt.Appendf(nil, "%d", p.Pid), 0o600)
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		say("read", err)
+		say("write", err)
+	case fi.IsDir():
+		_, err := os.ReadDir(path)
+		say("read", err)
+		say("write", os.WriteFile(filepath.Join(path, "written-by-a-runner"), []byte("x"), 0o600))
+	default:
+		_, err := os.ReadFile(path)
+		say("read", err)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		if err == nil {
+			err = f.Close()
+		}
+		say("write", err)
+	}
 }
 
 // helperCommand is the argv of a runner running helper mode.
@@ -180,6 +222,9 @@ func startIn(t *testing.T, dir string, cfg Config, opts ...func(*server.Config))
 		t.Fatal(err)
 	}
 	cfg = testConfig(cfg)
+	if cfg.RunnerDir == "" {
+		cfg.RunnerDir = t.TempDir()
+	}
 	cfg.ControllerAddr = lis.Addr().String()
 	sup := New(cfg)
 	scfg := server.Config{DataDir: dir, Runtime: sup}
@@ -358,4 +403,97 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// stdout is what runner id has printed on stdout so far, line by line.
+func (h *harness) stdout(id client.RunnerID) []string {
+	h.t.Helper()
+	lines, _, err := h.sup.LogHistory(string(id), server.LogQuery{}, 0)
+	if err != nil {
+		h.t.Fatalf("logs of %s: %v", id, err)
+	}
+	var out []string
+	for _, l := range lines {
+		if l.Stream == "stdout" {
+			out = append(out, l.Line)
+		}
+	}
+	return out
+}
+
+// runnerEnv is the environment runner id printed (helper flag
+// --print-env), as a map.
+func (h *harness) runnerEnv(id client.RunnerID) map[string]string {
+	h.t.Helper()
+	for _, l := range h.stdout(id) {
+		if b, ok := strings.CutPrefix(l, "env "); ok {
+			var list []string
+			if err := json.Unmarshal([]byte(b), &list); err != nil {
+				h.t.Fatalf("runner %s printed a bad environment: %v", id, err)
+			}
+			env := map[string]string{}
+			for _, kv := range list {
+				name, value, _ := strings.Cut(kv, "=")
+				env[name] = value
+			}
+			return env
+		}
+	}
+	h.t.Fatalf("runner %s printed no environment", id)
+	return nil
+}
+
+// processes lists the host pids of runner id's shim and of every process
+// below it, in the runner's session or not.
+func (h *harness) processes(id client.RunnerID) []int {
+	h.t.Helper()
+	shim := h.pid(id)
+	if shim == 0 {
+		h.t.Fatalf("runner %s has no process", id)
+	}
+	ds, err := procfs.Descendants(shim)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	pids := []int{shim}
+	for _, d := range ds {
+		pids = append(pids, d.Pid)
+	}
+	return pids
+}
+
+// escaped waits until runner id (started with --child) has its child in a
+// session of its own, and returns every pid of the runner.
+func (h *harness) escaped(id client.RunnerID) []int {
+	h.t.Helper()
+	var pids []int
+	eventually(h.t, "the runner's child in a session of its own", func() bool {
+		pids = h.processes(id)
+		sessions := map[int]bool{}
+		for _, pid := range pids {
+			if st, err := procfs.Read(pid); err == nil {
+				sessions[st.Session] = true
+			}
+		}
+		// The shim and the runner share the controller's session.
+		return len(pids) >= 3 && len(sessions) >= 2
+	})
+	return pids
+}
+
+// allGone fails unless every pid is gone (or a zombie) within 5 seconds.
+func allGone(t *testing.T, what string, pids []int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for _, pid := range pids {
+		for alive(pid) {
+			if time.Now().After(deadline) {
+				st, _ := procfs.Read(pid)
+				t.Fatalf("%s: process %d (%+v) still running 5 s later", what, pid, st)
+			}
+			<-tick.C
+		}
+	}
 }

@@ -7,8 +7,11 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
+
+	"github.com/faldash/faldash/server"
 )
 
 const (
@@ -41,8 +44,10 @@ func (s *Supervisor) runAttempt(r *runner) {
 		secErr = fmt.Errorf("read the secrets of environment %q: %w", r.ref.Env, secErr)
 	}
 	work := filepath.Join(s.runDir, r.id)
-	hfHome := filepath.Join(s.cache, r.ref.Env, r.ref.App, "hf")
-	dirErr := errors.Join(os.MkdirAll(work, 0o700), os.MkdirAll(hfHome, 0o700))
+	tmp := filepath.Join(work, "tmp")
+	hfHome := filepath.Join(s.cache, r.ref.Env, r.ref.App)
+	dirErr := errors.Join(os.MkdirAll(tmp, 0o700), os.MkdirAll(hfHome, 0o700))
+	key, keyErr := server.NewKey("runner-", server.ScopeReadOnly)
 	outR, outW, err1 := os.Pipe()
 	errR, errW, err2 := os.Pipe()
 	pipeErr := errors.Join(err1, err2)
@@ -63,7 +68,7 @@ func (s *Supervisor) runAttempt(r *runner) {
 		abandon(outR, outW, errR, errW)
 		return
 	}
-	if err := errors.Join(cmdErr, secErr, dirErr, pipeErr); err != nil {
+	if err := errors.Join(cmdErr, secErr, dirErr, keyErr, pipeErr); err != nil {
 		s.setupFailed(r, err)
 		s.mu.Unlock()
 		abandon(outR, outW, errR, errW)
@@ -72,10 +77,20 @@ func (s *Supervisor) runAttempt(r *runner) {
 	port, err := s.freePort()
 	var p *proc
 	if err == nil {
+		err = s.addKey(key)
+	}
+	if err == nil {
+		// The runner's TMPDIR is its own: it may write nowhere else but
+		// its directory, its app's HF_HOME and /dev. A secret named
+		// TMPDIR still wins, as one named PATH does.
+		environ := append(slices.Clone(s.environ), "TMPDIR="+tmp)
 		var env []string
-		env, err = runnerEnv(s.environ, secrets, s.platformVars(r, port, hfHome))
+		env, err = runnerEnv(environ, secrets, s.platformVars(r, port, hfHome, key))
 		if err == nil {
-			p, err = startProc(argv, env, work, outW, errW)
+			p, err = startProc(s.launcher, argv, env, work, []string{work, hfHome}, outW, errW)
+		}
+		if err != nil {
+			s.removeKey(key)
 		}
 	}
 	// The runner has its own copies of the write ends now.
@@ -117,6 +132,14 @@ func (s *Supervisor) runAttempt(r *runner) {
 	}
 	s.watchSetup(r, p, port, timeout)
 	<-p.done
+	// The key goes with the process, before the runner is reported
+	// ended.
+	s.removeKey(key)
+	if !s.launcher.Status().Namespaces {
+		// Without a namespace, a process that left the shim's reach (its
+		// shim killed from outside) is still found by its FAL_JOB_ID.
+		s.killStragglers(r.id)
+	}
 	// Something that left the group may still hold the output open.
 	deadline := time.Now().Add(drainOutput)
 	_ = outR.SetReadDeadline(deadline)
@@ -131,10 +154,25 @@ func (s *Supervisor) runAttempt(r *runner) {
 	s.exited(r, p)
 }
 
+// addKey and removeKey add a runner's own FAL_KEY to the controller's
+// keyring for as long as its process lives.
+func (s *Supervisor) addKey(k server.Key) error {
+	if s.host.Keys == nil {
+		return nil
+	}
+	return s.host.Keys.Add(k)
+}
+
+func (s *Supervisor) removeKey(k server.Key) {
+	if s.host.Keys != nil {
+		s.host.Keys.Remove(k.ID)
+	}
+}
+
 // platformVars are fal's variables for r's process, plus PORT.
-func (s *Supervisor) platformVars(r *runner, port int, hfHome string) map[string]string {
+func (s *Supervisor) platformVars(r *runner, port int, hfHome string, key server.Key) map[string]string {
 	return map[string]string{
-		"FAL_KEY":           s.key.ID + ":" + s.key.Secret,
+		"FAL_KEY":           key.ID + ":" + key.Secret,
 		"FAL_APP_NAME":      s.host.User + "/" + r.alias,
 		"FAL_APP_ID":        r.rev.ID,
 		"FAL_USER_NICKNAME": s.host.User,

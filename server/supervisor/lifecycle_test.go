@@ -2,8 +2,8 @@ package supervisor
 
 import (
 	"errors"
+	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -174,29 +174,19 @@ func TestStopStubbornRunner(t *testing.T) {
 	gone(t, pid)
 }
 
-// TestKillRunner kills a runner whose process has a child: the whole
-// process group must be gone at once.
+// TestKillRunner kills a runner whose process left a child in a session
+// of its own that ignores SIGTERM: every process must be gone at once.
 func TestKillRunner(t *testing.T) {
 	t.Parallel()
 	h := start(t, Config{DefaultGrace: time.Minute})
-	childFile := filepath.Join(t.TempDir(), "child.pid")
-	h.deploy("main", "kill-app", helperCommand(t, "serve", "--child-pid-file", childFile), scaling.Spec{MinConcurrency: scaling.Int(1)})
+	h.deploy("main", "kill-app", helperCommand(t, "serve", "--child"), scaling.Spec{MinConcurrency: scaling.Int(1)})
 	r := h.waitRunners("main", "kill-app", "one IDLE runner", idle(1))[0]
-	pid := h.pid(r.ID)
-	b, err := os.ReadFile(childFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	child, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || !alive(child) {
-		t.Fatalf("the runner's child %q is not running: %v", b, err)
-	}
+	pids := h.escaped(r.ID)
 	if err := h.cl.KillRunner(h.ctx(), r.ID); err != nil {
 		t.Fatal(err)
 	}
 	// The grace period is a minute: only SIGKILL ends it this soon.
-	gone(t, pid)
-	eventually(t, "the runner's child to end", func() bool { return !alive(child) })
+	allGone(t, "a killed runner", pids)
 	h.waitRunners("main", "kill-app", "the runner TERMINATED and another IDLE", func(rs []client.Runner) bool {
 		got, _ := find(rs, r.ID)
 		return got.State == client.StateTerminated && len(inState(rs, client.StateIdle)) == 1
@@ -206,6 +196,57 @@ func TestKillRunner(t *testing.T) {
 	}
 	if err := h.cl.KillRunner(h.ctx(), "no-such-runner"); !errors.Is(err, client.ErrNotFound) {
 		t.Errorf("killing an unknown runner: %v", err)
+	}
+}
+
+// TestEscapeesEndWithTheirRunner ends runners in every way a runner ends
+// (a graceful stop, a stop past the grace period, a rollout, a redeploy,
+// deleting the app) while each has a child in a session of its own that
+// ignores SIGTERM, SIGHUP and SIGPIPE: every such child ends with its
+// runner, with PID namespaces and without.
+func TestEscapeesEndWithTheirRunner(t *testing.T) {
+	t.Parallel()
+	for _, noNS := range []bool{false, true} {
+		t.Run(fmt.Sprintf("namespaces=%v", !noNS), func(t *testing.T) {
+			t.Parallel()
+			h := start(t, Config{DefaultGrace: 300 * time.Millisecond, NoNamespaces: noNS})
+			if !noNS && !h.sup.Isolation().Namespaces {
+				t.Skipf("no PID namespaces here: %v", h.sup.Isolation().NamespaceErr)
+			}
+			argv := helperCommand(t, "serve", "--child")
+			for _, app := range []string{"stopped", "stubborn", "rolled", "redeployed", "deleted"} {
+				cmd := argv
+				if app == "stubborn" {
+					cmd = helperCommand(t, "stubborn", "--child")
+				}
+				h.deploy("main", app, cmd, one())
+			}
+			first := map[string]client.Runner{}
+			pids := map[string][]int{}
+			for _, app := range []string{"stopped", "stubborn", "rolled", "redeployed", "deleted"} {
+				first[app] = h.waitRunners("main", app, app+" IDLE", idle(1))[0]
+				pids[app] = h.escaped(first[app].ID)
+			}
+			ctx := h.ctx()
+			for _, app := range []string{"stopped", "stubborn"} {
+				if _, err := h.cl.UpdateApp(ctx, "main", app, scaling.Spec{MinConcurrency: scaling.Int(0)}); err != nil {
+					t.Fatal(err)
+				}
+				if err := h.cl.StopRunner(ctx, first[app].ID, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := h.cl.RolloutApp(ctx, "main", "rolled", true); err != nil {
+				t.Fatal(err)
+			}
+			h.deploy("main", "redeployed", argv, one())
+			if _, err := h.cl.DeleteAlias(ctx, "main", "deleted"); err != nil {
+				t.Fatal(err)
+			}
+			for app, ps := range pids {
+				allGone(t, app, ps)
+			}
+		})
 	}
 }
 
@@ -419,8 +460,10 @@ func TestDeleteStopsRunners(t *testing.T) {
 }
 
 // TestCommands runs an app given as a shell command line (no argv in its
-// metadata), and two whose command cannot start: those wait in
-// FAILURE_DELAY without leaving anything behind.
+// metadata), and two whose command cannot start (a program that does not
+// exist, one that is not on PATH): those wait in FAILURE_DELAY without
+// leaving anything behind. (A command that is not an argv is refused at
+// deploy.)
 func TestCommands(t *testing.T) {
 	t.Parallel()
 	h := start(t, Config{BackoffStep: time.Minute})
@@ -430,20 +473,20 @@ func TestCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	for app, md := range map[string]map[string]any{
-		"bad-metadata": {"command": "not a list"},
-		"missing":      {"command": []any{"/nonexistent/program"}},
+		"missing":     {"command": []any{"/nonexistent/program"}},
+		"not-on-path": {"command": []any{"no-such-program-on-path"}},
 	} {
 		if _, err := h.cl.Deploy(h.ctx(), client.DeployRequest{App: app, Entrypoint: "x", Metadata: md, Scaling: one()}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	h.waitRunners("main", "shell", "the shell command's runner IDLE", idle(1))
-	for _, app := range []string{"bad-metadata", "missing"} {
+	for _, app := range []string{"missing", "not-on-path"} {
 		h.waitRunners("main", app, app+" in FAILURE_DELAY", func(rs []client.Runner) bool {
 			return len(rs) == 1 && rs[0].State == client.StateFailureDelay
 		})
 	}
-	dirs, err := os.ReadDir(filepath.Join(h.dir, "runners"))
+	dirs, err := os.ReadDir(h.sup.runDir)
 	if err != nil {
 		t.Fatal(err)
 	}

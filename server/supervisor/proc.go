@@ -5,18 +5,25 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/faldash/faldash/server/confine"
 )
 
-// proc is one runner process and its process group. Signals go to the
-// whole group, and only until the leader has exited: wait kills what is
-// left of the group while the leader is still an unreaped zombie, so its
-// pid, which is also the group id, cannot have been reused by then.
+// proc is one runner process, started through the confinement shim:
+// pid is the shim's, which leads the process group the runner is in.
+// Signals go to the whole group, and only until the leader has exited:
+// wait kills what is left of the group while the leader is still an
+// unreaped zombie, so its pid, which is also the group id, cannot have
+// been reused by then.
 type proc struct {
-	pid int
-	cmd *exec.Cmd
+	pid  int
+	cmd  *exec.Cmd
+	kill func(pid int) // ends every process of the runner (confine.Launcher.Kill)
 
 	mu          sync.Mutex
 	exited      bool
@@ -33,30 +40,37 @@ const (
 	sigKill = syscall.SIGKILL
 )
 
-// startProc starts argv in dir with exactly env, in a process group of its
-// own, writing to stdout and stderr.
-func startProc(argv, env []string, dir string, stdout, stderr *os.File) (*proc, error) {
+// startProc starts argv through l (confined, see package confine) in
+// dir with exactly env, writing to stdout and stderr; it may write only
+// in writable. An argv[0] without a slash is looked up in the
+// controller's PATH.
+func startProc(l *confine.Launcher, argv, env []string, dir string, writable []string, stdout, stderr *os.File) (*proc, error) {
 	if len(argv) == 0 || argv[0] == "" {
 		return nil, errors.New("empty command")
 	}
 	if !groupsSupported {
 		return nil, errors.New("runner processes need a Unix system")
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
-	if cmd.Err != nil {
-		return nil, fmt.Errorf("start %q: %w", argv[0], cmd.Err)
+	argv = slices.Clone(argv)
+	if !strings.Contains(argv[0], "/") {
+		path, err := exec.LookPath(argv[0])
+		if err != nil {
+			return nil, fmt.Errorf("start %q: %w", argv[0], err)
+		}
+		argv[0] = path
 	}
+	cmd := l.Command(argv, writable)
 	cmd.Env = env
 	cmd.Dir = dir
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr
-	setGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %q: %w", argv[0], err)
 	}
 	p := &proc{
 		pid:      cmd.Process.Pid,
 		cmd:      cmd,
+		kill:     l.Kill,
 		exitedCh: make(chan struct{}),
 		done:     make(chan struct{}),
 	}
@@ -85,11 +99,16 @@ func (p *proc) wait() {
 	close(p.done)
 }
 
-// signal sends sig to the process group, unless the leader has exited.
+// signal sends sig to the process group, unless the leader has exited;
+// SIGKILL goes to every process of the runner, in the group or not.
 func (p *proc) signal(sig syscall.Signal) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.exited {
+	switch {
+	case p.exited:
+	case sig == sigKill:
+		p.kill(p.pid)
+	default:
 		_ = killGroup(p.pid, sig)
 	}
 }

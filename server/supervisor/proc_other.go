@@ -4,13 +4,10 @@ package supervisor
 
 import (
 	"errors"
-	"os/exec"
 	"syscall"
 )
 
 const groupsSupported = false
-
-func setGroup(*exec.Cmd) {}
 
 func killGroup(int, syscall.Signal) error { return errors.ErrUnsupported }
 

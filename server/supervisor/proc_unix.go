@@ -3,13 +3,12 @@
 package supervisor
 
 import (
-	"os/exec"
 	"syscall"
+
+	"github.com/faldash/faldash/internal/procfs"
 )
 
 const groupsSupported = true
-
-func setGroup(cmd *exec.Cmd) { cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} }
 
 // killGroup signals every process in the group led by pid.
 func killGroup(pid int, sig syscall.Signal) error {
@@ -25,12 +24,12 @@ func alive(pid int) bool {
 	if err := syscall.Kill(pid, 0); err == syscall.ESRCH {
 		return false
 	}
-	st, err := readStat(pid)
+	st, err := procfs.Read(pid)
 	if err != nil {
 		// No /proc to tell a zombie from a live process: trust kill.
 		return true
 	}
-	return st.state != 'Z'
+	return !st.Zombie()
 }
 
 func killPid(pid int) error { return syscall.Kill(pid, sigKill) }

@@ -126,6 +126,25 @@ func (s *Supervisor) recoverLeftovers() error {
 	return nil
 }
 
+// killStragglers kills every process left with runner id's FAL_JOB_ID
+// in its environment: after its shim, nothing of a runner may run.
+func (s *Supervisor) killStragglers(id string) {
+	procs, err := liveProcesses()
+	if err != nil {
+		return
+	}
+	var pids []int
+	for _, p := range procs {
+		if p.jobID == id {
+			_ = killPid(p.Pid)
+			pids = append(pids, p.Pid)
+		}
+	}
+	if len(pids) > 0 {
+		s.log.Warn("killed processes of an ended runner that had escaped it", "runner", id, "pids", pids)
+	}
+}
+
 func (s *Supervisor) killLeftovers(recs []pidRecord) {
 	procs, err := liveProcesses()
 	if err != nil {
@@ -138,11 +157,11 @@ func (s *Supervisor) killLeftovers(recs []pidRecord) {
 		var mine []int
 		for _, p := range procs {
 			switch {
-			case p.pid == rec.Pid && p.start == rec.StartTicks && rec.StartTicks != 0:
+			case p.Pid == rec.Pid && p.Start == rec.StartTicks && rec.StartTicks != 0:
 				leader = true
-				mine = append(mine, p.pid)
+				mine = append(mine, p.Pid)
 			case p.jobID == rec.Runner:
-				mine = append(mine, p.pid)
+				mine = append(mine, p.Pid)
 			}
 		}
 		if leader {

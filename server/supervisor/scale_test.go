@@ -81,9 +81,9 @@ func TestAutoscalingThroughAcquire(t *testing.T) {
 		leases = append(leases, l)
 	}
 	r, _ := find(h.runners("main", "scaled"), first.ID)
-	if r.State != client.StateRunning || r.InFlight != 2 || len(r.Leases) != 2 ||
-		r.Leases[0].RequestID != "req-0" || r.Leases[1].CallerUserID != "caller-req-1" ||
-		r.Leases[0].LeasedAt.Sub(clock.Now()).Abs() > time.Millisecond {
+	if r.State != client.StateRunning || r.InFlight != 2 || len(r.Leases()) != 2 ||
+		r.Leases()[0].RequestID != "req-0" || r.Leases()[1].CallerUserID != "caller-req-1" ||
+		r.Leases()[0].LeasedAt.Sub(clock.Now()).Abs() > time.Millisecond {
 		t.Fatalf("busy runner %+v", r)
 	}
 
@@ -159,7 +159,7 @@ func TestAutoscalingThroughAcquire(t *testing.T) {
 		if r.ExpiresIn != nil && *r.ExpiresIn != 10*time.Second {
 			t.Errorf("countdown %v with no time passed, want keep_alive 10s", *r.ExpiresIn)
 		}
-		if r.InFlight != 0 || len(r.Leases) != 0 {
+		if r.InFlight != 0 || len(r.Leases()) != 0 {
 			t.Errorf("idle runner %+v", r)
 		}
 	}

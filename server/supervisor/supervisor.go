@@ -2,18 +2,22 @@ package supervisor
 
 import (
 	"context"
-	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/server/autoscale"
+	"github.com/faldash/faldash/server/confine"
 	"github.com/faldash/faldash/server/gateway"
 )
 
@@ -52,6 +56,14 @@ type Config struct {
 	// Interval is the reconcile loop's period; default 200 ms. The loop
 	// also runs at once after every change that can matter.
 	Interval time.Duration
+	// RunnerDir holds the runners' working directories and their HF_HOME
+	// caches, outside the data directory, which runners cannot reach.
+	// Default: <user cache dir>/faldash/<a hash of the data directory>.
+	RunnerDir string
+	// NoNamespaces runs runners without PID namespaces even where the
+	// kernel allows them, as on a kernel that does not (for tests of that
+	// case).
+	NoNamespaces bool
 }
 
 // Defaults for Config's zero fields.
@@ -101,13 +113,13 @@ type Supervisor struct {
 	clock autoscale.Clock
 
 	// Set once by Start, read-only afterwards.
-	host    server.Host
-	log     *slog.Logger
-	key     server.Key
-	runDir  string // <data>/runners: the runners' working directories
-	pidDir  string // <data>/pids: records of live processes
-	cache   string // <data>/cache: HF_HOME roots
-	environ []string
+	host     server.Host
+	log      *slog.Logger
+	launcher *confine.Launcher
+	runDir   string // <RunnerDir>/runners: the runners' working directories
+	cache    string // <RunnerDir>/hf: HF_HOME of each app
+	pidDir   string // <data>/pids: records of live processes
+	environ  []string
 
 	mu          sync.Mutex
 	startCalled bool
@@ -144,8 +156,9 @@ func New(cfg Config) *Supervisor {
 
 func (s *Supervisor) now() time.Time { return s.clock.Now() }
 
-// Start recovers the processes a previous run left behind, adds the
-// runners' key, and starts what the store asks for.
+// Start recovers the processes a previous run left behind and starts
+// what the store asks for. It logs how runners are isolated, with a
+// warning for what this system cannot do (see Isolation).
 func (s *Supervisor) Start(ctx context.Context, host server.Host) error {
 	s.mu.Lock()
 	if s.startCalled {
@@ -161,29 +174,35 @@ func (s *Supervisor) Start(ctx context.Context, host server.Host) error {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.environ = os.Environ()
-	s.runDir = filepath.Join(host.DataDir, "runners")
+	root, err := s.runnerDir(host.DataDir)
+	if err != nil {
+		return fmt.Errorf("start runner supervisor: %w", err)
+	}
+	s.runDir = filepath.Join(root, "runners")
+	s.cache = filepath.Join(root, "hf")
 	s.pidDir = filepath.Join(host.DataDir, "pids")
-	s.cache = filepath.Join(host.DataDir, "cache")
 	for _, d := range []string{s.runDir, s.pidDir, s.cache} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return fmt.Errorf("start runner supervisor: %w", err)
 		}
 	}
+	// Runners see neither the data directory nor the runners' root; each
+	// is given back its own directories.
+	if s.launcher, err = confine.NewLauncher(confine.Options{Hidden: []string{host.DataDir, root}, NoNamespaces: s.cfg.NoNamespaces}); err != nil {
+		return fmt.Errorf("start runner supervisor: %w", err)
+	}
+	st := s.launcher.Status()
+	s.log.Info(st.Summary())
+	for _, w := range st.Warnings() {
+		s.log.Warn(w)
+	}
 	if err := s.recoverLeftovers(); err != nil {
+		s.launcher.Close()
 		return fmt.Errorf("start runner supervisor: %w", err)
 	}
-	key, err := newRunnerKey()
-	if err != nil {
-		return fmt.Errorf("start runner supervisor: %w", err)
-	}
-	if host.Keys != nil {
-		if err := host.Keys.Add(key); err != nil {
-			return fmt.Errorf("start runner supervisor: %w", err)
-		}
-	}
-	s.key = key
 	deps, err := host.State.Deployments(ctx)
 	if err != nil {
+		s.launcher.Close()
 		return fmt.Errorf("start runner supervisor: %w", err)
 	}
 	s.mu.Lock()
@@ -197,18 +216,44 @@ func (s *Supervisor) Start(ctx context.Context, host server.Host) error {
 	return nil
 }
 
-// newRunnerKey makes the read-only key runners get as FAL_KEY. One key per
-// supervisor lifetime: runners of an earlier run are gone, and so is their
-// key.
-func newRunnerKey() (server.Key, error) {
-	id, secret := make([]byte, 8), make([]byte, 32)
-	if _, err := rand.Read(id); err != nil {
-		return server.Key{}, fmt.Errorf("make runner key: %w", err)
+// runnerDir makes the root of the runners' directories, owner-only, and
+// checks that it and the data directory are apart: a runner may write in
+// its own directories, and must reach nothing of the data directory.
+func (s *Supervisor) runnerDir(dataDir string) (string, error) {
+	root := s.cfg.RunnerDir
+	if root == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			return "", fmt.Errorf("no directory for the runners' files (%w): set XDG_CACHE_HOME or HOME", err)
+		}
+		sum := sha256.Sum256([]byte(dataDir))
+		root = filepath.Join(cache, "faldash", hex.EncodeToString(sum[:8]))
 	}
-	if _, err := rand.Read(secret); err != nil {
-		return server.Key{}, fmt.Errorf("make runner key: %w", err)
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return "", fmt.Errorf("runner directory: %w", err)
 	}
-	return server.Key{ID: "runner-" + hex.EncodeToString(id), Secret: hex.EncodeToString(secret), Scope: server.ScopeReadOnly}, nil
+	if err := os.Chmod(root, 0o700); err != nil {
+		return "", fmt.Errorf("runner directory: %w", err)
+	}
+	real, err1 := filepath.EvalSymlinks(root)
+	data, err2 := filepath.EvalSymlinks(dataDir)
+	if err := errors.Join(err1, err2); err != nil {
+		return "", fmt.Errorf("runner directory: %w", err)
+	}
+	if real == data || strings.HasPrefix(real, data+string(filepath.Separator)) || strings.HasPrefix(data, real+string(filepath.Separator)) {
+		return "", fmt.Errorf("runner directory %s and data directory %s overlap: runners would reach the data directory", real, data)
+	}
+	return real, nil
+}
+
+// Isolation says how runners are isolated on this system: whether
+// Landlock keeps them out of the data directory, and whether PID
+// namespaces end their processes with them. Valid once Start returned.
+func (s *Supervisor) Isolation() confine.Status {
+	if s.launcher == nil {
+		return confine.Status{}
+	}
+	return s.launcher.Status()
 }
 
 // Stop ends every runner at once and in parallel (SIGTERM, the grace
@@ -250,10 +295,29 @@ func (s *Supervisor) Stop(ctx context.Context) error {
 		s.mu.Unlock()
 		<-done
 	}
-	if s.host.Keys != nil {
-		s.host.Keys.Remove(s.key.ID)
+	// Every runner has ended; the lifeline's end tells their shims so,
+	// were any left.
+	err := s.launcher.Close()
+	s.pruneRunnerDir()
+	return err
+}
+
+// pruneRunnerDir removes the empty directories of the runners' root (an
+// app's HF_HOME that its runners left empty, the root itself when
+// nothing is left in it), keeping whatever holds files.
+func (s *Supervisor) pruneRunnerDir() {
+	root := filepath.Dir(s.runDir)
+	var dirs []string
+	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			dirs = append(dirs, path)
+		}
+		return nil
+	})
+	// Deepest first: a directory may be empty once its children are gone.
+	for _, d := range slices.Backward(dirs) {
+		_ = os.Remove(d) // fails, as it should, unless d is empty
 	}
-	return nil
 }
 
 // loop reconciles every app each Interval, and at once when nudged.
