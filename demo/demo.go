@@ -18,6 +18,7 @@ import (
 	"github.com/faldash/faldash/localctl"
 	"github.com/faldash/faldash/names"
 	"github.com/faldash/faldash/server"
+	"github.com/faldash/faldash/server/confine"
 	"github.com/faldash/faldash/server/supervisor"
 )
 
@@ -40,13 +41,18 @@ type Options struct {
 	Traffic TrafficOptions
 	// NoTraffic runs no generator.
 	NoTraffic bool
-	// Supervisor tunes the runner supervisor (back-off, grace, ...).
+	// Supervisor tunes the runner supervisor (back-off, grace, ...); its
+	// RunnerDir defaults to one inside the demo's directory.
 	Supervisor supervisor.Config
+	// TempDir is where the demo's directory is made, and where those of
+	// earlier demos that were killed are removed; "" means os.TempDir().
+	TempDir string
 }
 
 // Demo is a running demo.
 type Demo struct {
 	dir   string
+	owner *os.File // the lock that marks dir as in use
 	user  string
 	ctl   *localctl.Controller
 	creds client.Credentials
@@ -82,11 +88,22 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 	if opts.User == "" {
 		opts.User = server.DefaultUser
 	}
-	dir, err := os.MkdirTemp("", "faldash-demo-")
+	// Demos killed before their Close left their directories behind.
+	removed, err := sweep(opts.TempDir)
+	if err != nil && opts.Logger != nil {
+		opts.Logger.Warn("demo: directories of earlier demos not removed", "error", err)
+	}
+	if len(removed) > 0 && opts.Logger != nil {
+		opts.Logger.Info("demo: removed the directories of earlier demos that were killed", "dirs", removed)
+	}
+	dir, owner, err := makeDir(opts.TempDir)
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	d := &Demo{dir: dir, user: opts.User}
+	d := &Demo{dir: dir, owner: owner, user: opts.User}
+	if opts.Supervisor.RunnerDir == "" {
+		opts.Supervisor.RunnerDir = filepath.Join(dir, "runners")
+	}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, d.Close())
@@ -171,6 +188,9 @@ func (d *Demo) Credentials() client.Credentials { return d.creds }
 // KeyFile is the admin key's file (inside Dir, so gone after Close).
 func (d *Demo) KeyFile() string { return d.ctl.Server().KeyFile() }
 
+// Isolation says how the demo's runners are isolated on this system.
+func (d *Demo) Isolation() confine.Status { return d.ctl.Supervisor().Isolation() }
+
 // Dir is the temporary directory Close removes.
 func (d *Demo) Dir() string { return d.dir }
 
@@ -196,6 +216,7 @@ func (d *Demo) Close() error {
 		if err := os.RemoveAll(d.dir); err != nil {
 			errs = append(errs, fmt.Errorf("demo: remove %s: %w", d.dir, err))
 		}
+		d.owner.Close()
 		d.closeErr = errors.Join(errs...)
 	})
 	return d.closeErr
