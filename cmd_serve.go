@@ -105,6 +105,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "data directory: %s\n", c.Server().DataDir())
 	fmt.Fprintf(stdout, "admin key file: %s (use it as FAL_KEY)\n", c.Server().KeyFile())
+	printIsolation(stdout, c.Supervisor().Isolation())
 	if u := c.GatewayURL(); u != "" {
 		fmt.Fprintf(stdout, "gateway: %s/%s/<app>\n", u, *user)
 	}
@@ -141,6 +142,7 @@ func serveDemo(ctx context.Context, opts demo.Options, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "faldash demo controller listening on %s\n", d.Addr())
 	fmt.Fprintf(stdout, "admin key file: %s (use it as FAL_KEY; removed on exit)\n", d.KeyFile())
+	printIsolation(stdout, d.Isolation())
 	fmt.Fprintf(stdout, "gateway: %s/%s/<app>\n", d.GatewayURL(), d.User())
 	if u := d.RESTURL(); u != "" {
 		fmt.Fprintf(stdout, "rest api: %s\n", u)
