@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/faldash/faldash/demo"
 	"github.com/faldash/faldash/localctl"
@@ -101,7 +102,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "faldash controller listening on %s\n", c.Addr())
 	if opts.TLS != nil {
-		fmt.Fprintf(stdout, "tls certificate: %s (a client that does not trust its issuer can, with SSL_CERT_FILE=%s)\n", *tlsCert, *tlsCert)
+		cert, _ := filepath.Abs(*tlsCert)
+		fmt.Fprintf(stdout, "tls certificate: %s (clients that do not trust its issuer can: SSL_CERT_FILE=%s, and GRPC_DEFAULT_SSL_ROOTS_FILE_PATH for fal's CLI)\n", cert, cert)
 	}
 	fmt.Fprintf(stdout, "data directory: %s\n", c.Server().DataDir())
 	fmt.Fprintf(stdout, "admin key file: %s (use it as FAL_KEY)\n", c.Server().KeyFile())

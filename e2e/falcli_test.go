@@ -57,6 +57,19 @@ type falCLI struct {
 
 func newFalCLI(t *testing.T, path string, ctl *controller, restURL string) *falCLI {
 	t.Helper()
+	return &falCLI{path: path, env: falEnv(t, ctl,
+		// Plaintext gRPC and HTTP, as fal's own tests talk to a controller.
+		"ISOLATE_TEST_MODE=1",
+		// fal's own sign-in and teams calls go here; `fal runners logs` and
+		// `fal queue size` send theirs to the gRPC address, which answers
+		// them too.
+		"FAL_REST_HOST="+strings.TrimPrefix(restURL, "http://"))}
+}
+
+// falEnv is the environment fal's CLI runs in against ctl, with its key
+// and the settings given.
+func falEnv(t *testing.T, ctl *controller, settings ...string) []string {
+	t.Helper()
 	key, err := os.ReadFile(ctl.keyFile)
 	if err != nil {
 		t.Fatal(err)
@@ -71,19 +84,13 @@ func newFalCLI(t *testing.T, path string, ctl *controller, restURL string) *falC
 	}
 	env = append(env,
 		"HOME="+t.TempDir(),
-		// Plaintext gRPC and HTTP, as fal's own tests talk to a controller.
-		"ISOLATE_TEST_MODE=1",
 		"FAL_GRPC_HOST="+ctl.addr,
-		// fal's own sign-in and teams calls go here; `fal runners logs` and
-		// `fal queue size` send theirs to the gRPC address, which answers
-		// them too.
-		"FAL_REST_HOST="+strings.TrimPrefix(restURL, "http://"),
 		"FAL_KEY="+strings.TrimSpace(string(key)),
 		// fal reads "--since 1m" as local time, then takes it for UTC.
 		"TZ=UTC",
 		// Wide enough that rich never cuts the table cells the test reads.
 		"COLUMNS=300")
-	return &falCLI{path: path, env: env}
+	return append(env, settings...)
 }
 
 // runWithin runs fal with args and returns its standard output; anything

@@ -63,10 +63,13 @@ type controller struct {
 
 var listenLine = regexp.MustCompile(`listening on (\S+)`)
 
-func startServe(t *testing.T) *controller {
+// startServe runs `faldash serve` on free loopback ports with extra
+// flags, until the test ends.
+func startServe(t *testing.T, extra ...string) *controller {
 	t.Helper()
 	dir := t.TempDir()
-	cmd := exec.Command(exe, "serve", "--listen", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--rest", "127.0.0.1:0", "--data", dir)
+	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--rest", "127.0.0.1:0", "--data", dir}, extra...)
+	cmd := exec.Command(exe, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
