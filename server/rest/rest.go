@@ -199,7 +199,7 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request) (server.Scope
 		fail(w, http.StatusUnauthorized, "no credentials: send Authorization: Key <key_id>:<key_secret> (a local controller's admin key is in admin.key in its data directory)")
 		return 0, false
 	}
-	id, secret, ok := parseAuthorization(h)
+	id, secret, ok := gateway.ParseAuthorization(h)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Key realm="faldash"`)
 		fail(w, http.StatusUnauthorized, "malformed credentials: want Authorization: Key <key_id>:<key_secret> or Bearer <key_id>:<key_secret>")
@@ -216,17 +216,6 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request) (server.Scope
 		return 0, false
 	}
 	return scope, true
-}
-
-// parseAuthorization reads `Key id:secret` or `Bearer id:secret`; the
-// scheme's case does not matter, as HTTP has it.
-func parseAuthorization(h string) (id, secret string, ok bool) {
-	scheme, cred, found := strings.Cut(strings.TrimSpace(h), " ")
-	if !found || !(strings.EqualFold(scheme, "Key") || strings.EqualFold(scheme, "Bearer")) {
-		return "", "", false
-	}
-	id, secret, found = strings.Cut(strings.TrimSpace(cred), ":")
-	return id, secret, found && id != "" && secret != ""
 }
 
 // account is fal's user shape, for /users/current and /users/teams.
