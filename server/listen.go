@@ -18,9 +18,9 @@ const DefaultListen = "127.0.0.1:7777"
 // Listen opens the controller's listener. addr is "host:port" (TCP) or a
 // unix socket, written "unix:/path" or as a plain path ("/run/x.sock",
 // "./x.sock"). TCP hosts other than loopback ("localhost", 127.0.0.0/8,
-// ::1) are refused unless allowRemote: the controller speaks plaintext, as
-// fal's SDK expects of a local controller, so it must not face a network
-// by accident. A stale socket file left by a crashed controller is
+// ::1) are refused unless allowRemote: by default the controller speaks
+// plaintext, as fal's SDK expects of a local controller, so it must not
+// face a network by accident (localctl adds TLS for one that should). A stale socket file left by a crashed controller is
 // replaced; a live one is not.
 func Listen(addr string, allowRemote bool) (net.Listener, error) {
 	if path, ok := socketPath(addr); ok {
@@ -31,7 +31,7 @@ func Listen(addr string, allowRemote bool) (net.Listener, error) {
 		return nil, fmt.Errorf("listen address %q: want host:port or a unix socket path: %w", addr, err)
 	}
 	if !allowRemote && !isLoopback(host) {
-		return nil, fmt.Errorf("listen address %q is not loopback; the controller is plaintext, so pass --allow-remote to expose it on purpose", addr)
+		return nil, fmt.Errorf("listen address %q is not loopback; pass --allow-remote (with --tls-cert and --tls-key) to expose it on purpose", addr)
 	}
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
