@@ -54,6 +54,9 @@ func describe(msg tea.Msg) string {
 		if msg.err != nil {
 			return s + " error: " + msg.err.Error()
 		}
+		if rows, ok := msg.data.(interface{ Len() int }); ok { // a table's snapshot
+			return fmt.Sprintf("%s: %d items", s, rows.Len())
+		}
 		if v := reflect.ValueOf(msg.data); v.Kind() == reflect.Slice {
 			return fmt.Sprintf("%s: %d items", s, v.Len())
 		}

@@ -4,38 +4,60 @@ import (
 	"fmt"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/muesli/termenv"
 
 	"github.com/faldash/faldash/keymap"
 )
 
-func benchColumns() []Column[rid] {
-	return []Column[rid]{
-		{Title: "ID", Width: 12},
-		{Title: "STATE", Width: 14},
-		{Title: "INFLIGHT", Width: 8, Align: AlignRight},
-		{Title: "REVISION", Width: 10},
-		{Title: "MACHINE", Flex: 1},
+// runner is a benchmark value: what a runners pane shows of a runner.
+type runner struct {
+	id       rid
+	state    string
+	inFlight int
+	revision string
+	machine  string
+	uptime   time.Duration
+}
+
+func benchColumns() []Column[*runner] {
+	return []Column[*runner]{
+		{Title: "ID", Width: 12, ByID: true, Cell: func(r *runner) string { return string(r.id) }},
+		{Title: "STATE", Width: 14, Cell: func(r *runner) string { return r.state }},
+		{Title: "INFLIGHT", Width: 8, Align: AlignRight,
+			Cell: func(r *runner) string { return strconv.Itoa(r.inFlight) },
+			Key:  func(r *runner) int64 { return int64(r.inFlight) }},
+		{Title: "REVISION", Width: 10, Cell: func(r *runner) string { return r.revision }},
+		{Title: "UPTIME", Width: 8, Align: AlignRight,
+			Live: func(r *runner, c Clock) string { return (r.uptime + c.Elapsed()).Truncate(time.Minute).String() },
+			Key:  func(r *runner) int64 { return int64(r.uptime / time.Second) }},
+		{Title: "MACHINE", Flex: 1, Cell: func(r *runner) string { return r.machine }},
 	}
 }
 
-func benchRows(n int, variant string) []Row[rid] {
-	rows := make([]Row[rid], n)
-	for i := range rows {
-		id := fmt.Sprintf("runner-%06d", i)
-		rows[i] = Row[rid]{ID: rid(id), Cells: []string{
-			id, "● running", strconv.Itoa(i % 7), "rev-" + variant, "GPU-H100",
-		}}
+// benchRunners are n runners; variants differ in every row's in-flight
+// count.
+func benchRunners(n, variant int) []*runner {
+	rs := make([]*runner, n)
+	for i := range rs {
+		rs[i] = &runner{
+			id:       rid(fmt.Sprintf("%08x-%06d", i*2654435761%(1<<32), i)),
+			state:    []string{"● running", "○ idle", "◌ pending"}[i%3],
+			inFlight: (i + variant) % 4,
+			revision: "rev-" + strconv.Itoa(i%3),
+			machine:  "GPU-H100",
+			uptime:   time.Duration(i) * time.Second,
+		}
 	}
-	return rows
+	return rs
 }
 
-func benchTable(b *testing.B, n int) *Table[rid] {
+func benchTable(b *testing.B, n int) *Table[rid, *runner] {
 	b.Helper()
-	tb := New(benchColumns(), keymap.Default().Table, styles(termenv.ANSI256))
+	tb := New(func(r *runner) rid { return r.id }, benchColumns(), keymap.Default().Table, styles(termenv.ANSI256))
 	tb.SetSize(120, 40)
-	tb.SetRows(benchRows(n, "a"))
+	tb.SetValues(benchRunners(n, 0))
 	tb.View()
 	return tb
 }
@@ -44,47 +66,31 @@ func benchTable(b *testing.B, n int) *Table[rid] {
 // Its cost must not depend on the number of rows.
 func BenchmarkCursorMoveView(b *testing.B) {
 	for _, n := range []int{100, 100_000} {
-		b.Run("rows="+strconv.Itoa(n), func(b *testing.B) {
-			tb := benchTable(b, n)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				if tb.Cursor() == tb.Len()-1 {
-					tb.GotoTop()
-				} else {
-					tb.MoveDown(1)
+		for _, filter := range []string{"", "-0"} {
+			b.Run("rows="+strconv.Itoa(n)+"/filter="+filter, func(b *testing.B) {
+				tb := benchTable(b, n)
+				tb.SetFilter(filter)
+				b.ReportAllocs()
+				for b.Loop() {
+					if tb.Cursor() == tb.Len()-1 {
+						tb.GotoTop()
+					} else {
+						tb.MoveDown(1)
+					}
+					_ = tb.View()
 				}
-				_ = tb.View()
-			}
-		})
+			})
+		}
 	}
 }
 
-// BenchmarkFilteredCursorMoveView is the same under an active filter.
-func BenchmarkFilteredCursorMoveView(b *testing.B) {
-	for _, n := range []int{100, 100_000} {
-		b.Run("rows="+strconv.Itoa(n), func(b *testing.B) {
-			tb := benchTable(b, n)
-			tb.SetFilter("runner-0")
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				if tb.Cursor() == tb.Len()-1 {
-					tb.GotoTop()
-				} else {
-					tb.MoveDown(1)
-				}
-				_ = tb.View()
-			}
-		})
-	}
-}
-
-// BenchmarkSetRows is one refresh of 100,000 rows, unchanged and with every
-// row changed, unsorted and sorted by a column.
-func BenchmarkSetRows(b *testing.B) {
+// BenchmarkRefresh is one refresh of 100,000 rows, unchanged and with every
+// row changed, in two parts: Build, off the UI goroutine, and Swap, on it,
+// with the next View; and a Swap whose snapshot was built for another sort
+// than the one shown by then (the user pressed > meanwhile).
+func BenchmarkRefresh(b *testing.B) {
 	const n = 100_000
-	same, other := benchRows(n, "a"), benchRows(n, "b")
+	same, other := benchRunners(n, 0), benchRunners(n, 1)
 	for _, tc := range []struct {
 		name    string
 		sortCol int
@@ -92,35 +98,90 @@ func BenchmarkSetRows(b *testing.B) {
 	}{
 		{"unchanged", -1, false},
 		{"all-changed", -1, true},
-		{"unchanged-sorted", 2, false},
+		{"all-changed-sorted", 2, true},
 	} {
-		b.Run(tc.name, func(b *testing.B) {
+		b.Run(tc.name+"/build", func(b *testing.B) {
 			tb := benchTable(b, n)
 			tb.SetSort(tc.sortCol, false)
 			b.ReportAllocs()
-			b.ResetTimer()
-			i := 0
-			for b.Loop() {
-				rows := same
+			for i := 0; b.Loop(); i++ {
+				vals := same
 				if tc.change && i%2 == 0 {
-					rows = other
+					vals = other
 				}
-				tb.SetRows(rows)
-				i++
+				b.StopTimer()
+				bl := tb.Builder()
+				b.StartTimer()
+				s := bl.Build(vals)
+				b.StopTimer()
+				tb.Swap(s, time.Time{})
+				b.StartTimer()
+			}
+		})
+		b.Run(tc.name+"/swap", func(b *testing.B) {
+			tb := benchTable(b, n)
+			tb.SetSort(tc.sortCol, false)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				vals := same
+				if tc.change && i%2 == 0 {
+					vals = other
+				}
+				b.StopTimer()
+				s := tb.Builder().Build(vals)
+				b.StartTimer()
+				tb.Swap(s, time.Time{})
+				_ = tb.View()
+			}
+		})
+	}
+	b.Run("sort-changed-meanwhile/swap", func(b *testing.B) {
+		tb := benchTable(b, n)
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			b.StopTimer()
+			tb.SetSort(-1, false)
+			s := tb.Builder().Build([][]*runner{same, other}[i%2])
+			tb.SetSort(2, false)
+			b.StartTimer()
+			tb.Swap(s, time.Time{})
+			_ = tb.View()
+		}
+	})
+}
+
+// BenchmarkSortKey is one sort key press on 100,000 rows: by a text
+// column (ranks built with the snapshot), by a key, by ID.
+func BenchmarkSortKey(b *testing.B) {
+	for _, col := range []int{0, 2, 3, 4} {
+		b.Run("col="+benchColumns()[col].Title, func(b *testing.B) {
+			tb := benchTable(b, 100_000)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				tb.SetSort(col, i%2 == 0)
+				_ = tb.View()
 			}
 		})
 	}
 }
 
-// BenchmarkSetFilter is one keystroke in the filter of 100,000 rows.
+// BenchmarkSetFilter is one keystroke in the filter of 100,000 rows: the
+// first (every row searched), then one narrowing it (only the rows shown).
 func BenchmarkSetFilter(b *testing.B) {
-	tb := benchTable(b, 100_000)
-	queries := []string{"runner-01", "runner-0"}
-	b.ReportAllocs()
-	b.ResetTimer()
-	i := 0
-	for b.Loop() {
-		tb.SetFilter(queries[i%2])
-		i++
+	for _, q := range []string{"a", "ab"} {
+		b.Run("q="+q, func(b *testing.B) {
+			tb := benchTable(b, 100_000)
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				tb.SetFilter(q[:1])
+				if len(q) == 1 {
+					tb.SetFilter("")
+				}
+				b.StartTimer()
+				tb.SetFilter(q)
+				_ = tb.View()
+			}
+		})
 	}
 }

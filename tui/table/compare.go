@@ -12,7 +12,16 @@ import (
 func naturalCompare(a, b string) int {
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
-		if isDigit(a[i]) && isDigit(b[j]) {
+		ca, cb := a[i], b[j]
+		if ca < utf8.RuneSelf && cb < utf8.RuneSelf && !(isDigit(ca) && isDigit(cb)) {
+			// ASCII, the common case, without decoding runes.
+			if c := cmp.Compare(lowerASCII(ca), lowerASCII(cb)); c != 0 {
+				return c
+			}
+			i, j = i+1, j+1
+			continue
+		}
+		if isDigit(ca) && isDigit(cb) {
 			si, sj := i, j
 			for i < len(a) && isDigit(a[i]) {
 				i++
@@ -40,3 +49,10 @@ func naturalCompare(a, b string) int {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}

@@ -9,9 +9,11 @@ import (
 )
 
 // View draws the header and the rows inside the window, as exactly Height
-// lines, none wider than Width. Rows whose data, width, cursor, mark and
-// selection are unchanged since they were last drawn are not drawn again.
-func (t *Table[ID]) View() string {
+// lines, none wider than Width. Rows whose cells, live cells, width,
+// cursor, mark and selection are unchanged since the last View are not
+// drawn again, and the same rows draw the same lines: an idle table's
+// View does not change.
+func (t *Table[ID, V]) View() string {
 	if t.width <= 0 || t.height <= 0 {
 		return ""
 	}
@@ -24,6 +26,9 @@ func (t *Table[ID]) View() string {
 	for i := t.offset; i < min(len(t.view), t.offset+h); i++ {
 		lines = append(lines, t.rowLine(i))
 	}
+	// Only the rows drawn now stay cached.
+	clear(t.drawn)
+	t.drawn, t.drawing = t.drawing, t.drawn
 	for len(lines) < t.height {
 		lines = append(lines, "")
 	}
@@ -31,7 +36,7 @@ func (t *Table[ID]) View() string {
 }
 
 // relayout recomputes the column widths and invalidates every drawn row.
-func (t *Table[ID]) relayout() {
+func (t *Table[ID, V]) relayout() {
 	t.layoutGen++
 	t.headerOK = false
 	t.gutter = 3 // cursor, mark, space
@@ -77,7 +82,7 @@ func (t *Table[ID]) relayout() {
 
 // overflows reports whether the columns are wider than the table, in which
 // case every line is cut at the table's width.
-func (t *Table[ID]) overflows() bool {
+func (t *Table[ID, V]) overflows() bool {
 	total := t.gutter + len(columnGap)*max(0, len(t.widths)-1)
 	for _, w := range t.widths {
 		total += w
@@ -85,36 +90,84 @@ func (t *Table[ID]) overflows() bool {
 	return total > t.width
 }
 
-func (t *Table[ID]) rowLine(vi int) string {
-	e := &t.rows[t.view[vi]]
+// Flags of a drawn row, besides its cells.
+const (
+	flagCursor uint8 = 1 << iota
+	flagSelected
+	flagAdded
+	flagChanged
+	flagStale
+)
+
+// drawnRow is a row as the last View drew it, with what it depended on.
+type drawnRow struct {
+	ver     uint64   // of the row's cells
+	layout  uint64   // layoutGen
+	flags   uint8    // cursor, selection, mark, stale
+	liveGen uint64   // when live was computed
+	live    []string // the live cells, by column ("" for the others)
+	line    string
+	ok      bool // line was drawn with the fields above
+}
+
+func (t *Table[ID, V]) rowLine(vi int) string {
+	r := &t.snap.rows[t.view[vi]]
 	var flags uint8
 	if vi == t.cursor {
 		flags |= flagCursor
 	}
-	if _, ok := t.selected[e.row.ID]; ok && t.selectable {
+	if _, ok := t.selected[r.id]; ok && t.selectable {
 		flags |= flagSelected
 	}
-	switch e.mark {
-	case added:
-		flags |= flagAdded
-	case changed:
-		flags |= flagChanged
+	if !t.unmarked {
+		switch r.mark {
+		case added:
+			flags |= flagAdded
+		case changed:
+			flags |= flagChanged
+		}
 	}
 	if t.stale {
 		flags |= flagStale
 	}
-	key := renderKey{layout: t.layoutGen, flags: flags}
-	if t.hasLive {
-		key.live = t.liveGen
+	d := t.drawn[r.id]
+	if d == nil {
+		d = &drawnRow{}
 	}
-	if e.cached && e.key == key {
-		return e.rendered
+	t.drawing[r.id] = d
+	if t.hasLive && (d.live == nil || d.liveGen != t.liveGen) {
+		t.liveCells(r.val, d)
 	}
-	e.rendered, e.key, e.cached = t.renderRow(e.row, flags), key, true
-	return e.rendered
+	if d.ok && d.ver == r.ver && d.layout == t.layoutGen && d.flags == flags {
+		return d.line
+	}
+	d.line = t.renderRow(r, d.live, flags)
+	d.ver, d.layout, d.flags, d.ok = r.ver, t.layoutGen, flags, true
+	t.renders++
+	return d.line
 }
 
-func (t *Table[ID]) renderRow(r Row[ID], flags uint8) string {
+// liveCells computes the live cells of v into d, and makes d draw again
+// only if one of them changed: a clock tick that changes no text changes
+// no line.
+func (t *Table[ID, V]) liveCells(v V, d *drawnRow) {
+	clock := t.clock()
+	if d.live == nil {
+		d.live = make([]string, len(t.cols))
+		d.ok = false
+	}
+	for c, col := range t.cols {
+		if col.Live == nil {
+			continue
+		}
+		if text := col.Live(v, clock); text != d.live[c] {
+			d.live[c], d.ok = text, false
+		}
+	}
+	d.liveGen = t.liveGen
+}
+
+func (t *Table[ID, V]) renderRow(r *row[ID, V], live []string, flags uint8) string {
 	// The cursor row and stale rows are drawn in one style of their own,
 	// which a cell's own colours (and their resets) would break.
 	plain := flags&(flagCursor|flagStale) != 0
@@ -124,9 +177,9 @@ func (t *Table[ID]) renderRow(r Row[ID], flags uint8) string {
 		if i > 0 {
 			b.WriteString(columnGap)
 		}
-		cell := cellAt(r.Cells, i)
+		cell := cellAt(r.cells, i)
 		if c.Live != nil {
-			cell = c.Live(r.ID)
+			cell = cellAt(live, i)
 		}
 		if plain && strings.IndexByte(cell, ansi.ESC) >= 0 {
 			cell = ansi.Strip(cell)
@@ -143,7 +196,14 @@ func (t *Table[ID]) renderRow(r Row[ID], flags uint8) string {
 	return t.cut(t.gutterString(flags) + content)
 }
 
-func (t *Table[ID]) gutterString(flags uint8) string {
+func cellAt(cells []string, i int) string {
+	if i < len(cells) {
+		return cells[i]
+	}
+	return ""
+}
+
+func (t *Table[ID, V]) gutterString(flags uint8) string {
 	var b strings.Builder
 	if flags&flagCursor != 0 {
 		b.WriteString(t.glyphs.cursor)
@@ -169,9 +229,8 @@ func (t *Table[ID]) gutterString(flags uint8) string {
 	return b.String()
 }
 
-func (t *Table[ID]) headerLine() string {
-	key := renderKey{layout: t.layoutGen}
-	if t.headerOK && t.headerKey == key {
+func (t *Table[ID, V]) headerLine() string {
+	if t.headerOK && t.headerGen == t.layoutGen {
 		return t.header
 	}
 	var b strings.Builder
@@ -181,14 +240,14 @@ func (t *Table[ID]) headerLine() string {
 			b.WriteString(columnGap)
 		}
 		w := t.widths[i]
-		if i != t.sortCol {
+		if i != t.sorting.col {
 			b.WriteString(t.st.TableHeader.Render(fit(c.Title, w, c.Align)))
 			continue
 		}
 		// The arrow follows the title and stays visible however narrow the
 		// column: the title gives way first.
 		arrow := SortAsc
-		if t.sortDesc {
+		if t.sorting.desc {
 			arrow = SortDesc
 		}
 		label := t.st.SortIndicator.Render(arrow)
@@ -205,13 +264,13 @@ func (t *Table[ID]) headerLine() string {
 			b.WriteString(label + pad)
 		}
 	}
-	t.header, t.headerKey, t.headerOK = t.cut(b.String()), key, true
+	t.header, t.headerGen, t.headerOK = t.cut(b.String()), t.layoutGen, true
 	return t.header
 }
 
-func (t *Table[ID]) emptyLine() string {
+func (t *Table[ID, V]) emptyLine() string {
 	msg := t.empty
-	if len(t.rows) > 0 && t.filter != "" {
+	if len(t.snap.rows) > 0 && t.filter != "" {
 		msg = `No rows match "` + sanitize.String(t.filter) + `".`
 	}
 	w := max(0, t.width-t.gutter)
@@ -219,7 +278,7 @@ func (t *Table[ID]) emptyLine() string {
 }
 
 // cut makes sure a line is no wider than the table.
-func (t *Table[ID]) cut(line string) string {
+func (t *Table[ID, V]) cut(line string) string {
 	if t.overflows() {
 		return ansi.Truncate(line, t.width, "…")
 	}

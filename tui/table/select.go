@@ -4,7 +4,7 @@ import "slices"
 
 // SetSelectable turns on the selection gutter, for panes that act on
 // several rows at once (runners marked with space). It costs one column.
-func (t *Table[ID]) SetSelectable(on bool) {
+func (t *Table[ID, V]) SetSelectable(on bool) {
 	if on == t.selectable {
 		return
 	}
@@ -16,9 +16,9 @@ func (t *Table[ID]) SetSelectable(on bool) {
 }
 
 // ToggleSelect selects or unselects the row with the given ID. Selections
-// survive SetRows, filtering and sorting, and are dropped with their row.
-func (t *Table[ID]) ToggleSelect(id ID) {
-	if _, ok := t.index[id]; !ok || !t.selectable {
+// survive refreshes, filtering and sorting, and are dropped with their row.
+func (t *Table[ID, V]) ToggleSelect(id ID) {
+	if _, ok := t.snap.find(id); !ok || !t.selectable {
 		return
 	}
 	if _, on := t.selected[id]; on {
@@ -29,13 +29,13 @@ func (t *Table[ID]) ToggleSelect(id ID) {
 }
 
 // IsSelected reports whether the row is selected.
-func (t *Table[ID]) IsSelected(id ID) bool {
+func (t *Table[ID, V]) IsSelected(id ID) bool {
 	_, ok := t.selected[id]
 	return ok
 }
 
 // Selected returns the selected IDs, sorted.
-func (t *Table[ID]) Selected() []ID {
+func (t *Table[ID, V]) Selected() []ID {
 	out := make([]ID, 0, len(t.selected))
 	for id := range t.selected {
 		out = append(out, id)
@@ -45,4 +45,4 @@ func (t *Table[ID]) Selected() []ID {
 }
 
 // ClearSelection unselects every row.
-func (t *Table[ID]) ClearSelection() { clear(t.selected) }
+func (t *Table[ID, V]) ClearSelection() { clear(t.selected) }

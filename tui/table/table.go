@@ -1,26 +1,36 @@
 // Package table is the one table component of every faldash pane.
 //
-// It is built for live data: rows carry a typed ID, and each SetRows (one
-// per refresh) keeps the cursor on the same ID, marks the rows that were
-// added or changed, and keeps the rendered string of every row whose data
-// did not change. View draws only the rows inside the window, so moving the
-// cursor costs the same in a 100-row table as in a 100,000-row one.
+// A table holds domain values (V, a runner, an app), each identified by a
+// typed ID, and draws them through its columns, which are functions of V:
+// a cell's text, a sort key, a live cell. The pane keeps no copy of its
+// rows: it asks the table for the value under the cursor.
 //
-// Marks: a row is marked when a SetRows adds it or changes one of its
-// (non-live) cells, and stays marked until the next SetRows, which marks it
-// again only if it changed again; so with one SetRows per refresh a mark
-// lasts one refresh interval. ClearMarks drops them earlier. The first
-// SetRows marks nothing, since everything in it is new.
+// It is built for large live data. A refresh goes in two steps: a Builder,
+// taken on the UI goroutine, is carried by the pane's fetch and builds a
+// Snapshot where the data arrives, off the UI goroutine, doing there all
+// the work that grows with the rows (cells, sort ranks, the filter's text,
+// marks, the order asked for); the UI goroutine then swaps the snapshot in,
+// in time that does not grow with the rows but for cheap passes over
+// integers. A sort or filter chosen after the fetch started is applied at
+// the swap from the snapshot's precomputed keys. View draws only the rows
+// inside the window, from a cache of rendered rows, so moving the cursor
+// costs the same in a 100-row table as in a 100,000-row one.
 //
-// Cells must be sanitized by the caller (see tui/sanitize); the table only
-// fits them to their column, truncating by display width with an ellipsis.
-// A cell may carry lipgloss styling (a coloured runner state): the table
-// measures and truncates it ANSI-aware, and strips it on the cursor row and
-// on stale rows, whose own style must show through.
+// Marks: a row is marked when a snapshot adds it or changes one of its
+// cells (live cells aside), and stays marked until the next snapshot; so
+// with one snapshot per refresh a mark lasts one refresh interval.
+// ClearMarks drops them earlier. The first snapshot marks nothing.
+//
+// Cells must come sanitized from the column's Cell (see tui/sanitize); the
+// table only fits them to their column, truncating by display width with
+// an ellipsis. A cell may carry lipgloss styling (a coloured runner state):
+// the table measures and truncates it ANSI-aware, and strips it on the
+// cursor row and on stale rows, whose own style must show through.
 package table
 
 import (
 	"cmp"
+	"time"
 
 	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/tui/theme"
@@ -49,8 +59,8 @@ const (
 	AlignCenter
 )
 
-// Column describes one column.
-type Column[ID cmp.Ordered] struct {
+// Column describes one column of values V.
+type Column[V any] struct {
 	Title string
 	// Width is a fixed width in cells. A column with Width 0 is flexible:
 	// it shares what the fixed columns leave, in proportion to Flex
@@ -59,93 +69,83 @@ type Column[ID cmp.Ordered] struct {
 	Flex     int
 	MinWidth int
 	Align    Align
-	// Compare orders rows by this column. Nil compares the cells' text,
-	// case-insensitively and with runs of digits compared as whole numbers
-	// ("runner-9" < "runner-10"). Supply one for durations, times and sizes,
-	// typically closing over the pane's rows by ID.
-	Compare func(a, b Row[ID]) int
+	// Cell is the column's text for v, sanitized, possibly styled. It runs
+	// when a snapshot is built, off the UI goroutine, so it may read only v
+	// and values that never change (styles, the pane's scope). Its text
+	// takes part in marks and the filter, and sorts the column when Key is
+	// nil: case-insensitively, with runs of digits compared as whole
+	// numbers ("runner-9" < "runner-10").
+	Cell func(v V) string
+	// Key, if not nil, sorts the column instead of the text: durations,
+	// counts, times, states in lifecycle order.
+	Key func(v V) int64
+	// ByID sorts the column in the rows' ID order, which the table keeps
+	// anyway: for a column that shows the ID, it costs nothing to build.
+	ByID bool
 	// NoSort leaves the column out of sorting.
 	NoSort bool
-	// Live computes the cell when it is drawn, for values that change
-	// without new data, such as uptime or expires-in. It runs only for
-	// visible rows, at most once per Tick. The row's Cells entry for a live
-	// column is ignored: it takes no part in marks or the filter.
-	Live func(id ID) string
+	// Live computes the cell when it is drawn, from v and what changes
+	// without new data: the clock (uptime, expires-in) or the pane's own
+	// state (a scale change not sent yet). It runs on the UI goroutine,
+	// for visible rows only, at most once per Tick or Invalidate; a row is
+	// drawn again only if its live text changed. While the data is stale
+	// the clock stops at the moment it went stale. A Live column draws
+	// Live's text; its Cell, if any, still marks, filters and sorts.
+	Live func(v V, c Clock) string
 }
 
-// Row is one row of data: its ID and one cell per column.
-//
-// The table keeps Cells as given: don't modify them after SetRows.
-type Row[ID cmp.Ordered] struct {
-	ID    ID
-	Cells []string
+// Clock is the time a live cell is drawn at: Now (frozen while the data is
+// stale) and Listed, when the data was read.
+type Clock struct {
+	Now    time.Time
+	Listed time.Time
 }
 
-type mark uint8
+// Elapsed is the time since the data was listed, never negative.
+func (c Clock) Elapsed() time.Duration { return max(0, c.Now.Sub(c.Listed)) }
 
-const (
-	unmarked mark = iota
-	added
-	changed
-)
-
-// entry is a row with what the table derived from it.
-type entry[ID cmp.Ordered] struct {
-	row  Row[ID]
-	mark mark
-
-	search   string // lower-cased cells for the filter, built on first use
-	searchOK bool
-
-	rendered string
-	key      renderKey
-	cached   bool
+// sorting is the order and the filter a table shows: what a snapshot is
+// built for, and what the user may change before it is swapped in.
+type sorting struct {
+	col    int // -1: the order the values came in
+	desc   bool
+	filter string // lower-cased
 }
 
-// renderKey is everything besides the row's data that a rendered row
-// depends on; a cached string is valid only under the same key.
-type renderKey struct {
-	layout uint64
-	live   uint64
-	flags  uint8
-}
-
-const (
-	flagCursor uint8 = 1 << iota
-	flagSelected
-	flagAdded
-	flagChanged
-	flagStale
-)
-
-// Table is a scrolling, sortable, filterable table of rows identified by ID.
-// The zero value is not usable; call New. Use it through its pointer from a
-// single goroutine, as Bubble Tea does.
-type Table[ID cmp.Ordered] struct {
-	cols []Column[ID]
+// Table is a scrolling, sortable, filterable table of values V identified
+// by ID. The zero value is not usable; call New. Use it through its
+// pointer from a single goroutine, as Bubble Tea does; only Builder.Build
+// runs elsewhere.
+type Table[ID cmp.Ordered, V any] struct {
+	id   func(V) ID
+	cols []Column[V]
 	keys keymap.TableKeys
 	st   *theme.Styles
+	now  func() time.Time
 
-	rows   []entry[ID] // in the order given to SetRows
-	index  map[ID]int  // ID -> position in rows
-	order  []int       // positions in rows, sorted
-	view   []int       // the part of order the filter lets through
-	loaded bool
+	snap   *Snapshot[ID, V] // never nil
+	listed time.Time        // when snap's data was read
+	loaded bool             // a snapshot was swapped in
 
-	spareRows  []entry[ID] // the generation before rows, reused by SetRows
-	spareIndex map[ID]int
+	sorting sorting
+	filter  string  // as typed; sorting.filter is its lower case
+	order   []int32 // positions in snap, sorted as sorting asks
+	view    []int32 // the part of order the filter lets through
+	// ownOrder and ownView are the table's buffers for orders it computes
+	// itself; order and view may instead be a snapshot's (immutable)
+	// slices, which are never written to.
+	ownOrder, ownView []int32
+	sorter            sorter
+
+	unmarked bool // ClearMarks since the last swap
 
 	cursor int // index into view
 	offset int // index into view of the first row drawn
 
-	filter      string
-	filterLower string
-	sortCol     int // -1: the order given to SetRows
-	sortDesc    bool
-
 	selectable bool
 	selected   map[ID]struct{}
 	stale      bool
+	frozen     time.Time // the clock of live cells while stale
 	empty      string
 
 	width, height int
@@ -155,8 +155,11 @@ type Table[ID cmp.Ordered] struct {
 	liveGen       uint64
 	hasLive       bool
 
+	drawn, drawing map[ID]*drawnRow // rows of the last View, and of this one
+	renders        int              // rows rendered, for tests
+
 	header    string
-	headerKey renderKey
+	headerGen uint64
 	headerOK  bool
 
 	glyphs glyphs
@@ -167,27 +170,39 @@ type glyphs struct {
 	cursor, added, changed, selected string
 }
 
-// New returns an empty table with the given columns, navigated with keys
-// and drawn with st (nil means the default theme on the default renderer).
-// Call SetSize before View: a table of size zero draws nothing.
-func New[ID cmp.Ordered](cols []Column[ID], keys keymap.TableKeys, st *theme.Styles) *Table[ID] {
+// New returns an empty table of values identified by id, with the given
+// columns, navigated with keys and drawn with st (nil means the default
+// theme on the default renderer). Call SetSize before View: a table of
+// size zero draws nothing.
+func New[ID cmp.Ordered, V any](id func(V) ID, cols []Column[V], keys keymap.TableKeys, st *theme.Styles) *Table[ID, V] {
 	if st == nil {
 		st = theme.NewStyles(theme.Default(), nil)
 	}
-	t := &Table[ID]{
+	t := &Table[ID, V]{
+		id:       id,
+		cols:     append([]Column[V](nil), cols...),
 		keys:     keys,
-		index:    map[ID]int{},
+		now:      time.Now,
 		selected: map[ID]struct{}{},
-		sortCol:  -1,
+		sorting:  sorting{col: -1},
 		empty:    "No rows.",
+		drawn:    map[ID]*drawnRow{},
+		drawing:  map[ID]*drawnRow{},
 	}
+	for _, c := range t.cols {
+		t.hasLive = t.hasLive || c.Live != nil
+	}
+	t.snap = t.Builder().Build(nil)
+	t.order, t.view = t.snap.order, t.snap.view
 	t.SetStyles(st)
-	t.SetColumns(cols)
 	return t
 }
 
+// SetClock sets where live cells read the time (time.Now by default).
+func (t *Table[ID, V]) SetClock(now func() time.Time) { t.now = now }
+
 // SetStyles changes the styles the table is drawn with.
-func (t *Table[ID]) SetStyles(st *theme.Styles) {
+func (t *Table[ID, V]) SetStyles(st *theme.Styles) {
 	t.st = st
 	t.glyphs = glyphs{
 		cursor:   st.Cursor.Render(GlyphCursor),
@@ -198,29 +213,8 @@ func (t *Table[ID]) SetStyles(st *theme.Styles) {
 	t.relayout()
 }
 
-// SetColumns replaces the columns. Rows keep their cells, so the new
-// columns must index them the same way. Sorting resets to the order given
-// to SetRows; the filter and the cursor's row are kept.
-func (t *Table[ID]) SetColumns(cols []Column[ID]) {
-	t.cols = append([]Column[ID](nil), cols...)
-	t.hasLive = false
-	for _, c := range t.cols {
-		if c.Live != nil {
-			t.hasLive = true
-		}
-	}
-	for i := range t.rows {
-		t.rows[i].searchOK = false // which cells the filter sees may have changed
-	}
-	curID, hadCursor := t.CursorID()
-	t.sortCol, t.sortDesc = -1, false
-	t.reorder(nil)
-	t.keepCursor(curID, hadCursor)
-	t.relayout()
-}
-
 // SetSize sets the table's size in cells, its header line included.
-func (t *Table[ID]) SetSize(width, height int) {
+func (t *Table[ID, V]) SetSize(width, height int) {
 	t.height = max(0, height)
 	if width != t.width {
 		t.width = max(0, width)
@@ -230,46 +224,114 @@ func (t *Table[ID]) SetSize(width, height int) {
 }
 
 // Width and Height are the size given to SetSize.
-func (t *Table[ID]) Width() int  { return t.width }
-func (t *Table[ID]) Height() int { return t.height }
+func (t *Table[ID, V]) Width() int  { return t.width }
+func (t *Table[ID, V]) Height() int { return t.height }
 
 // SetEmpty sets what an empty table says, e.g. "No runners.".
-func (t *Table[ID]) SetEmpty(msg string) { t.empty = msg }
+func (t *Table[ID, V]) SetEmpty(msg string) { t.empty = msg }
 
 // SetStale draws every row dimmed (true) or normally (false), for data that
-// could not be refreshed.
-func (t *Table[ID]) SetStale(stale bool) { t.stale = stale }
+// could not be refreshed. Stale data does not tick: live cells keep the
+// time at which it went stale.
+func (t *Table[ID, V]) SetStale(stale bool) {
+	if stale && !t.stale {
+		t.frozen = t.now()
+	}
+	t.stale = stale
+}
 
 // Stale reports whether the table is drawn as stale.
-func (t *Table[ID]) Stale() bool { return t.stale }
+func (t *Table[ID, V]) Stale() bool { return t.stale }
 
-// Tick makes the next View recompute live columns. Call it once per second
-// while a pane with live columns is shown; without live columns it is free.
-func (t *Table[ID]) Tick() {
+// Listed is when the data shown was read (zero before any).
+func (t *Table[ID, V]) Listed() time.Time { return t.listed }
+
+// Tick makes the next View recompute live cells, for the clock. Call it
+// once per second while a pane with live columns is shown; without live
+// columns, or while the data is stale, it is free.
+func (t *Table[ID, V]) Tick() {
+	if t.hasLive && !t.stale {
+		t.liveGen++
+	}
+}
+
+// Invalidate makes the next View recompute live cells, for a change of
+// the state they read besides the clock.
+func (t *Table[ID, V]) Invalidate() {
 	if t.hasLive {
 		t.liveGen++
 	}
 }
 
-// Len is the number of rows the filter lets through; Total counts all rows.
-func (t *Table[ID]) Len() int   { return len(t.view) }
-func (t *Table[ID]) Total() int { return len(t.rows) }
-
-// Row returns the row with the given ID, filtered out or not.
-func (t *Table[ID]) Row(id ID) (Row[ID], bool) {
-	i, ok := t.index[id]
-	if !ok {
-		return Row[ID]{}, false
+// clock is the time live cells are drawn at.
+func (t *Table[ID, V]) clock() Clock {
+	now := t.frozen
+	if !t.stale {
+		now = t.now()
 	}
-	return t.rows[i].row, true
+	return Clock{Now: now, Listed: t.listed}
+}
+
+// Len is the number of rows the filter lets through; Total counts all rows.
+func (t *Table[ID, V]) Len() int   { return len(t.view) }
+func (t *Table[ID, V]) Total() int { return len(t.snap.rows) }
+
+// Value returns the value with the given ID, filtered out or not.
+func (t *Table[ID, V]) Value(id ID) (V, bool) {
+	i, ok := t.snap.find(id)
+	if !ok {
+		var zero V
+		return zero, false
+	}
+	return t.snap.rows[i].val, true
+}
+
+// Cells returns the cells of the row with the given ID as Cell made them
+// (empty for a column without Cell). Don't modify them.
+func (t *Table[ID, V]) Cells(id ID) ([]string, bool) {
+	i, ok := t.snap.find(id)
+	if !ok {
+		return nil, false
+	}
+	return t.snap.rows[i].cells, true
+}
+
+// Values returns every value in the order they were given. It costs
+// O(rows).
+func (t *Table[ID, V]) Values() []V {
+	out := make([]V, len(t.snap.rows))
+	for i := range t.snap.rows {
+		out[i] = t.snap.rows[i].val
+	}
+	return out
+}
+
+// AllIDs returns the IDs of every row, filtered out or not, in the order
+// the values came in. It costs O(rows).
+func (t *Table[ID, V]) AllIDs() []ID {
+	out := make([]ID, len(t.snap.rows))
+	for i := range t.snap.rows {
+		out[i] = t.snap.rows[i].id
+	}
+	return out
+}
+
+// Elems returns pointers to the elements of s: a listing held by a table
+// of pointers, without copying its values.
+func Elems[T any](s []T) []*T {
+	out := make([]*T, len(s))
+	for i := range s {
+		out[i] = &s[i]
+	}
+	return out
 }
 
 // IDs returns the IDs of the rows the filter lets through, in display
 // order. It costs O(rows).
-func (t *Table[ID]) IDs() []ID {
+func (t *Table[ID, V]) IDs() []ID {
 	out := make([]ID, len(t.view))
 	for i, pos := range t.view {
-		out[i] = t.rows[pos].row.ID
+		out[i] = t.snap.rows[pos].id
 	}
 	return out
 }

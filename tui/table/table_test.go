@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -20,36 +22,55 @@ import (
 
 type rid string
 
+// val is the tests' domain value: an ID and one text per column.
+type val struct {
+	id    rid
+	cells []string
+}
+
+func idOf(v val) rid { return v.id }
+
+// texts gives each column that has neither Cell nor Live the text of v at
+// its index.
+func texts(cs ...Column[val]) []Column[val] {
+	for i := range cs {
+		if cs[i].Cell == nil && cs[i].Live == nil {
+			cs[i].Cell = func(v val) string { return cellAt(v.cells, i) }
+		}
+	}
+	return cs
+}
+
 func styles(p termenv.Profile) *theme.Styles {
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(p)
 	return theme.NewStyles(theme.Default(), r)
 }
 
-func cols() []Column[rid] {
-	return []Column[rid]{
-		{Title: "NAME", Flex: 1},
-		{Title: "STATE", Width: 10},
-	}
+func cols() []Column[val] {
+	return texts(
+		Column[val]{Title: "NAME", Flex: 1},
+		Column[val]{Title: "STATE", Width: 10},
+	)
 }
 
-func newTable(t testing.TB, c []Column[rid]) *Table[rid] {
+func newTable(t testing.TB, c []Column[val]) *Table[rid, val] {
 	t.Helper()
-	tb := New(c, keymap.Default().Table, styles(termenv.Ascii))
+	tb := New(idOf, c, keymap.Default().Table, styles(termenv.Ascii))
 	tb.SetSize(40, 10)
 	return tb
 }
 
-// rowsOf makes rows whose first cell is the ID and second is "idle".
-func rowsOf(ids ...string) []Row[rid] {
-	out := make([]Row[rid], len(ids))
+// valsOf makes values whose first cell is the ID and second is "idle".
+func valsOf(ids ...string) []val {
+	out := make([]val, len(ids))
 	for i, id := range ids {
-		out[i] = Row[rid]{ID: rid(id), Cells: []string{id, "idle"}}
+		out[i] = val{id: rid(id), cells: []string{id, "idle"}}
 	}
 	return out
 }
 
-func cursorID(t *testing.T, tb *Table[rid]) rid {
+func cursorID(t *testing.T, tb *Table[rid, val]) rid {
 	t.Helper()
 	id, ok := tb.CursorID()
 	if !ok {
@@ -74,16 +95,16 @@ func keyMsg(s string) tea.KeyMsg {
 
 func TestCursorKeptByIDAcrossReorder(t *testing.T) {
 	tb := newTable(t, cols())
-	tb.SetRows(rowsOf("a", "b", "c", "d"))
+	tb.SetValues(valsOf("a", "b", "c", "d"))
 	tb.MoveDown(2)
 	if got := cursorID(t, tb); got != "c" {
 		t.Fatalf("cursor on %s, want c", got)
 	}
-	tb.SetRows(rowsOf("d", "c", "b", "a"))
+	tb.SetValues(valsOf("d", "c", "b", "a"))
 	if got := cursorID(t, tb); got != "c" || tb.Cursor() != 1 {
 		t.Errorf("after reorder cursor on %s at %d, want c at 1", got, tb.Cursor())
 	}
-	tb.SetRows(rowsOf("x", "y", "z", "d", "c"))
+	tb.SetValues(valsOf("x", "y", "z", "d", "c"))
 	if got := cursorID(t, tb); got != "c" || tb.Cursor() != 4 {
 		t.Errorf("after inserts cursor on %s at %d, want c at 4", got, tb.Cursor())
 	}
@@ -91,34 +112,37 @@ func TestCursorKeptByIDAcrossReorder(t *testing.T) {
 
 func TestCursorWhenRowVanishes(t *testing.T) {
 	tb := newTable(t, cols())
-	tb.SetRows(rowsOf("a", "b", "c", "d", "e"))
+	tb.SetValues(valsOf("a", "b", "c", "d", "e"))
 	tb.MoveDown(2) // c
-	tb.SetRows(rowsOf("a", "b", "d", "e"))
+	tb.SetValues(valsOf("a", "b", "d", "e"))
 	if got := cursorID(t, tb); got != "d" {
 		t.Errorf("cursor on %s after c vanished, want d (same position)", got)
 	}
 	tb.GotoBottom() // e
-	tb.SetRows(rowsOf("a", "b"))
+	tb.SetValues(valsOf("a", "b"))
 	if got := cursorID(t, tb); got != "b" {
 		t.Errorf("cursor on %s after the tail vanished, want b (last row)", got)
 	}
-	tb.SetRows(nil)
+	tb.SetValues(nil)
 	if _, ok := tb.CursorID(); ok {
 		t.Error("cursor row in an empty table")
 	}
-	tb.SetRows(rowsOf("q"))
+	tb.SetValues(valsOf("q"))
 	if got := cursorID(t, tb); got != "q" {
 		t.Errorf("cursor on %s, want q", got)
+	}
+	if v, ok := tb.CursorValue(); !ok || v.cells[0] != "q" {
+		t.Errorf("cursor value %v %v", v, ok)
 	}
 }
 
 func TestFilterKeepsCursorByID(t *testing.T) {
 	tb := newTable(t, cols())
-	tb.SetRows([]Row[rid]{
-		{ID: "1", Cells: []string{"alpha", "idle"}},
-		{ID: "2", Cells: []string{"beta", "RUNNING"}},
-		{ID: "3", Cells: []string{"gamma", "idle"}},
-		{ID: "4", Cells: []string{"Betamax", "idle"}},
+	tb.SetValues([]val{
+		{"1", []string{"alpha", "idle"}},
+		{"2", []string{"beta", "RUNNING"}},
+		{"3", []string{"gamma", "idle"}},
+		{"4", []string{"Betamax", "idle"}},
 	})
 	tb.MoveDown(3) // Betamax
 	tb.SetFilter("BETA")
@@ -140,13 +164,22 @@ func TestFilterKeepsCursorByID(t *testing.T) {
 	if tb.Len() != 0 {
 		t.Errorf("a match spanning two cells shows %v", tb.IDs())
 	}
-	// A refresh under a filter keeps filtering and keeps the cursor.
+	// Typing on narrows; deleting widens again.
 	tb.SetFilter("a")
+	tb.SetFilter("al")
+	if got := tb.IDs(); !slices.Equal(got, []rid{"1"}) {
+		t.Errorf("filter al shows %v, want [1]", got)
+	}
+	tb.SetFilter("a")
+	if got := tb.IDs(); !slices.Equal(got, []rid{"1", "2", "3", "4"}) {
+		t.Errorf("filter a after al shows %v", got)
+	}
+	// A refresh under a filter keeps filtering and keeps the cursor.
 	tb.SetCursorID("3")
-	tb.SetRows([]Row[rid]{
-		{ID: "3", Cells: []string{"gamma", "idle"}},
-		{ID: "5", Cells: []string{"delta", "idle"}},
-		{ID: "6", Cells: []string{"omicron", "idle"}},
+	tb.SetValues([]val{
+		{"3", []string{"gamma", "idle"}},
+		{"5", []string{"delta", "idle"}},
+		{"6", []string{"omicron", "idle"}},
 	})
 	if got := tb.IDs(); !slices.Equal(got, []rid{"3", "5"}) {
 		t.Errorf("refresh under filter shows %v, want [3 5]", got)
@@ -156,18 +189,32 @@ func TestFilterKeepsCursorByID(t *testing.T) {
 	}
 }
 
+func TestFilterIgnoresStylingAndFindsWideText(t *testing.T) {
+	tb := newTable(t, cols())
+	tb.SetValues([]val{
+		{"1", []string{"Größe", "\x1b[32mrunning\x1b[0m"}},
+		{"2", []string{"plain", "idle"}},
+	})
+	for q, want := range map[string][]rid{"GRÖSSE": nil, "größe": {"1"}, "RÖ": {"1"}, "32m": nil, "nning": {"1"}} {
+		tb.SetFilter(q)
+		if got := tb.IDs(); !slices.Equal(got, want) {
+			t.Errorf("filter %q shows %v, want %v", q, got, want)
+		}
+	}
+}
+
 func TestMarks(t *testing.T) {
 	tb := newTable(t, cols())
-	tb.SetRows(rowsOf("a", "b", "c"))
+	tb.SetValues(valsOf("a", "b", "c"))
 	for _, id := range []rid{"a", "b", "c"} {
 		if tb.Marked(id) {
 			t.Errorf("first load marked %s", id)
 		}
 	}
 
-	next := rowsOf("a", "b", "c", "e")
-	next[1].Cells = []string{"b", "RUNNING"}
-	tb.SetRows(next)
+	next := valsOf("a", "b", "c", "e")
+	next[1].cells = []string{"b", "RUNNING"}
+	tb.SetValues(next)
 	for id, want := range map[rid]bool{"a": false, "b": true, "c": false, "e": true} {
 		if tb.Marked(id) != want {
 			t.Errorf("Marked(%s) = %v, want %v", id, !want, want)
@@ -185,26 +232,30 @@ func TestMarks(t *testing.T) {
 		t.Errorf("unchanged row drawn as %q", ls[3])
 	}
 
-	tb.SetRows(next) // nothing changed: marks expire
+	tb.SetValues(next) // nothing changed: marks expire
 	for _, id := range []rid{"a", "b", "c", "e"} {
 		if tb.Marked(id) {
 			t.Errorf("%s still marked after an unchanged refresh", id)
 		}
 	}
 
-	next[0].Cells = []string{"a", "SETUP"}
-	tb.SetRows(next)
+	next[0].cells = []string{"a", "SETUP"}
+	tb.SetValues(next)
 	tb.ClearMarks()
 	if tb.Marked("a") || strings.Contains(tb.View(), GlyphChanged) {
 		t.Error("ClearMarks left a mark")
 	}
 }
 
+// uptimeCol is a live column reading the tests' clock-driven texts.
+func uptimeCol(texts map[rid]string) Column[val] {
+	return Column[val]{Title: "UPTIME", Width: 6, Live: func(v val, _ Clock) string { return texts[v.id] }}
+}
+
 func TestLiveColumnsDoNotMarkAndTick(t *testing.T) {
 	uptime := map[rid]string{"a": "1s"}
-	c := append(cols(), Column[rid]{Title: "UPTIME", Width: 6, Live: func(id rid) string { return uptime[id] }})
-	tb := newTable(t, c)
-	tb.SetRows([]Row[rid]{{ID: "a", Cells: []string{"a", "idle", "ignored"}}})
+	tb := newTable(t, append(cols(), uptimeCol(uptime)))
+	tb.SetValues([]val{{"a", []string{"a", "idle", "ignored"}}})
 	if !strings.Contains(tb.View(), "1s") {
 		t.Fatalf("live cell not drawn: %q", tb.View())
 	}
@@ -216,89 +267,150 @@ func TestLiveColumnsDoNotMarkAndTick(t *testing.T) {
 	if !strings.Contains(tb.View(), "2s") {
 		t.Error("live cell not redrawn after Tick")
 	}
-	tb.SetRows([]Row[rid]{{ID: "a", Cells: []string{"a", "idle", "changed but live"}}})
+	tb.SetValues([]val{{"a", []string{"a", "idle", "changed but live"}}})
 	if tb.Marked("a") {
-		t.Error("a change in a live column's cell marked the row")
+		t.Error("a change in a live column's value marked the row")
 	}
 	tb.SetFilter("ignored")
 	if tb.Len() != 0 {
-		t.Error("the filter matched a live column's cell")
+		t.Error("the filter matched a live column's value")
 	}
 }
 
-// TestDrawsOnlyVisibleRowsAndCaches counts calls of a live column, which
-// runs once per drawn row.
-func TestDrawsOnlyVisibleRowsAndCaches(t *testing.T) {
-	draws := 0
-	c := append(cols(), Column[rid]{Title: "N", Width: 3, Live: func(rid) string { draws++; return "" }})
+func TestLiveColumnWithCellMarksAndFilters(t *testing.T) {
+	pending := ""
+	c := texts(Column[val]{Title: "NAME", Flex: 1}, Column[val]{Title: "MIN", Width: 8})
+	c[1].Live = func(v val, _ Clock) string { return v.cells[1] + pending }
 	tb := newTable(t, c)
+	tb.SetValues([]val{{"a", []string{"a", "1"}}, {"b", []string{"b", "2"}}})
+	pending = "→3"
+	tb.Invalidate()
+	if !strings.Contains(tb.View(), "1→3") {
+		t.Errorf("Invalidate did not redraw the live cell:\n%s", tb.View())
+	}
+	tb.SetValues([]val{{"a", []string{"a", "5"}}, {"b", []string{"b", "2"}}})
+	if !tb.Marked("a") || tb.Marked("b") {
+		t.Error("a changed Cell behind a live column did not mark its row")
+	}
+	tb.SetFilter("5")
+	if got := tb.IDs(); !slices.Equal(got, []rid{"a"}) {
+		t.Errorf("filter 5 shows %v", got)
+	}
+}
+
+// TestDrawsOnlyVisibleRowsAndCaches counts the rows rendered.
+func TestDrawsOnlyVisibleRowsAndCaches(t *testing.T) {
+	tb := newTable(t, cols())
 	tb.SetSize(40, 6) // header + 5 rows
 	ids := make([]string, 1000)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("row-%03d", i)
 	}
-	tb.SetRows(rowsOf(ids...))
-
-	view := tb.View()
-	if draws != 5 {
-		t.Fatalf("first View drew %d rows, want 5", draws)
+	tb.SetValues(valsOf(ids...))
+	draws := func(f func()) int {
+		before := tb.renders
+		f()
+		tb.View()
+		return tb.renders - before
 	}
-	if n := len(lines(view)); n != 6 {
+
+	if n := draws(func() {}); n != 5 {
+		t.Fatalf("first View drew %d rows, want 5", n)
+	}
+	if n := len(lines(tb.View())); n != 6 {
 		t.Fatalf("View has %d lines, want 6", n)
 	}
-
-	draws = 0
-	tb.View()
-	if draws != 0 {
-		t.Errorf("an unchanged View drew %d rows", draws)
+	if n := draws(func() {}); n != 0 {
+		t.Errorf("an unchanged View drew %d rows", n)
 	}
-
-	draws = 0
-	tb.MoveDown(1)
-	tb.View()
-	if draws != 2 {
-		t.Errorf("moving the cursor drew %d rows, want 2 (old and new cursor row)", draws)
+	if n := draws(func() { tb.MoveDown(1) }); n != 2 {
+		t.Errorf("moving the cursor drew %d rows, want 2 (old and new cursor row)", n)
 	}
-
-	draws = 0
-	tb.SetRows(rowsOf(ids...))
-	tb.View()
-	if draws != 0 {
-		t.Errorf("an unchanged refresh drew %d rows", draws)
+	if n := draws(func() { tb.SetValues(valsOf(ids...)) }); n != 0 {
+		t.Errorf("an unchanged refresh drew %d rows", n)
 	}
-
-	draws = 0
-	changed := rowsOf(ids...)
-	changed[3].Cells = []string{"row-003", "RUNNING"}
-	tb.SetRows(changed)
-	tb.View()
-	if draws != 1 {
-		t.Errorf("refresh with one changed row drew %d rows, want 1", draws)
+	changed := valsOf(ids...)
+	changed[3].cells = []string{"row-003", "RUNNING"}
+	if n := draws(func() { tb.SetValues(changed) }); n != 1 {
+		t.Errorf("refresh with one changed row drew %d rows, want 1", n)
 	}
-
-	draws = 0
-	tb.GotoBottom()
-	view = tb.View()
+	var view string
+	if n := draws(func() { tb.GotoBottom(); view = tb.View() }); n != 5 {
+		t.Errorf("jumping to the bottom drew %d rows, want 5", n)
+	}
 	ls := lines(view)
 	if !strings.Contains(ls[5], "row-999") || !strings.Contains(ls[1], "row-995") {
 		t.Errorf("bottom window is %q", ls[1:])
 	}
-	if draws != 5 {
-		t.Errorf("jumping to the bottom drew %d rows, want 5", draws)
+	if n := draws(func() { tb.SetSize(50, 6) }); n != 5 {
+		t.Errorf("a width change redrew %d rows, want 5", n)
 	}
+}
 
-	draws = 0
-	tb.SetSize(50, 6)
+// TestQuietTick: a tick redraws only the rows whose live text changed, and
+// a tick that changes no text leaves the View as it was.
+func TestQuietTick(t *testing.T) {
+	uptime := map[rid]string{"a": "1m", "b": "5s", "c": "2h"}
+	calls := 0
+	live := Column[val]{Title: "UP", Width: 4, Live: func(v val, _ Clock) string { calls++; return uptime[v.id] }}
+	tb := newTable(t, append(cols(), live))
+	tb.SetValues(valsOf("a", "b", "c"))
+	before := tb.View()
+	renders := tb.renders
+
+	tb.Tick()
+	if v := tb.View(); v != before || tb.renders != renders {
+		t.Errorf("a tick that changed no text drew %d rows", tb.renders-renders)
+	}
+	uptime["b"] = "6s"
+	calls = 0
+	tb.Tick()
+	v := tb.View()
+	if tb.renders != renders+1 || !strings.Contains(v, "6s") {
+		t.Errorf("a tick changing one row drew %d rows:\n%s", tb.renders-renders, v)
+	}
+	if calls != 3 {
+		t.Errorf("live cells computed %d times for 3 visible rows", calls)
+	}
+	calls = 0
 	tb.View()
-	if draws != 5 {
-		t.Errorf("a width change redrew %d rows, want 5", draws)
+	if calls != 0 {
+		t.Errorf("a View without a tick computed %d live cells", calls)
+	}
+}
+
+func TestStaleDataStopsTheClock(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	up := Column[val]{Title: "UP", Width: 6, Live: func(_ val, c Clock) string { return c.Elapsed().String() }}
+	tb := newTable(t, append(cols(), up))
+	tb.SetClock(func() time.Time { return now })
+	tb.Swap(tb.Builder().Build(valsOf("a")), now)
+	now = now.Add(3 * time.Second)
+	tb.Tick()
+	if !strings.Contains(tb.View(), "3s") {
+		t.Fatalf("live cell not ticking: %q", tb.View())
+	}
+	tb.SetStale(true)
+	now = now.Add(5 * time.Second)
+	tb.Tick()
+	if v := tb.View(); !strings.Contains(v, "3s") {
+		t.Errorf("stale data ticked: %q", v)
+	}
+	tb.SetStale(true) // still stale: the clock stays where it stopped
+	tb.Invalidate()
+	if v := tb.View(); !strings.Contains(v, "3s") {
+		t.Errorf("stale data ticked after a second SetStale: %q", v)
+	}
+	tb.Swap(tb.Builder().Build(valsOf("a")), now)
+	if v := tb.View(); tb.Stale() || !strings.Contains(v, "0s") {
+		t.Errorf("fresh data: stale %v, %q", tb.Stale(), v)
 	}
 }
 
 func TestWindowFollowsCursor(t *testing.T) {
 	tb := newTable(t, cols())
 	tb.SetSize(30, 4) // 3 rows
-	tb.SetRows(rowsOf("a", "b", "c", "d", "e", "f"))
+	tb.SetValues(valsOf("a", "b", "c", "d", "e", "f"))
 	for _, k := range []string{"j", "j", "j"} {
 		tb.Update(keyMsg(k))
 	}
@@ -314,7 +426,7 @@ func TestWindowFollowsCursor(t *testing.T) {
 	}
 	// Rows shrinking below the window pull it up rather than leave blanks.
 	tb.GotoBottom()
-	tb.SetRows(rowsOf("a", "b", "c", "d"))
+	tb.SetValues(valsOf("a", "b", "c", "d"))
 	ls = lines(tb.View())
 	if !strings.Contains(ls[1], "b") || !strings.Contains(ls[3], "d") {
 		t.Errorf("window after rows shrank: %q", ls)
@@ -328,7 +440,7 @@ func TestUpdateKeys(t *testing.T) {
 	for i := range ids {
 		ids[i] = "r" + strconv.Itoa(i)
 	}
-	tb.SetRows(rowsOf(ids...))
+	tb.SetValues(valsOf(ids...))
 	steps := []struct {
 		key  string
 		want int
@@ -375,22 +487,23 @@ func TestEmptyTableIgnoresKeys(t *testing.T) {
 }
 
 func TestSort(t *testing.T) {
-	tb := newTable(t, []Column[rid]{
-		{Title: "NAME", Flex: 1},
-		{Title: "STATE", Width: 8},
-		{Title: "N", Width: 4, Align: AlignRight},
-		{Title: "X", Width: 2, NoSort: true},
-	})
-	mk := func(id, name, state, n string) Row[rid] {
-		return Row[rid]{ID: rid(id), Cells: []string{name, state, n, ""}}
-	}
-	rows := []Row[rid]{
+	c := texts(
+		Column[val]{Title: "NAME", Flex: 1},
+		Column[val]{Title: "STATE", Width: 8},
+		Column[val]{Title: "N", Width: 4, Align: AlignRight},
+		Column[val]{Title: "X", Width: 2, NoSort: true},
+		Column[val]{Title: "LEN", Width: 3, Key: func(v val) int64 { return int64(len(v.cells[0])) }},
+		Column[val]{Title: "ID", Width: 3, ByID: true},
+	)
+	tb := newTable(t, c)
+	mk := func(id, name, state, n string) val { return val{rid(id), []string{name, state, n, ""}} }
+	vals := []val{
 		mk("r3", "runner-10", "idle", "12"),
 		mk("r1", "runner-9", "idle", "3"),
 		mk("r2", "Runner-2", "RUNNING", "3"),
 		mk("r4", "runner-1", "idle", "007"),
 	}
-	tb.SetRows(rows)
+	tb.SetValues(vals)
 	tb.SetCursorID("r1")
 
 	tb.SortBy(0)
@@ -409,8 +522,8 @@ func TestSort(t *testing.T) {
 	if got := tb.IDs(); !slices.Equal(got, []rid{"r1", "r3", "r4", "r2"}) {
 		t.Errorf("by state: %v", got)
 	}
-	slices.Reverse(rows) // the server answers in another order
-	tb.SetRows(rows)
+	slices.Reverse(vals) // the server answers in another order
+	tb.SetValues(vals)
 	if got := tb.IDs(); !slices.Equal(got, []rid{"r1", "r3", "r4", "r2"}) {
 		t.Errorf("by state after a reordered refresh: %v, want the same order", got)
 	}
@@ -427,13 +540,29 @@ func TestSort(t *testing.T) {
 		t.Errorf("header %q lacks the sort arrow", h)
 	}
 
-	tb.CycleSort(1) // X can't sort: wraps to NAME
+	tb.CycleSort(1) // X can't sort: on to LEN
+	if col, _ := tb.Sort(); col != 4 {
+		t.Errorf("cycling from N went to %d, want 4", col)
+	}
+	if got := tb.IDs(); !slices.Equal(got, []rid{"r1", "r2", "r4", "r3"}) {
+		t.Errorf("by key: %v, want lengths 8,8,8,9 with ties by ID", got)
+	}
+	tb.ReverseSort()
+	if got := tb.IDs(); !slices.Equal(got, []rid{"r3", "r1", "r2", "r4"}) {
+		t.Errorf("by key descending: %v, want the ID tiebreak kept ascending", got)
+	}
+	tb.CycleSort(1)
+	tb.SortBy(5)
+	if got := tb.IDs(); !slices.Equal(got, []rid{"r4", "r3", "r2", "r1"}) {
+		t.Errorf("by ID descending: %v", got)
+	}
+	tb.CycleSort(1) // wraps to NAME
 	if col, _ := tb.Sort(); col != 0 {
-		t.Errorf("cycling from N went to %d, want 0", col)
+		t.Errorf("cycling from ID went to %d, want 0", col)
 	}
 	tb.CycleSort(-1)
-	if col, _ := tb.Sort(); col != 2 {
-		t.Errorf("cycling back from NAME went to %d, want 2", col)
+	if col, _ := tb.Sort(); col != 5 {
+		t.Errorf("cycling back from NAME went to %d, want 5", col)
 	}
 	tb.SetSort(3, false)
 	if col, _ := tb.Sort(); col != -1 {
@@ -442,12 +571,147 @@ func TestSort(t *testing.T) {
 	if got := tb.IDs(); !slices.Equal(got, []rid{"r4", "r2", "r1", "r3"}) {
 		t.Errorf("unsorted: %v, want the order given", got)
 	}
+}
 
-	byLen := func(a, b Row[rid]) int { return cmp.Compare(len(a.Cells[0]), len(b.Cells[0])) }
-	tb.SetColumns([]Column[rid]{{Title: "NAME", Flex: 1, Compare: byLen}, {Title: "STATE", Width: 8}})
-	tb.SortBy(0)
-	if got := tb.IDs(); !slices.Equal(got, []rid{"r1", "r2", "r4", "r3"}) {
-		t.Errorf("custom compare: %v", got)
+// TestSortAndFilterChosenDuringABuild: a snapshot built for one order and
+// filter, swapped in after the user chose others, shows the others.
+func TestSortAndFilterChosenDuringABuild(t *testing.T) {
+	tb := newTable(t, cols())
+	tb.SetValues(valsOf("b", "a", "c"))
+	b := tb.Builder() // a fetch starts, unsorted and unfiltered
+	tb.SetSort(0, true)
+	tb.SetCursorID("b")
+	s := b.Build(valsOf("b", "a", "c", "ab"))
+	tb.Swap(s, time.Time{})
+	if got := tb.IDs(); !slices.Equal(got, []rid{"c", "b", "ab", "a"}) {
+		t.Errorf("sorted during the build: %v", got)
+	}
+	if cursorID(t, tb) != "b" {
+		t.Errorf("cursor on %s, want b", cursorID(t, tb))
+	}
+	b = tb.Builder()
+	tb.SetFilter("A")
+	tb.Swap(b.Build(valsOf("b", "a", "c", "ab", "ba")), time.Time{})
+	if got := tb.IDs(); !slices.Equal(got, []rid{"ba", "ab", "a"}) {
+		t.Errorf("filtered during the build: %v", got)
+	}
+	if got := lines(tb.View())[0]; !strings.Contains(got, SortDesc) {
+		t.Errorf("header %q", got)
+	}
+}
+
+// TestBuildOffTheUIGoroutine builds snapshots on other goroutines while
+// the table is used: under -race, any shared write shows.
+func TestBuildOffTheUIGoroutine(t *testing.T) {
+	c := append(cols(), uptimeCol(map[rid]string{}))
+	tb := newTable(t, c)
+	tb.SetSelectable(true)
+	vals := func(round int) []val {
+		out := make([]val, 500)
+		for i := range out {
+			id := fmt.Sprintf("r%03d", i)
+			out[i] = val{rid(id), []string{id, strconv.Itoa((i + round) % 3)}}
+		}
+		return out
+	}
+	tb.SetValues(vals(0))
+	tb.SetSort(1, false)
+	for round := 1; round <= 20; round++ {
+		b := tb.Builder()
+		done := make(chan *Snapshot[rid, val])
+		go func() { done <- b.Build(vals(round)) }()
+		for range 10 { // the UI goes on meanwhile
+			tb.MoveDown(1)
+			tb.ToggleSelect(cursorID(t, tb))
+			tb.SetFilter(strconv.Itoa(round % 3))
+			tb.Tick()
+			tb.View()
+		}
+		tb.Swap(<-done, time.Time{})
+		tb.View()
+	}
+	tb.SetFilter("")
+	if tb.Total() != 500 || tb.Len() != 500 {
+		t.Errorf("%d of %d rows", tb.Len(), tb.Total())
+	}
+}
+
+func TestKeep(t *testing.T) {
+	tb := newTable(t, cols())
+	tb.SetSelectable(true)
+	tb.SetValues(valsOf("a", "b", "c", "d"))
+	next := valsOf("a", "b", "c", "d")
+	next[3].cells[1] = "RUNNING"
+	tb.SetValues(next)
+	tb.SetSort(0, true)
+	tb.SetCursorID("c")
+	tb.ToggleSelect("b")
+	tb.ToggleSelect("c")
+	tb.Keep(func(v val) bool { return v.id != "c" })
+	if got := tb.IDs(); !slices.Equal(got, []rid{"d", "b", "a"}) {
+		t.Errorf("kept %v", got)
+	}
+	if got := cursorID(t, tb); got != "b" {
+		t.Errorf("cursor on %s, want b (c's place)", got)
+	}
+	if !tb.Marked("d") || !tb.IsSelected("b") || tb.IsSelected("c") {
+		t.Error("Keep lost a mark or a selection, or kept c's")
+	}
+	tb.SortBy(1)
+	if got := tb.IDs(); !slices.Equal(got, []rid{"a", "b", "d"}) {
+		t.Errorf("sorted by state after Keep: %v", got)
+	}
+	if _, ok := tb.Value("c"); ok {
+		t.Error("c still has a value")
+	}
+}
+
+func TestSet(t *testing.T) {
+	tb := newTable(t, cols())
+	tb.SetValues(valsOf("a", "b"))
+	tb.SetSort(1, false)
+	tb.Set("b", val{"b", []string{"b", "ACTIVE"}})
+	if got := tb.IDs(); !slices.Equal(got, []rid{"b", "a"}) {
+		t.Errorf("after Set: %v", got)
+	}
+	if !tb.Marked("b") || tb.Marked("a") {
+		t.Error("Set did not mark the changed row alone")
+	}
+	tb.Set("b", val{"zz", nil}) // another ID: ignored
+	tb.Set("q", val{"q", nil})  // no such row: ignored
+	if cells, _ := tb.Cells("b"); cells[1] != "ACTIVE" || tb.Total() != 2 {
+		t.Errorf("cells of b %v, %d rows", cells, tb.Total())
+	}
+}
+
+func TestRadixSortIsAStableSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 2, 10, 1000, 5000} {
+		for _, spread := range []uint64{1, 3, 1 << 20, 1<<63 + 5} {
+			items := make([]keyed, n)
+			for i := range items {
+				items[i] = keyed{key: rng.Uint64N(spread) << (rng.UintN(2) * 40), pos: int32(i)}
+			}
+			want := slices.Clone(items)
+			slices.SortStableFunc(want, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
+			var sc sorter
+			buf, _ := sc.items(n)
+			got := sc.sort(append(buf[:0], items...))
+			if !slices.Equal(got, want) {
+				t.Fatalf("n %d spread %d: radix sort differs from a stable sort", n, spread)
+			}
+		}
+	}
+}
+
+func TestMerge(t *testing.T) {
+	cmpInt := func(a, b int32) int { return cmp.Compare(a/10, b/10) } // ties within tens
+	got := merge([]int32{1, 12, 15, 30}, []int32{0, 13, 14, 40}, cmpInt)
+	if want := []int32{1, 0, 12, 15, 13, 14, 30, 40}; !slices.Equal(got, want) {
+		t.Errorf("merge = %v, want %v", got, want)
+	}
+	if got := merge([]int32{1, 2}, nil, cmpInt); !slices.Equal(got, []int32{1, 2}) {
+		t.Errorf("merge with nothing = %v", got)
 	}
 }
 
@@ -497,20 +761,20 @@ func TestTruncation(t *testing.T) {
 }
 
 func TestLinesNeverExceedWidth(t *testing.T) {
-	c := []Column[rid]{
-		{Title: "NAME", Flex: 2, MinWidth: 6},
-		{Title: "DESCRIPTION", Flex: 1},
-		{Title: "STATE", Width: 12},
-		{Title: "INFLIGHT", Width: 8, Align: AlignRight},
-	}
-	rows := []Row[rid]{
-		{ID: "1", Cells: []string{"a-very-long-application-name", "描述 with wide text 🚀🚀", "● running", "12"}},
-		{ID: "2", Cells: []string{"b", "", "\x1b[32m○ idle\x1b[0m", "0"}},
+	c := texts(
+		Column[val]{Title: "NAME", Flex: 2, MinWidth: 6},
+		Column[val]{Title: "DESCRIPTION", Flex: 1},
+		Column[val]{Title: "STATE", Width: 12},
+		Column[val]{Title: "INFLIGHT", Width: 8, Align: AlignRight},
+	)
+	vals := []val{
+		{"1", []string{"a-very-long-application-name", "描述 with wide text 🚀🚀", "● running", "12"}},
+		{"2", []string{"b", "", "\x1b[32m○ idle\x1b[0m", "0"}},
 	}
 	for _, p := range []termenv.Profile{termenv.Ascii, termenv.ANSI256} {
-		tb := New(c, keymap.Default().Table, styles(p))
+		tb := New(idOf, c, keymap.Default().Table, styles(p))
 		tb.SetSelectable(true)
-		tb.SetRows(rows)
+		tb.SetValues(vals)
 		tb.SetSort(0, false)
 		for w := 0; w <= 70; w++ {
 			for h := 0; h <= 4; h++ {
@@ -539,10 +803,10 @@ func TestLinesNeverExceedWidth(t *testing.T) {
 func TestViewUnderAsciiHasNoEscapes(t *testing.T) {
 	tb := newTable(t, cols())
 	tb.SetSelectable(true)
-	tb.SetRows(rowsOf("a", "b", "c"))
-	next := rowsOf("a", "b", "c", "d")
-	next[2].Cells = []string{"c", "RUNNING"}
-	tb.SetRows(next)
+	tb.SetValues(valsOf("a", "b", "c"))
+	next := valsOf("a", "b", "c", "d")
+	next[2].cells = []string{"c", "RUNNING"}
+	tb.SetValues(next)
 	tb.ToggleSelect("b")
 	tb.SetSort(0, true)
 	tb.SetCursorID("d")
@@ -566,9 +830,9 @@ func TestViewUnderAsciiHasNoEscapes(t *testing.T) {
 
 	// In colour, the cursor row drops the cell's own colours so that the
 	// row highlight is not cut short by the cell's reset.
-	col := New(cols(), keymap.Default().Table, styles(termenv.ANSI256))
+	col := New(idOf, cols(), keymap.Default().Table, styles(termenv.ANSI256))
 	col.SetSize(40, 5)
-	col.SetRows([]Row[rid]{{ID: "a", Cells: []string{"a", "\x1b[32mRUNNING\x1b[0m"}}, {ID: "b", Cells: []string{"b", "\x1b[32mRUNNING\x1b[0m"}}})
+	col.SetValues([]val{{"a", []string{"a", "\x1b[32mRUNNING\x1b[0m"}}, {"b", []string{"b", "\x1b[32mRUNNING\x1b[0m"}}})
 	ls := lines(col.View())
 	if strings.Contains(ls[1], "\x1b[32m") {
 		t.Errorf("cursor row kept the cell's colour: %q", ls[1])
@@ -588,7 +852,7 @@ func TestEmptyState(t *testing.T) {
 	if len(ls) != 10 || !strings.Contains(ls[1], "No runners.") {
 		t.Errorf("empty table: %q", ls)
 	}
-	tb.SetRows(rowsOf("a"))
+	tb.SetValues(valsOf("a"))
 	tb.SetFilter("zz\x1b[2Jz")
 	if ls := lines(tb.View()); !strings.Contains(ls[1], `No rows match "zzz".`) {
 		t.Errorf("no match: %q", ls[1])
@@ -597,7 +861,7 @@ func TestEmptyState(t *testing.T) {
 
 func TestSelection(t *testing.T) {
 	tb := newTable(t, cols())
-	tb.SetRows(rowsOf("a", "b", "c"))
+	tb.SetValues(valsOf("a", "b", "c"))
 	tb.ToggleSelect("a")
 	if tb.IsSelected("a") {
 		t.Error("selected a row in a table that is not selectable")
@@ -610,7 +874,7 @@ func TestSelection(t *testing.T) {
 		t.Errorf("Selected() = %v", got)
 	}
 	tb.ToggleSelect("a")
-	tb.SetRows(rowsOf("a", "b"))
+	tb.SetValues(valsOf("a", "b"))
 	if got := tb.Selected(); len(got) != 0 {
 		t.Errorf("Selected() = %v after c vanished and a was toggled off", got)
 	}
@@ -623,23 +887,23 @@ func TestSelection(t *testing.T) {
 
 func TestDuplicateIDsKeepFirst(t *testing.T) {
 	tb := newTable(t, cols())
-	tb.SetRows([]Row[rid]{{ID: "a", Cells: []string{"first"}}, {ID: "a", Cells: []string{"second"}}})
-	if r, _ := tb.Row("a"); tb.Total() != 1 || r.Cells[0] != "first" {
-		t.Errorf("duplicates: total %d, kept %v", tb.Total(), r.Cells)
+	tb.SetValues([]val{{"a", []string{"first"}}, {"a", []string{"second"}}})
+	if cells, _ := tb.Cells("a"); tb.Total() != 1 || cells[0] != "first" {
+		t.Errorf("duplicates: total %d, kept %v", tb.Total(), cells)
 	}
 }
 
 func TestShortRowsAndFlexLayout(t *testing.T) {
-	tb := New([]Column[rid]{
-		{Title: "A", Flex: 1},
-		{Title: "B", Flex: 3},
-		{Title: "C", Width: 4},
-	}, keymap.Default().Table, styles(termenv.Ascii))
+	tb := New(idOf, texts(
+		Column[val]{Title: "A", Flex: 1},
+		Column[val]{Title: "B", Flex: 3},
+		Column[val]{Title: "C", Width: 4},
+	), keymap.Default().Table, styles(termenv.Ascii))
 	tb.SetSize(3+4+4+20, 3) // gutter, two gaps, C, and 20 to share
 	if tb.widths[0] != 5 || tb.widths[1] != 15 || tb.widths[2] != 4 {
 		t.Errorf("widths %v, want [5 15 4]", tb.widths)
 	}
-	tb.SetRows([]Row[rid]{{ID: "x", Cells: []string{"only-one-cell"}}})
+	tb.SetValues([]val{{"x", []string{"only-one-cell"}}})
 	if ls := lines(tb.View()); ansi.StringWidth(ls[1]) != tb.Width() {
 		t.Errorf("short row drawn %q", ls[1])
 	}

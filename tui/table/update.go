@@ -9,7 +9,7 @@ import (
 // messages are ignored: the pane handles its own keys first and passes the
 // rest here. It never returns a command; the pane compares CursorID before
 // and after if it needs to react to a move.
-func (t *Table[ID]) Update(msg tea.Msg) tea.Cmd {
+func (t *Table[ID, V]) Update(msg tea.Msg) tea.Cmd {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return nil
@@ -43,11 +43,11 @@ func (t *Table[ID]) Update(msg tea.Msg) tea.Cmd {
 }
 
 // ShortHelp and FullHelp describe the table keys (help.KeyMap).
-func (t *Table[ID]) ShortHelp() []key.Binding {
+func (t *Table[ID, V]) ShortHelp() []key.Binding {
 	return []key.Binding{t.keys.Up, t.keys.Down, t.keys.SortNext}
 }
 
-func (t *Table[ID]) FullHelp() [][]key.Binding {
+func (t *Table[ID, V]) FullHelp() [][]key.Binding {
 	k := t.keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.HalfPageUp, k.HalfPageDown, k.Top, k.Bottom},

@@ -81,3 +81,29 @@ func (s *Styles) StateStyle(state string) lipgloss.Style {
 func (s *Styles) State(state string) string {
 	return s.StateStyle(state).Render(StateGlyph(state) + " " + StateWord(state))
 }
+
+// stateCell names a runner state as a table draws it.
+type stateCell struct {
+	state string
+	lost  bool
+}
+
+// StateCell is State, followed by a "lost" mark for a runner fal no
+// longer sees in its group. Every known state is rendered once, when the
+// Styles are built: a table of many runners draws the same few strings,
+// and rendering them per row was most of a refresh. Safe for concurrent
+// use, as snapshots are built off the UI goroutine.
+func (s *Styles) StateCell(state string, lost bool) string {
+	if c, ok := s.stateCells[stateCell{state, lost}]; ok {
+		return c
+	}
+	return s.renderStateCell(state, lost)
+}
+
+func (s *Styles) renderStateCell(state string, lost bool) string {
+	c := s.State(state)
+	if lost {
+		c += " " + s.Lost.Render("lost")
+	}
+	return c
+}

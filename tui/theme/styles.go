@@ -69,8 +69,9 @@ type Styles struct {
 	// Lost marks a runner fal no longer sees in its group.
 	Lost lipgloss.Style
 
-	states map[string]lipgloss.Style
-	levels map[string]lipgloss.Style
+	states     map[string]lipgloss.Style
+	stateCells map[stateCell]string // read-only once built
+	levels     map[string]lipgloss.Style
 }
 
 // NewStyles builds the styles of t for the renderer r, which decides the
@@ -146,6 +147,12 @@ func NewStyles(t Theme, r *lipgloss.Renderer) *Styles {
 	for _, state := range RunnerStates() {
 		l, _ := lookOf(state)
 		s.states[state] = fg(l.color(t)).Bold(l.bold)
+	}
+	s.stateCells = make(map[stateCell]string)
+	for _, state := range RunnerStates() {
+		for _, lost := range []bool{false, true} {
+			s.stateCells[stateCell{state, lost}] = s.renderStateCell(state, lost)
+		}
 	}
 	s.levels = make(map[string]lipgloss.Style)
 	for level, c := range levelColors(t) {

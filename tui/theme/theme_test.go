@@ -137,3 +137,21 @@ func TestNoColourLiteralsOutsideTheme(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestStateCellsAreRenderedOnce(t *testing.T) {
+	s := NewStyles(Default(), renderer(termenv.ANSI256, true))
+	for _, state := range append(RunnerStates(), "WARM_POOL") {
+		for _, lost := range []bool{false, true} {
+			want := s.State(state)
+			if lost {
+				want += " " + s.Lost.Render("lost")
+			}
+			if got := s.StateCell(state, lost); got != want {
+				t.Errorf("StateCell(%s, %v) = %q, want %q", state, lost, got, want)
+			}
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { s.StateCell("RUNNING", true) }); n != 0 {
+		t.Errorf("StateCell of a known state allocates %v times", n)
+	}
+}

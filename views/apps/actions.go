@@ -35,7 +35,7 @@ func (p *Pane) key(km tea.KeyMsg) tea.Cmd {
 		return pane.Cmd(pane.Open{Key: pane.RunnersKey(p.env, a.Name)})
 	case p.scaler.IsKey(km):
 		cmd := p.scaler.Key(km, a)
-		p.redraw()
+		p.table.Invalidate() // the pending change shows in MIN/MAX
 		return cmd
 	case key.Matches(km, k.Apps.Scale):
 		return pane.Cmd(pane.ShowModal{Modal: scaleform.New(p.d, p.env, a)})

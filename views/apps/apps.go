@@ -3,7 +3,6 @@
 package apps
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -52,12 +51,17 @@ const minMaxWidth = 7
 type Pane struct {
 	d      pane.Deps
 	env    string
-	table  *table.Table[string]
-	apps   map[string]client.App // by bare name, the ID of its row
-	order  []string              // app names as listed
+	table  *table.Table[string, *row]
 	scaler *scalekeys.Scaler
 	help   pane.HelpKeys
 	queues queues
+}
+
+// row is an app as the table holds it: as listed, with its queue depth.
+type row struct {
+	client.App
+	queue   int
+	queueOK bool // the queue depth is known
 }
 
 var (
@@ -67,57 +71,100 @@ var (
 
 // New builds the apps pane of env.
 func New(d pane.Deps, env string) *Pane {
-	p := &Pane{d: d, env: env, apps: map[string]client.App{}, scaler: scalekeys.New(d, env)}
+	p := &Pane{d: d, env: env, scaler: scalekeys.New(d, env)}
 	p.SetReadOnly(d.ReadOnly)
-	byInt := func(get func(client.App) int) func(a, b table.Row[string]) int {
-		return func(a, b table.Row[string]) int { return cmp.Compare(get(p.apps[a.ID]), get(p.apps[b.ID])) }
-	}
-	p.table = table.New([]table.Column[string]{
-		colName:     {Title: "NAME", Flex: 2, MinWidth: 14},
-		colRevision: {Title: "REVISION", Width: revisionLen},
-		colAuth:     {Title: "AUTH", Width: 7},
-		colRunners: {Title: "RUNNERS", Width: 7, Align: table.AlignRight,
-			Compare: byInt(func(a client.App) int { return a.ActiveRunners })},
-		colQueue: {Title: "QUEUE", Width: 5, Align: table.AlignRight,
-			Compare: byInt(func(a client.App) int { return p.queues.size(a.Name) })},
-		colMinMax: {Title: "MIN/MAX", Width: minMaxWidth, Align: table.AlignRight,
-			Compare: func(a, b table.Row[string]) int {
-				x, y := p.apps[a.ID].Scaling, p.apps[b.ID].Scaling
-				return cmp.Or(cmp.Compare(x.MinConcurrency, y.MinConcurrency), cmp.Compare(x.MaxConcurrency, y.MaxConcurrency))
-			}},
-		colBuffer:       {Title: "BUFFER", Width: 6, Align: table.AlignRight},
-		colMultiplexing: {Title: "MUX", Width: 3, Align: table.AlignRight},
-		colKeepAlive: {Title: "KEEP-ALIVE", Width: 10, Align: table.AlignRight,
-			Compare: byInt(func(a client.App) int { return a.Scaling.KeepAlive })},
-		colMachines: {Title: "MACHINES", Flex: 1, MinWidth: 8},
-		colRegions:  {Title: "REGIONS", Flex: 1, MinWidth: 7},
-		colURL:      {Title: "ENDPOINT", Flex: 4, MinWidth: 12},
-	}, d.Keys.Table, d.Styles)
+	cols := columns(d.Target, env)
+	cols[colMinMax].Live = func(r *row, _ table.Clock) string { return p.minMax(r.App) }
+	p.table = table.New(func(r *row) string { return r.Name }, cols, d.Keys.Table, d.Styles)
+	p.table.SetClock(d.Now)
 	p.table.SetEmpty("No apps in " + sanitize.String(names.Env(env)) + ". Deploy one with `faldash deploy` or fal's CLI.")
 	return p
 }
 
+// columns draws the apps of env on target. Their cells are built off the
+// UI goroutine, from the app alone; MIN/MAX also shows the pane's pending
+// scaling, drawn live.
+func columns(target client.Target, env string) []table.Column[*row] {
+	num := func(get func(r *row) int) func(r *row) int64 { return func(r *row) int64 { return int64(get(r)) } }
+	return []table.Column[*row]{
+		colName: {Title: "NAME", Flex: 2, MinWidth: 14, Cell: func(r *row) string {
+			name := sanitize.String(r.Name)
+			if r.IsRolling {
+				name += " (rolling out)"
+			}
+			return name
+		}},
+		colRevision: {Title: "REVISION", Width: revisionLen,
+			Cell: func(r *row) string { return format.Short(string(r.Revision), revisionLen) }},
+		colAuth: {Title: "AUTH", Width: 7, Cell: func(r *row) string { return r.AuthMode.String() }},
+		colRunners: {Title: "RUNNERS", Width: 7, Align: table.AlignRight,
+			Cell: func(r *row) string { return strconv.Itoa(r.ActiveRunners) },
+			Key:  num(func(r *row) int { return r.ActiveRunners })},
+		colQueue: {Title: "QUEUE", Width: 5, Align: table.AlignRight,
+			Cell: func(r *row) string {
+				if !r.queueOK {
+					return format.Dash
+				}
+				return strconv.Itoa(r.queue)
+			},
+			// Unknown sizes sort before empty queues.
+			Key: num(func(r *row) int {
+				if !r.queueOK {
+					return -1
+				}
+				return r.queue
+			})},
+		colMinMax: {Title: "MIN/MAX", Width: minMaxWidth, Align: table.AlignRight,
+			Cell: func(r *row) string {
+				return strconv.Itoa(r.Scaling.MinConcurrency) + "/" + strconv.Itoa(r.Scaling.MaxConcurrency)
+			},
+			Key: func(r *row) int64 {
+				return int64(r.Scaling.MinConcurrency)<<32 | int64(uint32(r.Scaling.MaxConcurrency))
+			}},
+		colBuffer:       {Title: "BUFFER", Width: 6, Align: table.AlignRight, Cell: func(r *row) string { return buffer(r.Scaling) }},
+		colMultiplexing: {Title: "MUX", Width: 3, Align: table.AlignRight, Cell: func(r *row) string { return strconv.Itoa(r.Scaling.MaxMultiplexing) }},
+		colKeepAlive: {Title: "KEEP-ALIVE", Width: 10, Align: table.AlignRight,
+			Cell: func(r *row) string { return format.Duration(secs(r.Scaling.KeepAlive)) },
+			Key:  num(func(r *row) int { return r.Scaling.KeepAlive })},
+		colMachines: {Title: "MACHINES", Flex: 1, MinWidth: 8, Cell: func(r *row) string { return format.List(r.Scaling.MachineTypes) }},
+		colRegions:  {Title: "REGIONS", Flex: 1, MinWidth: 7, Cell: func(r *row) string { return format.List(r.Scaling.Regions) }},
+		colURL:      {Title: "ENDPOINT", Flex: 4, MinWidth: 12, Cell: func(r *row) string { return endpoint(target, env, r.Name) }},
+	}
+}
+
 // listing is what the pane's Fetch finds.
 type listing struct {
-	apps   []client.App
+	rows   *table.Snapshot[string, *row]
 	asked  bool // for the queues, which answered in queues
 	queues queueAnswer
 }
 
 // Fetch lists the apps of the pane's environment, then asks for their
 // queues unless that is backing off (decided now, on the model's
-// goroutine). A queue that can't be read is no failure of the listing.
+// goroutine), and builds the rows. A queue that can't be read is no
+// failure of the listing.
 func (p *Pane) Fetch() pane.Fetch {
-	c, env, ask := p.d.Client, p.env, p.queues.ask()
+	c, env, ask, known := p.d.Client, p.env, p.queues.ask(), p.queues.sizes
+	visible := p.table.Visible()
+	build := p.table.Builder()
 	return func(ctx context.Context) (any, error) {
 		apps, err := c.ListApps(ctx, env)
 		if err != nil {
 			return nil, err
 		}
-		l := listing{apps: apps, asked: ask && len(apps) > 0}
+		l := listing{asked: ask && len(apps) > 0}
 		if l.asked {
-			l.queues = readQueues(ctx, c, env, apps)
+			l.queues = readQueues(ctx, c, env, queued(apps, visible))
+			known = l.queues.sizes
 		}
+		rows := make([]row, len(apps))
+		vals := make([]*row, len(apps))
+		for i, a := range apps {
+			rows[i].App = a
+			rows[i].queue, rows[i].queueOK = known[a.Name]
+			vals[i] = &rows[i]
+		}
+		l.rows = build.Build(vals)
 		return l, nil
 	}
 }
@@ -134,11 +181,12 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if done, isDone := msg.(scalekeys.Done); isDone && done.Err == nil && done.Got.Name == done.App {
-			if _, listed := p.apps[done.App]; listed {
-				p.apps[done.App] = done.Got // the app after: no flicker back until the refresh
+			if r, listed := p.table.Value(done.App); listed {
+				// The app after: no flicker back until the refresh.
+				p.table.Set(done.App, &row{App: done.Got, queue: r.queue, queueOK: r.queueOK})
 			}
 		}
-		p.redraw()
+		p.table.Invalidate()
 		return cmd
 	}
 }
@@ -163,46 +211,8 @@ func (p *Pane) apply(r pane.Result) tea.Cmd {
 			cmd = pane.Cmd(pane.Status{Err: true, Text: "queue sizes: " + sanitize.String(err.Error())})
 		}
 	}
-	clear(p.apps)
-	p.order = p.order[:0]
-	for _, a := range l.apps {
-		p.apps[a.Name] = a
-		p.order = append(p.order, a.Name)
-	}
-	p.redraw()
-	p.table.SetStale(false)
+	p.table.Swap(l.rows, r.At)
 	return cmd
-}
-
-// redraw rebuilds the rows from the apps as listed and the pending changes.
-func (p *Pane) redraw() {
-	rows := make([]table.Row[string], len(p.order))
-	for i, name := range p.order {
-		rows[i] = table.Row[string]{ID: name, Cells: p.cells(p.apps[name])}
-	}
-	p.table.SetRows(rows)
-}
-
-func (p *Pane) cells(a client.App) []string {
-	s := a.Scaling
-	name := sanitize.String(a.Name)
-	if a.IsRolling {
-		name += " (rolling out)"
-	}
-	return []string{
-		colName:         name,
-		colRevision:     format.Short(string(a.Revision), revisionLen),
-		colAuth:         a.AuthMode.String(),
-		colRunners:      strconv.Itoa(a.ActiveRunners),
-		colQueue:        p.queues.cell(a.Name),
-		colMinMax:       p.minMax(a),
-		colBuffer:       buffer(s),
-		colMultiplexing: strconv.Itoa(s.MaxMultiplexing),
-		colKeepAlive:    format.Duration(secs(s.KeepAlive)),
-		colMachines:     format.List(s.MachineTypes),
-		colRegions:      format.List(s.Regions),
-		colURL:          p.endpoint(a),
-	}
 }
 
 // minMax is "1/4", or a pending change drawn as one: "1→3/4".
@@ -217,8 +227,8 @@ func (p *Pane) minMax(a client.App) string {
 // endpoint is where the app answers (fal.run for fal cloud, the gateway of
 // a local controller), without the scheme, to leave room for the part that
 // differs.
-func (p *Pane) endpoint(a client.App) string {
-	url := p.d.Target.EndpointURL(a.Name, p.env)
+func endpoint(target client.Target, env, app string) string {
+	url := target.EndpointURL(app, env)
 	url = strings.TrimPrefix(strings.TrimPrefix(url, "https://"), "http://")
 	return sanitize.String(url)
 }
@@ -238,12 +248,11 @@ func buffer(s scaling.Settings) string {
 
 // Selected is the app under the cursor, as last listed.
 func (p *Pane) Selected() (client.App, bool) {
-	id, ok := p.table.CursorID()
+	r, ok := p.table.CursorValue()
 	if !ok {
 		return client.App{}, false
 	}
-	a, ok := p.apps[id]
-	return a, ok
+	return r.App, true
 }
 
 func (p *Pane) View() string              { return p.table.View() }

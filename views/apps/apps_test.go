@@ -45,25 +45,25 @@ func TestFetchListsAppsOfItsEnvironment(t *testing.T) {
 func TestCells(t *testing.T) {
 	cloud := client.Target{Kind: client.TargetCloud, User: "alice"}
 	p, _ := build(t, cloud, "staging", app("my-app", "staging"))
-	row, _ := p.table.Row("my-app")
+	row, _ := p.table.Cells("my-app")
 	want := map[int]string{
 		colName: "my-app", colRevision: "01234567", colAuth: "shared", colRunners: "2", colQueue: "-", colMinMax: "1/3",
 		colBuffer: "2,50%", colMultiplexing: "2", colKeepAlive: "1m30s", colMachines: "GPU-A100,GPU-H100",
 		colRegions: "eu", colURL: "fal.run/alice/my-app--staging",
 	}
 	for col, w := range want {
-		if got := row.Cells[col]; got != w {
+		if got := row[col]; got != w {
 			t.Errorf("column %d = %q, want %q", col, got, w)
 		}
 	}
 
 	main, _ := build(t, cloud, "main", app("my-app", "main"))
-	if row, _ := main.table.Row("my-app"); row.Cells[colURL] != "fal.run/alice/my-app" {
-		t.Errorf("main's endpoint %q has a suffix", row.Cells[colURL])
+	if row, _ := main.table.Cells("my-app"); row[colURL] != "fal.run/alice/my-app" {
+		t.Errorf("main's endpoint %q has a suffix", row[colURL])
 	}
 	local, _ := build(t, client.Target{Kind: client.TargetLocal, User: "local", GatewayURL: "http://127.0.0.1:7778"}, "staging", app("my-app", "staging"))
-	if row, _ := local.table.Row("my-app"); row.Cells[colURL] != "127.0.0.1:7778/local/my-app--staging" {
-		t.Errorf("a local controller's endpoint is %q, not on its gateway", row.Cells[colURL])
+	if row, _ := local.table.Cells("my-app"); row[colURL] != "127.0.0.1:7778/local/my-app--staging" {
+		t.Errorf("a local controller's endpoint is %q, not on its gateway", row[colURL])
 	}
 }
 

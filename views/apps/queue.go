@@ -3,12 +3,10 @@ package apps
 import (
 	"context"
 	"errors"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/views/format"
 )
 
 // Queue reads: how many run at once, enough that a dozen apps cost about
@@ -20,6 +18,11 @@ const (
 	queueTimeout = 5 * time.Second
 )
 
+// maxQueueReads bounds the queue calls of one listing: an environment of
+// more apps has only those on screen asked for (the others show a dash),
+// rather than a call per app per refresh.
+const maxQueueReads = 64
+
 // maxQueueSkip caps the listings made without asking for the queues after
 // failures: as the polls' back-off doubles up to 30 s at the default 2 s
 // refresh, the queues are asked at least every 16th listing.
@@ -30,7 +33,7 @@ const maxQueueSkip = 15
 // only while the pane is visible and at its pace. A failure backs off as
 // the polls do, doubling the listings made without asking.
 type queues struct {
-	sizes    map[string]int // by app name; an app not in it shows a dash
+	sizes    map[string]int // by app name, replaced whole; an app not in it shows a dash
 	off      bool           // the client has no queue to ask about: it is no longer asked
 	failures int            // asks failed in a row
 	skip     int            // listings still to make without asking
@@ -40,21 +43,6 @@ type queues struct {
 type queueAnswer struct {
 	sizes map[string]int // of the apps that answered
 	err   error          // why some did not: ErrUnsupported when any said so
-}
-
-func (q *queues) cell(app string) string {
-	if n, ok := q.sizes[app]; ok {
-		return strconv.Itoa(n)
-	}
-	return format.Dash
-}
-
-// size sorts unknown sizes before empty queues.
-func (q *queues) size(app string) int {
-	if n, ok := q.sizes[app]; ok {
-		return n
-	}
-	return -1
 }
 
 // ask says whether this listing asks for the queues, counting down a
@@ -88,6 +76,29 @@ func (q *queues) apply(a queueAnswer) (failed error) {
 		q.failures, q.skip = 0, 0
 	}
 	return nil
+}
+
+// queued are the apps whose queues a listing asks for: all of them, or
+// past maxQueueReads, those on screen (the first ones listed before any
+// is).
+func queued(apps []client.App, visible []string) []client.App {
+	if len(apps) <= maxQueueReads {
+		return apps
+	}
+	if len(visible) == 0 {
+		return apps[:maxQueueReads]
+	}
+	shown := make(map[string]bool, len(visible))
+	for _, name := range visible {
+		shown[name] = true
+	}
+	out := make([]client.App, 0, min(len(visible), maxQueueReads))
+	for _, a := range apps {
+		if shown[a.Name] && len(out) < maxQueueReads {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // readQueues asks for the queue of each app, queueReads at a time.

@@ -37,8 +37,8 @@ func list(t *testing.T, p *Pane, fc *fakeclient.Client) (int, []tea.Msg) {
 func queueCells(p *Pane) string {
 	var out []string
 	for _, id := range p.table.IDs() {
-		row, _ := p.table.Row(id)
-		out = append(out, id+"="+row.Cells[colQueue])
+		row, _ := p.table.Cells(id)
+		out = append(out, id+"="+row[colQueue])
 	}
 	return strings.Join(out, " ")
 }
@@ -81,9 +81,9 @@ func TestFailingQueueBacksOffAndKeepsThePane(t *testing.T) {
 		!strings.Contains(msgs[0].(pane.Status).Text, "queue sizes: queue of a: cannot reach the controller at rest.example") {
 		t.Errorf("a failing queue said %#v", msgs)
 	}
-	row, _ := p.table.Row("a")
-	if got := queueCells(p); got != "a=- b=-" || row.Cells[colRunners] != "2" || p.table.Stale() {
-		t.Errorf("after a failure: %s, runners %q, stale %v", got, row.Cells[colRunners], p.table.Stale())
+	row, _ := p.table.Cells("a")
+	if got := queueCells(p); got != "a=- b=-" || row[colRunners] != "2" || p.table.Stale() {
+		t.Errorf("after a failure: %s, runners %q, stale %v", got, row[colRunners], p.table.Stale())
 	}
 
 	// Each failure in a row doubles the listings made without asking: 1,

@@ -1,8 +1,6 @@
 package envs
 
 import (
-	"slices"
-
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -24,7 +22,7 @@ func (p *Pane) key(km tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	case key.Matches(km, k.Envs.New):
-		return pane.Cmd(pane.ShowModal{Modal: envform.New(p.d, slices.Clone(p.order))})
+		return pane.Cmd(pane.ShowModal{Modal: envform.New(p.d, p.table.AllIDs())})
 	case key.Matches(km, k.Envs.Delete):
 		return p.delete()
 	}
@@ -39,7 +37,7 @@ func (p *Pane) delete() tea.Cmd {
 	if !ok {
 		return pane.Cmd(pane.Status{Text: "No environment selected."})
 	}
-	if names.IsDefault(name) || p.envs[name].IsDefault {
+	if e, _ := p.table.Value(name); names.IsDefault(name) || (e != nil && e.IsDefault) {
 		return pane.Cmd(pane.Status{Err: true, Text: sanitize.String(name) +
 			" is the default environment: fal never deletes it. Delete its apps and secrets one by one instead."})
 	}

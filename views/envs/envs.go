@@ -4,7 +4,6 @@ package envs
 
 import (
 	"context"
-	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -29,13 +28,10 @@ const (
 // cursor. Its keys create an environment and delete the one under the
 // cursor.
 type Pane struct {
-	d       pane.Deps
-	table   *table.Table[string]
-	envs    map[string]client.Environment
-	created map[string]time.Time
-	order   []string // names as listed
-	want    string   // put the cursor on this environment once it is listed
-	help    pane.HelpKeys
+	d     pane.Deps
+	table *table.Table[string, *client.Environment]
+	want  string // put the cursor on this environment once it is listed
+	help  pane.HelpKeys
 }
 
 var (
@@ -45,24 +41,37 @@ var (
 
 // New builds an empty environments pane; its rows come with the first Result.
 func New(d pane.Deps) *Pane {
-	p := &Pane{d: d, envs: map[string]client.Environment{}, created: map[string]time.Time{}}
+	p := &Pane{d: d}
 	p.SetReadOnly(d.ReadOnly)
-	p.table = table.New([]table.Column[string]{
-		colName:        {Title: "NAME", Flex: 1, MinWidth: 12},
-		colDescription: {Title: "DESCRIPTION", Flex: 3, MinWidth: 12},
-		colDefault:     {Title: "DEFAULT", Width: 7, Align: table.AlignCenter},
+	name := func(e *client.Environment) string { return e.Name }
+	p.table = table.New(name, []table.Column[*client.Environment]{
+		colName:        {Title: "NAME", Flex: 1, MinWidth: 12, Cell: func(e *client.Environment) string { return sanitize.String(e.Name) }},
+		colDescription: {Title: "DESCRIPTION", Flex: 3, MinWidth: 12, Cell: func(e *client.Environment) string { return sanitize.String(e.Description) }},
+		colDefault: {Title: "DEFAULT", Width: 7, Align: table.AlignCenter, Cell: func(e *client.Environment) string {
+			if e.IsDefault {
+				return "✓"
+			}
+			return ""
+		}},
 		colCreated: {Title: "CREATED", Width: 10, Align: table.AlignRight,
-			Live:    func(id string) string { return format.Ago(p.d.Now(), p.created[id]) },
-			Compare: func(a, b table.Row[string]) int { return p.created[a.ID].Compare(p.created[b.ID]) }},
+			Live: func(e *client.Environment, c table.Clock) string { return format.Ago(c.Now, e.CreatedAt) },
+			Key:  func(e *client.Environment) int64 { return e.CreatedAt.Unix() }},
 	}, d.Keys.Table, d.Styles)
+	p.table.SetClock(d.Now)
 	p.table.SetEmpty("No environments.")
 	return p
 }
 
-// Fetch lists the environments.
+// Fetch lists the environments and builds their rows.
 func (p *Pane) Fetch() pane.Fetch {
-	c := p.d.Client
-	return func(ctx context.Context) (any, error) { return c.ListEnvironments(ctx) }
+	c, build := p.d.Client, p.table.Builder()
+	return func(ctx context.Context) (any, error) {
+		envs, err := c.ListEnvironments(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return build.Build(table.Elems(envs)), nil
+	}
 }
 
 func (p *Pane) Update(msg tea.Msg) tea.Cmd {
@@ -99,21 +108,7 @@ func (p *Pane) seek() {
 // the next listing; the cursor stays at the same place, so it lands on the
 // row after it (or before it, if it was the last).
 func (p *Pane) remove(name string) {
-	if _, ok := p.envs[name]; !ok {
-		return
-	}
-	delete(p.envs, name)
-	delete(p.created, name)
-	rows := make([]table.Row[string], 0, len(p.order))
-	kept := p.order[:0]
-	for _, n := range p.order {
-		if row, ok := p.table.Row(n); ok && n != name {
-			rows = append(rows, row)
-			kept = append(kept, n)
-		}
-	}
-	p.order = kept
-	p.table.SetRows(rows)
+	p.table.Keep(func(e *client.Environment) bool { return e.Name != name })
 }
 
 func (p *Pane) apply(r pane.Result) {
@@ -121,27 +116,8 @@ func (p *Pane) apply(r pane.Result) {
 		p.table.SetStale(true)
 		return
 	}
-	envs, _ := r.Data.([]client.Environment)
-	rows := make([]table.Row[string], len(envs))
-	clear(p.created)
-	clear(p.envs)
-	p.order = p.order[:0]
-	for i, e := range envs {
-		p.envs[e.Name] = e
-		p.order = append(p.order, e.Name)
-		def := ""
-		if e.IsDefault {
-			def = "✓"
-		}
-		p.created[e.Name] = e.CreatedAt
-		rows[i] = table.Row[string]{ID: e.Name, Cells: []string{
-			colName:        sanitize.String(e.Name),
-			colDescription: sanitize.String(e.Description),
-			colDefault:     def,
-		}}
-	}
-	p.table.SetRows(rows)
-	p.table.SetStale(false)
+	rows, _ := r.Data.(*table.Snapshot[string, *client.Environment])
+	p.table.Swap(rows, r.At)
 	p.seek()
 }
 

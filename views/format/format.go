@@ -5,6 +5,7 @@ package format
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +32,35 @@ func Duration(d time.Duration) string {
 		return fmt.Sprintf("%dh%02dm", s/3600, s%3600/60)
 	}
 	return fmt.Sprintf("%dd%02dh", s/86400, s%86400/3600)
+}
+
+// Live is a duration that ticks on screen, an uptime or a countdown, in
+// as few changes as reads well: to the second under a minute, to ten
+// seconds under ten minutes, then to the minute, and to the hour past a
+// day: "42s", "4m10s", "42m", "3h05m", "3d04h". A cell drawn with it
+// changes every second only in its first minute, so a screen of
+// long-running runners is quiet between refreshes (as k9s does).
+// Negative durations count as zero.
+func Live(d time.Duration) string {
+	s := int64(max(0, d) / time.Second)
+	switch {
+	case s < 60:
+		return strconv.FormatInt(s, 10) + "s"
+	case s < 600:
+		return strconv.FormatInt(s/60, 10) + "m" + pad2(s%60/10*10) + "s"
+	case s < 3600:
+		return strconv.FormatInt(s/60, 10) + "m"
+	case s < 86400:
+		return strconv.FormatInt(s/3600, 10) + "h" + pad2(s%3600/60) + "m"
+	}
+	return strconv.FormatInt(s/86400, 10) + "d" + pad2(s%86400/3600) + "h"
+}
+
+func pad2(n int64) string {
+	if n < 10 {
+		return "0" + strconv.FormatInt(n, 10)
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // Age is how long ago something happened in one unit: "12s", "4m", "3h",
@@ -65,11 +95,15 @@ func Short(s string, n int) string {
 	if s == "" {
 		return Dash
 	}
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+	// Counting runes without converting: a table of many rows calls this
+	// once per row and refresh, and ids are ASCII.
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
 	}
-	return string(r[:n])
+	return s
 }
 
 // List joins sanitized server strings with commas, or Dash when empty.

@@ -20,6 +20,33 @@ func TestDuration(t *testing.T) {
 	}
 }
 
+func TestLive(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{-time.Second, "0s"}, {59*time.Second + 999*time.Millisecond, "59s"}, {time.Minute, "1m00s"},
+		{4*time.Minute + 19*time.Second, "4m10s"}, {9*time.Minute + 59*time.Second, "9m50s"}, {10 * time.Minute, "10m"},
+		{59*time.Minute + 59*time.Second, "59m"}, {time.Hour + 2*time.Minute + 59*time.Second, "1h02m"},
+		{49*time.Hour + 59*time.Minute, "2d01h"},
+	} {
+		if got := Live(tc.d); got != tc.want {
+			t.Errorf("Live(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+	// How often the text changes over a day: the quieter the better, but
+	// every second in the first minute.
+	changes, last := 0, ""
+	for s := range 24 * 3600 {
+		if text := Live(time.Duration(s) * time.Second); text != last {
+			changes, last = changes+1, text
+		}
+	}
+	if want := 60 + 54 + 50 + 23*60; changes != want {
+		t.Errorf("Live changes %d times in a day, want %d", changes, want)
+	}
+}
+
 func TestAgeAndAgo(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for _, tc := range []struct {

@@ -43,8 +43,9 @@ type Detail struct {
 	runner client.Runner
 	found  bool
 	loaded bool
-	stale  bool // the last refresh failed: the record is drawn dimmed
-	at     time.Time
+	stale  bool      // the last refresh failed: the record is drawn dimmed
+	at     time.Time // when the record was listed
+	frozen time.Time // when it went stale: its durations stop there
 
 	offset        int // first record line shown
 	width, height int
@@ -96,10 +97,14 @@ func (p *Detail) Fetch() pane.Fetch {
 func (p *Detail) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case pane.Result:
-		p.stale = msg.Err != nil
 		if msg.Err != nil {
+			if !p.stale {
+				p.frozen = p.d.Now()
+			}
+			p.stale = true
 			return nil // the record stays, dimmed
 		}
+		p.stale = false
 		l, _ := msg.Data.(lookup)
 		p.loaded, p.at = true, msg.At
 		p.found = l.found
@@ -118,6 +123,15 @@ func (p *Detail) Update(msg tea.Msg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// now is the time the record's durations are counted to: stale data
+// does not tick.
+func (p *Detail) now() time.Time {
+	if p.stale {
+		return p.frozen
+	}
+	return p.d.Now()
 }
 
 func (p *Detail) scroll(msg tea.KeyMsg) {
@@ -189,7 +203,7 @@ func (p *Detail) record() []string {
 		}
 		lines = append(lines, st.Empty.Render("Its last known record:"), "")
 	}
-	elapsed := p.d.Now().Sub(p.at)
+	elapsed := p.now().Sub(p.at)
 	expires := format.Dash
 	if left, ok := ExpiresIn(r, elapsed); ok {
 		expires = format.Duration(left)
@@ -250,7 +264,7 @@ func (p *Detail) requests(leases []client.Lease) []string {
 	shown := held[:min(len(held), maxRequests)]
 	rows := make([][3]string, 0, len(shown)+1)
 	rows = append(rows, [3]string{"REQUEST", "CALLER", "RUNNING FOR"})
-	now := p.d.Now()
+	now := p.now()
 	for _, l := range shown {
 		running := format.Dash
 		if !l.LeasedAt.IsZero() {

@@ -5,12 +5,12 @@
 package runners
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -60,12 +60,9 @@ type Pane struct {
 	env     string
 	app     string
 	history *History
-	table   *table.Table[client.RunnerID]
+	table   *table.Table[client.RunnerID, *client.Runner]
 	help    pane.HelpKeys
 
-	runners        map[client.RunnerID]client.Runner
-	order          []client.RunnerID // as listed, the table's unsorted order
-	at             time.Time         // when runners were listed, for the live columns
 	counts         Counts
 	showTerminated bool
 	width, height  int
@@ -97,89 +94,122 @@ func New(d pane.Deps, env, app string, history *History) *Pane {
 	}
 	p := &Pane{
 		d: d, env: env, app: app, history: history,
-		runners: map[client.RunnerID]client.Runner{},
-		scaler:  scalekeys.New(d, env),
+		scaler: scalekeys.New(d, env),
 	}
 	p.SetReadOnly(d.ReadOnly)
-	byRunner := func(f func(r client.Runner) int) func(a, b table.Row[client.RunnerID]) int {
-		return func(a, b table.Row[client.RunnerID]) int {
-			return cmp.Compare(f(p.runners[a.ID]), f(p.runners[b.ID]))
-		}
-	}
-	p.table = table.New([]table.Column[client.RunnerID]{
-		colID: {Title: "ID", Flex: 2, MinWidth: 12},
-		colState: {Title: "STATE", Width: stateWidth,
-			Compare: byRunner(func(r client.Runner) int { return stateOrder(r.State) })},
-		colInFlight: {Title: "IN-FLIGHT", Width: 9, Align: table.AlignRight,
-			Compare: byRunner(func(r client.Runner) int { return r.InFlight })},
-		colExpires: {Title: "EXPIRES", Width: 8, Align: table.AlignRight,
-			Live: p.expiresCell,
-			Compare: byRunner(func(r client.Runner) int {
-				if r.ExpiresIn == nil {
-					return -1
-				}
-				return int(*r.ExpiresIn / time.Second)
-			})},
-		colUptime: {Title: "UPTIME", Width: 8, Align: table.AlignRight,
-			Live:    p.uptimeCell,
-			Compare: byRunner(func(r client.Runner) int { return int(r.Uptime / time.Second) })},
-		colRevision: {Title: "REVISION", Width: revisionLen},
-		colMachine:  {Title: "MACHINE", Flex: 1, MinWidth: 8},
-		colReplace:  {Title: "REPLACE", Width: 10},
-	}, d.Keys.Table, d.Styles)
+	id := func(r *client.Runner) client.RunnerID { return r.ID }
+	p.table = table.New(id, columns(d.Styles), d.Keys.Table, d.Styles)
+	p.table.SetClock(d.Now)
 	p.table.SetSelectable(true)
 	p.setEmpty()
 	return p
 }
 
-// listing is what the pane's Fetch finds.
+// columns draws runners with st. Their cells are built off the UI
+// goroutine, from the runner alone.
+func columns(st *theme.Styles) []table.Column[*client.Runner] {
+	return []table.Column[*client.Runner]{
+		colID: {Title: "ID", Flex: 2, MinWidth: 12, ByID: true,
+			Cell: func(r *client.Runner) string { return sanitize.String(string(r.ID)) }},
+		colState: {Title: "STATE", Width: stateWidth,
+			Cell: func(r *client.Runner) string { return st.StateCell(sanitize.String(string(r.State)), Lost(*r)) },
+			Key:  func(r *client.Runner) int64 { return int64(stateOrder(r.State)) }},
+		colInFlight: {Title: "IN-FLIGHT", Width: 9, Align: table.AlignRight,
+			Cell: func(r *client.Runner) string { return strconv.Itoa(r.InFlight) },
+			Key:  func(r *client.Runner) int64 { return int64(r.InFlight) }},
+		colExpires: {Title: "EXPIRES", Width: 8, Align: table.AlignRight,
+			Live: expiresCell,
+			Key: func(r *client.Runner) int64 {
+				if r.ExpiresIn == nil {
+					return -1
+				}
+				return int64(*r.ExpiresIn / time.Second)
+			}},
+		colUptime: {Title: "UPTIME", Width: 8, Align: table.AlignRight,
+			Live: uptimeCell,
+			Key:  func(r *client.Runner) int64 { return int64(r.Uptime / time.Second) }},
+		colRevision: {Title: "REVISION", Width: revisionLen,
+			Cell: func(r *client.Runner) string { return format.Short(string(r.Revision), revisionLen) }},
+		colMachine: {Title: "MACHINE", Flex: 1, MinWidth: 8,
+			Cell: func(r *client.Runner) string { return format.Or(r.MachineType) }},
+		colReplace: {Title: "REPLACE", Width: 10,
+			Cell: func(r *client.Runner) string { return replacement(r.Replacement) }},
+	}
+}
+
+// listing is what the pane's Fetch finds: the runners' rows built, and
+// what the summary needs.
 type listing struct {
-	runners  []client.Runner
-	app      client.App
-	hasApp   bool
-	appErr   error
-	queue    int
-	queueErr error
+	rows           *table.Snapshot[client.RunnerID, *client.Runner]
+	counts         Counts
+	showTerminated bool // asked for terminated runners
+	app            client.App
+	hasApp         bool
+	appErr         error
+	queue          int
+	queueErr       error
 }
 
 // Fetch lists the app's runners, terminated ones of the last hour too when
-// they are shown, then the app itself, whose min and max the pane shows
-// and its scaling keys change, and its queue depth. The query is built
-// now, on the model's goroutine. Neither the app nor its queue failing is
-// a failure of the listing: its runners are still worth showing.
+// they are shown, and builds their rows; beside them, it lists the app
+// itself, whose min and max the pane shows and its scaling keys change,
+// and asks for its queue depth, so that the rows wait only for the
+// runners. The query is built now, on the model's goroutine. Neither the
+// app nor its queue failing is a failure of the listing: its runners are
+// still worth showing.
 func (p *Pane) Fetch() pane.Fetch {
-	c, env, app, askQueue := p.d.Client, p.env, p.app, !p.noQueue
+	c, env, app, askQueue, terminated := p.d.Client, p.env, p.app, !p.noQueue, p.showTerminated
 	q := client.RunnerQuery{IncludePending: true}
-	if p.showTerminated {
+	if terminated {
 		q.TerminatedSince = p.d.Now().Add(-TerminatedWindow)
 	}
+	build := p.table.Builder()
 	return func(ctx context.Context) (any, error) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		l := listing{showTerminated: terminated, queueErr: client.ErrUnsupported}
+		var wg sync.WaitGroup
+		defer wg.Wait() // the calls beside end before the answer leaves
+		if askQueue {
+			wg.Go(func() {
+				qctx, cancel := context.WithTimeout(ctx, queueTimeout)
+				defer cancel()
+				qs, err := c.QueueSize(qctx, env, app)
+				l.queue, l.queueErr = qs.Size, err
+			})
+		}
+		wg.Go(func() { l.app, l.hasApp, l.appErr = findApp(ctx, c, env, app) })
+
 		rs, err := c.ListAppRunners(ctx, env, app, q)
 		if err != nil {
+			cancel() // the calls beside are no longer wanted
 			return nil, err
 		}
-		l := listing{runners: rs, queueErr: client.ErrUnsupported}
-		if askQueue {
-			qctx, cancel := context.WithTimeout(ctx, queueTimeout)
-			qs, err := c.QueueSize(qctx, env, app)
-			cancel()
-			l.queue, l.queueErr = qs.Size, err
-		}
-		apps, err := c.ListApps(ctx, env)
-		if err != nil {
-			l.appErr = fmt.Errorf("list apps of %s: %w", names.Env(env), err)
-			return l, nil
-		}
-		for _, a := range apps {
-			if a.Name == app {
-				l.app, l.hasApp = a, true
+		l.counts = Count(rs)
+		shown := make([]*client.Runner, 0, len(rs))
+		for i := range rs {
+			if rs[i].State != client.StateTerminated || terminated {
+				shown = append(shown, &rs[i])
 			}
 		}
-		if !l.hasApp {
-			l.appErr = fmt.Errorf("%s is not listed in %s", app, names.Env(env))
-		}
+		l.rows = build.Build(shown)
+		wg.Wait()
 		return l, nil
 	}
+}
+
+// findApp lists the apps of env for app's settings.
+func findApp(ctx context.Context, c client.Client, env, app string) (client.App, bool, error) {
+	apps, err := c.ListApps(ctx, env)
+	if err != nil {
+		return client.App{}, false, fmt.Errorf("list apps of %s: %w", names.Env(env), err)
+	}
+	for _, a := range apps {
+		if a.Name == app {
+			return a, true, nil
+		}
+	}
+	return client.App{}, false, fmt.Errorf("%s is not listed in %s", app, names.Env(env))
 }
 
 func (p *Pane) Update(msg tea.Msg) tea.Cmd {
@@ -241,46 +271,22 @@ func (p *Pane) apply(r pane.Result) {
 		return
 	}
 	l, _ := r.Data.(listing)
-	listed := l.runners
 	p.appInfo, p.hasApp, p.appErr = l.app, l.hasApp, l.appErr
 	p.queue, p.queueOK = l.queue, l.queueErr == nil
 	p.noQueue = errors.Is(l.queueErr, client.ErrUnsupported)
-	p.at = r.At
-	p.counts = Count(listed)
+	p.counts = l.counts
 	p.history.Record(names.Alias(p.app, p.env), p.counts)
-	clear(p.runners)
-	p.order = p.order[:0]
-	rows := make([]table.Row[client.RunnerID], 0, len(listed))
-	for _, rn := range listed {
-		if rn.State == client.StateTerminated && !p.showTerminated {
-			continue // an answer to the query from before `t` was pressed
-		}
-		p.runners[rn.ID] = rn
-		p.order = append(p.order, rn.ID)
-		rows = append(rows, table.Row[client.RunnerID]{ID: rn.ID, Cells: p.cells(rn)})
+	p.table.Swap(l.rows, r.At)
+	if l.showTerminated && !p.showTerminated {
+		p.dropTerminated() // an answer to the query from before `t` was pressed
 	}
-	p.table.SetRows(rows)
-	p.table.SetStale(false)
 }
 
 // dropTerminated hides terminated rows at once when `t` turns them off,
 // rather than leaving them until the next answer.
 func (p *Pane) dropTerminated() {
-	rows := make([]table.Row[client.RunnerID], 0, len(p.order))
-	kept := p.order[:0]
-	for _, id := range p.order {
-		if p.runners[id].State == client.StateTerminated {
-			delete(p.runners, id)
-			continue
-		}
-		if row, ok := p.table.Row(id); ok {
-			rows = append(rows, row)
-			kept = append(kept, id)
-		}
-	}
-	p.order = kept
+	p.table.Keep(func(r *client.Runner) bool { return r.State != client.StateTerminated })
 	p.counts.Terminated = 0
-	p.table.SetRows(rows)
 }
 
 func (p *Pane) setEmpty() {
@@ -291,43 +297,16 @@ func (p *Pane) setEmpty() {
 	}
 }
 
-func (p *Pane) cells(r client.Runner) []string {
-	st := p.d.Styles
-	state := st.State(sanitize.String(string(r.State)))
-	if Lost(r) {
-		state += " " + st.Lost.Render("lost")
-	}
-	return []string{
-		colID:       sanitize.String(string(r.ID)),
-		colState:    state,
-		colInFlight: strconv.Itoa(r.InFlight),
-		colRevision: format.Short(string(r.Revision), revisionLen),
-		colMachine:  format.Or(r.MachineType),
-		colReplace:  replacement(r.Replacement),
-	}
+func uptimeCell(r *client.Runner, c table.Clock) string {
+	return format.Live(Uptime(*r, c.Elapsed()))
 }
 
-// elapsed is the time since the runners were listed.
-func (p *Pane) elapsed() time.Duration { return p.d.Now().Sub(p.at) }
-
-func (p *Pane) uptimeCell(id client.RunnerID) string {
-	r, ok := p.runners[id]
+func expiresCell(r *client.Runner, c table.Clock) string {
+	left, ok := ExpiresIn(*r, c.Elapsed())
 	if !ok {
 		return format.Dash
 	}
-	return format.Duration(Uptime(r, p.elapsed()))
-}
-
-func (p *Pane) expiresCell(id client.RunnerID) string {
-	r, ok := p.runners[id]
-	if !ok {
-		return format.Dash
-	}
-	left, ok := ExpiresIn(r, p.elapsed())
-	if !ok {
-		return format.Dash
-	}
-	return format.Duration(left)
+	return format.Live(left)
 }
 
 // Uptime is r's uptime elapsed after it was listed. Only a runner with a

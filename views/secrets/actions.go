@@ -2,7 +2,6 @@ package secrets
 
 import (
 	"context"
-	"slices"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -21,7 +20,7 @@ func (p *Pane) key(km tea.KeyMsg) tea.Cmd {
 	k := p.d.Keys.Secrets
 	switch {
 	case key.Matches(km, k.New):
-		return pane.Cmd(pane.ShowModal{Modal: secretform.New(p.d, p.env, slices.Clone(p.order))})
+		return pane.Cmd(pane.ShowModal{Modal: secretform.New(p.d, p.env, p.table.AllIDs())})
 	case key.Matches(km, k.Delete):
 		name, ok := p.table.CursorID()
 		if !ok {

@@ -5,7 +5,6 @@ package secrets
 
 import (
 	"context"
-	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -29,12 +28,10 @@ const (
 // the one under the cursor, and show what a runner of the environment
 // receives.
 type Pane struct {
-	d       pane.Deps
-	env     string
-	table   *table.Table[string]
-	created map[string]time.Time
-	order   []string // names as listed
-	help    pane.HelpKeys
+	d     pane.Deps
+	env   string
+	table *table.Table[string, *client.Secret]
+	help  pane.HelpKeys
 }
 
 var (
@@ -44,23 +41,32 @@ var (
 
 // New builds the secrets pane of env.
 func New(d pane.Deps, env string) *Pane {
-	p := &Pane{d: d, env: env, created: map[string]time.Time{}}
+	p := &Pane{d: d, env: env}
 	p.SetReadOnly(d.ReadOnly)
-	p.table = table.New([]table.Column[string]{
-		colName: {Title: "NAME", Flex: 1, MinWidth: 12},
+	name := func(s *client.Secret) string { return s.Name }
+	p.table = table.New(name, []table.Column[*client.Secret]{
+		colName: {Title: "NAME", Flex: 1, MinWidth: 12, Cell: func(s *client.Secret) string { return sanitize.String(s.Name) }},
 		colCreated: {Title: "CREATED", Width: 10, Align: table.AlignRight,
-			Live:    func(id string) string { return format.Ago(p.d.Now(), p.created[id]) },
-			Compare: func(a, b table.Row[string]) int { return p.created[a.ID].Compare(p.created[b.ID]) }},
-		colExposed: {Title: "EXPOSED BY DEFAULT", Width: 18, Align: table.AlignCenter},
+			Live: func(s *client.Secret, c table.Clock) string { return format.Ago(c.Now, s.CreatedAt) },
+			Key:  func(s *client.Secret) int64 { return s.CreatedAt.Unix() }},
+		colExposed: {Title: "EXPOSED BY DEFAULT", Width: 18, Align: table.AlignCenter,
+			Cell: func(s *client.Secret) string { return format.YesNo(s.DefaultExposed) }},
 	}, d.Keys.Table, d.Styles)
+	p.table.SetClock(d.Now)
 	p.table.SetEmpty("No secrets in " + sanitize.String(names.Env(env)) + ".")
 	return p
 }
 
-// Fetch lists the secrets of the pane's environment.
+// Fetch lists the secrets of the pane's environment and builds their rows.
 func (p *Pane) Fetch() pane.Fetch {
-	c, env := p.d.Client, p.env
-	return func(ctx context.Context) (any, error) { return c.ListSecrets(ctx, env) }
+	c, env, build := p.d.Client, p.env, p.table.Builder()
+	return func(ctx context.Context) (any, error) {
+		secrets, err := c.ListSecrets(ctx, env)
+		if err != nil {
+			return nil, err
+		}
+		return build.Build(table.Elems(secrets)), nil
+	}
 }
 
 func (p *Pane) Update(msg tea.Msg) tea.Cmd {
@@ -86,20 +92,8 @@ func (p *Pane) apply(r pane.Result) {
 		p.table.SetStale(true)
 		return
 	}
-	secrets, _ := r.Data.([]client.Secret)
-	rows := make([]table.Row[string], len(secrets))
-	clear(p.created)
-	p.order = p.order[:0]
-	for i, s := range secrets {
-		p.order = append(p.order, s.Name)
-		p.created[s.Name] = s.CreatedAt
-		rows[i] = table.Row[string]{ID: s.Name, Cells: []string{
-			colName:    sanitize.String(s.Name),
-			colExposed: format.YesNo(s.DefaultExposed),
-		}}
-	}
-	p.table.SetRows(rows)
-	p.table.SetStale(false)
+	rows, _ := r.Data.(*table.Snapshot[string, *client.Secret])
+	p.table.Swap(rows, r.At)
 }
 
 func (p *Pane) View() string              { return p.table.View() }

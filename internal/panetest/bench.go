@@ -1,0 +1,145 @@
+package panetest
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/fakeclient"
+	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/views/pane"
+)
+
+// Listing is a table pane under benchmark: New builds it over d, and Set
+// gives fc variant v of the pane's n rows; two variants differ in every
+// row, as a poll of a busy account does.
+type Listing struct {
+	New func(d pane.Deps) pane.Pane
+	Set func(fc *fakeclient.Client, n, variant int)
+}
+
+// Bench runs what every table pane is measured by, at n rows, drawn in
+// colour at 200×56:
+//
+//   - poll/fetch: the pane's refresh call, which runs off the UI goroutine
+//     (the fake client's copy of the listing included);
+//   - poll/apply: what the UI goroutine does with the answer, the next View
+//     included;
+//   - key/sort and key/filter: the next sort column (>) or one more
+//     character of the filter, pressed right after such a poll;
+//   - idle: one second of an unchanged screen (the clock moves, the pane
+//     ticks and is drawn), reporting the bytes and lines that differ from
+//     the second before, which is what Bubble Tea's line renderer writes.
+func Bench(b *testing.B, n int, l Listing) {
+	run := func(name string, f func(b *testing.B, d *driven)) {
+		b.Run(name+"/rows="+strconv.Itoa(n), func(b *testing.B) {
+			d := drive(b, n, l)
+			b.ReportAllocs()
+			f(b, d)
+		})
+	}
+	run("poll/fetch", func(b *testing.B, d *driven) {
+		for i := 0; b.Loop(); i++ {
+			b.StopTimer()
+			l.Set(d.fc, n, 1+i%2)
+			b.StartTimer()
+			d.fetch(b)
+		}
+	})
+	run("poll/apply", func(b *testing.B, d *driven) {
+		for i := 0; b.Loop(); i++ {
+			b.StopTimer()
+			l.Set(d.fc, n, 1+i%2)
+			r := d.fetch(b)
+			b.StartTimer()
+			d.p.Update(r)
+			d.p.View()
+		}
+	})
+	for _, k := range []string{"sort", "filter"} {
+		run("key/"+k, func(b *testing.B, d *driven) {
+			f := d.p.(pane.Filterable)
+			for i := 0; b.Loop(); i++ {
+				b.StopTimer()
+				l.Set(d.fc, n, 1+i%2)
+				f.SetFilter("")
+				d.p.Update(d.fetch(b))
+				d.p.View()
+				b.StartTimer()
+				if k == "sort" {
+					d.p.Update(Key(">"))
+				} else {
+					f.SetFilter("ab")
+				}
+				d.p.View()
+			}
+		})
+	}
+	run("idle", func(b *testing.B, d *driven) {
+		prev := d.p.View()
+		var bytes, lines, ticks int
+		for b.Loop() {
+			*d.now = d.now.Add(time.Second)
+			d.p.Update(pane.Tick{})
+			v := d.p.View()
+			db, dl := LineDiff(prev, v)
+			bytes, lines, ticks = bytes+db, lines+dl, ticks+1
+			prev = v
+		}
+		b.ReportMetric(float64(bytes)/float64(ticks), "bytes/s")
+		b.ReportMetric(float64(lines)/float64(ticks), "lines/s")
+	})
+}
+
+type driven struct {
+	p   pane.Pane
+	fc  *fakeclient.Client
+	now *time.Time
+}
+
+func drive(b *testing.B, n int, l Listing) *driven {
+	b.Helper()
+	now := Now
+	fc := fakeclient.New(client.Target{Kind: client.TargetLocal, Addr: "127.0.0.1:7777", User: "local"})
+	l.Set(fc, n, 0)
+	d := Deps(fc, &now)
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.ANSI256)
+	r.SetHasDarkBackground(true)
+	d.Styles = theme.NewStyles(theme.Default(), r)
+	dr := &driven{p: l.New(d), fc: fc, now: &now}
+	dr.p.SetSize(200, 56)
+	dr.p.Update(dr.fetch(b))
+	dr.p.View()
+	return dr
+}
+
+// fetch runs the pane's refresh call, as the root does off the UI goroutine.
+func (d *driven) fetch(b *testing.B) pane.Result {
+	data, err := d.p.Fetch()(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return pane.Result{Data: data, At: *d.now}
+}
+
+// LineDiff counts the lines of cur that differ from those of prev, and
+// their bytes: what a line renderer writes to go from one to the other.
+func LineDiff(prev, cur string) (bytes, lines int) {
+	p, c := strings.Split(prev, "\n"), strings.Split(cur, "\n")
+	for i, l := range c {
+		if i < len(p) && p[i] == l {
+			continue
+		}
+		bytes += len(l)
+		lines++
+	}
+	return bytes, lines
+}

@@ -1,0 +1,469 @@
+package table
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Snapshot is a table's values as one refresh found them, with all that
+// is derived from them at a cost growing with the rows: cells, the
+// filter's text, marks against the snapshot before, sort ranks, and the
+// order and filtering shown when it was built. A Builder makes it off the
+// UI goroutine; once built nothing changes it, so the table draws it while
+// the next one is built from it.
+type Snapshot[ID cmp.Ordered, V any] struct {
+	rows []row[ID, V] // in the order the values came in
+	// byID lists the positions in ID order: rows are found by ID in it,
+	// and every sort starts from it, so that ties keep one order across
+	// refreshes.
+	byID []int32
+	// texts rank the rows of each column sorted by its text; nil for the
+	// other columns.
+	texts   []*textRanks
+	sorting sorting
+	order   []int32 // positions, sorted as sorting asks
+	view    []int32 // the part of order sorting's filter lets through
+}
+
+// Len is the number of rows of the snapshot.
+func (s *Snapshot[ID, V]) Len() int { return len(s.rows) }
+
+// find returns the position of the row with the given ID.
+func (s *Snapshot[ID, V]) find(id ID) (int32, bool) {
+	k, ok := slices.BinarySearchFunc(s.byID, id, func(pos int32, id ID) int { return cmp.Compare(s.rows[pos].id, id) })
+	if !ok {
+		return -1, false
+	}
+	return s.byID[k], true
+}
+
+// row is one value with what the table derived from it.
+type row[ID cmp.Ordered, V any] struct {
+	id     ID
+	val    V
+	cells  []string // one per column, "" for a column without Cell
+	search string   // lower-cased cells, each ended by a 0 byte, for the filter
+	ver    uint64   // changes with cells: a drawn row is valid while it holds
+	mark   mark
+}
+
+type mark uint8
+
+const (
+	unmarked mark = iota
+	added
+	changed
+)
+
+// versions numbers the cells of rows, across tables and goroutines.
+var versions atomic.Uint64
+
+// Builder builds a table's next snapshot. Take it with Table.Builder on
+// the UI goroutine and use it anywhere: it holds only the columns, the
+// snapshot shown when it was taken (immutable), and the order and filter
+// shown then.
+type Builder[ID cmp.Ordered, V any] struct {
+	id      func(V) ID
+	cols    []Column[V]
+	base    *Snapshot[ID, V]
+	marks   bool // the base was shown: rows new to it are marked
+	sorting sorting
+}
+
+// Builder returns what builds the table's next snapshot.
+func (t *Table[ID, V]) Builder() Builder[ID, V] {
+	return Builder[ID, V]{id: t.id, cols: t.cols, base: t.snap, marks: t.loaded, sorting: t.sorting}
+}
+
+// Build makes the snapshot of vals. Rows whose cells are those of the
+// same ID in the base keep the base's work; of values sharing an ID, the
+// first is kept. vals is kept: don't modify it afterwards.
+func (b Builder[ID, V]) Build(vals []V) *Snapshot[ID, V] {
+	base := b.base
+	if base == nil {
+		base = &Snapshot[ID, V]{}
+	}
+	s := &Snapshot[ID, V]{rows: make([]row[ID, V], len(vals)), sorting: b.sorting}
+	fromBase := make([]int32, len(vals)) // each row's position in base, or -1
+	cells := make([]string, len(b.cols))
+	var buf []byte
+	next := int32(0) // where the base's next row is likely to be
+	for i, v := range vals {
+		id := b.id(v)
+		for c, col := range b.cols {
+			cells[c] = ""
+			if col.Cell != nil {
+				cells[c] = col.Cell(v)
+			}
+		}
+		// A listing tends to come in the order of the one before: look
+		// where the last row found left off before searching.
+		j, inBase := next, int(next) < len(base.rows) && base.rows[next].id == id
+		if !inBase {
+			j, inBase = base.find(id)
+		}
+		r := &s.rows[i]
+		r.id, r.val, fromBase[i] = id, v, -1
+		if inBase {
+			fromBase[i], next = j, j+1
+		}
+		if inBase && slices.Equal(base.rows[j].cells, cells) {
+			old := &base.rows[j]
+			r.cells, r.search, r.ver = old.cells, old.search, old.ver
+			continue
+		}
+		switch {
+		case !b.marks:
+		case inBase:
+			r.mark = changed
+		default:
+			r.mark = added
+		}
+		r.cells = slices.Clone(cells)
+		buf = appendSearch(buf[:0], r.cells)
+		r.search = string(buf)
+		r.ver = versions.Add(1)
+	}
+	var dup bool
+	if s.byID, dup = idOrder(s.rows, base, fromBase); dup {
+		return b.Build(firstOfEachID(vals, b.id))
+	}
+	s.texts = make([]*textRanks, len(b.cols))
+	for c, col := range b.cols {
+		if sortable(col) && col.Key == nil && !col.ByID {
+			var old *textRanks
+			if c < len(base.texts) {
+				old = base.texts[c]
+			}
+			s.texts[c] = rankTexts(s.rows, c, old, base.rows, fromBase)
+		}
+	}
+	var sc sorter
+	s.order = s.sorted(b.cols, b.sorting.col, b.sorting.desc, &sc, nil)
+	s.view = s.filtered(s.order, b.sorting.filter, nil)
+	return s
+}
+
+// firstOfEachID drops the values whose ID came before, which a listing
+// should never hold: the slow way, taken only then.
+func firstOfEachID[ID cmp.Ordered, V any](vals []V, id func(V) ID) []V {
+	seen := make(map[ID]bool, len(vals))
+	out := make([]V, 0, len(vals))
+	for _, v := range vals {
+		if k := id(v); !seen[k] {
+			seen[k] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// appendSearch appends the filter's text of cells: each cell stripped of
+// styling and lower-cased, ended by a 0 byte so that a match can't span
+// two cells.
+func appendSearch(buf []byte, cells []string) []byte {
+	for _, c := range cells {
+		c = plain(c)
+		for i := 0; i < len(c); {
+			ch := c[i]
+			if ch < utf8.RuneSelf {
+				if 'A' <= ch && ch <= 'Z' {
+					ch += 'a' - 'A'
+				}
+				buf = append(buf, ch)
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(c[i:])
+			buf = utf8.AppendRune(buf, unicode.ToLower(r))
+			i += size
+		}
+		buf = append(buf, 0)
+	}
+	return buf
+}
+
+// idOrder sorts the rows' positions by ID, and reports whether two rows
+// share an ID. The base's order is kept for the rows it had, so only new
+// IDs are sorted: a refresh that changed little costs a pass over the rows.
+func idOrder[ID cmp.Ordered, V any](rows []row[ID, V], base *Snapshot[ID, V], fromBase []int32) ([]int32, bool) {
+	byID := func(a, b int32) int { return cmp.Compare(rows[a].id, rows[b].id) }
+	newOf := make([]int32, len(base.rows))
+	for i := range newOf {
+		newOf[i] = -1
+	}
+	var fresh []int32
+	for i, j := range fromBase {
+		if j >= 0 {
+			newOf[j] = int32(i)
+		} else {
+			fresh = append(fresh, int32(i))
+		}
+	}
+	kept := make([]int32, 0, len(rows))
+	for _, j := range base.byID {
+		if i := newOf[j]; i >= 0 {
+			kept = append(kept, i)
+		}
+	}
+	slices.SortFunc(fresh, byID)
+	// The base had each ID once, so two rows of one ID are either two new
+	// ones, neighbours once sorted, or two of the base's, one of which
+	// took the other's place in newOf.
+	dup := len(kept)+len(fresh) != len(rows)
+	for k := 1; k < len(fresh) && !dup; k++ {
+		dup = byID(fresh[k-1], fresh[k]) == 0
+	}
+	return merge(kept, fresh, byID), dup
+}
+
+// merge merges two sorted lists; each of b's elements goes after the
+// elements of a equal to it. It costs O(len(a) + len(b)·log len(a)), so
+// merging a few new rows into many is one copy.
+func merge(a, b []int32, compare func(x, y int32) int) []int32 {
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]int32, 0, len(a)+len(b))
+	i := 0
+	for _, x := range b {
+		k, _ := slices.BinarySearchFunc(a[i:], x, func(e, t int32) int {
+			if compare(e, t) > 0 {
+				return 1
+			}
+			return -1 // never found: the search stops after the equal ones
+		})
+		out = append(out, a[i:i+k]...)
+		out = append(out, x)
+		i += k
+	}
+	return append(out, a[i:]...)
+}
+
+// textRanks orders the rows of one column by its text, naturally.
+type textRanks struct {
+	// texts are the distinct texts seen, stripped of styling, in natural
+	// order; ranks gives each its rank, shared by texts equal in that
+	// order ("A" and "a", "7" and "007").
+	texts []string
+	ranks []uint32
+	rows  []uint32 // the rank of each row's text
+}
+
+// rankTexts ranks the rows by the text of column c. A row whose text is
+// the one it had in the base keeps its rank, and a changed row whose text
+// the base had takes that text's rank; only a text new to the base makes
+// every distinct text sorted again, which for the columns worth sorting by
+// text (revisions, machine types, names) is rare.
+func rankTexts[ID cmp.Ordered, V any](rows []row[ID, V], c int, old *textRanks, baseRows []row[ID, V], fromBase []int32) *textRanks {
+	// Texts seen long ago but gone are kept until there are too many.
+	if old == nil || len(old.texts) > 2*len(rows)+16 {
+		return rankAllTexts(rows, c)
+	}
+	out := &textRanks{texts: old.texts, ranks: old.ranks, rows: make([]uint32, len(rows))}
+	for i := range rows {
+		text := rows[i].cells[c]
+		if j := fromBase[i]; j >= 0 && baseRows[j].cells[c] == text {
+			out.rows[i] = old.rows[j]
+			continue
+		}
+		k, found := slices.BinarySearchFunc(old.texts, plain(text), naturalCompare)
+		if !found {
+			return rankAllTexts(rows, c)
+		}
+		out.rows[i] = old.ranks[k]
+	}
+	return out
+}
+
+// rankAllTexts ranks the rows by the text of column c from scratch: each
+// distinct text is sorted once.
+func rankAllTexts[ID cmp.Ordered, V any](rows []row[ID, V], c int) *textRanks {
+	out := &textRanks{rows: make([]uint32, len(rows))}
+	seen := map[string]uint32{}
+	var distinct []string
+	last, lastD := "", uint32(0)
+	for i := range rows {
+		text := rows[i].cells[c]
+		if i > 0 && text == last {
+			out.rows[i] = lastD // runs of one text are common, and hash nothing
+			continue
+		}
+		d, ok := seen[text]
+		if !ok {
+			d = uint32(len(distinct))
+			seen[text] = d
+			distinct = append(distinct, plain(text))
+		}
+		out.rows[i], last, lastD = d, text, d
+	}
+	perm := make([]uint32, len(distinct))
+	for i := range perm {
+		perm[i] = uint32(i)
+	}
+	slices.SortFunc(perm, func(a, b uint32) int { return naturalCompare(distinct[a], distinct[b]) })
+	rankOf := make([]uint32, len(distinct))
+	out.texts, out.ranks = make([]string, len(distinct)), make([]uint32, len(distinct))
+	r := uint32(0)
+	for k, d := range perm {
+		if k > 0 && naturalCompare(distinct[perm[k-1]], distinct[d]) != 0 {
+			r++
+		}
+		rankOf[d] = r
+		out.texts[k], out.ranks[k] = distinct[d], r
+	}
+	for i, d := range out.rows {
+		out.rows[i] = rankOf[d]
+	}
+	return out
+}
+
+// plain is a cell's text without styling.
+func plain(s string) string {
+	if strings.IndexByte(s, ansi.ESC) >= 0 {
+		return ansi.Strip(s)
+	}
+	return s
+}
+
+// sortable reports whether a column can sort: by a key, by ID, or by a
+// text that takes part in marks and the filter.
+func sortable[V any](c Column[V]) bool {
+	return !c.NoSort && (c.Key != nil || c.ByID || c.Cell != nil)
+}
+
+// sorted returns the positions of s's rows sorted by column col (-1: the
+// order the values came in) in the given direction, ties in ID order,
+// written into buf when it is large enough. cols are the columns s was
+// built with.
+func (s *Snapshot[ID, V]) sorted(cols []Column[V], col int, desc bool, sc *sorter, buf []int32) []int32 {
+	n := len(s.rows)
+	out := buf[:0]
+	if cap(out) < n {
+		out = make([]int32, 0, n)
+	}
+	switch {
+	case col < 0 || col >= len(cols):
+		for i := range n {
+			out = append(out, int32(i))
+		}
+		if desc {
+			slices.Reverse(out)
+		}
+		return out
+	case cols[col].ByID:
+		out = append(out, s.byID...)
+		if desc {
+			slices.Reverse(out)
+		}
+		return out
+	}
+	items, keys := sc.items(n)
+	if key := cols[col].Key; key != nil {
+		// In the rows' order, which is the values' order in memory: in ID
+		// order, each value would be a cache miss.
+		for pos := range s.rows {
+			// Flipping the sign bit orders int64s as unsigned integers.
+			keys[pos] = uint64(key(s.rows[pos].val)) ^ (1 << 63)
+		}
+		for k, pos := range s.byID {
+			items[k] = keyed{key: keys[pos], pos: pos}
+		}
+	} else {
+		ranks := s.texts[col].rows
+		for k, pos := range s.byID {
+			items[k] = keyed{key: uint64(ranks[pos]), pos: pos}
+		}
+	}
+	if desc {
+		for k := range items {
+			items[k].key = ^items[k].key
+		}
+	}
+	for _, it := range sc.sort(items) {
+		out = append(out, it.pos)
+	}
+	return out
+}
+
+// filtered returns the positions of order whose row contains q (lower
+// case) in its filter's text, written into buf, which may be order
+// itself; order as it is when q is empty.
+func (s *Snapshot[ID, V]) filtered(order []int32, q string, buf []int32) []int32 {
+	if q == "" {
+		return order
+	}
+	out := buf[:0]
+	if buf == nil {
+		out = make([]int32, 0, len(order)/4)
+	}
+	for _, pos := range order {
+		if strings.Contains(s.rows[pos].search, q) {
+			out = append(out, pos)
+		}
+	}
+	return out
+}
+
+// keyed is a row's position and its sort key.
+type keyed struct {
+	key uint64
+	pos int32
+}
+
+// sorter sorts keyed rows by key, stably, reusing its buffers.
+type sorter struct {
+	a, b []keyed
+	keys []uint64
+}
+
+// items returns room for n keyed rows and n keys.
+func (sc *sorter) items(n int) ([]keyed, []uint64) {
+	if cap(sc.a) < n {
+		sc.a, sc.b, sc.keys = make([]keyed, n), make([]keyed, n), make([]uint64, n)
+	}
+	return sc.a[:n], sc.keys[:n]
+}
+
+// sort is a least-significant-digit radix sort, a byte per pass, skipping
+// the bytes every key shares: ranks and small numbers take two or three
+// passes. Being stable, it keeps rows of equal keys in the order given.
+func (sc *sorter) sort(items []keyed) []keyed {
+	n := len(items)
+	if n < 2 {
+		return items
+	}
+	var counts [8][256]int
+	for _, it := range items {
+		k := it.key
+		for d := range 8 {
+			counts[d][byte(k>>(8*d))]++
+		}
+	}
+	src, dst := items, sc.b[:n]
+	for d := range 8 {
+		c := &counts[d]
+		shift := 8 * d
+		if c[byte(src[0].key>>shift)] == n {
+			continue
+		}
+		sum := 0
+		for i, k := range c {
+			c[i] = sum
+			sum += k
+		}
+		for _, it := range src {
+			b := byte(it.key >> shift)
+			dst[c[b]] = it
+			c[b]++
+		}
+		src, dst = dst, src
+	}
+	return src
+}
