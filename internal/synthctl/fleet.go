@@ -93,13 +93,14 @@ func (f *fleet) pickState() falpb.RunnerInfo_State {
 	return falpb.RunnerInfo_RUNNING
 }
 
-// age is how long a new fleet's runner has been up: a few under a minute,
-// more under an hour, most up to two days.
+// age is how long a new fleet's runner has been up, as in an app that
+// scales with its traffic: a tenth under a minute, half under an hour,
+// the rest up to two days.
 func (f *fleet) age() time.Duration {
 	switch n := f.rng.IntN(100); {
-	case n < 5:
+	case n < 10:
 		return time.Duration(f.rng.IntN(60)) * time.Second
-	case n < 25:
+	case n < 60:
 		return time.Duration(60+f.rng.IntN(3540)) * time.Second
 	}
 	return time.Duration(3600+f.rng.IntN(2*86400-3600)) * time.Second
@@ -172,8 +173,8 @@ func (f *fleet) lease(r *runner, now time.Time) {
 }
 
 // encodeMetadata is r's external_metadata as fal fills it: the leases and,
-// on a runner with a process, whether it is present in its group; a
-// pending runner has none.
+// on a serving runner, whether it is present in its group (fal's CLI takes
+// an absent one as present); a pending runner has none.
 func (f *fleet) encodeMetadata(r *runner) []byte {
 	if r.state == falpb.RunnerInfo_PENDING {
 		return nil
@@ -186,11 +187,12 @@ func (f *fleet) encodeMetadata(r *runner) []byte {
 			"leased_at_epoch": structpb.NewNumberValue(float64(l.leasedAt.UnixNano()) / 1e9),
 		}})
 	}
-	present := (r.state == falpb.RunnerInfo_RUNNING || r.state == falpb.RunnerInfo_IDLE) && !r.lost
 	md := &structpb.Struct{Fields: map[string]*structpb.Value{
-		"leases":           structpb.NewListValue(&structpb.ListValue{Values: leases}),
-		"present_in_group": structpb.NewBoolValue(present),
+		"leases": structpb.NewListValue(&structpb.ListValue{Values: leases}),
 	}}
+	if r.state == falpb.RunnerInfo_RUNNING || r.state == falpb.RunnerInfo_IDLE {
+		md.Fields["present_in_group"] = structpb.NewBoolValue(!r.lost)
+	}
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(md)
 	if err != nil {
 		panic(fmt.Sprintf("synthctl: encode metadata: %v", err)) // a Struct of strings, numbers and bools always encodes

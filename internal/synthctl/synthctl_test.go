@@ -174,6 +174,10 @@ func TestBrowseWithFaldashClient(t *testing.T) {
 			if r.ExpiresIn == nil || *r.ExpiresIn <= 0 || r.InFlight != 0 || r.PresentInGroup == nil || !*r.PresentInGroup {
 				t.Fatalf("idle runner %+v", r)
 			}
+		case client.StateSetup, client.StateDraining:
+			if r.PresentInGroup != nil {
+				t.Fatalf("%s runner in a group: %+v", r.State, r)
+			}
 		case client.StatePending:
 			if r.Uptime != 0 || r.Metadata() != nil {
 				t.Fatalf("pending runner %+v", r)
