@@ -125,5 +125,7 @@ func (c *cannedRunners) Marshal(v any) ([]byte, error) {
 	return proto.Marshal(v.(proto.Message))
 }
 
-func (c *cannedRunners) Unmarshal(data []byte, v any) error { return proto.Unmarshal(data, v.(proto.Message)) }
-func (c *cannedRunners) Name() string                        { return "proto" }
+func (c *cannedRunners) Unmarshal(data []byte, v any) error {
+	return proto.Unmarshal(data, v.(proto.Message))
+}
+func (c *cannedRunners) Name() string { return "proto" }
