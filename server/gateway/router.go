@@ -1,7 +1,8 @@
 // Package gateway is the local controller's HTTP gateway: it routes
 // `/<user>/<alias>[/path]` to a ready runner of that alias, which is what
-// fal.run does for fal cloud. The requests it holds are the demand that
-// drives the autoscaler and the RUNNING/IDLE states.
+// fal.run does for fal cloud, once the request's key passes the app's auth
+// mode as fal's gateway applies it (see Keys). The requests it holds are
+// the demand that drives the autoscaler and the RUNNING/IDLE states.
 package gateway
 
 import (
