@@ -190,18 +190,33 @@ func replaceStateFromPB(r int32) ReplaceState {
 // bare name; an account-wide listing does not know it and leaves App empty.
 func runnersFromPB(rs []*runnerpb.Runner, env string, envKnown bool) []Runner {
 	out := make([]Runner, len(rs))
-	// The runners of a listing mostly share one alias: split it once.
-	var alias, app string
 	for i, r := range rs {
-		out[i] = runnerFromPB(r)
-		if envKnown {
-			if i == 0 || r.GetAlias() != alias {
-				alias, app = r.GetAlias(), names.SplitAlias(r.GetAlias(), env)
+		cur := runnerFromPB(r)
+		if i > 0 {
+			// The runners of a listing mostly share an alias, revision and
+			// machine type: one copy of each is kept (the decoded
+			// duplicates go with the answer) and the alias split once.
+			prev := &out[i-1]
+			cur.Revision = shared(cur.Revision, prev.Revision)
+			cur.MachineType = shared(cur.MachineType, prev.MachineType)
+			if cur.Alias == prev.Alias {
+				cur.Alias, cur.App = prev.Alias, prev.App
 			}
-			out[i].App = app
 		}
+		if envKnown && cur.App == "" {
+			cur.App = names.SplitAlias(cur.Alias, env)
+		}
+		out[i] = cur
 	}
 	return out
+}
+
+// shared is prev when s is equal to it.
+func shared[S ~string](s, prev S) S {
+	if s == prev {
+		return prev
+	}
+	return s
 }
 
 // runnerFromPB converts a runner, leaving App to runnersFromPB.
