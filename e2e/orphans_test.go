@@ -47,22 +47,11 @@ func otherSessions(ps []procfs.Stat, session int) int {
 	return len(seen)
 }
 
-// waitAllGone waits at most 5 seconds for every process of ps to be gone
-// (a zombie runs nothing: it counts as gone).
+// waitAllGone fails unless every process of ps is gone within 5 seconds.
 func waitAllGone(t *testing.T, what string, ps []procfs.Stat) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for _, p := range ps {
-		for {
-			st, err := procfs.Read(p.Pid)
-			if err != nil || st.Zombie() || st.Start != p.Start {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: process %d (parent %d, session %d) still running 5 s later", what, p.Pid, st.PPid, st.Session)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+	for _, p := range procfs.Survivors(ps, 5*time.Second) {
+		t.Errorf("%s: process %d (parent %d, session %d) still running 5 s later", what, p.Pid, p.PPid, p.Session)
 	}
 }
 
