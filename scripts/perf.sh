@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Measures faldash at fal's scale (issue 9), before and after a change, in
+# one run: builds faldash from a commit ("before") and from this working
+# tree ("after"), runs internal/perfprobe on both against the synthetic
+# controller (internal/synthctl), times the listing of every runner against
+# fal's own client, then runs the Go benchmarks in both trees and compares
+# them with benchstat. Prints one table of the probe's figures and
+# benchstat's; everything is also kept in the output directory.
+#
+#   scripts/perf.sh                 # the full run: 100k runners, 90 s soak (about half an hour)
+#   scripts/perf.sh --quick         # 2,000 runners, short windows, no benchmarks (under a minute)
+#
+# Flags: --before COMMIT (default: the commit before the issue-9 work),
+# --after COMMIT (default: the working tree as it is), --runners N,
+# --soak DURATION, --idle DURATION, --presses N, --count N (benchmark
+# runs per tree), --bench / --no-bench, --no-tui, --no-fal, --out DIR
+# (default: a new temporary directory).
+#
+# The harness itself (synthctl, perfprobe) and the benchmark files the
+# before tree lacks are copied into it, so both trees are measured by the
+# same code; a benchmark package that does not compile there is reported
+# and measured on the after tree only. fal's CLI is ../shared/falcli/fal
+# (or $FALDASH_FALCLI); without it the listing is timed for faldash alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+
+before=fed22fb426d031e7504dc1b6461fa79782fb7a5c
+runners=100000 soak=90s idle=20s presses=100 count=5 repeat=3
+bench=1 tui=1 fal=1 out="" after=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) runners=2000 soak=6s idle=3s presses=20 repeat=1 bench=0 ;;
+    --before) before=$2; shift ;;
+    --after) after=$2; shift ;;
+    --runners) runners=$2; shift ;;
+    --soak) soak=$2; shift ;;
+    --idle) idle=$2; shift ;;
+    --presses) presses=$2; shift ;;
+    --count) count=$2; shift ;;
+    --bench) bench=1 ;;
+    --no-bench) bench=0 ;;
+    --no-tui) tui=0 ;;
+    --no-fal) fal=0 ;;
+    --out) out=$2; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "perf.sh: unknown flag $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+falcli=${FALDASH_FALCLI:-$repo/../shared/falcli/fal}
+if [ "$fal" = 1 ] && [ ! -x "$falcli" ]; then
+  echo "perf.sh: no fal CLI at $falcli; timing faldash's listing alone" >&2
+  fal=0
+fi
+out=${out:-$(mktemp -d -t faldash-perf-XXXXXX)}
+mkdir -p "$out"
+work=$(mktemp -d -t faldash-perf-build-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# export COMMIT DIR: the tree of COMMIT in DIR, with the harness and the
+# benchmark files it lacks copied from this tree, so that both trees are
+# measured by the same code.
+export_tree() {
+  mkdir -p "$2"
+  git archive "$1" | tar -x -C "$2"
+  local overlay=(internal/synthctl internal/perfprobe internal/panetest/bench.go client/perf_bench_test.go)
+  local p f
+  for f in views/*/bench_test.go; do overlay+=("$f"); done
+  for p in "${overlay[@]}"; do
+    [ -e "$p" ] || continue
+    if [ -d "$p" ]; then
+      mkdir -p "$2/$p"
+      for f in "$p"/*.go; do
+        case $f in *_test.go) continue ;; esac
+        [ -e "$2/$f" ] || cp "$f" "$2/$f"
+      done
+    elif [ ! -e "$2/$p" ]; then
+      cp "$p" "$2/$p"
+    fi
+  done
+}
+
+export_tree "$before" "$work/before"
+if [ -n "$after" ]; then
+  export_tree "$after" "$work/after"
+  afterdir=$work/after
+  echo "== trees: before $(git rev-parse --short "$before"), after $(git rev-parse --short "$after")"
+else
+  afterdir=$repo
+  echo "== trees: before $(git rev-parse --short "$before"), after: the working tree at $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . || echo ', with changes')"
+fi
+
+echo "== build"
+for tree in before after; do
+  dir=$work/before
+  [ "$tree" = after ] && dir=$afterdir
+  (cd "$dir" && go build -o "$work/faldash-$tree" . && go build -o "$work/perfprobe-$tree" ./internal/perfprobe)
+done
+probe=$work/perfprobe-after
+
+: > "$out/perf.txt"
+if [ "$tui" = 1 ]; then
+  echo "== the dashboard in a terminal, ${runners} runners (soak ${soak})"
+  "$probe" tui --bin before="$work/faldash-before" --bin after="$work/faldash-after" \
+    --runners "$runners" --soak "$soak" --idle "$idle" --presses "$presses" --keep "$out" \
+    | tee -a "$out/perf.txt" | grep '^PERF' || echo "perf.sh: the terminal measurement failed (see above)" >&2
+fi
+
+echo "== listing every runner, faldash and fal's own client, one controller"
+listargs=(list --runners "$runners" --repeat "$repeat" --lister before="$work/perfprobe-before" --lister after="$work/perfprobe-after")
+[ "$fal" = 1 ] && listargs+=(--fal "$falcli")
+"$probe" "${listargs[@]}" | tee -a "$out/perf.txt" | grep '^PERF' || echo "perf.sh: the listing comparison failed (see above)" >&2
+
+if [ "$bench" = 1 ]; then
+  echo "== Go benchmarks, -count $count, both trees"
+  # package:pattern; client's logs benchmark is left out.
+  benches=(./client:Runners ./tui/table:. ./views/runners:. ./views/apps:. ./views/envs:. ./views/secrets:.)
+  for tree in before after; do
+    dir=$work/before
+    [ "$tree" = after ] && dir=$afterdir
+    : > "$out/bench-$tree.txt"
+    for b in "${benches[@]}"; do
+      pkg=${b%%:*} re=${b#*:}
+      [ -d "$dir/$pkg" ] || continue
+      if ! (cd "$dir" && go test -run '^$' -bench "$re" -benchmem -count "$count" "$pkg" >> "$out/bench-$tree.txt" 2> "$out/bench-$tree.err"); then
+        echo "perf.sh: $pkg's benchmarks did not run in the $tree tree: $(head -c 300 "$out/bench-$tree.err")" >&2
+      fi
+    done
+  done
+  if ! go run golang.org/x/perf/cmd/benchstat@latest "$out/bench-before.txt" "$out/bench-after.txt" > "$out/benchstat.txt" 2>&1; then
+    echo "perf.sh: benchstat is not available; the raw figures are in $out/bench-*.txt" >&2
+  fi
+fi
+
+echo
+echo "== results (also in $out)"
+"$probe" table < "$out/perf.txt"
+[ -s "$out/benchstat.txt" ] && { echo; cat "$out/benchstat.txt"; }
+exit 0
