@@ -3,12 +3,13 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/faldash/faldash/internal/procfs"
 )
 
 // clockTick is the unit of /proc's CPU times (USER_HZ, 100 on Linux
@@ -17,30 +18,11 @@ const clockTick = 10 * time.Millisecond
 
 // cpuTime is the CPU a process has used, user and system.
 func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	st, err := procfs.Read(pid)
 	if err != nil {
 		return 0, err
 	}
-	// The command name may hold spaces and parentheses: fields count from
-	// the last ')'. utime and stime are fields 14 and 15, the 12th and
-	// 13th after it.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected form", pid)
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
-	}
-	var ticks int64
-	for _, s := range f[11:13] {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
-		}
-		ticks += n
-	}
-	return time.Duration(ticks) * clockTick, nil
+	return time.Duration(st.CPU) * clockTick, nil
 }
 
 // memory is a process's resident set now and at its peak, in bytes.

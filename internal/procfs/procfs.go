@@ -14,6 +14,9 @@ type Stat struct {
 	// Start is the process's start time in clock ticks after boot: with
 	// the pid, it names one process.
 	Start uint64
+	// CPU is the time the process has run, user and system, in clock
+	// ticks.
+	CPU uint64
 }
 
 // Zombie reports whether the process has exited and waits to be reaped.

@@ -23,7 +23,8 @@ func Read(pid int) (Stat, error) {
 	}
 	f := strings.Fields(string(b[i+1:]))
 	// f[0] is field 3 (state), f[1] field 4 (ppid), f[2] field 5 (pgrp),
-	// f[3] field 6 (session), f[19] field 22 (starttime).
+	// f[3] field 6 (session), f[11] and f[12] fields 14 and 15 (utime,
+	// stime), f[19] field 22 (starttime).
 	if len(f) < 20 || len(f[0]) != 1 {
 		return Stat{}, fmt.Errorf("/proc/%d/stat: too few fields", pid)
 	}
@@ -31,10 +32,12 @@ func Read(pid int) (Stat, error) {
 	pgrp, err2 := strconv.Atoi(f[2])
 	session, err3 := strconv.Atoi(f[3])
 	start, err4 := strconv.ParseUint(f[19], 10, 64)
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
+	utime, err5 := strconv.ParseUint(f[11], 10, 64)
+	stime, err6 := strconv.ParseUint(f[12], 10, 64)
+	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
 		return Stat{}, fmt.Errorf("/proc/%d/stat: %w", pid, err)
 	}
-	return Stat{Pid: pid, State: f[0][0], PPid: ppid, Pgrp: pgrp, Session: session, Start: start}, nil
+	return Stat{Pid: pid, State: f[0][0], PPid: ppid, Pgrp: pgrp, Session: session, Start: start, CPU: utime + stime}, nil
 }
 
 // All reads the stat of every process that is still there by the time it
