@@ -3,10 +3,12 @@ package tui
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -225,5 +227,91 @@ func TestCursorKeptByIDAcrossRefresh(t *testing.T) {
 	h.poll()
 	if got := runnerCursor(t, h); got != "r-0003" {
 		t.Errorf("cursor moved to %s after the refresh", got)
+	}
+}
+
+// quietApp is staging's app "quiet" with a runner up for an hour and one
+// up for 20 seconds.
+func quietApp() *fakeclient.Client {
+	fc := seeded()
+	fc.SetApps("staging", client.App{Name: "quiet", Env: "staging"})
+	fc.SetRunners("staging", "quiet",
+		client.Runner{ID: "old", State: client.StateRunning, Uptime: time.Hour},
+		client.Runner{ID: "young", State: client.StateRunning, Uptime: 20 * time.Second},
+	)
+	return fc
+}
+
+// changedLines are the lines of b that differ from a's: what Bubble Tea's
+// renderer writes to go from a to b.
+func changedLines(a, b string) []string {
+	as, bs := strings.Split(a, "\n"), strings.Split(b, "\n")
+	var out []string
+	for i, l := range bs {
+		if i >= len(as) || as[i] != l {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// TestIdleScreenIsQuiet: between polls that change nothing, a second's
+// tick redraws only what reads differently: the uptime under a minute,
+// and nothing once every uptime is past it and the header's freshness.
+func TestIdleScreenIsQuiet(t *testing.T) {
+	h := newHarness(t, quietApp(), Config{Env: "staging"})
+	h.settle()
+	h.send(pane.Open{Key: pane.RunnersKey("staging", "quiet")})
+	h.settle()
+	before := h.view()
+	if fire[clockMsg](h) != 1 {
+		t.Fatal("no clock tick")
+	}
+	if got := changedLines(before, h.view()); len(got) != 1 || !strings.Contains(got[0], "young") || !strings.Contains(got[0], "21s") {
+		t.Errorf("a tick changed %q, want the young runner's line alone", got)
+	}
+
+	h.fc.SetRunners("staging", "quiet", client.Runner{ID: "old", State: client.StateRunning, Uptime: time.Hour})
+	h.poll()
+	h.poll() // the young runner's removal is no longer marked
+	before = h.view()
+	for range 3 {
+		fire[clockMsg](h)
+		if got := changedLines(before, h.view()); len(got) != 0 {
+			t.Fatalf("an idle second redrew %q", got)
+		}
+	}
+}
+
+// TestStaleDataStopsTicking: once polls fail, uptimes stop where they were.
+func TestStaleDataStopsTicking(t *testing.T) {
+	h := newHarness(t, quietApp(), Config{Env: "staging"})
+	h.settle()
+	h.send(pane.Open{Key: pane.RunnersKey("staging", "quiet")})
+	h.settle()
+	h.fc.FailAll(unavailable())
+	h.poll()
+	young := func() string {
+		for _, l := range strings.Split(h.view(), "\n") {
+			if strings.Contains(l, "young") {
+				return l
+			}
+		}
+		t.Fatalf("no young runner:\n%s", h.view())
+		return ""
+	}
+	stale := young()
+	for range 5 {
+		fire[clockMsg](h)
+	}
+	if got := young(); got != stale {
+		t.Errorf("stale data ticked: %q, then %q", stale, got)
+	}
+	h.fc.FailAll(nil)
+	for !strings.Contains(h.view(), "connected") {
+		h.poll()
+	}
+	if got := young(); got == stale {
+		t.Errorf("fresh data still shows %q", got)
 	}
 }

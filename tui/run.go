@@ -9,6 +9,9 @@ import (
 	"github.com/charmbracelet/lipgloss"
 )
 
+// maxFPS is Bubble Tea v1's highest frame rate.
+const maxFPS = 120
+
 // Run runs the dashboard full-screen (alternate screen) until the user
 // quits, Ctrl+C, or ctx ends, and leaves the terminal as it found it in
 // every case, a crash included: Bubble Tea recovers a panic in the model or
@@ -30,7 +33,10 @@ func Run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) (err error)
 
 	m := New(cfg)
 	m.ctx = ctx
-	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}, opts...)...)
+	// Bubble Tea v1 writes a frame only on its renderer's ticker: at its
+	// highest rate the first frame waits half as long, and so does every
+	// key's echo. A tick with nothing new writes nothing.
+	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(maxFPS)}, opts...)...)
 
 	defer func() {
 		// Bubble Tea catches panics inside its loop; this catches the rest

@@ -184,8 +184,11 @@ func (m *Model) freshnessText() string {
 	case e.err != nil:
 		return m.st.Stale.Render("stale · updated " + format.Age(m.now().Sub(e.updated)) + " ago")
 	}
+	// While polls answer on time the data is as fresh as polling makes it:
+	// a header counting the seconds between two polls would redraw every
+	// second and tell nothing. Only a late answer shows its age.
 	age := m.now().Sub(e.updated)
-	if age < time.Second {
+	if age < 2*m.refresh {
 		return m.st.Fresh.Render("updated just now")
 	}
 	return m.st.Fresh.Render("updated " + format.Age(age) + " ago")

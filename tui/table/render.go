@@ -192,6 +192,11 @@ func (t *Table[ID, V]) renderRow(r *row[ID, V], live []string, flags uint8) stri
 		content = t.st.SelectedRow.Render(content)
 	case flags&flagStale != 0:
 		content = t.st.Dim.Render(content)
+	default:
+		// Trailing blanks draw nothing that the terminal's erase to the end
+		// of the line (which Bubble Tea sends after a short line) doesn't,
+		// and a row rewritten every second costs them each time.
+		content = strings.TrimRight(content, " ")
 	}
 	return t.cut(t.gutterString(flags) + content)
 }

@@ -2,6 +2,7 @@ package runners
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -299,6 +300,17 @@ func TestDetail(t *testing.T) {
 	}
 	if lines := strings.Split(v, "\n"); len(lines) != 30 {
 		t.Errorf("detail has %d lines, want 30", len(lines))
+	}
+
+	// A failed refresh dims the record and stops its clock.
+	d.Update(pane.Result{Err: errors.New("unreachable"), At: now})
+	now = now.Add(30 * time.Second)
+	if v := d.View(); !strings.Contains(v, "1m00s") || !strings.Contains(v, "q1       u1      5s") {
+		t.Errorf("stale record ticked:\n%s", v)
+	}
+	load()
+	if v := d.View(); !strings.Contains(v, "35s") {
+		t.Errorf("fresh record did not tick again:\n%s", v)
 	}
 
 	// The runner goes away: its last record stays, said to be gone.
