@@ -49,6 +49,9 @@ type Target struct {
 	User string
 	// DataDir is the controller's data directory, "" with -addr.
 	DataDir string
+	// InProcess says the controller runs in this process, so its memory
+	// is this process's (runtime.ReadMemStats).
+	InProcess bool
 	// Binary builds (once) and returns the path of a faldash binary, for
 	// sections that start a real `faldash serve`; nil with -addr.
 	Binary func() (string, error)

@@ -41,6 +41,7 @@ func localTarget() (*Target, func(), error) {
 	t.KeyID, t.KeySecret = ctl.Server().AdminKey()
 	t.User = "local"
 	t.DataDir = ctl.Server().DataDir()
+	t.InProcess = true
 	t.Binary = builder(filepath.Join(dir, "bin"))
 	return t, func() {
 		t.Conn.Close()
