@@ -2,14 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/faldash/faldash/falpb"
-	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/server"
 )
 
 func init() {
@@ -86,7 +87,7 @@ func probeDeploys(ctx context.Context, t *Target) (int, int, []string) {
 func manyKeys(n int) map[string]any {
 	m := make(map[string]any, n)
 	for i := range n {
-		m["k"+strings.Repeat("0", 3)+string(rune('a'+i%26))+itoa(i)] = i
+		m[fmt.Sprintf("key-%06d", i)] = i
 	}
 	return m
 }

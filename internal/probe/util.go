@@ -5,7 +5,6 @@ import (
 	"iter"
 	"maps"
 	"slices"
-	"strconv"
 )
 
 // sortedMap yields m's entries in key order, so cases run in the same
@@ -19,5 +18,3 @@ func sortedMap[K cmp.Ordered, V any](m map[K]V) iter.Seq2[K, V] {
 		}
 	}
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
