@@ -12,6 +12,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/procfs"
+	"github.com/faldash/faldash/localctl"
 )
 
 // escapingRunner is a runner command whose child leaves the runner's
@@ -88,17 +89,39 @@ func TestKill9OfServeLeavesNoRunner(t *testing.T) {
 }
 
 // TestKill9OfTheDemoDashboardLeavesNothing kills `faldash --demo` in a
-// terminal with SIGKILL once its runners are up: they must all be gone
-// within 5 seconds, and the next demo removes the directory the killed
-// one left.
+// terminal with SIGKILL once its runners are up, one of them with a child
+// that left its session and ignores the polite signals: they must all be
+// gone within 5 seconds, and the next demo removes the directory the
+// killed one left.
 func TestKill9OfTheDemoDashboardLeavesNothing(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	tm := startTUI(t, "--demo")
 	tm.waitText(0, 60*time.Second, `staging`)
 	dash := tm.cmd.Process.Pid
+	var data string
+	waitFor(t, 30*time.Second, "the demo's controller", func() bool {
+		found, _ := filepath.Glob(filepath.Join(tmp, "faldash-demo-*", "data", localctl.EndpointsFile))
+		if len(found) == 1 {
+			data = filepath.Dir(found[0])
+		}
+		return data != ""
+	})
+	ends, err := localctl.ReadEndpoints(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"deploy", "--host", ends.GRPC, "--key-file", filepath.Join(data, "admin.key"), "--app", "escaper",
+		"--min-concurrency", "1", "--"}, escapingRunner(t)...)
+	if out, err := exec.Command(exe, args...).CombinedOutput(); err != nil {
+		t.Fatalf("faldash deploy: %v\n%s", err, out)
+	}
+	st, err := procfs.Read(dash)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var tree []procfs.Stat
-	waitFor(t, 60*time.Second, "the demo's runners", func() bool {
+	waitFor(t, 60*time.Second, "the demo's runners and the escaper's child", func() bool {
 		tree = treeOf(t, dash)
 		shims := 0
 		for _, p := range tree {
@@ -107,7 +130,7 @@ func TestKill9OfTheDemoDashboardLeavesNothing(t *testing.T) {
 			}
 		}
 		// text-to-image and llm-chat keep one runner each at least.
-		return shims >= 2
+		return shims >= 3 && otherSessions(tree, st.Session) >= 1
 	})
 	left, err := filepath.Glob(filepath.Join(tmp, "faldash-demo-*"))
 	if err != nil || len(left) != 1 {
