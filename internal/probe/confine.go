@@ -13,6 +13,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/scaling"
 	"github.com/faldash/faldash/server"
+	"github.com/faldash/faldash/server/confine"
 	"github.com/faldash/faldash/server/store"
 )
 
@@ -40,6 +41,10 @@ exec sleep 100000`
 // itself reports it in its log) or that left a trace in the directory.
 func probeConfinement(ctx context.Context, t *Target) (tried, misbehaved int, notes []string) {
 	var tl Tally
+	if _, err := confine.LandlockABI(); err != nil {
+		tl.Note("skipped: this system cannot confine runners (%v), which the controller says at start", err)
+		return tl.Result()
+	}
 	if t.REST == "" {
 		tl.Check("read the runner's report", false, "the controller serves no REST API to read runner logs from")
 		return tl.Result()

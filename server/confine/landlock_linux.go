@@ -8,9 +8,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// landlockABI is the kernel's Landlock ABI version; an error says why
+// LandlockABI is the kernel's Landlock ABI version; an error says why
 // there is none (not built in, or not enabled at boot).
-func landlockABI() (int, error) {
+func LandlockABI() (int, error) {
 	v, _, errno := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
 	switch {
 	case errno == unix.ENOSYS:

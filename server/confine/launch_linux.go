@@ -38,7 +38,7 @@ func NewLauncher(opts Options) (*Launcher, error) {
 		}
 		l.hidden = append(l.hidden, abs)
 	}
-	l.status.LandlockABI, l.status.LandlockErr = landlockABI()
+	l.status.LandlockABI, l.status.LandlockErr = LandlockABI()
 	if opts.NoNamespaces {
 		l.status.NamespaceErr = errors.New("turned off")
 	} else {

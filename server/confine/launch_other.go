@@ -28,3 +28,6 @@ func (l *Launcher) Command(argv, _ []string) *exec.Cmd {
 func (l *Launcher) Kill(int) {}
 
 func (l *Launcher) Close() error { return nil }
+
+// LandlockABI is 0: there is no Landlock here.
+func LandlockABI() (int, error) { return 0, errNoUnix }

@@ -29,3 +29,6 @@ func (l *Launcher) Command(argv, _ []string) *exec.Cmd {
 func (l *Launcher) Kill(pid int) { _ = syscall.Kill(-pid, syscall.SIGKILL) }
 
 func (l *Launcher) Close() error { return nil }
+
+// LandlockABI is 0: there is no Landlock here.
+func LandlockABI() (int, error) { return 0, fmt.Errorf("not on Linux but %s", runtime.GOOS) }

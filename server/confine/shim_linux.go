@@ -114,7 +114,7 @@ func shim(args []string, stderr io.Writer) int {
 
 // confine applies s's Landlock rules to this thread.
 func confine(s spec) error {
-	abi, err := landlockABI()
+	abi, err := LandlockABI()
 	if err != nil {
 		return err
 	}
