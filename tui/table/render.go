@@ -101,7 +101,7 @@ const (
 
 // drawnRow is a row as the last View drew it, with what it depended on.
 type drawnRow struct {
-	ver     uint64   // of the row's cells
+	sum     uint64   // of the row's cells
 	layout  uint64   // layoutGen
 	flags   uint8    // cursor, selection, mark, stale
 	liveGen uint64   // when live was computed
@@ -138,11 +138,11 @@ func (t *Table[ID, V]) rowLine(vi int) string {
 	if t.hasLive && (d.live == nil || d.liveGen != t.liveGen) {
 		t.liveCells(r.val, d)
 	}
-	if d.ok && d.ver == r.ver && d.layout == t.layoutGen && d.flags == flags {
+	if d.ok && d.sum == r.sum && d.layout == t.layoutGen && d.flags == flags {
 		return d.line
 	}
 	d.line = t.renderRow(r, d.live, flags)
-	d.ver, d.layout, d.flags, d.ok = r.ver, t.layoutGen, flags, true
+	d.sum, d.layout, d.flags, d.ok = r.sum, t.layoutGen, flags, true
 	t.renders++
 	return d.line
 }
@@ -172,12 +172,14 @@ func (t *Table[ID, V]) renderRow(r *row[ID, V], live []string, flags uint8) stri
 	// which a cell's own colours (and their resets) would break.
 	plain := flags&(flagCursor|flagStale) != 0
 
+	cells := t.cellBuf[:len(t.cols)]
+	fillCells(t.cols, r.val, cells)
 	var b strings.Builder
 	for i, c := range t.cols {
 		if i > 0 {
 			b.WriteString(columnGap)
 		}
-		cell := cellAt(r.cells, i)
+		cell := cells[i]
 		if c.Live != nil {
 			cell = cellAt(live, i)
 		}

@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
-	"sync/atomic"
+	"hash/maphash"
 	"unicode"
 	"unicode/utf8"
 
@@ -43,13 +43,14 @@ func (s *Snapshot[ID, V]) find(id ID) (int32, bool) {
 	return s.byID[k], true
 }
 
-// row is one value with what the table derived from it.
+// row is one value with what the table derived from it. Its cells are
+// not kept: a row is drawn only while visible, from its value, and what
+// else needs them is derived when the snapshot is built.
 type row[ID cmp.Ordered, V any] struct {
 	id     ID
 	val    V
-	cells  []string // one per column, "" for a column without Cell
-	search string   // lower-cased cells, each ended by a 0 byte, for the filter
-	ver    uint64   // changes with cells: a drawn row is valid while it holds
+	search string // lower-cased cells, each ended by a 0 byte, for the filter
+	sum    uint64 // of the cells: rows of equal sums show the same cells
 	mark   mark
 }
 
@@ -61,8 +62,30 @@ const (
 	changed
 )
 
-// versions numbers the cells of rows, across tables and goroutines.
-var versions atomic.Uint64
+// seed hashes cells, the same way in every snapshot of the process.
+var seed = maphash.MakeSeed()
+
+// cellsOf computes the cells of v into cells (one per column, "" for a
+// column without Cell) and returns their sum.
+func cellsOf[V any](cols []Column[V], v V, cells []string) uint64 {
+	fillCells(cols, v, cells)
+	var h maphash.Hash
+	h.SetSeed(seed)
+	for _, c := range cells {
+		h.WriteString(c)
+		h.WriteByte(0)
+	}
+	return h.Sum64()
+}
+
+func fillCells[V any](cols []Column[V], v V, cells []string) {
+	for c, col := range cols {
+		cells[c] = ""
+		if col.Cell != nil {
+			cells[c] = col.Cell(v)
+		}
+	}
+}
 
 // Builder builds a table's next snapshot. Take it with Table.Builder on
 // the UI goroutine and use it anywhere: it holds only the columns, the
@@ -91,17 +114,13 @@ func (b Builder[ID, V]) Build(vals []V) *Snapshot[ID, V] {
 	}
 	s := &Snapshot[ID, V]{rows: make([]row[ID, V], len(vals)), sorting: b.sorting}
 	fromBase := make([]int32, len(vals)) // each row's position in base, or -1
+	texts := newTextBuild(b.cols, base, len(vals))
 	cells := make([]string, len(b.cols))
 	var buf []byte
 	next := int32(0) // where the base's next row is likely to be
 	for i, v := range vals {
 		id := b.id(v)
-		for c, col := range b.cols {
-			cells[c] = ""
-			if col.Cell != nil {
-				cells[c] = col.Cell(v)
-			}
-		}
+		sum := cellsOf(b.cols, v, cells)
 		// A listing tends to come in the order of the one before: look
 		// where the last row found left off before searching.
 		j, inBase := next, int(next) < len(base.rows) && base.rows[next].id == id
@@ -109,13 +128,14 @@ func (b Builder[ID, V]) Build(vals []V) *Snapshot[ID, V] {
 			j, inBase = base.find(id)
 		}
 		r := &s.rows[i]
-		r.id, r.val, fromBase[i] = id, v, -1
+		r.id, r.val, r.sum, fromBase[i] = id, v, sum, -1
 		if inBase {
 			fromBase[i], next = j, j+1
 		}
-		if inBase && slices.Equal(base.rows[j].cells, cells) {
-			old := &base.rows[j]
-			r.cells, r.search, r.ver = old.cells, old.search, old.ver
+		same := inBase && base.rows[j].sum == sum
+		texts.add(i, j, same, cells)
+		if same {
+			r.search = base.rows[j].search
 			continue
 		}
 		switch {
@@ -125,25 +145,14 @@ func (b Builder[ID, V]) Build(vals []V) *Snapshot[ID, V] {
 		default:
 			r.mark = added
 		}
-		r.cells = slices.Clone(cells)
-		buf = appendSearch(buf[:0], r.cells)
+		buf = appendSearch(buf[:0], cells)
 		r.search = string(buf)
-		r.ver = versions.Add(1)
 	}
 	var dup bool
 	if s.byID, dup = idOrder(s.rows, base, fromBase); dup {
 		return b.Build(firstOfEachID(vals, b.id))
 	}
-	s.texts = make([]*textRanks, len(b.cols))
-	for c, col := range b.cols {
-		if sortable(col) && col.Key == nil && !col.ByID {
-			var old *textRanks
-			if c < len(base.texts) {
-				old = base.texts[c]
-			}
-			s.texts[c] = rankTexts(s.rows, c, old, base.rows, fromBase)
-		}
-	}
+	s.texts = texts.finish(s.rows)
 	var sc sorter
 	s.order = s.sorted(b.cols, b.sorting.col, b.sorting.desc, &sc, nil)
 	s.view = s.filtered(s.order, b.sorting.filter, nil)
@@ -256,41 +265,90 @@ type textRanks struct {
 	rows  []uint32 // the rank of each row's text
 }
 
-// rankTexts ranks the rows by the text of column c. A row whose text is
-// the one it had in the base keeps its rank, and a changed row whose text
-// the base had takes that text's rank; only a text new to the base makes
-// every distinct text sorted again, which for the columns worth sorting by
-// text (revisions, machine types, names) is rare.
-func rankTexts[ID cmp.Ordered, V any](rows []row[ID, V], c int, old *textRanks, baseRows []row[ID, V], fromBase []int32) *textRanks {
-	// Texts seen long ago but gone are kept until there are too many.
-	if old == nil || len(old.texts) > 2*len(rows)+16 {
-		return rankAllTexts(rows, c)
+// textBuild ranks the text-sorted columns of a snapshot as its rows are
+// built. A row whose cells are those it had in the base keeps its ranks,
+// and a changed row whose text the base had takes that text's rank; only a
+// text new to the base makes a column's distinct texts sorted again, which
+// for the columns worth sorting by text (revisions, machine types, names)
+// is rare.
+type textBuild[ID cmp.Ordered, V any] struct {
+	cols []Column[V]
+	old  []*textRanks // the base's, by column
+	out  []*textRanks
+	all  []bool              // by column: rank every text from scratch
+	memo []map[string]uint32 // by column: the ranks of texts looked up
+}
+
+func newTextBuild[ID cmp.Ordered, V any](cols []Column[V], base *Snapshot[ID, V], n int) *textBuild[ID, V] {
+	tb := &textBuild[ID, V]{cols: cols, old: make([]*textRanks, len(cols)), out: make([]*textRanks, len(cols)),
+		all: make([]bool, len(cols)), memo: make([]map[string]uint32, len(cols))}
+	for c, col := range cols {
+		if !sortable(col) || col.Key != nil || col.ByID {
+			continue
+		}
+		if c < len(base.texts) {
+			tb.old[c] = base.texts[c]
+		}
+		// Texts seen long ago but gone are kept until there are too many.
+		if old := tb.old[c]; old == nil || len(old.texts) > 2*n+16 {
+			tb.all[c] = true
+			continue
+		}
+		tb.out[c] = &textRanks{texts: tb.old[c].texts, ranks: tb.old[c].ranks, rows: make([]uint32, n)}
 	}
-	out := &textRanks{texts: old.texts, ranks: old.ranks, rows: make([]uint32, len(rows))}
-	for i := range rows {
-		text := rows[i].cells[c]
-		if j := fromBase[i]; j >= 0 && baseRows[j].cells[c] == text {
+	return tb
+}
+
+// add ranks row i, with the given cells, which is row j of the base (-1:
+// none) with the same cells or not.
+func (tb *textBuild[ID, V]) add(i int, j int32, same bool, cells []string) {
+	for c, out := range tb.out {
+		if out == nil || tb.all[c] {
+			continue
+		}
+		old := tb.old[c]
+		if same {
 			out.rows[i] = old.rows[j]
 			continue
 		}
-		k, found := slices.BinarySearchFunc(old.texts, plain(text), naturalCompare)
-		if !found {
-			return rankAllTexts(rows, c)
+		// Changed rows mostly show texts other rows show too: a lookup is
+		// cheaper than a search in natural order.
+		if r, ok := tb.memo[c][cells[c]]; ok {
+			out.rows[i] = r
+			continue
 		}
+		k, found := slices.BinarySearchFunc(old.texts, plain(cells[c]), naturalCompare)
+		if !found {
+			tb.all[c] = true
+			continue
+		}
+		if tb.memo[c] == nil {
+			tb.memo[c] = map[string]uint32{}
+		}
+		tb.memo[c][cells[c]] = old.ranks[k]
 		out.rows[i] = old.ranks[k]
 	}
-	return out
 }
 
-// rankAllTexts ranks the rows by the text of column c from scratch: each
-// distinct text is sorted once.
-func rankAllTexts[ID cmp.Ordered, V any](rows []row[ID, V], c int) *textRanks {
+// finish ranks from scratch the columns that need it.
+func (tb *textBuild[ID, V]) finish(rows []row[ID, V]) []*textRanks {
+	for c, all := range tb.all {
+		if all {
+			tb.out[c] = rankAllTexts(rows, tb.cols[c].Cell)
+		}
+	}
+	return tb.out
+}
+
+// rankAllTexts ranks the rows by the text cell makes of each from
+// scratch: each distinct text is sorted once.
+func rankAllTexts[ID cmp.Ordered, V any](rows []row[ID, V], cell func(V) string) *textRanks {
 	out := &textRanks{rows: make([]uint32, len(rows))}
 	seen := map[string]uint32{}
 	var distinct []string
 	last, lastD := "", uint32(0)
 	for i := range rows {
-		text := rows[i].cells[c]
+		text := cell(rows[i].val)
 		if i > 0 && text == last {
 			out.rows[i] = lastD // runs of one text are common, and hash nothing
 			continue

@@ -156,6 +156,7 @@ type Table[ID cmp.Ordered, V any] struct {
 	hasLive       bool
 
 	drawn, drawing map[ID]*drawnRow // rows of the last View, and of this one
+	cellBuf        []string         // the cells of the row being drawn
 	renders        int              // rows rendered, for tests
 
 	header    string
@@ -188,6 +189,7 @@ func New[ID cmp.Ordered, V any](id func(V) ID, cols []Column[V], keys keymap.Tab
 		empty:    "No rows.",
 		drawn:    map[ID]*drawnRow{},
 		drawing:  map[ID]*drawnRow{},
+		cellBuf:  make([]string, len(cols)),
 	}
 	for _, c := range t.cols {
 		t.hasLive = t.hasLive || c.Live != nil
@@ -286,14 +288,16 @@ func (t *Table[ID, V]) Value(id ID) (V, bool) {
 	return t.snap.rows[i].val, true
 }
 
-// Cells returns the cells of the row with the given ID as Cell made them
-// (empty for a column without Cell). Don't modify them.
+// Cells returns the cells of the row with the given ID as Cell makes them
+// (empty for a column without Cell).
 func (t *Table[ID, V]) Cells(id ID) ([]string, bool) {
 	i, ok := t.snap.find(id)
 	if !ok {
 		return nil, false
 	}
-	return t.snap.rows[i].cells, true
+	cells := make([]string, len(t.cols))
+	fillCells(t.cols, t.snap.rows[i].val, cells)
+	return cells, true
 }
 
 // Values returns every value in the order they were given. It costs
