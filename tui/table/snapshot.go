@@ -2,9 +2,9 @@ package table
 
 import (
 	"cmp"
+	"hash/maphash"
 	"slices"
 	"strings"
-	"hash/maphash"
 	"unicode"
 	"unicode/utf8"
 
