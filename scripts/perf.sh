@@ -65,7 +65,7 @@ trap 'rm -rf "$work"' EXIT
 export_tree() {
   mkdir -p "$2"
   git archive "$1" | tar -x -C "$2"
-  local overlay=(internal/synthctl internal/perfprobe internal/panetest/bench.go client/perf_bench_test.go)
+  local overlay=(internal/synthctl internal/perfprobe internal/procfs internal/panetest/bench.go client/perf_bench_test.go)
   local p f
   for f in views/*/bench_test.go; do overlay+=("$f"); done
   for p in "${overlay[@]}"; do
