@@ -45,6 +45,9 @@ func TestBadParametersAreRefusedAndNotEchoedRaw(t *testing.T) {
 		{http.MethodDelete, "/applications/local/app/queue?" + q("caller_user_id", long), http.StatusBadRequest, "caller_user_id"},
 		{http.MethodGet, "/" + url.PathEscape(esc), http.StatusNotFound, `no such path: "/\x1b`},
 		{http.MethodPut, "/users/" + url.PathEscape(esc), http.StatusNotFound, "no such path"},
+		// url.Values would drop these, and the parameter read as absent.
+		{http.MethodPost, "/logs/history?job_id=r1&since=%zz", http.StatusBadRequest, "malformed query"},
+		{http.MethodGet, "/applications/local/app/queue?by_user=%", http.StatusBadRequest, "malformed query"},
 	}
 	for _, c := range cases {
 		r := s.asAdmin(c.method, c.path)

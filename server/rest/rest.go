@@ -20,6 +20,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -177,6 +178,12 @@ func (a *api) serve(e endpoint) http.Handler {
 		}
 		if e == nil {
 			fail(w, http.StatusNotFound, "no such path: "+shown(r.URL.Path))
+			return
+		}
+		// r.URL.Query() drops what does not parse, so a malformed
+		// parameter would silently read as absent.
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			fail(w, http.StatusBadRequest, "malformed query: "+quote(err.Error()))
 			return
 		}
 		h := e[r.Method]
