@@ -135,6 +135,15 @@ func BenchmarkRefresh(b *testing.B) {
 			}
 		})
 	}
+	b.Run("first/build", func(b *testing.B) {
+		// An app's runners opened: nothing to start from.
+		tb := New(func(r *runner) rid { return r.id }, benchColumns(), keymap.Default().Table, styles(termenv.ANSI256))
+		bl := tb.Builder()
+		b.ReportAllocs()
+		for b.Loop() {
+			bl.Build(same)
+		}
+	})
 	b.Run("sort-changed-meanwhile/swap", func(b *testing.B) {
 		tb := benchTable(b, n)
 		b.ReportAllocs()

@@ -221,7 +221,7 @@ func idOrder[ID cmp.Ordered, V any](rows []row[ID, V], base *Snapshot[ID, V], fr
 			kept = append(kept, i)
 		}
 	}
-	slices.SortFunc(fresh, byID)
+	sortByID(rows, fresh)
 	// The base had each ID once, so two rows of one ID are either two new
 	// ones, neighbours once sorted, or two of the base's, one of which
 	// took the other's place in newOf.
@@ -230,6 +230,24 @@ func idOrder[ID cmp.Ordered, V any](rows []row[ID, V], base *Snapshot[ID, V], fr
 		dup = byID(fresh[k-1], fresh[k]) == 0
 	}
 	return merge(kept, fresh, byID), dup
+}
+
+// sortByID sorts positions of rows by ID. The IDs are copied next to
+// their positions first: compared in place, every comparison of a large
+// sort would fetch two rows from all over memory.
+func sortByID[ID cmp.Ordered, V any](rows []row[ID, V], ps []int32) {
+	type idPos struct {
+		id  ID
+		pos int32
+	}
+	pairs := make([]idPos, len(ps))
+	for k, p := range ps {
+		pairs[k] = idPos{rows[p].id, p}
+	}
+	slices.SortFunc(pairs, func(a, b idPos) int { return cmp.Compare(a.id, b.id) })
+	for k := range pairs {
+		ps[k] = pairs[k].pos
+	}
 }
 
 // merge merges two sorted lists; each of b's elements goes after the
