@@ -110,3 +110,45 @@ func TestRunnerCannotReachTheDataDir(t *testing.T) {
 		}
 	}
 }
+
+// TestRunnerCannotReachOtherSecrets: whichever controller runs it, a
+// runner cannot read the default controller's data directory, another
+// controller's runner directories in the cache, or fal's own directory
+// with the user's fal cloud credentials.
+func TestRunnerCannotReachOtherSecrets(t *testing.T) {
+	dataHome, cache, falHome := t.TempDir(), t.TempDir(), t.TempDir()
+	t.Setenv("XDG_DATA_HOME", dataHome)
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Setenv("FAL_HOME_DIR", falHome)
+	files := []string{
+		filepath.Join(dataHome, "faldash", server.AdminKeyFile),
+		filepath.Join(cache, "faldash", "0123456789abcdef", "hf", "main", "app", "token"),
+		filepath.Join(falHome, "auth0_token"),
+	}
+	for _, f := range files {
+		if err := os.MkdirAll(filepath.Dir(f), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, []byte("secret"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := start(t, Config{})
+	if !h.sup.Isolation().Confined() {
+		t.Skipf("this kernel cannot confine runners: %v", h.sup.Isolation().LandlockErr)
+	}
+	argv := helperCommand(t, "serve")
+	for _, f := range files {
+		argv = append(argv, "--try", f)
+	}
+	h.deploy("main", "nosy", argv, one())
+	r := h.waitRunners("main", "nosy", "the nosy runner IDLE", idle(1))[0]
+	out := strings.Join(h.stdout(r.ID), "\n")
+	for _, f := range files {
+		for _, what := range []string{"read", "write"} {
+			if !strings.Contains(out, what+" "+f+" refused") {
+				t.Errorf("the runner did not report being refused to %s %s:\n%s", what, f, out)
+			}
+		}
+	}
+}

@@ -20,8 +20,11 @@
 // process group of its own with the runner in it. On Linux the runner
 // cannot read or write the controller's data directory (the database,
 // its WAL, admin.key, the pid records) nor the directories of other
-// runners (Landlock): it sees the rest of the filesystem read-only and
-// may write only in its working directory, its app's HF_HOME and /dev.
+// runners (Landlock), nor the default controller's data directory, the
+// runner directories of any controller in the user's cache, and fal's
+// own ~/.fal with the user's fal cloud credentials: it sees the rest of
+// the filesystem read-only and may write only in its working directory,
+// its app's HF_HOME and /dev.
 // Where the kernel allows it, the shim is PID 1 of a PID namespace of its
 // own, so no process of the runner outlives it, setsid or not; elsewhere
 // it is a subreaper that kills the runner's orphans. The shim ends the

@@ -188,7 +188,8 @@ func (s *Supervisor) Start(ctx context.Context, host server.Host) error {
 	}
 	// Runners see neither the data directory nor the runners' root; each
 	// is given back its own directories.
-	if s.launcher, err = confine.NewLauncher(confine.Options{Hidden: []string{host.DataDir, root}, NoNamespaces: s.cfg.NoNamespaces}); err != nil {
+	hidden := append([]string{host.DataDir, root}, otherSecrets()...)
+	if s.launcher, err = confine.NewLauncher(confine.Options{Hidden: hidden, NoNamespaces: s.cfg.NoNamespaces}); err != nil {
 		return fmt.Errorf("start runner supervisor: %w", err)
 	}
 	st := s.launcher.Status()
@@ -244,6 +245,27 @@ func (s *Supervisor) runnerDir(dataDir string) (string, error) {
 		return "", fmt.Errorf("runner directory %s and data directory %s overlap: runners would reach the data directory", real, data)
 	}
 	return real, nil
+}
+
+// otherSecrets are directories of this user that no runner may see,
+// whichever controller runs it: the default controller's data directory
+// (a demo's runner must not read the real controller's admin key), every
+// controller's runner directories in the cache, and fal's own directory
+// with the user's fal cloud credentials.
+func otherSecrets() []string {
+	var dirs []string
+	if d, err := server.DefaultDataDir(); err == nil {
+		dirs = append(dirs, d)
+	}
+	if c, err := os.UserCacheDir(); err == nil {
+		dirs = append(dirs, filepath.Join(c, "faldash"))
+	}
+	if d := os.Getenv("FAL_HOME_DIR"); filepath.IsAbs(d) {
+		dirs = append(dirs, d)
+	} else if home, err := os.UserHomeDir(); err == nil {
+		dirs = append(dirs, filepath.Join(home, ".fal"))
+	}
+	return dirs
 }
 
 // Isolation says how runners are isolated on this system: whether
