@@ -281,6 +281,7 @@ type textRanks struct {
 	texts []string
 	ranks []uint32
 	rows  []uint32 // the rank of each row's text
+	text  []string // each row's text, as Cell made it
 }
 
 // textBuild ranks the text-sorted columns of a snapshot as its rows are
@@ -312,7 +313,7 @@ func newTextBuild[ID cmp.Ordered, V any](cols []Column[V], base *Snapshot[ID, V]
 			tb.all[c] = true
 			continue
 		}
-		tb.out[c] = &textRanks{texts: tb.old[c].texts, ranks: tb.old[c].ranks, rows: make([]uint32, n)}
+		tb.out[c] = &textRanks{texts: tb.old[c].texts, ranks: tb.old[c].ranks, rows: make([]uint32, n), text: make([]string, n)}
 	}
 	return tb
 }
@@ -324,18 +325,20 @@ func (tb *textBuild[ID, V]) add(i int, j int32, same bool, cells []string) {
 		if out == nil || tb.all[c] {
 			continue
 		}
-		old := tb.old[c]
-		if same {
+		old, text := tb.old[c], cells[c]
+		out.text[i] = text
+		// A changed row mostly keeps this text, or shows one other rows
+		// show too: a comparison or a lookup is cheaper than a search in
+		// natural order.
+		if same || (j >= 0 && old.text[j] == text) {
 			out.rows[i] = old.rows[j]
 			continue
 		}
-		// Changed rows mostly show texts other rows show too: a lookup is
-		// cheaper than a search in natural order.
-		if r, ok := tb.memo[c][cells[c]]; ok {
+		if r, ok := tb.memo[c][text]; ok {
 			out.rows[i] = r
 			continue
 		}
-		k, found := slices.BinarySearchFunc(old.texts, plain(cells[c]), naturalCompare)
+		k, found := slices.BinarySearchFunc(old.texts, plain(text), naturalCompare)
 		if !found {
 			tb.all[c] = true
 			continue
@@ -343,7 +346,7 @@ func (tb *textBuild[ID, V]) add(i int, j int32, same bool, cells []string) {
 		if tb.memo[c] == nil {
 			tb.memo[c] = map[string]uint32{}
 		}
-		tb.memo[c][cells[c]] = old.ranks[k]
+		tb.memo[c][text] = old.ranks[k]
 		out.rows[i] = old.ranks[k]
 	}
 }
@@ -361,12 +364,13 @@ func (tb *textBuild[ID, V]) finish(rows []row[ID, V]) []*textRanks {
 // rankAllTexts ranks the rows by the text cell makes of each from
 // scratch: each distinct text is sorted once.
 func rankAllTexts[ID cmp.Ordered, V any](rows []row[ID, V], cell func(V) string) *textRanks {
-	out := &textRanks{rows: make([]uint32, len(rows))}
+	out := &textRanks{rows: make([]uint32, len(rows)), text: make([]string, len(rows))}
 	seen := map[string]uint32{}
 	var distinct []string
 	last, lastD := "", uint32(0)
 	for i := range rows {
 		text := cell(rows[i].val)
+		out.text[i] = text
 		if i > 0 && text == last {
 			out.rows[i] = lastD // runs of one text are common, and hash nothing
 			continue
