@@ -2,6 +2,7 @@ package apps
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -124,5 +125,39 @@ func TestQueueWithoutRESTAPIIsADashAndNotAskedAgain(t *testing.T) {
 	}
 	if got := queueCells(p); got != "a=- b=-" {
 		t.Errorf("unsupported: %s", got)
+	}
+}
+
+// TestQueuesOfManyAppsAskedOnScreenOnly: past maxQueueReads apps, a
+// listing asks for the queues of the apps on screen, not of every app.
+func TestQueuesOfManyAppsAskedOnScreenOnly(t *testing.T) {
+	now := panetest.Now
+	fc := fakeclient.New(client.Target{})
+	var apps []client.App
+	for i := range maxQueueReads + 10 {
+		apps = append(apps, app(fmt.Sprintf("app-%03d", i), "staging"))
+	}
+	fc.SetApps("staging", apps...)
+	fc.SetQueue("staging", "app-000", 1)
+	p := New(panetest.Deps(fc, &now), "staging")
+	p.SetSize(200, 10) // a header and 9 rows
+	if n, _ := list(t, p, fc); n != maxQueueReads {
+		t.Errorf("first listing: %d queue calls, want %d", n, maxQueueReads)
+	}
+	p.View()
+	if n, _ := list(t, p, fc); n != 9 {
+		t.Errorf("next listing: %d queue calls, want the 9 on screen", n)
+	}
+	p.Update(panetest.Key("G"))
+	p.View()
+	fc.Reset()
+	list(t, p, fc)
+	for _, c := range fc.CallsTo("QueueSize") {
+		if c.App < "app-065" {
+			t.Errorf("asked for the queue of %s, off screen", c.App)
+		}
+	}
+	if got := queueCells(p); !strings.Contains(got, "app-000=-") || !strings.Contains(got, "app-073=0") {
+		t.Errorf("queues: %s", got)
 	}
 }
