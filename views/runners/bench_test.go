@@ -12,8 +12,10 @@ import (
 )
 
 // fleet is n runners of one app as a busy fal app has them: mostly
-// running and idle, a few in every other state, uptimes up to hours. Each
-// variant changes every row's in-flight count, as a poll of a busy app does.
+// running and idle, a few in every other state, up for minutes to a day
+// but one in fifty started in the last minute, idle ones counting down a
+// five-minute keep-alive. Each variant changes every row's in-flight
+// count, as a poll of a busy app does.
 func fleet(n, variant int) []client.Runner {
 	states := []client.RunnerState{
 		client.StateRunning, client.StateRunning, client.StateIdle, client.StateRunning,
@@ -27,8 +29,11 @@ func fleet(n, variant int) []client.Runner {
 			Revision:    client.RevisionID(fmt.Sprintf("%032x", i%3)),
 			State:       states[i%len(states)],
 			InFlight:    (i + variant) % 4,
-			Uptime:      time.Duration(i%5000) * time.Second,
+			Uptime:      time.Duration(600+i*7919%86400) * time.Second,
 			MachineType: []string{"GPU-H100", "GPU-A100", "L40"}[i%3],
+		}
+		if i%50 == 0 {
+			r.Uptime = time.Duration(i%60) * time.Second
 		}
 		if r.State == client.StateIdle {
 			left := time.Duration(i%300) * time.Second
