@@ -20,7 +20,9 @@ type grant struct {
 // access, and a grant covers everything below its path, so a broad grant
 // whose path holds a hidden one is split: each child of the directory is
 // granted instead, except the hidden one, recursing down the branch that
-// leads to it. Symbolic links are left out of a split: access is checked
+// leads to it. A hidden path that does not exist yet is left out all the
+// same, so it stays hidden once it is made. Symbolic links are left out
+// of a split: access is checked
 // on the path a link resolves to, which is granted or not on its own.
 // The directories along a split branch get no grant of their own, so
 // they cannot be listed. Paths are resolved first, so a hidden directory
@@ -28,10 +30,7 @@ type grant struct {
 func plan(broad []grant, hidden []string) ([]grant, error) {
 	var hide []string
 	for _, h := range hidden {
-		r, err := filepath.EvalSymlinks(h)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
+		r, err := resolve(h)
 		if err != nil {
 			return nil, err
 		}
@@ -78,6 +77,24 @@ func split(out []grant, p string, dir bool, access uint64, hide []string) []gran
 		out = split(out, filepath.Join(p, e.Name()), e.IsDir(), access, hide)
 	}
 	return out
+}
+
+// resolve is p with symbolic links resolved as far as p exists; the part
+// that does not exist is kept as it is.
+func resolve(p string) (string, error) {
+	rest := ""
+	for {
+		r, err := filepath.EvalSymlinks(p)
+		if err == nil {
+			return filepath.Join(r, rest), nil
+		}
+		parent := filepath.Dir(p)
+		if !errors.Is(err, fs.ErrNotExist) || parent == p {
+			return "", err
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+		p = parent
+	}
 }
 
 // within reports whether p is dir or below it; both are clean and

@@ -13,7 +13,7 @@ import (
 // that covers a hidden path.
 func TestPlanLeavesHiddenOut(t *testing.T) {
 	root := t.TempDir()
-	for _, d := range []string{"home/u/.local/share/faldash/runners", "home/u/.cache", "home/v", "usr/bin", "secret/x"} {
+	for _, d := range []string{"home/u/.local/share/faldash/runners", "home/u/.cache", "home/v/x", "usr/bin", "secret/x"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o700); err != nil {
 			t.Fatal(err)
 		}
@@ -28,11 +28,12 @@ func TestPlanLeavesHiddenOut(t *testing.T) {
 	}
 	hidden := filepath.Join(root, "home/u/.local/share/faldash")
 	// The second hidden path is named through a link, and the third does
-	// not exist: neither may make the plan fail or grant too much.
+	// not exist yet: neither may make the plan fail or grant too much, and
+	// the third must stay hidden once it is made.
 	if err := os.Symlink(filepath.Join(root, "secret"), filepath.Join(root, "secret-link")); err != nil {
 		t.Fatal(err)
 	}
-	grants, err := plan([]grant{{path: root, access: accessRead}}, []string{hidden, filepath.Join(root, "secret-link"), filepath.Join(root, "nowhere")})
+	grants, err := plan([]grant{{path: root, access: accessRead}}, []string{hidden, filepath.Join(root, "secret-link"), filepath.Join(root, "home/v/.fal")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func TestPlanLeavesHiddenOut(t *testing.T) {
 		got = append(got, rel)
 	}
 	slices.Sort(got)
-	want := []string{"home/u/.bashrc", "home/u/.cache", "home/u/.local/share/other.db", "home/v", "usr"}
+	want := []string{"home/u/.bashrc", "home/u/.cache", "home/u/.local/share/other.db", "home/v/x", "usr"}
 	if !slices.Equal(got, want) {
 		t.Errorf("granted %q, want %q", got, want)
 	}
