@@ -16,9 +16,18 @@
 //	go run ./internal/probe -addr HOST:PORT -rest URL -gateway URL -key-file FILE
 //	go run ./internal/probe -run secrets # sections whose name matches a regexp
 //
-// It exits 1 when any case misbehaved. probe_test.go runs the quick
-// sections against an in-process controller in CI, asserting that none
-// misbehaved (-v prints the figures).
+// It prints one line per section (cases tried, misbehaved, then notes:
+// each misbehaving case and the section's figures) and a TOTAL of them
+// all, and exits 1 when any case misbehaved. A case is what the section
+// says it is: one bad request for the input sections, one acknowledged
+// write for kill-9. probe_test.go runs the quick sections against an
+// in-process controller in CI, asserting that none misbehaved (-v prints
+// the figures).
+//
+// The input sections send each bad request with the admin key (or the
+// credentials under test) through runRPC or restCall, which take a
+// snapshot of every listing before and after, so a section only lists
+// requests and the codes a right refusal may have.
 //
 // # Adding a section
 //
