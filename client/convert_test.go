@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -215,6 +216,43 @@ func runnersOverWire(t testing.TB, env string, envKnown bool, rs ...*falpb.Runne
 		t.Fatal(err)
 	}
 	return runnersFromPB(list.GetRunners(), env, envKnown)
+}
+
+// runnerpb must read every field of fal's runner listings as falpb does,
+// bar the metadata it keeps encoded: a field added to one and not the other
+// would be lost or misread.
+func TestRunnerpbMirrorsFalpb(t *testing.T) {
+	pairs := []struct {
+		fal, ours protoreflect.MessageDescriptor
+	}{
+		{(&falpb.ListAliasRunnersResponse{}).ProtoReflect().Descriptor(), (&runnerpb.RunnerList{}).ProtoReflect().Descriptor()},
+		{(&falpb.ListRunnersResponse{}).ProtoReflect().Descriptor(), (&runnerpb.RunnerList{}).ProtoReflect().Descriptor()},
+		{(&falpb.RunnerInfo{}).ProtoReflect().Descriptor(), (&runnerpb.Runner{}).ProtoReflect().Descriptor()},
+	}
+	for _, p := range pairs {
+		if p.fal.Fields().Len() != p.ours.Fields().Len() {
+			t.Errorf("%s has %d fields, %s %d", p.fal.FullName(), p.fal.Fields().Len(), p.ours.FullName(), p.ours.Fields().Len())
+		}
+		for i := range p.fal.Fields().Len() {
+			f := p.fal.Fields().Get(i)
+			o := p.ours.Fields().ByNumber(f.Number())
+			if o == nil {
+				t.Errorf("%s: no field %d (%s)", p.ours.FullName(), f.Number(), f.Name())
+				continue
+			}
+			kind := f.Kind()
+			switch {
+			case kind == protoreflect.EnumKind:
+				kind = protoreflect.Int32Kind
+			case kind == protoreflect.MessageKind && f.Message().FullName() == "google.protobuf.Struct":
+				kind = protoreflect.BytesKind
+			}
+			if o.Name() != f.Name() || o.Kind() != kind || o.Cardinality() != f.Cardinality() || o.HasPresence() != f.HasPresence() {
+				t.Errorf("%s field %d: %s %v %v presence %v, fal's %s %v %v presence %v", p.ours.FullName(), f.Number(),
+					o.Name(), o.Kind(), o.Cardinality(), o.HasPresence(), f.Name(), f.Kind(), f.Cardinality(), f.HasPresence())
+			}
+		}
+	}
 }
 
 // runnerSeen is a runner as its users see it, metadata decoded.
