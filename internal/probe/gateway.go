@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -17,6 +18,9 @@ import (
 func init() {
 	Register(Section{Name: "gateway-auth", Quick: true, Run: probeGatewayAuth})
 }
+
+// gatewayTimeout bounds one request of the section.
+const gatewayTimeout = 5 * time.Second
 
 // gatewayAttempt is one way to call an app without a valid key.
 type gatewayAttempt struct {
@@ -85,7 +89,10 @@ func probeGatewayAuth(ctx context.Context, t *Target) (int, int, []string) {
 		}
 		// The fixture's app is private, as every app is by default.
 		apps := []struct{ mode, alias string }{{"private", f.alias}, {"shared", shared}}
-		hc := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: callTimeout}
+		// A refusal is immediate; a request let in waits for a runner
+		// that never serves, so a short bound keeps a broken gateway's
+		// report quick.
+		hc := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: gatewayTimeout}
 		defer hc.CloseIdleConnections()
 		for _, app := range apps {
 			for _, a := range t.gatewayAttempts() {
