@@ -9,7 +9,7 @@
 // Go cannot run code between fork and exec, so a runner is started
 // through a shim: faldash itself, re-executed as
 //
-//	<exe> confined-runner [--landlock] [--hide DIR]... [--write DIR]... [--init] [--lifeline FD] -- COMMAND ARGS...
+//	<exe> confined-runner [--landlock] [--hide DIR]... [--write DIR]... [--init] [--lifeline FD] [--control FD] [--tty] -- COMMAND ARGS...
 //
 // The shim restricts itself with Landlock (the whole filesystem readable
 // and executable except the hidden directories; writable only the --write
@@ -27,6 +27,17 @@
 // in the namespace, setsid or not. Without it, the shim is a subreaper:
 // the runner's orphans become its children, and it kills them all before
 // it exits.
+//
+// # Sessions beside a runner
+//
+// A shim started with --control FD (CommandWithControl) also starts
+// processes for the controller through that socket (Control.Spawn), for
+// a shell on the runner: from its confined thread, so in the runner's
+// Landlock domain and PID namespace, with the runner's environment and
+// working directory. Each runs under a shim of its own (a subreaper, no
+// --init), whose lifeline is the session's, so that the session's end,
+// the runner's (the kernel ends the namespace, or the runner's shim its
+// descendants) and the controller's each leave none of its processes.
 //
 // The controller's end of the lifeline is a pipe only the controller
 // holds open; the kernel closes it when the controller dies, however it

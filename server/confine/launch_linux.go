@@ -81,7 +81,24 @@ func (l *Launcher) Status() Status { return l.status }
 // write only in writable and /dev; it is the leader of a new process
 // group.
 func (l *Launcher) Command(argv, writable []string) *exec.Cmd {
-	s := spec{
+	return l.command(l.spec(argv, writable), nil)
+}
+
+// CommandWithControl is Command with a control socket: ctl starts more
+// processes inside the runner's confinement for as long as the runner
+// lives. The caller calls ctl.Started once it has started cmd, or tried
+// to, and ctl.Close once it no longer needs it.
+func (l *Launcher) CommandWithControl(argv, writable []string) (cmd *exec.Cmd, ctl *Control, err error) {
+	if ctl, err = newControl(); err != nil {
+		return nil, nil, err
+	}
+	s := l.spec(argv, writable)
+	s.control = 4 // ExtraFiles[1]
+	return l.command(s, ctl.child), ctl, nil
+}
+
+func (l *Launcher) spec(argv, writable []string) spec {
+	return spec{
 		landlock: l.status.Confined(),
 		hidden:   l.hidden,
 		writable: writable,
@@ -89,10 +106,16 @@ func (l *Launcher) Command(argv, writable []string) *exec.Cmd {
 		lifeline: 3, // ExtraFiles[0]
 		argv:     argv,
 	}
+}
+
+func (l *Launcher) command(s spec, control *os.File) *exec.Cmd {
 	cmd := exec.Command(self, append([]string{Arg}, s.args()...)...)
 	// What ps shows; the path is /proc/self/exe either way.
 	cmd.Args[0] = "faldash"
 	cmd.ExtraFiles = []*os.File{l.lifeR}
+	if control != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, control)
+	}
 	cmd.SysProcAttr = sysProcAttr(l.status.Namespaces)
 	return cmd
 }

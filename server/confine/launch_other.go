@@ -31,3 +31,8 @@ func (l *Launcher) Close() error { return nil }
 
 // LandlockABI is 0: there is no Landlock here.
 func LandlockABI() (int, error) { return 0, errNoUnix }
+
+// CommandWithControl is Command; its Control cannot start anything.
+func (l *Launcher) CommandWithControl(argv, writable []string) (*exec.Cmd, *Control, error) {
+	return l.Command(argv, writable), &Control{}, nil
+}

@@ -32,3 +32,9 @@ func (l *Launcher) Close() error { return nil }
 
 // LandlockABI is 0: there is no Landlock here.
 func LandlockABI() (int, error) { return 0, fmt.Errorf("not on Linux but %s", runtime.GOOS) }
+
+// CommandWithControl is Command; its Control cannot start anything, as
+// there is no shim to start it.
+func (l *Launcher) CommandWithControl(argv, writable []string) (*exec.Cmd, *Control, error) {
+	return l.Command(argv, writable), &Control{}, nil
+}

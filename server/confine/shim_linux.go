@@ -6,8 +6,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"os/signal"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -70,12 +73,30 @@ func shim(args []string, stderr io.Writer) int {
 		}
 	}
 
+	var sessions *sessions
+	if s.control > 0 {
+		// The runner must not hold the controller's control socket, and
+		// neither must the sessions started through it.
+		syscall.CloseOnExec(s.control)
+		sessions = serveControl(s.control)
+	}
+
 	// Handled (not ignored) signals are reset to the default in the
 	// runner; ignored ones would stay ignored there.
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, forwarded...)
-	path := s.argv[0]
-	p, err := os.StartProcess(path, s.argv, &os.ProcAttr{Env: os.Environ(), Files: []*os.File{os.Stdin, os.Stdout, os.Stderr}})
+	path, err := lookPath(s.argv[0])
+	if err != nil {
+		return fail(ExitNotFound, err)
+	}
+	attr := &os.ProcAttr{Env: os.Environ(), Files: []*os.File{os.Stdin, os.Stdout, os.Stderr}}
+	if s.tty {
+		// As a login would: the command leads a session of its own, with
+		// the terminal as its controlling terminal, so job control and
+		// Ctrl+C reach it.
+		attr.Sys = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	}
+	p, err := os.StartProcess(path, s.argv, attr)
 	if err != nil {
 		code := ExitNotExec
 		if errors.Is(err, fs.ErrNotExist) {
@@ -95,13 +116,28 @@ func shim(args []string, stderr io.Writer) int {
 		}()
 	}
 	exited := make(chan int, 1)
-	go func() { exited <- reap(runner) }()
+	var others chan child
+	if sessions != nil {
+		others = make(chan child)
+	}
+	go func() { exited <- reap(runner, others) }()
 	for {
 		select {
 		case sig := <-sigs:
 			if pg, err := unix.Getpgid(runner); err == nil && pg != unix.Getpgrp() {
 				_ = unix.Kill(runner, sig.(syscall.Signal))
 			}
+		case req, ok := <-sessions.requests():
+			// Started from this goroutine, locked to the confined
+			// thread, so that the session inherits the runner's
+			// Landlock domain.
+			if ok {
+				sessions.start(req)
+			} else {
+				sessions.stopServing()
+			}
+		case c := <-others:
+			sessions.exited(c)
 		case code := <-exited:
 			endAll(s.init)
 			return code
@@ -110,6 +146,16 @@ func shim(args []string, stderr io.Writer) int {
 			return 128 + int(unix.SIGKILL)
 		}
 	}
+}
+
+// lookPath finds a command without a slash in the PATH of the runner's
+// environment, which is this process's: the runner's own commands come
+// resolved, a session's may not.
+func lookPath(name string) (string, error) {
+	if strings.Contains(name, "/") {
+		return name, nil
+	}
+	return exec.LookPath(name)
 }
 
 // confine applies s's Landlock rules to this thread.
@@ -132,9 +178,13 @@ func confine(s spec) error {
 	return restrict(abi, grants)
 }
 
+// child is a child of the shim that has exited, with its status.
+type child struct{ pid, status int }
+
 // reap waits for every child until runner has exited, and returns its
-// exit status as a shell reports it.
-func reap(runner int) int {
+// exit status as a shell reports it. The others are sent on others
+// unless it is nil.
+func reap(runner int, others chan<- child) int {
 	for {
 		var ws unix.WaitStatus
 		pid, err := unix.Wait4(-1, &ws, 0, nil)
@@ -146,26 +196,31 @@ func reap(runner int) int {
 			// cannot happen, but must not hang the shim.
 			return ExitShimError
 		}
-		if pid != runner {
-			continue
-		}
+		status := ws.ExitStatus()
 		if ws.Signaled() {
-			return 128 + int(ws.Signal())
+			status = 128 + int(ws.Signal())
 		}
-		return ws.ExitStatus()
+		if pid == runner {
+			return status
+		}
+		if others != nil {
+			others <- child{pid, status}
+		}
 	}
 }
 
 // endAll ends every process of the runner. As PID 1 of a namespace, the
 // shim's exit does it: the kernel kills everything left in the
 // namespace. As a subreaper, the shim kills its descendants, which
-// include every orphan of the runner, until none is left; the runner's
-// process group goes too, for a member that left the tree.
+// include every orphan of the runner, until none is left.
 func endAll(init bool) {
 	if init {
 		return
 	}
-	self := os.Getpid()
+	self, err := hostPid()
+	if err != nil {
+		return
+	}
 	// Each pass kills what it finds; children forked meanwhile are found
 	// by the next. A fork bomb could outrun any bound, so there is one.
 	for range 100 {
@@ -174,7 +229,7 @@ func endAll(init bool) {
 			return
 		}
 		for _, d := range ds {
-			_ = unix.Kill(d.Pid, unix.SIGKILL)
+			killHost(d.Pid)
 		}
 		for {
 			// Reap what has died so the next pass does not see it.
@@ -184,4 +239,28 @@ func endAll(init bool) {
 			}
 		}
 	}
+}
+
+// hostPid is this process's pid as /proc numbers it. A session's shim
+// runs inside its runner's PID namespace, where getpid answers the
+// namespace's number, while /proc, mounted for the host, lists the
+// host's.
+func hostPid() (int, error) {
+	s, err := os.Readlink("/proc/self")
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(s)
+}
+
+// killHost sends SIGKILL to the process /proc lists as pid. kill(2) would
+// read pid in this process's PID namespace, so the signal goes through a
+// pidfd made of the process's /proc directory instead.
+func killHost(pid int) {
+	fd, err := unix.Open("/proc/"+strconv.Itoa(pid), unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	defer unix.Close(fd)
+	_ = unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
 }

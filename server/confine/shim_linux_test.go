@@ -34,9 +34,12 @@ func TestMain(m *testing.M) {
 //     SIGHUP and SIGPIPE, prints "ready", then ignores them too and
 //     sleeps;
 //   - exit N: exits with status N;
-//   - term: prints "ready", and on SIGTERM prints "term" and exits 3.
+//   - term: prints "ready", and on SIGTERM prints "term" and exits 3;
+//   - leave: see leave in control_linux_test.go.
 func helper(mode string, args []string) int {
 	switch mode {
+	case "leave":
+		return leave()
 	case "access":
 		for _, p := range args {
 			report("read", p, tryRead(p))

@@ -15,6 +15,8 @@ type spec struct {
 	writable []string // granted read-write
 	init     bool     // PID 1 of a new PID namespace
 	lifeline int      // fd whose end of file means the controller is gone; 0: none
+	control  int      // fd of the control socket (see Control); 0: none
+	tty      bool     // the command leads a session whose terminal is its stdin
 	probe    bool     // check the set-up and exit 0
 	argv     []string
 }
@@ -37,6 +39,12 @@ func (s spec) args() []string {
 	if s.lifeline > 0 {
 		a = append(a, "--lifeline", strconv.Itoa(s.lifeline))
 	}
+	if s.control > 0 {
+		a = append(a, "--control", strconv.Itoa(s.control))
+	}
+	if s.tty {
+		a = append(a, "--tty")
+	}
 	if s.probe {
 		a = append(a, "--probe")
 	}
@@ -57,6 +65,8 @@ func parseSpec(args []string) (spec, error) {
 	fs.Var((*paths)(&s.writable), "write", "")
 	fs.BoolVar(&s.init, "init", false, "")
 	fs.IntVar(&s.lifeline, "lifeline", 0, "")
+	fs.IntVar(&s.control, "control", 0, "")
+	fs.BoolVar(&s.tty, "tty", false, "")
 	fs.BoolVar(&s.probe, "probe", false, "")
 	if err := fs.Parse(args); err != nil {
 		return spec{}, err
@@ -65,8 +75,16 @@ func parseSpec(args []string) (spec, error) {
 	if len(s.argv) == 0 && !s.probe {
 		return spec{}, errors.New("no command to run")
 	}
-	if s.lifeline < 0 || (s.lifeline > 0 && s.lifeline < 3) {
-		return spec{}, fmt.Errorf("lifeline fd %d is one of the standard streams", s.lifeline)
+	for _, fd := range []struct {
+		name string
+		n    int
+	}{{"lifeline", s.lifeline}, {"control", s.control}} {
+		if fd.n < 0 || (fd.n > 0 && fd.n < 3) {
+			return spec{}, fmt.Errorf("%s fd %d is one of the standard streams", fd.name, fd.n)
+		}
+	}
+	if s.control > 0 && s.control == s.lifeline {
+		return spec{}, fmt.Errorf("control and lifeline are both fd %d", s.control)
 	}
 	return s, nil
 }
