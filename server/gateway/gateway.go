@@ -188,6 +188,7 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	var denied *deniedError
 	switch {
 	case errors.As(err, &denied):
+		g.log.Debug("gateway request refused", "alias", rt.alias, "request_id", id, "why", denied.why)
 		w.Header().Set("WWW-Authenticate", `Key realm="faldash"`)
 		g.fail(w, http.StatusUnauthorized, denied.why)
 		return
