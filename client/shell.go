@@ -8,6 +8,8 @@ import (
 	"math"
 	"sync"
 
+	"google.golang.org/grpc/metadata"
+
 	"github.com/faldash/faldash/falpb"
 )
 
@@ -69,8 +71,14 @@ func (g *GRPC) Shell(ctx context.Context, id RunnerID, req ShellRequest) (Shell,
 	}
 	if err == nil {
 		// The controller sends its headers once the command runs; an
-		// error (unknown runner, refused key) ends the stream instead.
-		_, err = stream.Header()
+		// error (unknown runner, refused key) ends the stream instead,
+		// without headers, and Recv has its status.
+		var md metadata.MD
+		if md, err = stream.Header(); err == nil && md == nil {
+			if _, err = stream.Recv(); err == nil || errors.Is(err, io.EOF) {
+				err = errors.New("the controller ended the session before it began")
+			}
+		}
 	}
 	if err != nil {
 		cancel()

@@ -88,6 +88,11 @@ type Controller struct {
 	grpc    *grpc.Server
 	unlock  func() error
 
+	// closing is cancelled when Close begins, to end the calls that
+	// would otherwise last (shells).
+	closing    context.Context
+	endClosing context.CancelFunc
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -126,6 +131,7 @@ func Open(cfg Config) (*Controller, error) {
 		return nil, err
 	}
 	c := &Controller{cfg: cfg, log: log, unlock: unlock, keys: &Keyring{}}
+	c.closing, c.endClosing = context.WithCancel(context.Background())
 	if err := c.open(); err != nil {
 		c.release()
 		return nil, err
@@ -161,11 +167,12 @@ func (c *Controller) open() error {
 		grpc.ChainStreamInterceptor(c.logStream, recoverStream(c.log), c.keys.streamInterceptor),
 	)
 	falpb.RegisterIsolateControllerServer(c.grpc, &service{
-		st:   c.st,
-		rt:   c.cfg.Runtime,
-		log:  c.log,
-		user: c.cfg.User,
-		gw:   c.cfg.GatewayURL,
+		st:      c.st,
+		rt:      c.cfg.Runtime,
+		log:     c.log,
+		user:    c.cfg.User,
+		gw:      c.cfg.GatewayURL,
+		closing: c.closing,
 	})
 	if rt := c.cfg.Runtime; rt != nil {
 		err := rt.Start(ctx, Host{
@@ -271,6 +278,7 @@ func (c *Controller) DataDir() string { return c.cfg.DataDir }
 // more than once.
 func (c *Controller) Close() error {
 	c.closeOnce.Do(func() {
+		c.endClosing()
 		done := make(chan struct{})
 		go func() {
 			c.grpc.GracefulStop()

@@ -24,6 +24,8 @@ type service struct {
 	log  *slog.Logger
 	user string
 	gw   string // gateway base URL, "" for fal cloud's
+	// closing ends when the controller begins to close; nil: never.
+	closing context.Context
 }
 
 // invalid is an INVALID_ARGUMENT status carrying err's words.

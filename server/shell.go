@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -17,7 +19,11 @@ import (
 // ErrRunnerNotReady is what a Runtime wraps when a shell is asked of a
 // runner that has no process to share yet (still pending or setting up);
 // the controller answers FAILED_PRECONDITION.
-var ErrRunnerNotReady = errors.New("the runner is not running yet")
+var ErrRunnerNotReady = errors.New("a shell opens once the runner is ready (IDLE or RUNNING)")
+
+// ErrRunnerEnded is what ShellProcess.Wait wraps when the session ended
+// because its runner did; the controller answers ABORTED.
+var ErrRunnerEnded = errors.New("the runner ended, and the shell with it")
 
 // TermSize is a pseudo-terminal's size in cells.
 type TermSize struct {
@@ -47,7 +53,8 @@ type ShellProcess interface {
 	// Resize changes the terminal's size; without one it does nothing.
 	Resize(TermSize) error
 	// Wait waits for the command's end and returns its exit status (128 +
-	// the signal's number when a signal ended it).
+	// the signal's number when a signal ended it). Once it returns, the
+	// session holds nothing any more.
 	Wait() (int, error)
 }
 
@@ -59,6 +66,14 @@ const ttyWait = 250 * time.Millisecond
 
 // shellChunk bounds one output message.
 const shellChunk = 32 << 10
+
+// Bounds on a session's command, which a Runtime passes through to the
+// kernel (whose own limit on arguments is larger, but shared with the
+// runner's environment).
+const (
+	maxShellArgs  = 1024
+	maxShellBytes = 32 << 10
+)
 
 // ShellRunner runs a command on a runner for `fal runners shell` and
 // `fal runners exec`: the first message names the runner and the command,
@@ -73,6 +88,11 @@ func (s *service) ShellRunner(stream grpc.BidiStreamingServer[falpb.ShellRunnerI
 	}
 	ctx, cancel := context.WithCancel(stream.Context())
 	defer cancel()
+	// A session lasts as long as its user wants: the controller's
+	// shutdown ends it rather than waiting for it.
+	if s.closing != nil {
+		defer context.AfterFunc(s.closing, cancel)()
+	}
 
 	first, err := stream.Recv()
 	if err != nil {
@@ -83,8 +103,8 @@ func (s *service) ShellRunner(stream grpc.BidiStreamingServer[falpb.ShellRunnerI
 		return status.Error(codes.InvalidArgument, "runner_id is required in the first message")
 	}
 	argv := first.GetCommand()
-	if len(argv) > 0 && argv[0] == "" {
-		return status.Error(codes.InvalidArgument, "the command's first word is empty")
+	if err := checkCommand(argv); err != nil {
+		return invalid(err)
 	}
 
 	// The client's messages, until it ends its side (or goes away, which
@@ -106,28 +126,67 @@ func (s *service) ShellRunner(stream grpc.BidiStreamingServer[falpb.ShellRunnerI
 	}()
 
 	tty, early := firstTTY(ctx, in, first)
+	who := callerKeyID(ctx)
 	proc, err := shells.StartShell(ctx, id, argv, tty)
 	if err != nil {
-		return shellStatus(err)
+		s.log.Info("shell refused", "runner", id, "command", argv, "key", who, "error", err)
+		return s.shellStatus(err)
 	}
-	who := callerKeyID(ctx)
 	s.log.Info("shell opened", "runner", id, "command", argv, "tty", tty != nil, "key", who)
 	if err := stream.SendHeader(metadata.MD{}); err != nil {
+		cancel()
+		_, _ = proc.Wait()
 		return err
 	}
 
 	go feedShell(ctx, proc, early, in)
 	sendErr := pumpOutput(stream, proc.Output())
+	if sendErr != nil {
+		// Nobody reads the output any more: end the command rather
+		// than wait for it.
+		cancel()
+	}
 	code, waitErr := proc.Wait()
-	s.log.Info("shell closed", "runner", id, "command", argv, "key", who, "exit_code", code, "err", waitErr)
+	attrs := []any{"runner", id, "command", argv, "key", who}
+	if waitErr != nil {
+		attrs = append(attrs, "error", waitErr)
+	} else {
+		attrs = append(attrs, "exit_code", code)
+	}
+	s.log.Info("shell closed", attrs...)
 	if sendErr != nil {
 		return sendErr
 	}
 	if waitErr != nil {
-		return shellStatus(waitErr)
+		return s.shellStatus(waitErr)
+	}
+	if s.closing != nil && s.closing.Err() != nil {
+		// Ended by the shutdown, not by itself: its status is the kill's.
+		return s.shellStatus(s.closing.Err())
 	}
 	c := int32(code)
 	return stream.Send(&falpb.ShellRunnerOutput{ExitCode: &c, Close: true})
+}
+
+// checkCommand refuses a command no process could be given.
+func checkCommand(argv []string) error {
+	if len(argv) > 0 && argv[0] == "" {
+		return errors.New("the command's first word is empty")
+	}
+	if len(argv) > maxShellArgs {
+		return fmt.Errorf("the command has %d words, more than %d", len(argv), maxShellArgs)
+	}
+	n := 0
+	for _, a := range argv {
+		if strings.IndexByte(a, 0) >= 0 {
+			return errors.New("the command holds a NUL byte, which no argument can carry")
+		}
+		n += len(a)
+	}
+	if n > maxShellBytes {
+		return fmt.Errorf("the command is %d bytes long, more than %d", n, maxShellBytes)
+	}
+	return nil
 }
 
 // firstTTY decides between a terminal and pipes: the first message may
@@ -211,9 +270,14 @@ func pumpOutput(stream grpc.BidiStreamingServer[falpb.ShellRunnerInput, falpb.Sh
 	}
 }
 
-func shellStatus(err error) error {
-	if errors.Is(err, ErrRunnerNotReady) {
+func (s *service) shellStatus(err error) error {
+	switch {
+	case s.closing != nil && s.closing.Err() != nil:
+		return status.Error(codes.Unavailable, "the controller is shutting down; the shell ended with it")
+	case errors.Is(err, ErrRunnerNotReady):
 		return status.Error(codes.FailedPrecondition, err.Error())
+	case errors.Is(err, ErrRunnerEnded):
+		return status.Error(codes.Aborted, err.Error())
 	}
 	return toStatus(err)
 }

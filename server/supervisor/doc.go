@@ -77,6 +77,19 @@
 // runners and starts the new revision's once they have all ended. Runners
 // of an old revision that are not serving yet are stopped at once.
 //
+// # Shells
+//
+// StartShell (fal's ShellRunner) runs a command beside a ready runner
+// (IDLE, RUNNING, DRAINING or TERMINATING; one still pending or setting up
+// is refused): its shim starts it, so it has the runner's environment,
+// working directory, Landlock domain and PID namespace, and may do
+// nothing the runner may not. Without a command it runs the controller
+// user's $SHELL, else /bin/sh. On a terminal (TERM=xterm-256color unless
+// the runner's environment sets one) it leads a session of its own;
+// otherwise stdout and stderr share one pipe. It ends, with every process
+// it started, when it exits, when its caller's context ends, or when the
+// runner does (see package confine).
+//
 // # Crash recovery
 //
 // Every live runner process has a record in <data>/pids/<id>.json (pid and

@@ -50,6 +50,7 @@ func TestMain(m *testing.M) {
 //     --child, after starting the child serve --child starts);
 //   - escapee: ignores SIGTERM, SIGHUP and SIGPIPE and sleeps for an
 //     hour;
+//   - escape: see escape in shell_test.go;
 //   - controller DIR [--no-namespaces]: see runCrashingController.
 func helperMain(mode string, args []string) int {
 	switch mode {
@@ -107,6 +108,8 @@ func helperMain(mode string, args []string) int {
 			}
 			c.Close()
 		}
+	case "escape":
+		return escape()
 	case "escapee":
 		signal.Ignore(syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
 		time.Sleep(time.Hour)

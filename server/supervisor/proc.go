@@ -24,6 +24,8 @@ type proc struct {
 	pid  int
 	cmd  *exec.Cmd
 	kill func(pid int) // ends every process of the runner (confine.Launcher.Kill)
+	// ctl starts shells inside the runner's confinement.
+	ctl *confine.Control
 
 	mu          sync.Mutex
 	exited      bool
@@ -59,18 +61,25 @@ func startProc(l *confine.Launcher, argv, env []string, dir string, writable []s
 		}
 		argv[0] = path
 	}
-	cmd := l.Command(argv, writable)
+	cmd, ctl, err := l.CommandWithControl(argv, writable)
+	if err != nil {
+		return nil, fmt.Errorf("start %q: %w", argv[0], err)
+	}
 	cmd.Env = env
 	cmd.Dir = dir
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	ctl.Started()
+	if err != nil {
+		ctl.Close()
 		return nil, fmt.Errorf("start %q: %w", argv[0], err)
 	}
 	p := &proc{
 		pid:      cmd.Process.Pid,
 		cmd:      cmd,
 		kill:     l.Kill,
+		ctl:      ctl,
 		exitedCh: make(chan struct{}),
 		done:     make(chan struct{}),
 	}
@@ -96,6 +105,7 @@ func (p *proc) wait() {
 	if canPeekExit {
 		p.err = p.cmd.Wait()
 	}
+	p.ctl.Close()
 	close(p.done)
 }
 
