@@ -17,7 +17,7 @@ import (
 // order and filtering shown when it was built. A Builder makes it off the
 // UI goroutine; once built nothing changes it, so the table draws it while
 // the next one is built from it.
-type Snapshot[ID cmp.Ordered, V any] struct {
+type Snapshot[ID ~string, V any] struct {
 	rows []row[ID, V] // in the order the values came in
 	// byID lists the positions in ID order: rows are found by ID in it,
 	// and every sort starts from it, so that ties keep one order across
@@ -46,7 +46,7 @@ func (s *Snapshot[ID, V]) find(id ID) (int32, bool) {
 // row is one value with what the table derived from it. Its cells are
 // not kept: a row is drawn only while visible, from its value, and what
 // else needs them is derived when the snapshot is built.
-type row[ID cmp.Ordered, V any] struct {
+type row[ID ~string, V any] struct {
 	id     ID
 	val    V
 	search string // lower-cased cells, each ended by a 0 byte, for the filter
@@ -91,7 +91,7 @@ func fillCells[V any](cols []Column[V], v V, cells []string) {
 // the UI goroutine and use it anywhere: it holds only the columns, the
 // snapshot shown when it was taken (immutable), and the order and filter
 // shown then.
-type Builder[ID cmp.Ordered, V any] struct {
+type Builder[ID ~string, V any] struct {
 	id      func(V) ID
 	cols    []Column[V]
 	base    *Snapshot[ID, V]
@@ -161,7 +161,7 @@ func (b Builder[ID, V]) Build(vals []V) *Snapshot[ID, V] {
 
 // firstOfEachID drops the values whose ID came before, which a listing
 // should never hold: the slow way, taken only then.
-func firstOfEachID[ID cmp.Ordered, V any](vals []V, id func(V) ID) []V {
+func firstOfEachID[ID ~string, V any](vals []V, id func(V) ID) []V {
 	seen := make(map[ID]bool, len(vals))
 	out := make([]V, 0, len(vals))
 	for _, v := range vals {
@@ -201,7 +201,7 @@ func appendSearch(buf []byte, cells []string) []byte {
 // idOrder sorts the rows' positions by ID, and reports whether two rows
 // share an ID. The base's order is kept for the rows it had, so only new
 // IDs are sorted: a refresh that changed little costs a pass over the rows.
-func idOrder[ID cmp.Ordered, V any](rows []row[ID, V], base *Snapshot[ID, V], fromBase []int32) ([]int32, bool) {
+func idOrder[ID ~string, V any](rows []row[ID, V], base *Snapshot[ID, V], fromBase []int32) ([]int32, bool) {
 	byID := func(a, b int32) int { return cmp.Compare(rows[a].id, rows[b].id) }
 	newOf := make([]int32, len(base.rows))
 	for i := range newOf {
@@ -232,22 +232,43 @@ func idOrder[ID cmp.Ordered, V any](rows []row[ID, V], base *Snapshot[ID, V], fr
 	return merge(kept, fresh, byID), dup
 }
 
-// sortByID sorts positions of rows by ID. The IDs are copied next to
-// their positions first: compared in place, every comparison of a large
-// sort would fetch two rows from all over memory.
-func sortByID[ID cmp.Ordered, V any](rows []row[ID, V], ps []int32) {
-	type idPos struct {
-		id  ID
-		pos int32
-	}
-	pairs := make([]idPos, len(ps))
+// sortByID sorts positions of rows by ID: a radix sort by each ID's first
+// eight bytes, then a comparison sort of each run of IDs that share them,
+// which for IDs such as UUIDs are rare and short. A comparison sort of all
+// of them was most of a first snapshot's build.
+func sortByID[ID ~string, V any](rows []row[ID, V], ps []int32) {
+	var sc sorter
+	items, _ := sc.items(len(ps))
 	for k, p := range ps {
-		pairs[k] = idPos{rows[p].id, p}
+		items[k] = keyed{key: prefix8(string(rows[p].id)), pos: p}
 	}
-	slices.SortFunc(pairs, func(a, b idPos) int { return cmp.Compare(a.id, b.id) })
-	for k := range pairs {
-		ps[k] = pairs[k].pos
+	items = sc.sort(items)
+	for k := 0; k < len(items); {
+		end := k + 1
+		for end < len(items) && items[end].key == items[k].key {
+			end++
+		}
+		if end-k > 1 {
+			slices.SortFunc(items[k:end], func(a, b keyed) int { return cmp.Compare(rows[a.pos].id, rows[b.pos].id) })
+		}
+		k = end
 	}
+	for k := range items {
+		ps[k] = items[k].pos
+	}
+}
+
+// prefix8 is the first eight bytes of s as a number that orders as they
+// do, shorter strings padded with zeros.
+func prefix8(s string) uint64 {
+	var k uint64
+	for i := range 8 {
+		k <<= 8
+		if i < len(s) {
+			k |= uint64(s[i])
+		}
+	}
+	return k
 }
 
 // merge merges two sorted lists; each of b's elements goes after the
@@ -290,7 +311,7 @@ type textRanks struct {
 // text new to the base makes a column's distinct texts sorted again, which
 // for the columns worth sorting by text (revisions, machine types, names)
 // is rare.
-type textBuild[ID cmp.Ordered, V any] struct {
+type textBuild[ID ~string, V any] struct {
 	cols []Column[V]
 	old  []*textRanks // the base's, by column
 	out  []*textRanks
@@ -298,7 +319,7 @@ type textBuild[ID cmp.Ordered, V any] struct {
 	memo []map[string]uint32 // by column: the ranks of texts looked up
 }
 
-func newTextBuild[ID cmp.Ordered, V any](cols []Column[V], base *Snapshot[ID, V], n int) *textBuild[ID, V] {
+func newTextBuild[ID ~string, V any](cols []Column[V], base *Snapshot[ID, V], n int) *textBuild[ID, V] {
 	tb := &textBuild[ID, V]{cols: cols, old: make([]*textRanks, len(cols)), out: make([]*textRanks, len(cols)),
 		all: make([]bool, len(cols)), memo: make([]map[string]uint32, len(cols))}
 	for c, col := range cols {
@@ -363,7 +384,7 @@ func (tb *textBuild[ID, V]) finish(rows []row[ID, V]) []*textRanks {
 
 // rankAllTexts ranks the rows by the text cell makes of each from
 // scratch: each distinct text is sorted once.
-func rankAllTexts[ID cmp.Ordered, V any](rows []row[ID, V], cell func(V) string) *textRanks {
+func rankAllTexts[ID ~string, V any](rows []row[ID, V], cell func(V) string) *textRanks {
 	out := &textRanks{rows: make([]uint32, len(rows)), text: make([]string, len(rows))}
 	seen := map[string]uint32{}
 	var distinct []string

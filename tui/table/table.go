@@ -29,7 +29,6 @@
 package table
 
 import (
-	"cmp"
 	"time"
 
 	"github.com/faldash/faldash/keymap"
@@ -116,7 +115,7 @@ type sorting struct {
 // by ID. The zero value is not usable; call New. Use it through its
 // pointer from a single goroutine, as Bubble Tea does; only Builder.Build
 // runs elsewhere.
-type Table[ID cmp.Ordered, V any] struct {
+type Table[ID ~string, V any] struct {
 	id   func(V) ID
 	cols []Column[V]
 	keys keymap.TableKeys
@@ -175,7 +174,7 @@ type glyphs struct {
 // columns, navigated with keys and drawn with st (nil means the default
 // theme on the default renderer). Call SetSize before View: a table of
 // size zero draws nothing.
-func New[ID cmp.Ordered, V any](id func(V) ID, cols []Column[V], keys keymap.TableKeys, st *theme.Styles) *Table[ID, V] {
+func New[ID ~string, V any](id func(V) ID, cols []Column[V], keys keymap.TableKeys, st *theme.Styles) *Table[ID, V] {
 	if st == nil {
 		st = theme.NewStyles(theme.Default(), nil)
 	}

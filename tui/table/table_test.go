@@ -908,3 +908,21 @@ func TestShortRowsAndFlexLayout(t *testing.T) {
 		t.Errorf("short row drawn %q", ls[1])
 	}
 }
+
+func TestSortByID(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	prefixes := []string{"", "a", "a\x00", "a\x00b", "runner-0", "runner-00", "runner-000"}
+	for _, n := range []int{0, 1, 2, 100, 3000} {
+		rows := make([]row[rid, val], n)
+		ps := make([]int32, n)
+		for i := range rows {
+			// Short IDs, IDs sharing their first eight bytes, zero bytes.
+			id := prefixes[rng.IntN(len(prefixes))] + strconv.Itoa(rng.IntN(1000))[:rng.IntN(2)]
+			rows[i], ps[i] = row[rid, val]{id: rid(id)}, int32(i)
+		}
+		sortByID(rows, ps)
+		if !slices.IsSortedFunc(ps, func(a, b int32) int { return cmp.Compare(rows[a].id, rows[b].id) }) {
+			t.Fatalf("n %d: not sorted", n)
+		}
+	}
+}
