@@ -82,6 +82,9 @@ func (k *KeyMap) entries() []entry {
 		{"runners.mark", &r.Mark, 0},
 		{"runners.toggle_terminated", &r.ToggleTerminated, 0},
 		{"runners.logs", &r.Logs, 0},
+		// A shell can change anything the runner can: read-only mode
+		// refuses it.
+		{"runners.shell", &r.Shell, mutating},
 
 		{"logs.follow", &l.Follow, 0},
 
@@ -128,7 +131,7 @@ func contexts() []context {
 		{"apps pane", PaneApps, []string{"global.", "table.", "apps."}, []string{"secrets.runner_env"}},
 		{"runners pane", PaneRunners, []string{"global.", "table.", "runners."}, scaleActions},
 		{"secrets pane", PaneSecrets, []string{"global.", "table.", "secrets."}, nil},
-		{"log view", PaneLogs, []string{"global.", "table.", "logs."}, nil},
+		{"log view", PaneLogs, []string{"global.", "table.", "logs."}, []string{"runners.shell"}},
 		{"dialogs", PaneDialog, []string{"dialog."}, nil},
 	}
 }

@@ -106,9 +106,11 @@ func (k *KeyMap) Help(p Pane, readOnly bool) Help {
 		}
 	case PaneRunners:
 		return Help{
-			short: join(enter("details"), pick("runners.logs", "runners.mark", "runners.stop",
-				"runners.kill", "runners.toggle_terminated"), tail),
-			full: [][]key.Binding{join(pick("runners.logs", "runners.mark", "runners.stop",
+			// The footer has room for one more: showing terminated
+			// runners gives way to the shell, and stays in the full help.
+			short: join(enter("details"), pick("runners.logs", "runners.shell", "runners.mark", "runners.stop",
+				"runners.kill"), tail),
+			full: [][]key.Binding{join(pick("runners.logs", "runners.shell", "runners.mark", "runners.stop",
 				"runners.kill", "runners.toggle_terminated"), pick(scaleActions...)), nav, global("details")},
 		}
 	case PaneSecrets:
@@ -118,8 +120,8 @@ func (k *KeyMap) Help(p Pane, readOnly bool) Help {
 		}
 	case PaneLogs:
 		return Help{
-			short: join(pick("logs.follow", "global.back"), tail),
-			full:  [][]key.Binding{pick("logs.follow"), nav, global("")},
+			short: join(pick("logs.follow", "runners.shell", "global.back"), tail),
+			full:  [][]key.Binding{pick("logs.follow", "runners.shell"), nav, global("")},
 		}
 	case PaneDialog:
 		d := pick("dialog.submit", "dialog.cancel", "dialog.next_field", "dialog.prev_field", "dialog.confirm", "dialog.deny", "dialog.toggle")

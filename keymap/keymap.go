@@ -87,6 +87,7 @@ type RunnersKeys struct {
 	Mark             key.Binding
 	ToggleTerminated key.Binding
 	Logs             key.Binding
+	Shell            key.Binding // a shell on the runner, given the terminal
 }
 
 // LogsKeys work in a runner's detail and log view.
@@ -163,6 +164,7 @@ func Default() *KeyMap {
 			Mark:             bind("mark", " "),
 			ToggleTerminated: bind("show terminated", "t"),
 			Logs:             bind("logs", "l"),
+			Shell:            bind("shell", "x"),
 		},
 		Logs: LogsKeys{
 			Follow: bind("follow", "f"),

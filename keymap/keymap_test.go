@@ -350,9 +350,9 @@ func TestMutatingPerPane(t *testing.T) {
 	for p, want := range map[Pane]string{
 		PaneEnvironments: "envs.new,envs.delete",
 		PaneApps:         "apps.scale_up_min,apps.scale_down_min,apps.scale_up_max,apps.scale_down_max,apps.scale,apps.rollout,apps.delete",
-		PaneRunners:      "apps.scale_up_min,apps.scale_down_min,apps.scale_up_max,apps.scale_down_max,runners.stop,runners.kill",
+		PaneRunners:      "apps.scale_up_min,apps.scale_down_min,apps.scale_up_max,apps.scale_down_max,runners.stop,runners.kill,runners.shell",
 		PaneSecrets:      "secrets.new,secrets.delete",
-		PaneLogs:         "",
+		PaneLogs:         "runners.shell",
 		PaneDialog:       "",
 	} {
 		if got := names(p); got != want {

@@ -209,6 +209,12 @@ func (m *Model) updateActions(msg tea.Msg) tea.Cmd {
 		return m.paneUpdate(pane.EnvironmentsKey(), msg)
 	case unlockedMsg:
 		return m.unlock()
+	case pane.Shell:
+		return m.openShell(msg)
+	case shellOpenedMsg:
+		return m.shellOpened(msg)
+	case shellEndedMsg:
+		return m.shellEnded(msg)
 	}
 	if m.modal != nil {
 		return m.modalUpdate(msg)

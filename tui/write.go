@@ -43,6 +43,8 @@ func keymapPane(k pane.Kind) (keymap.Pane, bool) {
 		return keymap.PaneRunners, true
 	case pane.Secrets:
 		return keymap.PaneSecrets, true
+	case pane.Runner:
+		return keymap.PaneLogs, true
 	}
 	return 0, false
 }

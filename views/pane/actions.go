@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/client"
 )
 
 // Children (panes and modals) act only through messages: they never call
@@ -89,3 +91,10 @@ type EnvDeleted struct{ Name string }
 // EnvCreated says an environment was created: the environments pane puts
 // its cursor on it once it is listed.
 type EnvCreated struct{ Name string }
+
+// Shell asks the root to open a shell on a runner (fal's ShellRunner) and
+// give it the terminal until it ends; a shell that cannot open is
+// reported in the status line, and the dashboard stays.
+type Shell struct {
+	Runner client.RunnerID
+}

@@ -23,9 +23,10 @@ const maxListed = 8
 // acted is the answer to a stop or kill: the runners it reached.
 type acted struct{ ok []client.RunnerID }
 
-// action handles the pane's acting keys: scaling the app, and stopping or
-// killing the marked runners (or the one under the cursor). Mutating keys
-// arrive only when writing is allowed: the root refuses them otherwise.
+// action handles the pane's acting keys: scaling the app, stopping or
+// killing the marked runners (or the one under the cursor), and a shell on
+// the one under the cursor. Mutating keys arrive only when writing is
+// allowed: the root refuses them otherwise.
 func (p *Pane) action(km tea.KeyMsg) (tea.Cmd, bool) {
 	k := p.d.Keys.Runners
 	switch {
@@ -47,6 +48,14 @@ func (p *Pane) action(km tea.KeyMsg) (tea.Cmd, bool) {
 			return pane.Cmd(pane.ShowModal{Modal: p.stop(ids)}), true
 		}
 		return pane.Cmd(pane.ShowModal{Modal: p.kill(ids)}), true
+	case key.Matches(km, k.Shell):
+		// The highlighted runner, marks or not: a terminal holds one
+		// shell.
+		id, ok := p.table.CursorID()
+		if !ok {
+			return pane.Cmd(pane.Status{Text: "No runner selected."}), true
+		}
+		return pane.Cmd(pane.Shell{Runner: id}), true
 	}
 	return nil, false
 }

@@ -55,23 +55,33 @@ type Detail struct {
 var (
 	_ pane.Pane     = (*Detail)(nil)
 	_ pane.Searcher = (*Detail)(nil)
+	_ pane.Lockable = (*Detail)(nil)
 )
 
 // NewDetail builds the detail of runner id of app in env.
 func NewDetail(d pane.Deps, env, app string, id client.RunnerID) *Detail {
-	k := d.Keys
+	p := &Detail{d: d, env: env, app: app, id: id}
+	p.SetReadOnly(d.ReadOnly)
+	return p
+}
+
+// SetReadOnly shows or hides the shell key in the help.
+func (p *Detail) SetReadOnly(readOnly bool) {
+	p.d.ReadOnly = readOnly
+	k := p.d.Keys
 	search := k.Global.Filter
 	search.SetHelp(search.Help().Key, "search logs")
-	return &Detail{
-		d: d, env: env, app: app, id: id,
-		help: pane.HelpKeys{
-			Short: []key.Binding{k.Global.Back, k.Logs.Follow, search, k.Table.PageUp, k.Global.Help, k.Global.Quit},
-			Full: [][]key.Binding{
-				{k.Table.Up, k.Table.Down, k.Table.HalfPageUp, k.Table.HalfPageDown},
-				{k.Logs.Follow, search, k.Table.PageUp, k.Table.PageDown, k.Table.Top, k.Table.Bottom},
-				{k.Global.Back, k.Global.Command, k.Global.PaneEnvs, k.Global.PaneApps, k.Global.PaneRunners,
-					k.Global.PaneSecrets, k.Global.Refresh, k.Global.Help, k.Global.Quit, k.Global.ForceQuit},
-			},
+	var shell []key.Binding
+	if !readOnly {
+		shell = []key.Binding{k.Runners.Shell}
+	}
+	p.help = pane.HelpKeys{
+		Short: slices.Concat([]key.Binding{k.Global.Back, k.Logs.Follow}, shell, []key.Binding{search, k.Table.PageUp, k.Global.Help, k.Global.Quit}),
+		Full: [][]key.Binding{
+			{k.Table.Up, k.Table.Down, k.Table.HalfPageUp, k.Table.HalfPageDown},
+			slices.Concat([]key.Binding{k.Logs.Follow}, shell, []key.Binding{search, k.Table.PageUp, k.Table.PageDown, k.Table.Top, k.Table.Bottom}),
+			{k.Global.Back, k.Global.Command, k.Global.PaneEnvs, k.Global.PaneApps, k.Global.PaneRunners,
+				k.Global.PaneSecrets, k.Global.Refresh, k.Global.Help, k.Global.Quit, k.Global.ForceQuit},
 		},
 	}
 }
@@ -118,6 +128,10 @@ func (p *Detail) Update(msg tea.Msg) tea.Cmd {
 	case logsRead:
 		return p.applyLogs(msg)
 	case tea.KeyMsg:
+		if key.Matches(msg, p.d.Keys.Runners.Shell) {
+			// Refused by the root where writing is not allowed.
+			return pane.Cmd(pane.Shell{Runner: p.id})
+		}
 		if !p.logKey(msg) {
 			p.scroll(msg)
 		}
