@@ -1,6 +1,7 @@
 package table
 
 import (
+	"math"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -36,6 +37,12 @@ func (t *Table[ID, V]) View() string {
 }
 
 // relayout recomputes the column widths and invalidates every drawn row.
+//
+// Flexible columns are as wide as their widest cell needs (and their
+// title with a sort arrow), sharing the room in proportion to Flex when
+// there is not enough; room left over stays blank at the end of each
+// line. A UUID gets its 36 cells rather than a third of a wide terminal,
+// and the shorter lines cost less to rewrite when a live cell ticks.
 func (t *Table[ID, V]) relayout() {
 	t.layoutGen++
 	t.headerOK = false
@@ -46,37 +53,50 @@ func (t *Table[ID, V]) relayout() {
 
 	n := len(t.cols)
 	t.widths = make([]int, n)
-	avail := t.width - t.gutter - len(columnGap)*max(0, n-1)
-	fixed, flexTotal, lastFlex := 0, 0, -1
+	want := make([]int, n)
+	rem := t.width - t.gutter - len(columnGap)*max(0, n-1)
 	for i, c := range t.cols {
 		if c.Width > 0 {
 			t.widths[i] = c.Width
-			fixed += c.Width
-		} else {
-			flexTotal += max(c.Flex, 1)
-			lastFlex = i
-		}
-	}
-	// Flexible columns get their minimum first, then share what is left in
-	// proportion to Flex; sharing first and raising to the minimum after
-	// would make the columns wider than the table.
-	mins := 0
-	for _, c := range t.cols {
-		if c.Width <= 0 {
-			mins += max(c.MinWidth, 1)
-		}
-	}
-	rem, given := max(0, avail-fixed-mins), 0
-	for i, c := range t.cols {
-		if c.Width > 0 {
+			rem -= c.Width
 			continue
 		}
-		w := rem * max(c.Flex, 1) / flexTotal
-		if i == lastFlex {
-			w = rem - given // the rounding remainder goes to the last flexible column
+		// Flexible columns get their minimum first, then share what is
+		// left; sharing first and raising to the minimum after would make
+		// the columns wider than the table.
+		t.widths[i] = max(c.MinWidth, 1)
+		rem -= t.widths[i]
+		want[i] = max(t.widths[i], ansi.StringWidth(c.Title)+2, t.snap.contentWidth(i))
+		if c.Live != nil {
+			want[i] = math.MaxInt // its cells are not known before they are drawn
 		}
-		given += w
-		t.widths[i] = max(c.MinWidth, 1) + w
+	}
+	for rem > 0 {
+		flex, given := 0, 0
+		for i, c := range t.cols {
+			if c.Width <= 0 && t.widths[i] < want[i] {
+				flex += max(c.Flex, 1)
+			}
+		}
+		if flex == 0 {
+			break
+		}
+		last := -1
+		for i, c := range t.cols {
+			if c.Width > 0 || t.widths[i] >= want[i] {
+				continue
+			}
+			w := min(rem*max(c.Flex, 1)/flex, want[i]-t.widths[i])
+			t.widths[i] += w
+			given += w
+			last = i
+		}
+		if given == 0 {
+			// What rounding down left goes to the last column wanting it.
+			t.widths[last]++
+			given = 1
+		}
+		rem -= given
 	}
 }
 
@@ -191,6 +211,10 @@ func (t *Table[ID, V]) renderRow(r *row[ID, V], live []string, flags uint8) stri
 	content := b.String()
 	switch {
 	case flags&flagCursor != 0:
+		// The cursor's bar spans the table, past columns that leave room.
+		if pad := t.width - t.gutter - ansi.StringWidth(content); pad > 0 {
+			content += strings.Repeat(" ", pad)
+		}
 		content = t.st.SelectedRow.Render(content)
 	case flags&flagStale != 0:
 		content = t.st.Dim.Render(content)

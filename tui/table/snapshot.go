@@ -29,6 +29,17 @@ type Snapshot[ID ~string, V any] struct {
 	sorting sorting
 	order   []int32 // positions, sorted as sorting asks
 	view    []int32 // the part of order sorting's filter lets through
+	// widths are, for each flexible column with a Cell, the display width
+	// of its widest cell.
+	widths []int
+}
+
+// contentWidth is the width of column c's widest cell; 0 if unknown.
+func (s *Snapshot[ID, V]) contentWidth(c int) int {
+	if c < len(s.widths) {
+		return s.widths[c]
+	}
+	return 0
 }
 
 // Len is the number of rows of the snapshot.
@@ -112,7 +123,7 @@ func (b Builder[ID, V]) Build(vals []V) *Snapshot[ID, V] {
 	if base == nil {
 		base = &Snapshot[ID, V]{}
 	}
-	s := &Snapshot[ID, V]{rows: make([]row[ID, V], len(vals)), sorting: b.sorting}
+	s := &Snapshot[ID, V]{rows: make([]row[ID, V], len(vals)), sorting: b.sorting, widths: make([]int, len(b.cols))}
 	fromBase := make([]int32, len(vals)) // each row's position in base, or -1
 	texts := newTextBuild(b.cols, base, len(vals))
 	cells := make([]string, len(b.cols))
@@ -131,6 +142,11 @@ func (b Builder[ID, V]) Build(vals []V) *Snapshot[ID, V] {
 		r.id, r.val, r.sum, fromBase[i] = id, v, sum, -1
 		if inBase {
 			fromBase[i], next = j, j+1
+		}
+		for c, col := range b.cols {
+			if col.Width <= 0 && col.Cell != nil {
+				s.widths[c] = max(s.widths[c], cellWidth(cells[c]))
+			}
 		}
 		same := inBase && base.rows[j].sum == sum
 		texts.add(i, j, same, cells)
@@ -423,6 +439,17 @@ func rankAllTexts[ID ~string, V any](rows []row[ID, V], cell func(V) string) *te
 		out.rows[i] = rankOf[d]
 	}
 	return out
+}
+
+// cellWidth is the display width of a cell: its length when it is plain
+// ASCII, as ids and names mostly are.
+func cellWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || c == ansi.ESC {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
 }
 
 // plain is a cell's text without styling.

@@ -28,7 +28,11 @@ func (t *Table[ID, V]) SetValues(vals []V) {
 // selection of the rows that remain.
 func (t *Table[ID, V]) install(s *Snapshot[ID, V]) {
 	curID, hadCursor := t.CursorID()
+	old := t.snap
 	t.snap = s
+	if !slices.Equal(old.widths, s.widths) {
+		t.relayout()
+	}
 	for id := range t.selected {
 		if _, ok := s.find(id); !ok {
 			delete(t.selected, id)
@@ -45,7 +49,7 @@ func (t *Table[ID, V]) install(s *Snapshot[ID, V]) {
 func (t *Table[ID, V]) Keep(keep func(V) bool) {
 	old := t.snap
 	newOf := make([]int32, len(old.rows))
-	s := &Snapshot[ID, V]{sorting: old.sorting, rows: make([]row[ID, V], 0, len(old.rows))}
+	s := &Snapshot[ID, V]{sorting: old.sorting, rows: make([]row[ID, V], 0, len(old.rows)), widths: old.widths}
 	for i := range old.rows {
 		newOf[i] = -1
 		if keep(old.rows[i].val) {

@@ -900,12 +900,22 @@ func TestShortRowsAndFlexLayout(t *testing.T) {
 		Column[val]{Title: "C", Width: 4},
 	), keymap.Default().Table, styles(termenv.Ascii))
 	tb.SetSize(3+4+4+20, 3) // gutter, two gaps, C, and 20 to share
+	wide := strings.Repeat("x", 30)
+	tb.SetValues([]val{{"x", []string{wide, wide}}})
 	if tb.widths[0] != 5 || tb.widths[1] != 15 || tb.widths[2] != 4 {
-		t.Errorf("widths %v, want [5 15 4]", tb.widths)
+		t.Errorf("widths %v, want [5 15 4]: shared by Flex when the cells need more", tb.widths)
 	}
 	tb.SetValues([]val{{"x", []string{"only-one-cell"}}})
-	if ls := lines(tb.View()); ansi.StringWidth(ls[1]) != tb.Width() {
-		t.Errorf("short row drawn %q", ls[1])
+	if tb.widths[0] != 13 || tb.widths[1] != 3 {
+		t.Errorf("widths %v, want [13 3 4]: as wide as the cells and titles", tb.widths)
+	}
+	tb.SetValues([]val{{"x", []string{"only-one-cell"}}, {"y", []string{"b"}}})
+	ls := lines(tb.View())
+	if ansi.StringWidth(ls[1]) != tb.Width() {
+		t.Errorf("the cursor row %q does not span the table", ls[1])
+	}
+	if ls[2] != " + b" {
+		t.Errorf("a short row drawn %q, want its blanks dropped", ls[2])
 	}
 }
 
