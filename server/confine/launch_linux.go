@@ -123,9 +123,12 @@ func (l *Launcher) command(s spec, control *os.File) *exec.Cmd {
 // Kill ends a runner started from Command, pid being its shim, with
 // every process it has. In a PID namespace the shim's death does it;
 // otherwise the shim's descendants are killed first, so that none is
-// orphaned beyond the reach of the shim.
+// orphaned beyond the reach of the shim. The shim is stopped meanwhile:
+// it must not report a session as having exited by itself when the
+// runner's end is what ended it.
 func (l *Launcher) Kill(pid int) {
 	if !l.status.Namespaces {
+		_ = unix.Kill(pid, unix.SIGSTOP)
 		if ds, err := procfs.Descendants(pid); err == nil {
 			for _, d := range ds {
 				_ = unix.Kill(d.Pid, unix.SIGKILL)

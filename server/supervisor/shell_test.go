@@ -195,10 +195,19 @@ func TestShellTerminal(t *testing.T) {
 
 // TestShellEnds: a session ends, leaving nothing of it running, when its
 // client closes it (the runner goes on), when its runner ends mid-session
-// (the client is told why), and when the controller shuts down.
+// (the client is told why), and when the controller shuts down; with and
+// without PID namespaces.
 func TestShellEnds(t *testing.T) {
-	t.Parallel()
-	h := start(t, Config{})
+	for _, noNS := range []bool{false, true} {
+		t.Run(fmt.Sprintf("namespaces=%v", !noNS), func(t *testing.T) {
+			t.Parallel()
+			testShellEnds(t, noNS)
+		})
+	}
+}
+
+func testShellEnds(t *testing.T, noNS bool) {
+	h := start(t, Config{NoNamespaces: noNS})
 	h.deploy("main", "end-app", helperCommand(t, "serve"), one())
 	r := h.waitRunners("main", "end-app", "one IDLE runner", idle(1))[0]
 	// A shell that leaves a process in a session of its own, which
