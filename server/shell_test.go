@@ -59,6 +59,7 @@ type echoShell struct {
 
 func (p *echoShell) Output() io.Reader     { return p.out }
 func (p *echoShell) Input() io.WriteCloser { return p.in }
+
 // Resize notes the size in the input, which keeps it in order with what
 // was typed around it.
 func (p *echoShell) Resize(t TermSize) error {
