@@ -32,6 +32,8 @@ type Snapshot[ID ~string, V any] struct {
 	// widths are, for each flexible column with a Cell, the display width
 	// of its widest cell.
 	widths []int
+	// more counts the values of a preview left out of it.
+	more int
 }
 
 // contentWidth is the width of column c's widest cell; 0 if unknown.
@@ -173,6 +175,29 @@ func (b Builder[ID, V]) Build(vals []V) *Snapshot[ID, V] {
 	s.order = s.sorted(b.cols, b.sorting.col, b.sorting.desc, &sc, nil)
 	s.view = s.filtered(s.order, b.sorting.filter, nil)
 	return s
+}
+
+// Preview thresholds: a table shown for the first time with more than
+// previewFrom values first shows previewRows of them, a few screens.
+const (
+	previewFrom = 5_000
+	previewRows = 500
+)
+
+// Preview is, for a table that shows no data yet, a snapshot of the first
+// of vals in the order they came, to draw while the snapshot of all of
+// them is built: the first screen of a huge listing need not wait for its
+// sort ranks, filter text and marks. ok is false when there is no need:
+// the table shows data already, is sorted or filtered, or vals are few.
+// A preview marks nothing, counts every value in Total, and the snapshot
+// built after it marks nothing either.
+func (b Builder[ID, V]) Preview(vals []V) (s *Snapshot[ID, V], ok bool) {
+	if b.marks || b.sorting != (sorting{col: -1}) || len(vals) <= previewFrom {
+		return nil, false
+	}
+	s = b.Build(vals[:previewRows])
+	s.more = len(vals) - previewRows
+	return s, true
 }
 
 // firstOfEachID drops the values whose ID came before, which a listing

@@ -14,8 +14,12 @@ import (
 // with the rows but for passes over integers.
 func (t *Table[ID, V]) Swap(s *Snapshot[ID, V], listed time.Time) {
 	t.install(s)
-	t.listed, t.loaded, t.stale, t.unmarked = listed, true, false, false
+	t.listed, t.loaded, t.stale, t.unmarked = listed, s.more == 0, false, false
 }
+
+// Shows reports whether s is the snapshot shown, for a snapshot that
+// replaces a preview only if nothing newer did.
+func (t *Table[ID, V]) Shows(s *Snapshot[ID, V]) bool { return t.snap == s }
 
 // SetValues shows vals, built on this goroutine: for small tables, and for
 // changes made here rather than listed (Keep and Set are cheaper).

@@ -275,7 +275,7 @@ func (t *Table[ID, V]) clock() Clock {
 
 // Len is the number of rows the filter lets through; Total counts all rows.
 func (t *Table[ID, V]) Len() int   { return len(t.view) }
-func (t *Table[ID, V]) Total() int { return len(t.snap.rows) }
+func (t *Table[ID, V]) Total() int { return len(t.snap.rows) + t.snap.more }
 
 // Value returns the value with the given ID, filtered out or not.
 func (t *Table[ID, V]) Value(id ID) (V, bool) {

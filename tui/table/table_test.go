@@ -936,3 +936,44 @@ func TestSortByID(t *testing.T) {
 		}
 	}
 }
+
+func TestPreview(t *testing.T) {
+	tb := newTable(t, cols())
+	ids := make([]string, previewFrom+1)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("r%05d", i)
+	}
+	vals := valsOf(ids...)
+	b := tb.Builder()
+	p, ok := b.Preview(vals)
+	if !ok {
+		t.Fatal("no preview of a first, huge listing")
+	}
+	tb.Swap(p, time.Time{})
+	if tb.Len() != previewRows || tb.Total() != len(vals) {
+		t.Errorf("preview shows %d of %d", tb.Len(), tb.Total())
+	}
+	if _, ok := tb.Builder().Preview(vals); !ok {
+		t.Error("no preview while a preview is shown")
+	}
+	tb.Swap(b.Build(vals), time.Time{})
+	if !tb.Shows(tb.snap) || tb.Len() != len(vals) {
+		t.Errorf("all rows: %d", tb.Len())
+	}
+	if _, ok := tb.Builder().Preview(vals); ok {
+		t.Error("a preview of a table showing data")
+	}
+	vals[len(vals)-1].cells[1] = "RUNNING"
+	tb.SetValues(vals)
+	if tb.Marked("r00000") || !tb.Marked(rid(ids[len(ids)-1])) {
+		t.Error("after a preview, the next snapshot marks the wrong rows")
+	}
+	small := newTable(t, cols())
+	if _, ok := small.Builder().Preview(vals[:previewFrom]); ok {
+		t.Error("a preview of a listing a build handles at once")
+	}
+	small.SetSort(0, false)
+	if _, ok := small.Builder().Preview(vals); ok {
+		t.Error("a preview of a sorted table")
+	}
+}

@@ -140,7 +140,10 @@ func columns(st *theme.Styles) []table.Column[*client.Runner] {
 // listing is what the pane's Fetch finds: the runners' rows built, and
 // what the summary needs.
 type listing struct {
-	rows           *table.Snapshot[client.RunnerID, *client.Runner]
+	rows *table.Snapshot[client.RunnerID, *client.Runner]
+	// all, if not nil, builds the snapshot of every runner, rows being a
+	// preview of the first ones (see table.Builder.Preview).
+	all            func() *table.Snapshot[client.RunnerID, *client.Runner]
 	counts         Counts
 	showTerminated bool // asked for terminated runners
 	app            client.App
@@ -192,7 +195,11 @@ func (p *Pane) Fetch() pane.Fetch {
 				shown = append(shown, &rs[i])
 			}
 		}
-		l.rows = build.Build(shown)
+		if preview, ok := build.Preview(shown); ok {
+			l.rows, l.all = preview, func() *table.Snapshot[client.RunnerID, *client.Runner] { return build.Build(shown) }
+		} else {
+			l.rows = build.Build(shown)
+		}
 		wg.Wait()
 		return l, nil
 	}
@@ -216,7 +223,9 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	k := p.d.Keys
 	switch msg := msg.(type) {
 	case pane.Result:
-		p.apply(msg)
+		return p.apply(msg)
+	case built:
+		p.showAll(msg)
 	case pane.Tick:
 		p.table.Tick()
 	case tea.KeyMsg:
@@ -265,10 +274,10 @@ func (p *Pane) SetReadOnly(readOnly bool) {
 	p.help = pane.Help(p.d.Keys, keymap.PaneRunners, readOnly)
 }
 
-func (p *Pane) apply(r pane.Result) {
+func (p *Pane) apply(r pane.Result) tea.Cmd {
 	if r.Err != nil {
 		p.table.SetStale(true)
-		return
+		return nil
 	}
 	l, _ := r.Data.(listing)
 	p.appInfo, p.hasApp, p.appErr = l.app, l.hasApp, l.appErr
@@ -279,6 +288,32 @@ func (p *Pane) apply(r pane.Result) {
 	p.table.Swap(l.rows, r.At)
 	if l.showTerminated && !p.showTerminated {
 		p.dropTerminated() // an answer to the query from before `t` was pressed
+	}
+	if l.all == nil {
+		return nil
+	}
+	// Run's goroutine hands rows to Reply's through the root's channel of
+	// messages: no other synchronisation is needed, and rows keeps its type.
+	var rows *table.Snapshot[client.RunnerID, *client.Runner]
+	all, preview := l.all, l.rows
+	return pane.Cmd(pane.Load{
+		Run:   func(context.Context) (any, error) { rows = all(); return nil, nil },
+		Reply: func(any, error) tea.Msg { return built{preview: preview, rows: rows} },
+	})
+}
+
+// built is the snapshot of every runner of a listing first shown as a
+// preview.
+type built struct {
+	preview, rows *table.Snapshot[client.RunnerID, *client.Runner]
+}
+
+// showAll replaces a preview with the snapshot of every runner, unless
+// something newer replaced it already, or a refresh failed since: the
+// preview stays, stale, until one succeeds.
+func (p *Pane) showAll(b built) {
+	if p.table.Shows(b.preview) && !p.table.Stale() {
+		p.table.Swap(b.rows, p.table.Listed())
 	}
 }
 

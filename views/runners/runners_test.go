@@ -3,6 +3,7 @@ package runners
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -481,5 +482,45 @@ func TestSummaryShowsTheQueue(t *testing.T) {
 	v := f.p.View()
 	if !strings.Contains(v, "queue - · min 0 · max 5") || !strings.Contains(v, "6 live") || f.p.table.Stale() {
 		t.Errorf("failed queue call:\n%s", v)
+	}
+}
+
+// TestHugeListingPreviewsItsFirstRows: the first listing of an app of
+// many runners shows its first rows at once and all of them once built,
+// and marks nothing.
+func TestHugeListingPreviewsItsFirstRows(t *testing.T) {
+	rs := make([]client.Runner, 6000)
+	for i := range rs {
+		rs[i] = client.Runner{ID: client.RunnerID(fmt.Sprintf("r-%05d", i)), State: client.StateRunning, Uptime: time.Hour}
+	}
+	now := panetest.Now
+	fc := fakeclient.New(client.Target{})
+	fc.SetRunners("staging", "big", rs...)
+	p := New(panetest.Deps(fc, &now), "staging", "big", NewHistory())
+	p.SetSize(140, 14)
+	load := func() []tea.Msg {
+		data, err := p.Fetch()(context.Background())
+		return panetest.Msgs(p.Update(pane.Result{Data: data, Err: err, At: now}))
+	}
+	msgs := load()
+	if p.Total() != 6000 || p.Len() != 500 || !strings.Contains(p.View(), "r-00000") {
+		t.Fatalf("preview: %d of %d rows shown", p.Len(), p.Total())
+	}
+	if len(msgs) != 1 {
+		t.Fatalf("the preview asked for %#v", msgs)
+	}
+	ld := msgs[0].(pane.Load)
+	result, err := ld.Run(context.Background())
+	p.Update(ld.Reply(result, err))
+	if p.Len() != 6000 || p.Total() != 6000 {
+		t.Errorf("after the build: %d of %d rows", p.Len(), p.Total())
+	}
+	if msgs := load(); len(msgs) != 0 {
+		t.Errorf("a second listing asked for %#v", msgs)
+	}
+	for _, id := range []client.RunnerID{"r-00000", "r-00499", "r-05999"} {
+		if p.table.Marked(id) {
+			t.Errorf("%s marked after the preview", id)
+		}
 	}
 }
