@@ -12,9 +12,10 @@ import (
 )
 
 // Snapshot is a table's values as one refresh found them, with all that
-// is derived from them at a cost growing with the rows: cells, the
-// filter's text, marks against the snapshot before, sort ranks, and the
-// order and filtering shown when it was built. A Builder makes it off the
+// is derived from them at a cost growing with the rows: a hash of each
+// row's cells, the filter's text, marks against the snapshot before, sort
+// ranks, the widest cells, and the order and filtering shown when it was
+// built. A Builder makes it off the
 // UI goroutine; once built nothing changes it, so the table draws it while
 // the next one is built from it.
 type Snapshot[ID ~string, V any] struct {

@@ -12,9 +12,13 @@
 // marks, the order asked for); the UI goroutine then swaps the snapshot in,
 // in time that does not grow with the rows but for cheap passes over
 // integers. A sort or filter chosen after the fetch started is applied at
-// the swap from the snapshot's precomputed keys. View draws only the rows
-// inside the window, from a cache of rendered rows, so moving the cursor
-// costs the same in a 100-row table as in a 100,000-row one.
+// the swap from the snapshot's precomputed keys. A table's first huge
+// listing may show a Preview of its first rows while all are built.
+//
+// View draws only the rows inside the window, from a cache of rendered
+// rows, so moving the cursor costs the same in a 100-row table as in a
+// 100,000-row one; a row is drawn again only when its cells, live cells,
+// flags or width change, so an idle table's View does not change.
 //
 // Marks: a row is marked when a snapshot adds it or changes one of its
 // cells (live cells aside), and stays marked until the next snapshot; so
