@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -314,4 +315,25 @@ func TestStaleDataStopsTicking(t *testing.T) {
 	if got := young(); got == stale {
 		t.Errorf("fresh data still shows %q", got)
 	}
+}
+
+// TestHugeAppShowsItsFirstRowsThenAll: the header says when only the
+// first rows of a huge listing are shown, until all are.
+func TestHugeAppShowsItsFirstRowsThenAll(t *testing.T) {
+	fc := seeded()
+	fc.SetApps("staging", client.App{Name: "huge", Env: "staging"})
+	rs := make([]client.Runner, 6000)
+	for i := range rs {
+		rs[i] = client.Runner{ID: client.RunnerID(fmt.Sprintf("r-%05d", i)), State: client.StateRunning, Uptime: time.Hour}
+	}
+	fc.SetRunners("staging", "huge", rs...)
+	h := newHarness(t, fc, Config{Env: "staging"})
+	h.parkLoads = true
+	h.settle()
+	h.send(pane.Open{Key: pane.RunnersKey("staging", "huge")})
+	h.settle()
+	h.viewContains("first 500 of 6000 runners…", "r-00000")
+	h.runParked()
+	h.viewContains("6000 runners")
+	h.viewLacks("first 500")
 }

@@ -256,8 +256,12 @@ func (m *Model) countText() string {
 		return ""
 	}
 	noun := m.cur.Kind.String()
-	if f.Filter() != "" {
+	switch {
+	case f.Filter() != "":
 		return m.st.Fresh.Render(fmt.Sprintf("%d of %d %s match /%s", f.Len(), f.Total(), noun, sanitize.String(f.Filter())))
+	case f.Len() < f.Total():
+		// The first rows of a huge listing, shown while the rest are built.
+		return m.st.Fresh.Render(fmt.Sprintf("first %d of %d %s…", f.Len(), f.Total(), noun))
 	}
 	if f.Total() == 1 {
 		// The kinds are named in the plural ("apps", "secrets").
