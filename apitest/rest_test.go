@@ -17,6 +17,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/cmdline"
+	"github.com/faldash/faldash/internal/poll"
 	"github.com/faldash/faldash/localctl"
 	"github.com/faldash/faldash/samplerunner"
 	"github.com/faldash/faldash/scaling"
@@ -163,14 +164,8 @@ func (s *restStack) withKey(req *http.Request) *http.Request {
 
 func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
+	if !poll.Until(20*time.Second, 10*time.Millisecond, cond) {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/poll"
 )
 
 // exe is the faldash binary built once for the package's tests.
@@ -44,14 +45,8 @@ func TestMain(m *testing.M) {
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		<-tick.C
+	if !poll.Until(within, 50*time.Millisecond, cond) {
+		t.Fatalf("timed out after %s waiting for %s", within, what)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/faldash/faldash/falpb"
+	"github.com/faldash/faldash/internal/poll"
 	"github.com/faldash/faldash/server/gateway"
 )
 
@@ -122,14 +123,8 @@ func (f *fakeRouter) waitReleased(t *testing.T, want int) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
+	if !poll.Until(10*time.Second, 5*time.Millisecond, cond) {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 

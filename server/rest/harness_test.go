@@ -19,6 +19,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/cmdline"
+	"github.com/faldash/faldash/internal/poll"
 	"github.com/faldash/faldash/localctl"
 	"github.com/faldash/faldash/samplerunner"
 	"github.com/faldash/faldash/scaling"
@@ -385,14 +386,8 @@ const waitLimit = 30 * time.Second
 // eventually polls cond until it holds, failing the test at waitLimit.
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
+	if !poll.Until(waitLimit, 20*time.Millisecond, cond) {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/poll"
 	"github.com/faldash/faldash/internal/procfs"
 	"github.com/faldash/faldash/samplerunner"
 	"github.com/faldash/faldash/scaling"
@@ -373,14 +374,8 @@ const waitLimit = 20 * time.Second
 // eventually polls cond until it holds, failing the test at waitLimit.
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
+	if !poll.Until(waitLimit, 20*time.Millisecond, cond) {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 
