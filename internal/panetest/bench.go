@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
@@ -124,9 +125,20 @@ func drive(b *testing.B, n int, l Listing) *driven {
 	d.Styles = theme.NewStyles(theme.Default(), r)
 	dr := &driven{p: l.New(d), fc: fc, now: &now}
 	dr.p.SetSize(200, 56)
-	dr.p.Update(dr.fetch(b))
+	dr.load(dr.p.Update(dr.fetch(b)))
 	dr.p.View()
 	return dr
+}
+
+// load runs the reads cmd asks for, as the root does, and hands their
+// answers to the pane: the snapshot of every row after a preview.
+func (d *driven) load(cmd tea.Cmd) {
+	for _, msg := range Msgs(cmd) {
+		if l, ok := msg.(pane.Load); ok {
+			result, err := l.Run(context.Background())
+			d.load(d.p.Update(l.Reply(result, err)))
+		}
+	}
 }
 
 // fetch runs the pane's refresh call, as the root does off the UI goroutine.

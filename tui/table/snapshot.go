@@ -131,6 +131,7 @@ func (b Builder[ID, V]) Build(vals []V) *Snapshot[ID, V] {
 	texts := newTextBuild(b.cols, base, len(vals))
 	cells := make([]string, len(b.cols))
 	var buf []byte
+	strip := stripper{}
 	next := int32(0) // where the base's next row is likely to be
 	for i, v := range vals {
 		id := b.id(v)
@@ -164,7 +165,7 @@ func (b Builder[ID, V]) Build(vals []V) *Snapshot[ID, V] {
 		default:
 			r.mark = added
 		}
-		buf = appendSearch(buf[:0], cells)
+		buf = strip.appendSearch(buf[:0], cells)
 		r.search = string(buf)
 	}
 	var dup bool
@@ -215,12 +216,28 @@ func firstOfEachID[ID ~string, V any](vals []V, id func(V) ID) []V {
 	return out
 }
 
+// stripper strips styled cells of their styling, once per distinct cell:
+// styled cells (a runner's coloured state) are few texts on many rows.
+type stripper map[string]string
+
+func (st stripper) plain(s string) string {
+	if strings.IndexByte(s, ansi.ESC) < 0 {
+		return s
+	}
+	p, ok := st[s]
+	if !ok {
+		p = ansi.Strip(s)
+		st[s] = p
+	}
+	return p
+}
+
 // appendSearch appends the filter's text of cells: each cell stripped of
 // styling and lower-cased, ended by a 0 byte so that a match can't span
 // two cells.
-func appendSearch(buf []byte, cells []string) []byte {
+func (st stripper) appendSearch(buf []byte, cells []string) []byte {
 	for _, c := range cells {
-		c = plain(c)
+		c = st.plain(c)
 		for i := 0; i < len(c); {
 			ch := c[i]
 			if ch < utf8.RuneSelf {
