@@ -13,7 +13,8 @@
 # Flags: --before COMMIT (default: the commit before the issue-9 work),
 # --after COMMIT (default: the working tree as it is), --runners N,
 # --soak DURATION, --idle DURATION, --presses N, --count N (benchmark
-# runs per tree), --bench / --no-bench, --no-tui, --no-fal, --out DIR
+# runs per tree), --bench-limit DURATION (per package and tree, default
+# 20m), --bench / --no-bench, --no-tui, --no-list, --no-fal, --out DIR
 # (default: a new temporary directory).
 #
 # The harness itself (synthctl, perfprobe) and the benchmark files the
@@ -26,8 +27,8 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 
 before=fed22fb426d031e7504dc1b6461fa79782fb7a5c
-runners=100000 soak=90s idle=20s presses=100 count=5 repeat=3
-bench=1 tui=1 fal=1 out="" after=""
+runners=100000 soak=90s idle=20s presses=100 count=5 repeat=3 benchlimit=20m
+bench=1 tui=1 list=1 fal=1 out="" after=""
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) runners=2000 soak=6s idle=3s presses=20 repeat=1 bench=0 ;;
@@ -38,9 +39,11 @@ while [ $# -gt 0 ]; do
     --idle) idle=$2; shift ;;
     --presses) presses=$2; shift ;;
     --count) count=$2; shift ;;
+    --bench-limit) benchlimit=$2; shift ;;
     --bench) bench=1 ;;
     --no-bench) bench=0 ;;
     --no-tui) tui=0 ;;
+    --no-list) list=0 ;;
     --no-fal) fal=0 ;;
     --out) out=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -108,24 +111,39 @@ if [ "$tui" = 1 ]; then
     | tee -a "$out/perf.txt" | grep '^PERF' || echo "perf.sh: the terminal measurement failed (see above)" >&2
 fi
 
-echo "== listing every runner, faldash and fal's own client, one controller"
-listargs=(list --runners "$runners" --repeat "$repeat" --lister before="$work/perfprobe-before" --lister after="$work/perfprobe-after")
-[ "$fal" = 1 ] && listargs+=(--fal "$falcli")
-"$probe" "${listargs[@]}" | tee -a "$out/perf.txt" | grep '^PERF' || echo "perf.sh: the listing comparison failed (see above)" >&2
+if [ "$list" = 1 ]; then
+  echo "== listing every runner, faldash and fal's own client, one controller"
+  listargs=(list --runners "$runners" --repeat "$repeat" --lister before="$work/perfprobe-before" --lister after="$work/perfprobe-after")
+  [ "$fal" = 1 ] && listargs+=(--fal "$falcli")
+  "$probe" "${listargs[@]}" | tee -a "$out/perf.txt" | grep '^PERF' || echo "perf.sh: the listing comparison failed (see above)" >&2
+fi
 
 if [ "$bench" = 1 ]; then
   echo "== Go benchmarks, -count $count, both trees"
-  # package:pattern; client's logs benchmark is left out.
-  benches=(./client:Runners ./tui/table:. ./views/runners:. ./views/apps:. ./views/envs:. ./views/secrets:.)
+  # package:pattern:benchtime; client's logs benchmark is left out. The
+  # panes' benchmarks prepare every iteration untimed (a new listing), so
+  # a fixed count bounds them where go's default 1s of timed work would
+  # take thousands of preparations once the timed part is fast.
+  benches=(./client:Runners:1s ./tui/table:.:1s ./views/runners:.:10x ./views/apps:.:10x ./views/envs:.:10x ./views/secrets:.:10x)
+  # Each package's benchmarks run from a compiled test binary under
+  # timeout: go test's own -timeout does not cover benchmarks.
   for tree in before after; do
     dir=$work/before
     [ "$tree" = after ] && dir=$afterdir
     : > "$out/bench-$tree.txt"
+    : > "$out/bench-$tree.err"
     for b in "${benches[@]}"; do
-      pkg=${b%%:*} re=${b#*:}
+      IFS=: read -r pkg re benchtime <<< "$b"
       [ -d "$dir/$pkg" ] || continue
-      if ! (cd "$dir" && go test -run '^$' -bench "$re" -benchmem -count "$count" "$pkg" >> "$out/bench-$tree.txt" 2> "$out/bench-$tree.err"); then
-        echo "perf.sh: $pkg's benchmarks did not run in the $tree tree: $(head -c 300 "$out/bench-$tree.err")" >&2
+      bin=$work/bench-$tree-$(basename "$pkg").test
+      if ! (cd "$dir" && go test -c -o "$bin" "$pkg") 2>> "$out/bench-$tree.err"; then
+        echo "perf.sh: $pkg's benchmarks do not compile in the $tree tree (see $out/bench-$tree.err)" >&2
+        continue
+      fi
+      [ -x "$bin" ] || continue # no tests there
+      if ! (cd "$dir/$pkg" && timeout --kill-after=10s "$benchlimit" "$bin" -test.run '^$' -test.bench "$re" \
+          -test.benchtime "$benchtime" -test.benchmem -test.count "$count") >> "$out/bench-$tree.txt" 2>> "$out/bench-$tree.err"; then
+        echo "perf.sh: $pkg's benchmarks failed or ran over $benchlimit in the $tree tree" >&2
       fi
     done
   done
