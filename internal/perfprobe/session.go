@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -178,20 +179,15 @@ func (s *session) firstMatch(m int, re *regexp.Regexp) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// firstAfter is when the first byte written after t arrived.
+// firstAfter is when the first byte written after t arrived, waiting
+// for it at most within.
 func (s *session) firstAfter(ctx context.Context, t time.Time, within time.Duration) (time.Time, error) {
 	timer := time.NewTimer(within)
 	defer timer.Stop()
 	for {
-		s.mu.Lock()
-		for i := len(s.chunks) - 1; i >= 0 && s.chunks[i].at.After(t); i-- {
-			if i == 0 || !s.chunks[i-1].at.After(t) {
-				at := s.chunks[i].at
-				s.mu.Unlock()
-				return at, nil
-			}
+		if at, ok := s.chunkAfter(t); ok {
+			return at, nil
 		}
-		s.mu.Unlock()
 		select {
 		case <-s.wrote:
 		case <-timer.C:
@@ -202,6 +198,22 @@ func (s *session) firstAfter(ctx context.Context, t time.Time, within time.Durat
 			return time.Time{}, fmt.Errorf("after a key press: %w (%v)", errExited, s.err)
 		}
 	}
+}
+
+// chunkAfter is when the first read after t arrived, if one has.
+func (s *session) chunkAfter(t time.Time) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, _ := slices.BinarySearchFunc(s.chunks, t, func(c chunk, t time.Time) int {
+		if c.at.After(t) {
+			return 1
+		}
+		return -1
+	})
+	if i == len(s.chunks) {
+		return time.Time{}, false
+	}
+	return s.chunks[i].at, true
 }
 
 // quit presses q and waits for the program to leave; kill ends it if it

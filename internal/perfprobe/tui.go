@@ -198,39 +198,40 @@ func measureWindow(ctx context.Context, s *session, pid int, d time.Duration, na
 	add(name+"_bytes_per_s", "B/s", float64(len(out))/secs)
 	add(name+"_frames_per_s", "frames/s", float64(frames)/secs)
 	add(name+"_lines_per_s", "lines/s", float64(lines)/secs)
-	add(name+"_cpu", "% core", pct)
+	add(name+"_cpu", "%core", pct)
 	return nil
 }
 
 // pressKeys presses j ten times, then k ten times, and so on, n presses
-// gap apart, never sending one before the last was answered, and returns
-// the time from each press to the first byte written after it. A frame
-// that was coming anyway (a poll, a tick) can be taken for the answer, so
-// the figures are a floor, most so at low percentiles.
+// gap apart as a person holding a key would, whether or not the program
+// has answered, and returns the time from each press to the first byte
+// written after it: presses that land in a stall each wait for its end. A
+// frame that was coming anyway (a poll, a tick) can be taken for the
+// answer, so the figures are a floor, most so at low percentiles.
 func pressKeys(ctx context.Context, s *session, n int, gap time.Duration) ([]time.Duration, error) {
-	lat := make([]time.Duration, 0, n)
-	next := time.Now()
+	sent := make([]time.Time, 0, n)
+	start := time.Now()
 	for i := range n {
-		if err := pause(ctx, s, time.Until(next)); err != nil {
+		if err := pause(ctx, s, time.Until(start.Add(time.Duration(i)*gap))); err != nil {
 			return nil, err
 		}
 		k := "j"
 		if i/10%2 == 1 {
 			k = "k"
 		}
-		sent, err := s.send(k)
+		at, err := s.send(k)
 		if err != nil {
 			return nil, err
 		}
-		at, err := s.firstAfter(ctx, sent, 10*time.Second)
-		if err != nil {
-			return nil, err
-		}
-		lat = append(lat, at.Sub(sent))
-		next = sent.Add(gap)
-		if at.After(next) {
-			next = at
-		}
+		sent = append(sent, at)
+	}
+	if _, err := s.firstAfter(ctx, sent[n-1], 10*time.Second); err != nil {
+		return nil, err
+	}
+	lat := make([]time.Duration, n)
+	for i, t := range sent {
+		at, _ := s.chunkAfter(t) // there is one: the last press's answer came after it
+		lat[i] = at.Sub(t)
 	}
 	return lat, nil
 }
