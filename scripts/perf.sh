@@ -17,10 +17,10 @@
 # 20m), --bench / --no-bench, --no-tui, --no-list, --no-fal, --out DIR
 # (default: a new temporary directory).
 #
-# The harness itself (synthctl, perfprobe) and the benchmark files the
-# before tree lacks are copied into it, so both trees are measured by the
-# same code; a benchmark package that does not compile there is reported
-# and measured on the after tree only. fal's CLI is ../shared/falcli/fal
+# The harness itself (synthctl, perfprobe) and the benchmark files of
+# this tree replace a measured tree's own, so both trees are measured by
+# the same code; a benchmark package that does not compile there is
+# reported and measured where it does. fal's CLI is ../shared/falcli/fal
 # (or $FALDASH_FALCLI); without it the listing is timed for faldash alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,27 +62,32 @@ mkdir -p "$out"
 work=$(mktemp -d -t faldash-perf-build-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# export COMMIT DIR: the tree of COMMIT in DIR, with the harness and the
-# benchmark files it lacks copied from this tree, so that both trees are
-# measured by the same code.
+# export COMMIT DIR: the tree of COMMIT in DIR, measured by the same code
+# as the other tree: this tree's harness and benchmark files replace its
+# own, and packages the harness needs are added where it lacks them.
 export_tree() {
   mkdir -p "$2"
   git archive "$1" | tar -x -C "$2"
-  local overlay=(internal/synthctl internal/perfprobe internal/procfs internal/panetest/bench.go client/perf_bench_test.go)
+  local same=(internal/synthctl internal/perfprobe internal/panetest/bench.go client/perf_bench_test.go)
   local p f
-  for f in views/*/bench_test.go; do overlay+=("$f"); done
-  for p in "${overlay[@]}"; do
+  for f in views/*/bench_test.go; do same+=("$f"); done
+  for p in "${same[@]}"; do
     [ -e "$p" ] || continue
     if [ -d "$p" ]; then
       mkdir -p "$2/$p"
       for f in "$p"/*.go; do
-        case $f in *_test.go) continue ;; esac
-        [ -e "$2/$f" ] || cp "$f" "$2/$f"
+        case $f in *_test.go) ;; *) cp "$f" "$2/$f" ;; esac
       done
-    elif [ ! -e "$2/$p" ]; then
+    else
       cp "$p" "$2/$p"
     fi
   done
+  if [ ! -d "$2/internal/procfs" ]; then
+    mkdir -p "$2/internal/procfs"
+    for f in internal/procfs/*.go; do
+      case $f in *_test.go) ;; *) cp "$f" "$2/$f" ;; esac
+    done
+  fi
 }
 
 export_tree "$before" "$work/before"
