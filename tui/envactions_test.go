@@ -84,8 +84,18 @@ func TestDeleteEnvironmentNeedsTheExactName(t *testing.T) {
 	for _, typed := range []string{"stag", "stagingx", "Staging", " staging"} {
 		h.typeText(typed)
 		h.key("enter")
-		h.key("tab", "enter") // on Delete
-		h.key("tab", "tab")   // back to the field
+		h.viewContains("Type staging exactly to delete it.")
+		// Delete cannot take focus while the name does not match: tab goes
+		// from the field straight to Cancel, and back.
+		h.key("tab")
+		if md.Focused() != envdelete.FocusCancel {
+			t.Fatalf("%q typed: tab from the field focused %v, want Cancel", typed, md.Focused())
+		}
+		h.viewLacks("[Delete]")
+		h.key("shift+tab")
+		if md.Focused() != envdelete.FocusInput {
+			t.Fatalf("%q typed: shift+tab from Cancel focused %v, want the field", typed, md.Focused())
+		}
 		for range len(typed) {
 			h.key("backspace")
 		}
@@ -99,14 +109,31 @@ func TestDeleteEnvironmentNeedsTheExactName(t *testing.T) {
 		t.Fatal("esc did not close the dialog")
 	}
 	called(t, h.fc, "DeleteEnvironment", 0)
+	h.viewContains("Cancelled: environment staging was not deleted.")
 
-	// Enter on Cancel, where focus starts, closes it too.
+	// Enter on Cancel, where focus starts, closes it too, and says so.
+	h.m.status.text = ""
 	openDelete(t, h)
 	h.key("enter")
 	if h.modalOpen() {
 		t.Fatal("enter on Cancel did not close the dialog")
 	}
 	called(t, h.fc, "DeleteEnvironment", 0)
+	h.viewContains("Cancelled: environment staging was not deleted.")
+}
+
+func TestDeleteEnvironmentFocusesDeleteOnceTheNameMatches(t *testing.T) {
+	h := newHarness(t, seeded(), Config{})
+	h.settle()
+	md := openDelete(t, h)
+	h.typeText("staging")
+	h.key("tab")
+	if md.Focused() != envdelete.FocusDelete {
+		t.Fatalf("tab from the matching name focused %v, want Delete", md.Focused())
+	}
+	h.viewContains("[Delete]")
+	h.key("enter")
+	called(t, h.fc, "DeleteEnvironment", 1)
 }
 
 func TestDeleteEnvironmentOnExactMatch(t *testing.T) {

@@ -2,8 +2,9 @@
 // will be destroyed (the environment's apps and secrets, by number and
 // name, and its live runners, counted when the dialog opens) and asks for
 // the environment's name to be typed. Enter deletes only when the text is
-// exactly the name; anything else does nothing. Focus starts on Cancel, so
-// a stray Enter closes the dialog, and Esc always does.
+// exactly the name; anything else does nothing, and [Delete] cannot take
+// focus until then. Focus starts on Cancel, so a stray Enter closes the
+// dialog, and Esc always does; closing without deleting says so.
 package envdelete
 
 import (
@@ -162,13 +163,13 @@ func (m *Modal) key(km tea.KeyMsg) tea.Cmd {
 	d := m.d.Keys.Dialog
 	switch {
 	case key.Matches(km, d.Cancel):
-		return pane.Cmd(pane.CloseModal{})
+		return m.cancel()
 	case m.sending:
 		return nil
 	case key.Matches(km, d.NextField):
-		m.focus = (m.focus + 1) % 3
+		m.move(1)
 	case key.Matches(km, d.PrevField):
-		m.focus = (m.focus + 2) % 3
+		m.move(-1)
 	case key.Matches(km, d.Submit):
 		return m.submit()
 	case km.Type == tea.KeyRunes || km.Type == tea.KeySpace:
@@ -184,11 +185,29 @@ func (m *Modal) key(km tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+// move steps the focus by dir through the field, Delete and Cancel,
+// passing over Delete while the name does not match: a button that would
+// refuse must not look pressable.
+func (m *Modal) move(dir int) {
+	const stops = 3
+	m.focus = Focus((int(m.focus) + dir + stops) % stops)
+	if m.focus == FocusDelete && !m.Matches() {
+		m.focus = Focus((int(m.focus) + dir + stops) % stops)
+	}
+}
+
+// cancel closes the dialog and says that nothing was deleted, so that
+// closing it is not mistaken for the deletion having run.
+func (m *Modal) cancel() tea.Cmd {
+	return tea.Batch(pane.Cmd(pane.CloseModal{}),
+		pane.Cmd(pane.Status{Text: "Cancelled: environment " + sanitize.String(m.env) + " was not deleted."}))
+}
+
 // submit acts on Enter: Cancel closes; anywhere else it deletes if and only
 // if the name was typed exactly.
 func (m *Modal) submit() tea.Cmd {
 	if m.focus == FocusCancel {
-		return pane.Cmd(pane.CloseModal{})
+		return m.cancel()
 	}
 	if !m.Matches() {
 		m.err = fmt.Sprintf("Type %s exactly to delete it.", sanitize.String(m.env))
@@ -247,6 +266,13 @@ func (m *Modal) View() string {
 	case m.err != "":
 		foot = append(foot, modal.Wrap(st.FieldError.Render(theme.GlyphErr+" "+m.err), inner)...)
 	}
+	foot = append(foot, m.buttons(), "", m.keysLine())
+	return modal.Frame(st, m.width, m.height, title, body, foot)
+}
+
+// buttons draws Delete dimmed, as not pressable, until the name matches.
+func (m *Modal) buttons() string {
+	st := m.d.Styles
 	focus := -1
 	switch m.focus {
 	case FocusDelete:
@@ -254,8 +280,10 @@ func (m *Modal) View() string {
 	case FocusCancel:
 		focus = 1
 	}
-	foot = append(foot, modal.Buttons(st, focus, "Delete", "Cancel"), "", m.keysLine())
-	return modal.Frame(st, m.width, m.height, title, body, foot)
+	if m.Matches() {
+		return modal.Buttons(st, focus, "Delete", "Cancel")
+	}
+	return st.Empty.Render(" Delete ") + " " + modal.Buttons(st, focus-1, "Cancel")
 }
 
 func (m *Modal) keysLine() string {

@@ -118,3 +118,48 @@ func TestEnterDeletesOnlyOnTheExactName(t *testing.T) {
 		t.Error("a second enter while deleting sent again")
 	}
 }
+
+func TestDeleteTakesFocusOnlyOnceTheNameMatches(t *testing.T) {
+	m, _ := setup(t)
+	shiftTab := tea.KeyMsg{Type: tea.KeyShiftTab}
+	for _, step := range []struct {
+		typed string
+		key   tea.KeyMsg
+		want  Focus
+	}{
+		{"", tab, FocusInput}, // from Cancel, where focus starts
+		{"", tab, FocusCancel},
+		{"", shiftTab, FocusInput},
+		{"q", shiftTab, FocusCancel},
+		{"a", tab, FocusDelete}, // "qa" now: typing took the focus to the field
+		{"", tab, FocusCancel},
+		{"", shiftTab, FocusDelete},
+	} {
+		typeText(m, step.typed)
+		send(m, step.key)
+		if m.Focused() != step.want {
+			t.Fatalf("typed %q, then %v: focus %v, want %v", m.input.Value(), step.key, m.Focused(), step.want)
+		}
+	}
+	if v := m.View(); !strings.Contains(v, "[Delete]") {
+		t.Errorf("Delete drawn without focus once the name matched:\n%s", v)
+	}
+}
+
+func TestCancellingSaysNothingWasDeleted(t *testing.T) {
+	for _, k := range []tea.KeyMsg{esc, enter} { // enter: on Cancel, where focus starts
+		m, fc := setup(t)
+		var status string
+		for _, msg := range panetest.Msgs(m.Update(k)) {
+			if s, ok := msg.(pane.Status); ok {
+				status = s.Text
+			}
+		}
+		if status != "Cancelled: environment qa was not deleted." {
+			t.Errorf("%v: status %q", k, status)
+		}
+		if len(fc.CallsTo("DeleteEnvironment")) != 0 {
+			t.Errorf("%v deleted", k)
+		}
+	}
+}
