@@ -113,11 +113,13 @@ func (s *Store) Secrets(ctx context.Context, env string) ([]Secret, error) {
 	return out, nil
 }
 
-// SecretValues returns every secret of env as name → value: what a runner
-// of an app in env receives as environment variables. Nothing of another
-// environment is ever included.
+// SecretValues returns the secrets of env exposed by default as name →
+// value: what a runner of an app in env receives as environment variables.
+// fal gives a secret not exposed by default only to apps that list it in
+// their secrets, and a local app cannot list any, so those stay out.
+// Nothing of another environment is ever included.
 func (s *Store) SecretValues(ctx context.Context, env string) (map[string]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name, value FROM secrets WHERE env = ?`, env)
+	rows, err := s.db.QueryContext(ctx, `SELECT name, value FROM secrets WHERE env = ? AND default_exposed`, env)
 	if err != nil {
 		return nil, fmt.Errorf("read secrets of %q: %w", env, err)
 	}

@@ -32,13 +32,19 @@ func TestRunnerEnvironment(t *testing.T) {
 	if _, err := h.cl.CreateEnvironment(ctx, "staging", ""); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []struct{ env, name, value string }{
-		{"main", "HF_TOKEN", "main-value"},
-		{"main", "MAIN_ONLY", "main-only-value"},
-		{"staging", "HF_TOKEN", "staging-value"},
-		{"staging", "STAGING_ONLY", "staging-only-value"},
+	for _, s := range []struct {
+		env, name, value string
+		exposed          *bool
+	}{
+		{"main", "HF_TOKEN", "main-value", nil},
+		{"main", "MAIN_ONLY", "main-only-value", nil},
+		{"staging", "HF_TOKEN", "staging-value", nil},
+		{"staging", "STAGING_ONLY", "staging-only-value", nil},
+		// Not exposed by default: fal gives it only to apps that list it
+		// in their secrets, which a local app cannot do.
+		{"staging", "NOT_EXPOSED", "not-exposed-value", new(false)},
 	} {
-		if err := h.cl.SetSecret(ctx, s.env, s.name, s.value, nil); err != nil {
+		if err := h.cl.SetSecret(ctx, s.env, s.name, s.value, s.exposed); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -91,7 +97,7 @@ func TestRunnerEnvironment(t *testing.T) {
 				t.Errorf("runner %s: %s=%q, want %q", r.ID, name, env[name], want)
 			}
 		}
-		for _, leak := range []string{"MAIN_ONLY", "FALDASH_LEAK_CHECK"} {
+		for _, leak := range []string{"MAIN_ONLY", "NOT_EXPOSED", "FALDASH_LEAK_CHECK"} {
 			if _, ok := env[leak]; ok {
 				t.Errorf("runner %s got %s", r.ID, leak)
 			}
@@ -121,7 +127,7 @@ func TestRunnerEnvironment(t *testing.T) {
 
 	// The controller's log names runners but never shows what they got.
 	h.close()
-	for _, secret := range append([]string{"main-value", "staging-value", "staging-only-value", "main-only-value"}, slices.Collect(maps.Keys(keys))...) {
+	for _, secret := range append([]string{"main-value", "staging-value", "staging-only-value", "main-only-value", "not-exposed-value"}, slices.Collect(maps.Keys(keys))...) {
 		if strings.Contains(logged.String(), secret) {
 			t.Errorf("the controller logged a secret value or a runner key")
 		}
