@@ -99,8 +99,11 @@ type Target struct {
 	// User is the account's nickname, when known (used in endpoint URLs).
 	User string
 	// GatewayURL is the base URL a local controller serves its apps at;
-	// empty means fal cloud's https://fal.run.
+	// empty means fal cloud's https://fal.run, unless NoGateway.
 	GatewayURL string
+	// NoGateway: the controller said it serves its apps nowhere (`faldash
+	// serve --gateway off`), so they have no endpoint URL.
+	NoGateway bool
 	// RESTURL is the base URL of fal's REST API (logs, queue, runner info,
 	// current user); empty when unknown.
 	RESTURL string
@@ -109,8 +112,12 @@ type Target struct {
 	Account string
 }
 
-// EndpointURL is the URL app in env is called at on this target.
+// EndpointURL is the URL app in env is called at on this target, ""
+// when NoGateway.
 func (t Target) EndpointURL(app, env string) string {
+	if t.NoGateway {
+		return ""
+	}
 	user := t.User
 	if user == "" {
 		user = "local"

@@ -88,6 +88,7 @@ type GRPC struct {
 	deployTimeout time.Duration
 	retry         retryPolicy
 	auth          Authenticator // nil: calls carry no credentials
+	announced     *announcement // what the controller said about itself
 	rest          restState     // fal's REST API (rest.go)
 }
 
@@ -113,11 +114,14 @@ func Dial(opts DialOptions) (*GRPC, error) {
 		// nil RootCAs means the system's roots.
 		transport = credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12, RootCAs: opts.RootCAs})
 	}
+	announced := &announcement{}
 	dialOpts := []grpc.DialOption{
 		grpc.WithTransportCredentials(transport),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRecvMsgSize)),
 		grpc.WithUserAgent("faldash"),
 		grpc.WithKeepaliveParams(keepaliveParams),
+		grpc.WithChainUnaryInterceptor(announced.unary),
+		grpc.WithChainStreamInterceptor(announced.stream),
 	}
 	auth := opts.Auth
 	if auth == nil && !opts.Credentials.IsZero() {
@@ -139,6 +143,7 @@ func Dial(opts DialOptions) (*GRPC, error) {
 		rpc:           falpb.NewIsolateControllerClient(conn),
 		target:        Target{Kind: opts.Kind, Addr: addr, User: opts.User, GatewayURL: opts.GatewayURL, RESTURL: opts.RESTURL, Account: opts.Account},
 		auth:          auth,
+		announced:     announced,
 		callTimeout:   timeout,
 		deployTimeout: max(timeout, DefaultDeployTimeout),
 		retry:         defaultRetry,
@@ -206,12 +211,13 @@ func (p perRPC) GetRequestMetadata(ctx context.Context, _ ...string) (map[string
 
 func (perRPC) RequireTransportSecurity() bool { return false }
 
-// Target says what this client talks to.
-// A User not given at Dial is filled in once fal's /users/current has
-// named the account (any call that needs it asks), so endpoint URLs carry
-// the real nickname.
+// Target says what this client talks to. What a faldash controller
+// announced with its first answer (its gateway, or that it has none, and
+// its account) replaces what Dial was told. A User still unknown is
+// filled in once fal's /users/current has named the account (any call
+// that needs it asks), so endpoint URLs carry the real nickname.
 func (g *GRPC) Target() Target {
-	t := g.target
+	t := g.announced.apply(g.target)
 	if t.User == "" {
 		t.User = g.rest.nickname()
 	}

@@ -399,13 +399,11 @@ func (g *GRPC) QueueSize(ctx context.Context, env, app string) (QueueSize, error
 	return q, nil
 }
 
-// accountNickname is the <user> of the account's URLs: the target's, else
-// fal's /users/current, asked once.
+// accountNickname is the <user> of the account's URLs: the target's (as
+// dialled or announced, or /users/current's once asked), else fal's
+// /users/current, asked now.
 func (g *GRPC) accountNickname(ctx context.Context, op string) (string, error) {
-	if g.target.User != "" {
-		return g.target.User, nil
-	}
-	if n := g.rest.nickname(); n != "" {
+	if n := g.Target().User; n != "" {
 		return n, nil
 	}
 	u, err := g.CurrentUser(ctx)

@@ -110,6 +110,30 @@ func validateSlug(what, name string, max int) error {
 	return nil
 }
 
+// MaxUserLen bounds an account nickname.
+const MaxUserLen = 64
+
+// ValidateUser checks a local controller's account nickname (`faldash
+// serve --user`): it is a segment of every endpoint URL and travels in
+// header metadata, so it is 1 to MaxUserLen ASCII letters, digits, '-',
+// '_' and '.', not starting with '.' (no "..").
+func ValidateUser(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("user name is empty")
+	case len(name) > MaxUserLen:
+		return fmt.Errorf("user name of %d characters is longer than %d", len(name), MaxUserLen)
+	case name[0] == '.':
+		return fmt.Errorf("user name %q must not start with a dot", name)
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return fmt.Errorf("user name %q may hold only letters, digits, '-', '_' and '.', not %q", name, r)
+		}
+	}
+	return nil
+}
+
 // ValidateSecret checks a secret name: it becomes an environment variable
 // of every runner, so it must be a portable variable name (a letter or
 // underscore, then letters, digits and underscores), at most MaxSecretLen,

@@ -167,3 +167,16 @@ func FuzzValidateSecret(f *testing.F) {
 		}
 	})
 }
+
+func TestValidateUser(t *testing.T) {
+	for _, ok := range []string{"local", "alice", "Team_1", "a.b-c", strings.Repeat("u", MaxUserLen)} {
+		if err := ValidateUser(ok); err != nil {
+			t.Errorf("ValidateUser(%q): %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", ".", "..", "a b", "a/b", "é", "a\x1b[31m", "a\n", strings.Repeat("u", MaxUserLen+1)} {
+		if err := ValidateUser(bad); err == nil {
+			t.Errorf("ValidateUser(%q) accepted", bad)
+		}
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/tap"
 
 	"github.com/faldash/faldash/falpb"
+	"github.com/faldash/faldash/names"
 	"github.com/faldash/faldash/server/store"
 )
 
@@ -42,8 +43,9 @@ type Config struct {
 	DataDir string
 	// User is the account nickname in endpoint URLs; "" means DefaultUser.
 	User string
-	// GatewayURL is the base URL of the HTTP gateway serving the apps, if
-	// any; without it endpoint URLs are fal cloud's (https://fal.run/...).
+	// GatewayURL is the base URL of the HTTP gateway serving the apps;
+	// "" means there is none, and callers are told so (see
+	// names.GatewayMetadata) and deploys name no URL.
 	GatewayURL string
 	// Logger gets a debug line per call; nil discards.
 	Logger *slog.Logger
@@ -111,6 +113,9 @@ func Open(cfg Config) (*Controller, error) {
 	if cfg.User == "" {
 		cfg.User = DefaultUser
 	}
+	if err := names.ValidateUser(cfg.User); err != nil {
+		return nil, fmt.Errorf("open controller: %w", err)
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -157,23 +162,25 @@ func (c *Controller) open() error {
 	if c.cfg.keepalive != nil {
 		policy = *c.cfg.keepalive
 	}
-	c.grpc = grpc.NewServer(
-		grpc.KeepaliveEnforcementPolicy(policy),
-		grpc.MaxHeaderListSize(maxHeaderList),
-		grpc.MaxConcurrentStreams(maxStreamsPerConn),
-		grpc.InTapHandle(c.tapAuth),
-		// Logging is outermost so refused calls are logged too.
-		grpc.ChainUnaryInterceptor(c.logUnary, recoverUnary(c.log), c.keys.unaryInterceptor),
-		grpc.ChainStreamInterceptor(c.logStream, recoverStream(c.log), c.keys.streamInterceptor),
-	)
-	falpb.RegisterIsolateControllerServer(c.grpc, &service{
+	svc := &service{
 		st:      c.st,
 		rt:      c.cfg.Runtime,
 		log:     c.log,
 		user:    c.cfg.User,
 		gw:      c.cfg.GatewayURL,
 		closing: c.closing,
-	})
+	}
+	c.grpc = grpc.NewServer(
+		grpc.KeepaliveEnforcementPolicy(policy),
+		grpc.MaxHeaderListSize(maxHeaderList),
+		grpc.MaxConcurrentStreams(maxStreamsPerConn),
+		grpc.InTapHandle(c.tapAuth),
+		// Logging is outermost so refused calls are logged too; the
+		// announcement goes only to callers with a valid key.
+		grpc.ChainUnaryInterceptor(c.logUnary, recoverUnary(c.log), c.keys.unaryInterceptor, svc.announceUnary),
+		grpc.ChainStreamInterceptor(c.logStream, recoverStream(c.log), c.keys.streamInterceptor, svc.announceStream),
+	)
+	falpb.RegisterIsolateControllerServer(c.grpc, svc)
 	if rt := c.cfg.Runtime; rt != nil {
 		err := rt.Start(ctx, Host{
 			State:      storeState{c.st},

@@ -13,7 +13,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/faldash/faldash/falpb"
-	"github.com/faldash/faldash/names"
 	"github.com/faldash/faldash/scaling"
 	"github.com/faldash/faldash/server/store"
 )
@@ -161,10 +160,13 @@ func (s *service) RegisterApplication(req *falpb.RegisterApplicationRequest, str
 		return err
 	}
 	s.runtimeCall(ctx, "deployed", ref, s.rtChanged)
-	return stream.Send(&falpb.RegisterApplicationResult{
-		Result:      &falpb.RegisterApplicationResultType{ApplicationId: rev.ID},
-		ServiceUrls: &falpb.ServiceURLs{Run: s.endpoint(ref)},
-	})
+	res := &falpb.RegisterApplicationResult{Result: &falpb.RegisterApplicationResultType{ApplicationId: rev.ID}}
+	// Without a gateway the app is served nowhere: no URL rather than
+	// fal.run's, which would name a place it is not.
+	if gw := s.gateway(ctx); gw != "" {
+		res.ServiceUrls = &falpb.ServiceURLs{Run: gw + "/" + s.user + "/" + ref.Alias()}
+	}
+	return stream.Send(res)
 }
 
 // metadataJSON is the request's metadata as the store keeps it, within
@@ -197,13 +199,4 @@ func builderLog(t time.Time, format string, args ...any) *falpb.Log {
 		Level:     falpb.LogLevel_INFO,
 		Timestamp: timestamppb.New(t),
 	}
-}
-
-// endpoint is the app's public URL: on the gateway when there is one, else
-// where fal cloud would serve it.
-func (s *service) endpoint(ref AppRef) string {
-	if s.gw != "" {
-		return strings.TrimSuffix(s.gw, "/") + "/" + s.user + "/" + ref.Alias()
-	}
-	return names.EndpointURL(s.user, ref.App, ref.Env)
 }

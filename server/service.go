@@ -23,7 +23,7 @@ type service struct {
 	rt   Runtime // nil: no runners
 	log  *slog.Logger
 	user string
-	gw   string // gateway base URL, "" for fal cloud's
+	gw   string // gateway base URL, "" when there is none
 	// closing ends when the controller begins to close; nil: never.
 	closing context.Context
 }

@@ -1,7 +1,6 @@
 package table
 
 import (
-	"math"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -36,78 +35,17 @@ func (t *Table[ID, V]) View() string {
 	return strings.Join(lines, "\n")
 }
 
-// relayout recomputes the column widths and invalidates every drawn row.
-//
-// Flexible columns are as wide as their widest cell needs (and their
-// title with a sort arrow), sharing the room in proportion to Flex when
-// there is not enough; room left over stays blank at the end of each
-// line. A UUID gets its 36 cells rather than a third of a wide terminal,
-// and the shorter lines cost less to rewrite when a live cell ticks.
-func (t *Table[ID, V]) relayout() {
-	t.layoutGen++
-	t.headerOK = false
-	t.gutter = 3 // cursor, mark, space
-	if t.selectable {
-		t.gutter++
-	}
-
-	n := len(t.cols)
-	t.widths = make([]int, n)
-	want := make([]int, n)
-	rem := t.width - t.gutter - len(columnGap)*max(0, n-1)
-	for i, c := range t.cols {
-		if c.Width > 0 {
-			t.widths[i] = c.Width
-			rem -= c.Width
-			continue
-		}
-		// Flexible columns get their minimum first, then share what is
-		// left; sharing first and raising to the minimum after would make
-		// the columns wider than the table.
-		t.widths[i] = max(c.MinWidth, 1)
-		rem -= t.widths[i]
-		want[i] = max(t.widths[i], ansi.StringWidth(c.Title)+2, t.snap.contentWidth(i))
-		if c.Live != nil {
-			want[i] = math.MaxInt // its cells are not known before they are drawn
-		}
-	}
-	for rem > 0 {
-		flex, given := 0, 0
-		for i, c := range t.cols {
-			if c.Width <= 0 && t.widths[i] < want[i] {
-				flex += max(c.Flex, 1)
-			}
-		}
-		if flex == 0 {
-			break
-		}
-		last := -1
-		for i, c := range t.cols {
-			if c.Width > 0 || t.widths[i] >= want[i] {
-				continue
-			}
-			w := min(rem*max(c.Flex, 1)/flex, want[i]-t.widths[i])
-			t.widths[i] += w
-			given += w
-			last = i
-		}
-		if given == 0 {
-			// What rounding down left goes to the last column wanting it.
-			t.widths[last]++
-			given = 1
-		}
-		rem -= given
-	}
-}
-
 // overflows reports whether the columns are wider than the table, in which
 // case every line is cut at the table's width.
 func (t *Table[ID, V]) overflows() bool {
-	total := t.gutter + len(columnGap)*max(0, len(t.widths)-1)
+	total, shown := t.gutter, 0
 	for _, w := range t.widths {
-		total += w
+		if w > 0 {
+			total += w
+			shown++
+		}
 	}
-	return total > t.width
+	return total+len(columnGap)*max(0, shown-1) > t.width
 }
 
 // Flags of a drawn row, besides its cells.
@@ -195,10 +133,15 @@ func (t *Table[ID, V]) renderRow(r *row[ID, V], live []string, flags uint8) stri
 	cells := t.cellBuf[:len(t.cols)]
 	fillCells(t.cols, r.val, cells)
 	var b strings.Builder
+	first := true
 	for i, c := range t.cols {
-		if i > 0 {
+		if !t.shown(i) {
+			continue
+		}
+		if !first {
 			b.WriteString(columnGap)
 		}
+		first = false
 		cell := cells[i]
 		if c.Live != nil {
 			cell = cellAt(live, i)
@@ -206,7 +149,7 @@ func (t *Table[ID, V]) renderRow(r *row[ID, V], live []string, flags uint8) stri
 		if plain && strings.IndexByte(cell, ansi.ESC) >= 0 {
 			cell = ansi.Strip(cell)
 		}
-		b.WriteString(fit(cell, t.widths[i], c.Align))
+		b.WriteString(fitCut(cell, t.widths[i], c.Align, c.Truncate))
 	}
 	content := b.String()
 	switch {
@@ -266,10 +209,15 @@ func (t *Table[ID, V]) headerLine() string {
 	}
 	var b strings.Builder
 	b.WriteString(strings.Repeat(" ", t.gutter))
+	first := true
 	for i, c := range t.cols {
-		if i > 0 {
+		if !t.shown(i) {
+			continue
+		}
+		if !first {
 			b.WriteString(columnGap)
 		}
+		first = false
 		w := t.widths[i]
 		if i != t.sorting.col {
 			b.WriteString(t.st.TableHeader.Render(fit(c.Title, w, c.Align)))
@@ -316,15 +264,22 @@ func (t *Table[ID, V]) cut(line string) string {
 	return line
 }
 
-// fit pads or truncates s to exactly w cells.
-func fit(s string, w int, a Align) string {
+// fit pads or truncates s to exactly w cells, cutting its end.
+func fit(s string, w int, a Align) string { return fitCut(s, w, a, TruncateEnd) }
+
+// fitCut pads or truncates s to exactly w cells, cutting it where trunc
+// says.
+func fitCut(s string, w int, a Align, trunc Truncation) string {
 	if w <= 0 {
 		return ""
 	}
 	sw := ansi.StringWidth(s)
 	if sw > w {
-		s = ansi.Truncate(s, w, "…")
-		sw = ansi.StringWidth(s)
+		s = cutCell(s, sw, w, trunc)
+		if sw = ansi.StringWidth(s); sw > w {
+			s = ansi.Truncate(s, w, "…") // a wide rune across the cut
+			sw = ansi.StringWidth(s)
+		}
 	}
 	pad := w - sw
 	switch {

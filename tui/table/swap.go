@@ -35,7 +35,7 @@ func (t *Table[ID, V]) install(s *Snapshot[ID, V]) {
 	old := t.snap
 	t.snap = s
 	if !slices.Equal(old.widths, s.widths) {
-		t.relayout()
+		t.refit()
 	}
 	for id := range t.selected {
 		if _, ok := s.find(id); !ok {
@@ -190,6 +190,7 @@ func (t *Table[ID, V]) SetSort(col int, desc bool) {
 	curID, hadCursor := t.CursorID()
 	t.sorting.col, t.sorting.desc = col, desc
 	t.reorder()
+	t.refit() // the sorted column's arrow may want room
 	t.keepCursor(curID, hadCursor)
 }
 

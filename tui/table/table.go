@@ -65,12 +65,23 @@ const (
 // Column describes one column of values V.
 type Column[V any] struct {
 	Title string
-	// Width is a fixed width in cells. A column with Width 0 is flexible:
-	// it shares what the fixed columns leave, in proportion to Flex
-	// (0 counts as 1), and gets at least MinWidth.
+	// Width is a fixed width in cells, for a column whose cells are not
+	// known before they are drawn (Live). A column with Width 0 is as wide
+	// as its title and widest cell, measured when a snapshot is built;
+	// when the table is too narrow it may shrink to MinWidth (0: it does
+	// not shrink), and it gives way first above MaxWidth (0: no limit),
+	// getting the rest back only from room the other columns leave.
+	// Room is given and taken in proportion to Flex (0 counts as 1).
 	Width    int
-	Flex     int
 	MinWidth int
+	MaxWidth int
+	Flex     int
+	// Priority 0 is always shown; when the columns don't fit, those of
+	// the highest Priority are hidden first, before any is cut. The
+	// column sorted by is always shown.
+	Priority int
+	// Truncate is where a cell too wide for the column is cut.
+	Truncate Truncation
 	Align    Align
 	// Cell is the column's text for v, sanitized, possibly styled. It runs
 	// when a snapshot is built, off the UI goroutine, so it may read only v

@@ -895,8 +895,8 @@ func TestDuplicateIDsKeepFirst(t *testing.T) {
 
 func TestShortRowsAndFlexLayout(t *testing.T) {
 	tb := New(idOf, texts(
-		Column[val]{Title: "A", Flex: 1},
-		Column[val]{Title: "B", Flex: 3},
+		Column[val]{Title: "A", Flex: 1, MinWidth: 1},
+		Column[val]{Title: "B", Flex: 3, MinWidth: 1},
 		Column[val]{Title: "C", Width: 4},
 	), keymap.Default().Table, styles(termenv.Ascii))
 	tb.SetSize(3+4+4+20, 3) // gutter, two gaps, C, and 20 to share
@@ -906,8 +906,8 @@ func TestShortRowsAndFlexLayout(t *testing.T) {
 		t.Errorf("widths %v, want [5 15 4]: shared by Flex when the cells need more", tb.widths)
 	}
 	tb.SetValues([]val{{"x", []string{"only-one-cell"}}})
-	if tb.widths[0] != 13 || tb.widths[1] != 3 {
-		t.Errorf("widths %v, want [13 3 4]: as wide as the cells and titles", tb.widths)
+	if tb.widths[0] != 13 || tb.widths[1] != 1 {
+		t.Errorf("widths %v, want [13 1 4]: as wide as the cells and titles", tb.widths)
 	}
 	tb.SetValues([]val{{"x", []string{"only-one-cell"}}, {"y", []string{"b"}}})
 	ls := lines(tb.View())

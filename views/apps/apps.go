@@ -87,20 +87,20 @@ func New(d pane.Deps, env string) *Pane {
 func columns(target client.Target, env string) []table.Column[*row] {
 	num := func(get func(r *row) int) func(r *row) int64 { return func(r *row) int64 { return int64(get(r)) } }
 	return []table.Column[*row]{
-		colName: {Title: "NAME", Flex: 2, MinWidth: 14, Cell: func(r *row) string {
+		colName: {Title: "NAME", MinWidth: 12, MaxWidth: 32, Flex: 2, Cell: func(r *row) string {
 			name := sanitize.String(r.Name)
 			if r.IsRolling {
 				name += " (rolling out)"
 			}
 			return name
 		}},
-		colRevision: {Title: "REVISION", Width: revisionLen,
+		colRevision: {Title: "REVISION", Priority: 5,
 			Cell: func(r *row) string { return format.Short(string(r.Revision), revisionLen) }},
-		colAuth: {Title: "AUTH", Width: 7, Cell: func(r *row) string { return r.AuthMode.String() }},
-		colRunners: {Title: "RUNNERS", Width: 7, Align: table.AlignRight,
+		colAuth: {Title: "AUTH", Priority: 4, Cell: func(r *row) string { return r.AuthMode.String() }},
+		colRunners: {Title: "RUNNERS", Align: table.AlignRight,
 			Cell: func(r *row) string { return strconv.Itoa(r.ActiveRunners) },
 			Key:  num(func(r *row) int { return r.ActiveRunners })},
-		colQueue: {Title: "QUEUE", Width: 5, Align: table.AlignRight,
+		colQueue: {Title: "QUEUE", Priority: 2, Align: table.AlignRight,
 			Cell: func(r *row) string {
 				if !r.queueOK {
 					return format.Dash
@@ -121,14 +121,14 @@ func columns(target client.Target, env string) []table.Column[*row] {
 			Key: func(r *row) int64 {
 				return int64(r.Scaling.MinConcurrency)<<32 | int64(uint32(r.Scaling.MaxConcurrency))
 			}},
-		colBuffer:       {Title: "BUFFER", Width: 6, Align: table.AlignRight, Cell: func(r *row) string { return buffer(r.Scaling) }},
-		colMultiplexing: {Title: "MUX", Width: 3, Align: table.AlignRight, Cell: func(r *row) string { return strconv.Itoa(r.Scaling.MaxMultiplexing) }},
-		colKeepAlive: {Title: "KEEP-ALIVE", Width: 10, Align: table.AlignRight,
+		colBuffer:       {Title: "BUFFER", Priority: 3, Align: table.AlignRight, Cell: func(r *row) string { return buffer(r.Scaling) }},
+		colMultiplexing: {Title: "MUX", Priority: 3, Align: table.AlignRight, Cell: func(r *row) string { return strconv.Itoa(r.Scaling.MaxMultiplexing) }},
+		colKeepAlive: {Title: "KEEP-ALIVE", Priority: 3, Align: table.AlignRight,
 			Cell: func(r *row) string { return format.Duration(secs(r.Scaling.KeepAlive)) },
 			Key:  num(func(r *row) int { return r.Scaling.KeepAlive })},
-		colMachines: {Title: "MACHINES", Flex: 1, MinWidth: 8, Cell: func(r *row) string { return format.List(r.Scaling.MachineTypes) }},
-		colRegions:  {Title: "REGIONS", Flex: 1, MinWidth: 7, Cell: func(r *row) string { return format.List(r.Scaling.Regions) }},
-		colURL:      {Title: "ENDPOINT", Flex: 4, MinWidth: 12, Cell: func(r *row) string { return endpoint(target, env, r.Name) }},
+		colMachines: {Title: "MACHINES", MinWidth: 8, MaxWidth: 24, Priority: 4, Cell: func(r *row) string { return format.List(r.Scaling.MachineTypes) }},
+		colRegions:  {Title: "REGIONS", MinWidth: 7, MaxWidth: 16, Priority: 5, Cell: func(r *row) string { return format.List(r.Scaling.Regions) }},
+		colURL:      {Title: "ENDPOINT", MinWidth: 16, MaxWidth: 48, Flex: 3, Priority: 1, Truncate: table.TruncateMiddle, Cell: func(r *row) string { return endpoint(target, env, r.Name) }},
 	}
 }
 

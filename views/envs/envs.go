@@ -45,15 +45,15 @@ func New(d pane.Deps) *Pane {
 	p.SetReadOnly(d.ReadOnly)
 	name := func(e *client.Environment) string { return e.Name }
 	p.table = table.New(name, []table.Column[*client.Environment]{
-		colName:        {Title: "NAME", Flex: 1, MinWidth: 12, Cell: func(e *client.Environment) string { return sanitize.String(e.Name) }},
-		colDescription: {Title: "DESCRIPTION", Flex: 3, MinWidth: 12, Cell: func(e *client.Environment) string { return sanitize.String(e.Description) }},
-		colDefault: {Title: "DEFAULT", Width: 7, Align: table.AlignCenter, Cell: func(e *client.Environment) string {
+		colName:        {Title: "NAME", MinWidth: 12, MaxWidth: 32, Cell: func(e *client.Environment) string { return sanitize.String(e.Name) }},
+		colDescription: {Title: "DESCRIPTION", MinWidth: 12, MaxWidth: 60, Flex: 3, Cell: func(e *client.Environment) string { return sanitize.String(e.Description) }},
+		colDefault: {Title: "DEFAULT", Priority: 2, Align: table.AlignCenter, Cell: func(e *client.Environment) string {
 			if e.IsDefault {
 				return "✓"
 			}
 			return ""
 		}},
-		colCreated: {Title: "CREATED", Width: 10, Align: table.AlignRight,
+		colCreated: {Title: "CREATED", Width: 8, Priority: 1, Align: table.AlignRight,
 			Live: func(e *client.Environment, c table.Clock) string { return format.Ago(c.Now, e.CreatedAt) },
 			Key:  func(e *client.Environment) int64 { return e.CreatedAt.Unix() }},
 	}, d.Keys.Table, d.Styles)

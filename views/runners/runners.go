@@ -51,8 +51,8 @@ const chromeLines = 2
 // hanging slows the runners by that much, not by a whole poll's timeout.
 const queueTimeout = 5 * time.Second
 
-// stateWidth fits the longest state, "↓ pulling image", marked lost.
-const stateWidth = 20
+// liveWidth fits an uptime or countdown up to "99d23h", and the titles.
+const liveWidth = 7
 
 // Pane lists the runners of one app.
 type Pane struct {
@@ -109,15 +109,15 @@ func New(d pane.Deps, env, app string, history *History) *Pane {
 // goroutine, from the runner alone.
 func columns(st *theme.Styles) []table.Column[*client.Runner] {
 	return []table.Column[*client.Runner]{
-		colID: {Title: "ID", Flex: 2, MinWidth: 12, ByID: true,
+		colID: {Title: "ID", MinWidth: 13, MaxWidth: 36, ByID: true,
 			Cell: func(r *client.Runner) string { return sanitize.String(string(r.ID)) }},
-		colState: {Title: "STATE", Width: stateWidth,
+		colState: {Title: "STATE",
 			Cell: func(r *client.Runner) string { return st.StateCell(sanitize.String(string(r.State)), Lost(*r)) },
 			Key:  func(r *client.Runner) int64 { return int64(stateOrder(r.State)) }},
-		colInFlight: {Title: "IN-FLIGHT", Width: 9, Align: table.AlignRight,
+		colInFlight: {Title: "IN-FLIGHT", Align: table.AlignRight,
 			Cell: func(r *client.Runner) string { return strconv.Itoa(r.InFlight) },
 			Key:  func(r *client.Runner) int64 { return int64(r.InFlight) }},
-		colExpires: {Title: "EXPIRES", Width: 8, Align: table.AlignRight,
+		colExpires: {Title: "EXPIRES", Width: liveWidth, Priority: 2, Align: table.AlignRight,
 			Live: expiresCell,
 			Key: func(r *client.Runner) int64 {
 				if r.ExpiresIn == nil {
@@ -125,14 +125,14 @@ func columns(st *theme.Styles) []table.Column[*client.Runner] {
 				}
 				return int64(*r.ExpiresIn / time.Second)
 			}},
-		colUptime: {Title: "UPTIME", Width: 8, Align: table.AlignRight,
+		colUptime: {Title: "UPTIME", Width: liveWidth, Priority: 1, Align: table.AlignRight,
 			Live: uptimeCell,
 			Key:  func(r *client.Runner) int64 { return int64(r.Uptime / time.Second) }},
-		colRevision: {Title: "REVISION", Width: revisionLen,
+		colRevision: {Title: "REVISION", Priority: 3,
 			Cell: func(r *client.Runner) string { return format.Short(string(r.Revision), revisionLen) }},
-		colMachine: {Title: "MACHINE", Flex: 1, MinWidth: 8,
+		colMachine: {Title: "MACHINE", MinWidth: 8, MaxWidth: 24, Priority: 4,
 			Cell: func(r *client.Runner) string { return format.Or(r.MachineType) }},
-		colReplace: {Title: "REPLACE", Width: 10,
+		colReplace: {Title: "REPLACE", Priority: 5,
 			Cell: func(r *client.Runner) string { return replacement(r.Replacement) }},
 	}
 }

@@ -45,11 +45,11 @@ func New(d pane.Deps, env string) *Pane {
 	p.SetReadOnly(d.ReadOnly)
 	name := func(s *client.Secret) string { return s.Name }
 	p.table = table.New(name, []table.Column[*client.Secret]{
-		colName: {Title: "NAME", Flex: 1, MinWidth: 12, Cell: func(s *client.Secret) string { return sanitize.String(s.Name) }},
-		colCreated: {Title: "CREATED", Width: 10, Align: table.AlignRight,
+		colName: {Title: "NAME", MinWidth: 12, MaxWidth: 48, Cell: func(s *client.Secret) string { return sanitize.String(s.Name) }},
+		colCreated: {Title: "CREATED", Width: 8, Priority: 1, Align: table.AlignRight,
 			Live: func(s *client.Secret, c table.Clock) string { return format.Ago(c.Now, s.CreatedAt) },
 			Key:  func(s *client.Secret) int64 { return s.CreatedAt.Unix() }},
-		colExposed: {Title: "EXPOSED BY DEFAULT", Width: 18, Align: table.AlignCenter,
+		colExposed: {Title: "EXPOSED BY DEFAULT", Align: table.AlignCenter,
 			Cell: func(s *client.Secret) string { return format.YesNo(s.DefaultExposed) }},
 	}, d.Keys.Table, d.Styles)
 	p.table.SetClock(d.Now)
