@@ -69,7 +69,7 @@ func TestQueuesArePolledOnlyWhileTheAppsShow(t *testing.T) {
 	h := newHarness(t, seeded(), Config{Env: "staging"})
 	h.settle()
 	queueCalls := func() int { return len(h.fc.CallsTo("QueueSize")) }
-	h.viewContains("RUNNERS  QUEUE", "public         3      3")
+	h.viewContains("RUNNERS  QUEUE", "public        3      3")
 	h.poll()
 	if n := queueCalls(); n != 4 {
 		t.Errorf("%d queue calls after two polls of two apps, want 4", n)
@@ -83,7 +83,7 @@ func TestQueuesArePolledOnlyWhileTheAppsShow(t *testing.T) {
 	h.send(inFlight[0])
 	h.settle()
 	apps := h.m.entry(pane.AppsKey("staging")).pane
-	if v := apps.View(); !strings.Contains(v, "public         3      3") {
+	if v := apps.View(); !strings.Contains(v, "public        3      3") {
 		t.Errorf("an answer that came after leaving reached the apps:\n%s", v)
 	}
 
@@ -99,7 +99,7 @@ func TestQueuesArePolledOnlyWhileTheAppsShow(t *testing.T) {
 	// Back on the apps, they are asked for at once.
 	h.fc.SetQueue("staging", "my-app", 7)
 	h.key("2")
-	h.viewContains("public         3      7")
+	h.viewContains("public        3      7")
 }
 
 func TestHeaderSaysWhichAccount(t *testing.T) {

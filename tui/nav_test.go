@@ -248,14 +248,14 @@ func TestLiveColumnsTickWithoutCalls(t *testing.T) {
 	h := newHarness(t, seeded(), Config{Env: "staging"})
 	h.settle()
 	h.key("enter")
-	h.viewContains("45s       12m", "1h05m")
+	h.viewContains("45s      12m", "1h05m")
 	h.fc.Reset()
 	for range 60 {
 		if fire[clockMsg](h) != 1 {
 			t.Fatal("the one-second tick stopped")
 		}
 	}
-	h.viewContains("0s       13m", "1h06m", "updated 1m ago")
+	h.viewContains("0s      13m", "1h06m", "updated 1m ago")
 	if n := len(h.fc.Calls()); n != 0 {
 		t.Errorf("the clock made %d calls", n)
 	}
