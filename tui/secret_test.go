@@ -54,10 +54,13 @@ func TestSetSecretNotExposedByDefault(t *testing.T) {
 	h.typeText("NEW_TOKEN")
 	h.key("enter") // to the value
 	h.typeText("v")
+	h.viewContains("tab next field")
+	h.viewLacks("other field")
 	h.key("tab") // to the option
-	h.viewContains("[ ] not exposed by default")
+	h.viewContains("[ ] not exposed by default", "Every runner of an app in staging receives it.")
 	h.key(" ")
-	h.viewContains("[x] not exposed by default")
+	h.viewContains("[x] not exposed by default", "No runner receives it: only apps that list it in their secrets")
+	h.viewLacks("Every runner")
 	h.key("enter")
 	call := called(t, h.fc, "SetSecret", 1)[0]
 	if call.Exposed == nil || *call.Exposed {
@@ -65,17 +68,64 @@ func TestSetSecretNotExposedByDefault(t *testing.T) {
 	}
 }
 
-func TestSetSecretLeavesExposureToTheController(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
+// The box shows the exposure the secret will have, and it is sent as
+// shown, as fal's CLI does: leaving it to the controller would leave a new
+// secret to fal's account default, which the form cannot show.
+func TestSetSecretSendsTheExposureShown(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		exposed bool
+	}{
+		{"NEW_TOKEN", true}, // new: exposed
+		{"HF_TOKEN", true},  // exposed now
+		{"DB_URL", false},   // not exposed now: overwriting keeps it so
+	} {
+		h := newHarness(t, seeded(), Config{Env: "staging"})
+		h.settle()
+		h.key("4", "n")
+		h.typeText(tc.name)
+		box := "[x] not exposed by default"
+		if tc.exposed {
+			box = "[ ] not exposed by default"
+		}
+		h.viewContains(box)
+		h.key("enter")
+		h.typeText("v")
+		h.key("enter")
+		if h.modalOpen() {
+			h.key("y") // overwrite
+		}
+		call := called(t, h.fc, "SetSecret", 1)[0]
+		if call.Exposed == nil || *call.Exposed != tc.exposed {
+			t.Errorf("%s: SetSecret sent exposed %v, want %v", tc.name, call.Exposed, tc.exposed)
+		}
+	}
+}
+
+func TestSetSecretOnFalCloudSaysWhoReceivesIt(t *testing.T) {
+	fc := fakeclient.New(client.Target{Kind: client.TargetCloud, Addr: "api.alpha.fal.ai:443", User: "alice"})
+	envs, _ := seeded().ListEnvironments(t.Context())
+	fc.SetEnvironments(envs...)
+	h := newHarness(t, fc, Config{Env: "staging"})
 	h.settle()
 	h.key("4", "n")
-	h.typeText("NEW_TOKEN")
+	h.viewContains("Every runner of an app in staging receives it, unless the app")
+	h.key("tab", "tab", " ")
+	h.viewContains("Only runners of apps in staging that list it in")
+}
+
+func TestSetSecretPutsTheCursorOnIt(t *testing.T) {
+	h := newHarness(t, seeded(), Config{Env: "staging"})
+	h.settle()
+	h.key("4") // the cursor on HF_TOKEN, the first row
+	h.key("n")
+	h.typeText("AAA_TOKEN")
 	h.key("enter")
 	h.typeText("v")
 	h.key("enter")
-	if call := called(t, h.fc, "SetSecret", 1)[0]; call.Exposed != nil {
-		t.Fatalf("SetSecret sent exposed %v, want it unset", *call.Exposed)
-	}
+	h.settle()
+	h.viewContains("▌+ AAA_TOKEN")
+	h.viewLacks("▌  HF_TOKEN")
 }
 
 func TestSetSecretOverwriteAsksFirst(t *testing.T) {
@@ -169,8 +219,13 @@ func TestRunnerEnvironment(t *testing.T) {
 		"FAL_HOST            127.0.0.1:7070",
 		"FAL_RUNNER_STATE    SETUP → RUNNING → TERMINATING",
 		"HF_HOME",
-		"DB_URL              ••••••••",
-		"HF_TOKEN            ••••••••")
+		"Exposed by default: every runner of an app receives these.",
+		"HF_TOKEN            ••••••••",
+		"Not exposed by default: no runner receives these",
+		"DB_URL              not received")
+	if v := h.view(); strings.Index(v, "HF_TOKEN ") > strings.Index(v, "Not exposed by default") {
+		t.Errorf("the exposed secret is listed with the others:\n%s", v)
+	}
 	called(t, h.fc, "ListSecrets", 1)
 	h.key("esc")
 	if h.modalOpen() {

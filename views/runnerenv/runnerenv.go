@@ -1,7 +1,8 @@
 // Package runnerenv is the runner environment view: exactly what a runner
 // of an app in an environment receives, fal's platform variables and then
-// the names of the environment's secrets (their values are never returned
-// by the API, and never shown). Opened on an app, it shows that app's real
+// the names of the environment's secrets, grouped by whether fal exposes
+// them by default (their values are never returned by the API, and never
+// shown). Opened on an app, it shows that app's real
 // values; opened on the secrets of an environment, the values that differ
 // per app are shown as what they will be.
 package runnerenv
@@ -188,17 +189,59 @@ func (v *View) lines() []string {
 	case len(v.secrets) == 0:
 		out = append(out, "  "+st.Empty.Render("none"))
 	}
-	for _, s := range v.secrets {
-		about := ""
-		if names.IsPlatformVariable(s.Name) {
-			about = "shadowed: fal's variable of this name wins"
+	// fal decides by exposure which secrets a runner gets: the exposed
+	// ones, unless its app lists the secrets it takes; the others only
+	// when listed. Each group says so rather than claiming every runner
+	// gets every secret.
+	for _, exposed := range []bool{true, false} {
+		group := slices.DeleteFunc(slices.Clone(v.secrets), func(s client.Secret) bool { return s.DefaultExposed != exposed })
+		if len(group) == 0 {
+			continue
 		}
-		out = append(out, row(sanitize.String(s.Name), Masked, about))
+		heading := "Exposed by default: "
+		if !exposed {
+			heading = "Not exposed by default: "
+		}
+		for _, l := range modal.Wrap(heading+Reach(v.d.Target.Kind, "", "these", exposed), modal.Inner(v.width)-2) {
+			out = append(out, "  "+st.Empty.Render(l))
+		}
+		for _, s := range group {
+			value, about := Masked, ""
+			if !exposed && v.d.Target.Kind != client.TargetCloud {
+				value = "not received"
+			}
+			if names.IsPlatformVariable(s.Name) {
+				about = "shadowed: fal's variable of this name wins"
+			}
+			out = append(out, row(sanitize.String(s.Name), value, about))
+		}
 	}
 	if call := v.Call(); call != nil {
 		out = append(out, "", st.TableHeader.Render(call[0]), "  "+st.Input.Render(call[1]))
 	}
 	return out
+}
+
+// Reach says which runners receive a secret of env as fal decides it by
+// the secret's exposure (default_exposed): an exposed one every runner of
+// an app that does not list its secrets (secrets=[…] in a fal app's
+// code), one not exposed only runners of apps that list it. An app on a
+// local controller lists none. env "" leaves the environment unnamed; it
+// names the secret or secrets ("it", "these").
+func Reach(kind client.TargetKind, env, it string, exposed bool) string {
+	in := ""
+	if env != "" {
+		in = " in " + sanitize.String(names.Env(env))
+	}
+	switch {
+	case exposed && kind == client.TargetCloud:
+		return "every runner of an app" + in + " receives " + it + ", unless the app lists the secrets it takes (secrets=[…] in its code) and leaves " + it + " out."
+	case exposed:
+		return "every runner of an app" + in + " receives " + it + "."
+	case kind == client.TargetCloud:
+		return "only runners of apps" + in + " that list " + it + " in their secrets (secrets=[…] in the app's code) receive " + it + "."
+	}
+	return "no runner receives " + it + ": only apps that list " + it + " in their secrets would, and an app on a local controller cannot list secrets."
 }
 
 func (v *View) SetSize(width, height int) {

@@ -5,22 +5,25 @@
 // Masking), and not kept: the editor is wiped as soon as the call that
 // sends it is built.
 //
-// fal's SetSecret also takes default_exposed; faldash's client does not
-// send it, so every secret set here is exposed as fal's default has it.
+// The "not exposed by default" option is fal's default_exposed, sent as
+// the box shows it, as fal's CLI sends it: a new secret starts exposed, an
+// existing one as it is. The form says which runners will receive it.
 package secretform
 
 import (
 	"context"
-	"slices"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/names"
 	"github.com/faldash/faldash/tui/sanitize"
 	"github.com/faldash/faldash/tui/theme"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
+	"github.com/faldash/faldash/views/runnerenv"
 )
 
 const (
@@ -41,15 +44,17 @@ const (
 
 // Form sets one secret.
 type Form struct {
-	d        pane.Deps
-	env      string
-	existing []string
-	fields   [2]modal.Field
-	focus    int
-	// hidden: the secret is set as not exposed by default. Left unchecked,
-	// the call leaves exposure to the controller (a new secret is exposed,
-	// an overwritten one keeps its setting).
+	d      pane.Deps
+	env    string
+	onSet  func(name string)
+	fields [2]modal.Field
+	focus  int
+	// exposed holds the secrets env has, by name, with their exposure.
+	exposed map[string]bool
+	// hidden: the secret is set as not exposed by default. It follows the
+	// existing secret of the name typed until the box is toggled.
 	hidden  bool
+	toggled bool
 	asking  bool // the overwrite question is open
 	sending bool
 	err     string
@@ -65,10 +70,14 @@ var (
 	_ pane.Masker = (*Form)(nil)
 )
 
-// New builds the form setting a secret of env; existing are the names it
-// has.
-func New(d pane.Deps, env string, existing []string) *Form {
-	f := &Form{d: d, env: env, existing: existing, width: boxWidth, height: 20}
+// New builds the form setting a secret of env; existing are the secrets
+// it has. onSet, if not nil, is called with the name once it is set, on
+// the model's goroutine.
+func New(d pane.Deps, env string, existing []*client.Secret, onSet func(name string)) *Form {
+	f := &Form{d: d, env: env, onSet: onSet, exposed: map[string]bool{}, width: boxWidth, height: 20}
+	for _, s := range existing {
+		f.exposed[s.Name] = s.DefaultExposed
+	}
 	f.fields[fieldName].Label = "name"
 	f.fields[fieldName].Ed.Limit = names.MaxSecretLen
 	f.fields[fieldValue].Label = "value"
@@ -93,6 +102,9 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			f.err = sanitize.String(msg.err.Error()) + " (type the value again to retry)"
 			return nil
+		}
+		if f.onSet != nil {
+			f.onSet(f.fields[fieldName].Ed.Value())
 		}
 		return pane.Cmd(pane.CloseModal{})
 	case tea.KeyMsg:
@@ -127,7 +139,7 @@ func (f *Form) key(km tea.KeyMsg) tea.Cmd {
 		return f.submit()
 	case f.focus == fieldOption:
 		if key.Matches(km, d.Toggle) {
-			f.hidden = !f.hidden
+			f.hidden, f.toggled = !f.hidden, true
 		}
 	default:
 		if f.fields[f.focus].Ed.Update(km) {
@@ -138,13 +150,22 @@ func (f *Form) key(km tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-func (f *Form) exists() bool { return slices.Contains(f.existing, f.fields[fieldName].Ed.Value()) }
+func (f *Form) exists() bool {
+	_, ok := f.exposed[f.fields[fieldName].Ed.Value()]
+	return ok
+}
 
-// check puts the problems of the name next to it.
+// check puts the problems of the name next to it, and, until the box is
+// toggled, shows the exposure the secret of that name has.
 func (f *Form) check() bool {
 	name := &f.fields[fieldName]
 	name.Err, name.Note = "", ""
 	n := name.Ed.Value()
+	if exposed, ok := f.exposed[n]; ok && !f.toggled {
+		f.hidden = !exposed
+	} else if !f.toggled {
+		f.hidden = false
+	}
 	if n == "" {
 		return false
 	}
@@ -185,16 +206,13 @@ func (f *Form) send() tea.Cmd {
 	f.sending, f.err = true, ""
 	c, env, name := f.d.Client, f.env, f.fields[fieldName].Ed.Value()
 	value := f.fields[fieldValue].Ed.Value()
-	var exposed *bool
-	if f.hidden {
-		exposed = new(bool)
-	}
+	exposed := !f.hidden
 	f.fields[fieldValue].Ed.Wipe()
 	where := sanitize.String(name) + " in " + sanitize.String(names.Env(env))
 	return pane.Cmd(pane.Task{
 		Label: "setting secret " + where,
 		Done:  "set secret " + where,
-		Run:   func(ctx context.Context) (any, error) { return nil, c.SetSecret(ctx, env, name, value, exposed) },
+		Run:   func(ctx context.Context) (any, error) { return nil, c.SetSecret(ctx, env, name, value, &exposed) },
 		Reply: func(_ any, err error) tea.Msg { return set{err: err} },
 	})
 }
@@ -216,8 +234,12 @@ func (f *Form) View() string {
 	}
 	body = append(body, marker+modal.Check(st, f.hidden, "not exposed by default ("+d.Toggle.Help().Key+" toggles)"))
 	body = append(body, "")
-	body = append(body, modal.Wrap(st.Label.Render("Every runner of an app in "+sanitize.String(names.Env(f.env))+
-		" receives it as an environment variable of this name."), modal.Inner(f.width))...)
+	reach := runnerenv.Reach(f.d.Target.Kind, f.env, "it", !f.hidden)
+	reach = strings.ToUpper(reach[:1]) + reach[1:]
+	if !f.hidden || f.d.Target.Kind == client.TargetCloud {
+		reach += " It arrives as an environment variable of this name."
+	}
+	body = append(body, modal.Wrap(st.Label.Render(reach), modal.Inner(f.width))...)
 
 	title := st.ModalTitle.Render("Set a secret of " + sanitize.String(names.Env(f.env)))
 	var foot []string
@@ -240,7 +262,7 @@ func (f *Form) View() string {
 	if f.focus != fieldName {
 		next = "set"
 	}
-	foot = append(foot, k(d.Submit, next)+"   "+k(d.NextField, "other field")+"   "+k(d.Cancel, "cancel"))
+	foot = append(foot, k(d.Submit, next)+"   "+k(d.NextField, "next field")+"   "+k(d.Cancel, "cancel"))
 	return modal.Frame(st, f.width, f.height, title, body, foot)
 }
 

@@ -20,7 +20,7 @@ func (p *Pane) key(km tea.KeyMsg) tea.Cmd {
 	k := p.d.Keys.Secrets
 	switch {
 	case key.Matches(km, k.New):
-		return pane.Cmd(pane.ShowModal{Modal: secretform.New(p.d, p.env, p.table.AllIDs())})
+		return pane.Cmd(pane.ShowModal{Modal: secretform.New(p.d, p.env, p.table.Values(), p.seek)})
 	case key.Matches(km, k.Delete):
 		name, ok := p.table.CursorID()
 		if !ok {

@@ -32,6 +32,7 @@ type Pane struct {
 	env   string
 	table *table.Table[string, *client.Secret]
 	help  pane.HelpKeys
+	want  string // the secret to put the cursor on once it is listed
 }
 
 var (
@@ -94,6 +95,19 @@ func (p *Pane) apply(r pane.Result) {
 	}
 	rows, _ := r.Data.(*table.Snapshot[string, *client.Secret])
 	p.table.Swap(rows, r.At)
+	p.seek("")
+}
+
+// seek puts the cursor on the secret just set, now if it is listed, else
+// once a listing has it: a new secret is not listed until the refresh
+// after the call.
+func (p *Pane) seek(name string) {
+	if name != "" {
+		p.want = name
+	}
+	if p.want != "" && p.table.SetCursorID(p.want) {
+		p.want = ""
+	}
 }
 
 func (p *Pane) View() string              { return p.table.View() }
