@@ -44,6 +44,7 @@ func (k *KeyMap) entries() []entry {
 		{"global.enter", &g.Enter, 0},
 		{"global.refresh", &g.Refresh, 0},
 		{"global.unlock_write", &g.UnlockWrite, 0},
+		{"global.last_error", &g.LastError, 0},
 		{"global.pane_envs", &g.PaneEnvs, 0},
 		{"global.pane_apps", &g.PaneApps, 0},
 		{"global.pane_runners", &g.PaneRunners, 0},

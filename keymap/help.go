@@ -85,7 +85,7 @@ func (k *KeyMap) Help(p Pane, readOnly bool) Help {
 		}
 		return join(e, pick("global.back", "global.filter", "global.command",
 			"global.pane_envs", "global.pane_apps", "global.pane_runners", "global.pane_secrets",
-			"global.refresh"), unlock, pick("global.help", "global.quit", "global.force_quit"))
+			"global.refresh", "global.last_error"), unlock, pick("global.help", "global.quit", "global.force_quit"))
 	}
 
 	switch p {

@@ -32,6 +32,7 @@ type GlobalKeys struct {
 	Enter       key.Binding
 	Refresh     key.Binding
 	UnlockWrite key.Binding // lift read-only mode for this session
+	LastError   key.Binding // the last error, whole, in a dialog
 
 	PaneEnvs    key.Binding
 	PaneApps    key.Binding
@@ -121,6 +122,7 @@ func Default() *KeyMap {
 			Enter:       bind("open", "enter"),
 			Refresh:     bind("refresh now", "ctrl+r"),
 			UnlockWrite: bind("unlock writing", "w"),
+			LastError:   bind("last error", "!"),
 			PaneEnvs:    bind("environments", "1"),
 			PaneApps:    bind("apps", "2"),
 			PaneRunners: bind("runners", "3"),

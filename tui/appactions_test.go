@@ -115,12 +115,14 @@ func TestKillRunnerUnderTheCursor(t *testing.T) {
 	h.viewContains("✓ killed runner r-0002 of my-app--staging")
 }
 
-func TestKillSeveralWithErrors(t *testing.T) {
+// A runner the controller no longer knows has ended: killing it is no
+// failure.
+func TestKillSeveralAlreadyGone(t *testing.T) {
 	h := newHarness(t, seeded(), Config{Env: "staging"})
 	h.settle()
 	h.fc.Fail("KillRunner", &client.Error{Kind: client.NotFound, Op: "kill runner", Msg: "runner gone"})
 	h.key("enter", " ", " ", "K", "y")
 	called(t, h.fc, "KillRunner", 2)
-	h.viewContains("✗ killing 2 runners of my-app--staging failed: 2 of 2 failed; runner r-0001")
-	h.viewContains(" ✓ r-0001") // still marked: nothing was done to them
+	h.viewContains("✓ 2 runners of my-app--staging: 2 already gone")
+	h.viewLacks(" ✓ r-0001") // unmarked: they are gone
 }

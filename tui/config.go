@@ -70,7 +70,6 @@ const (
 	// than retrying.
 	unreachableAfter = 3
 	statusTTL        = 4 * time.Second
-	errorStatusTTL   = 8 * time.Second
 )
 
 func (c Config) refresh() time.Duration {

@@ -18,6 +18,7 @@ func (m *Model) handleKey(km tea.KeyMsg) tea.Cmd {
 	if key.Matches(km, g.ForceQuit) {
 		return m.quit()
 	}
+	m.keyPressed()
 	if m.modal != nil {
 		return m.modalUpdate(km)
 	}
@@ -64,6 +65,8 @@ func (m *Model) handleKey(km tea.KeyMsg) tea.Cmd {
 		return m.refreshNow()
 	case key.Matches(km, g.UnlockWrite):
 		return m.unlockKey()
+	case key.Matches(km, g.LastError):
+		return m.openLastError()
 	}
 	if k, reason, ok := m.jumpKey(km); ok {
 		if reason != "" {

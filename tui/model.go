@@ -14,6 +14,7 @@ import (
 	"github.com/faldash/faldash/tui/theme"
 	"github.com/faldash/faldash/views/pane"
 	"github.com/faldash/faldash/views/runners"
+	"github.com/faldash/faldash/views/scalekeys/pending"
 )
 
 // mode decides who gets the keys.
@@ -50,6 +51,9 @@ type Model struct {
 	env     string     // the environment in use, never empty
 	app     string     // the app whose runners `3` shows, or ""
 	history *runners.History
+	// scaling is the keyboard scaling in progress, one change per app
+	// whichever pane it was pressed in.
+	scaling *pending.Book
 
 	poll   poller
 	lastOK time.Time // of the last successful poll of any pane
@@ -69,6 +73,7 @@ type Model struct {
 
 	status    status
 	statusSeq uint64
+	lastErr   lastError
 	tasks     []task
 	taskSeq   int
 
@@ -99,6 +104,7 @@ func New(cfg Config) *Model {
 		after:    tick,
 		panes:    map[pane.Key]*entry{},
 		history:  runners.NewHistory(),
+		scaling:  pending.New(),
 		env:      names.Env(cfg.Env),
 	}
 	if m.keys == nil {
@@ -172,11 +178,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case pane.Refresh:
 		return m.refreshNow()
 	case pane.Status:
-		kind := statusInfo
-		if msg.Err {
-			kind = statusErr
-		}
-		return m.setStatus(msg.Text, kind)
+		// Not stamped: it came from a command the root did not wrap, so
+		// from what is on screen.
+		return m.paneStatus(origin{pane: m.cur}, msg)
 	default:
 		return m.updateActions(msg)
 	}

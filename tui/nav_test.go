@@ -264,7 +264,7 @@ func TestLiveColumnsTickWithoutCalls(t *testing.T) {
 func TestStatusClearedOnlyBySameSequence(t *testing.T) {
 	h := newHarness(t, seeded(), Config{})
 	h.settle()
-	h.key("3") // an error message
+	h.send(pane.Status{Text: "first"})
 	first := scheduled[clearStatusMsg](h)
 	h.send(pane.Status{Text: "second"})
 	// The first message's clear fires: the second message stays.
@@ -272,7 +272,7 @@ func TestStatusClearedOnlyBySameSequence(t *testing.T) {
 	h.viewContains("second")
 	h.send(clearStatusMsg{seq: h.m.statusSeq})
 	h.viewLacks("second")
-	if len(first) != 1 || first[0] != errorStatusTTL {
-		t.Errorf("error message cleared after %v", first)
+	if len(first) != 1 || first[0] != statusTTL {
+		t.Errorf("message cleared after %v", first)
 	}
 }

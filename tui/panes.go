@@ -36,6 +36,7 @@ func (m *Model) paneDeps() pane.Deps {
 		Now:      m.now,
 		Target:   m.target,
 		ReadOnly: m.locked(),
+		Scaling:  m.scaling,
 	}
 }
 
@@ -62,6 +63,7 @@ func (m *Model) jump(k pane.Key) tea.Cmd {
 	if k == m.cur {
 		return nil
 	}
+	m.clearStatus() // it was about the pane being left
 	m.trail = append(m.trail, m.cur)
 	if len(m.trail) > maxTrail {
 		m.trail = append(m.trail[:0:0], m.trail[len(m.trail)-maxTrail:]...)
@@ -76,6 +78,7 @@ func (m *Model) back() tea.Cmd {
 		f.SetFilter("")
 		return nil
 	}
+	m.clearStatus()
 	if n := len(m.trail); n > 0 {
 		k := m.trail[n-1]
 		m.trail = m.trail[:n-1]
@@ -107,11 +110,12 @@ func (m *Model) show(k pane.Key) tea.Cmd {
 	if m.mode == modeFilter || m.mode == modeCommand {
 		m.closeInput()
 	}
+	stale := m.staleOnShow()
 	m.layout()
 	// Its live columns were last drawn when it was left: bring them to now
 	// before it is drawn, not a second later.
 	cmd := m.paneUpdate(m.cur, pane.Tick{})
-	return tea.Batch(hidden, cmd, m.paneUpdate(m.cur, pane.Shown{}), m.pollSwitched())
+	return tea.Batch(hidden, stale, cmd, m.paneUpdate(m.cur, pane.Shown{}), m.pollSwitched())
 }
 
 // envDeleted forgets the panes of a deleted environment. If one of them

@@ -4,6 +4,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/views/pane"
+	"github.com/faldash/faldash/views/scalekeys"
 )
 
 // origin is the child a request came from: a pane, by key, or the modal
@@ -19,7 +20,7 @@ type origin struct {
 // fromModal is the origin of the open modal.
 func (m *Model) fromModal() origin { return origin{pane: m.modalOwner, modal: m.modalID} }
 
-// stamped is a request of a child (a Task, Load, Schedule or CloseModal)
+// stamped is a request of a child (a Task, Load, Schedule, Status, ...)
 // with the child it came from, so that its answer can go back there.
 type stamped struct {
 	from origin
@@ -47,7 +48,7 @@ func stamp(cmd tea.Cmd, from origin) tea.Cmd {
 				out[i] = stamp(c, from)
 			}
 			return out
-		case pane.Task, pane.Load, pane.Schedule, pane.CloseModal, pane.ShowModal:
+		case pane.Task, pane.Load, pane.Schedule, pane.CloseModal, pane.ShowModal, pane.Status:
 			return stamped{from: from, msg: msg}
 		default:
 			return msg
@@ -90,6 +91,8 @@ func (m *Model) request(s stamped) tea.Cmd {
 	case pane.ShowModal:
 		// A modal opened from a modal belongs to the same pane.
 		return m.openModal(msg.Modal, s.from.pane)
+	case pane.Status:
+		return m.paneStatus(s.from, msg)
 	}
 	return nil
 }
@@ -101,5 +104,24 @@ func (m *Model) deliver(d delivery) tea.Cmd {
 	if d.to.modal != 0 && m.modal != nil && d.to.modal == m.modalID {
 		return m.modalUpdate(d.msg)
 	}
-	return m.paneUpdate(d.to.pane, d.msg)
+	cmd := m.paneUpdate(d.to.pane, d.msg)
+	if done, ok := d.msg.(scalekeys.Done); ok {
+		cmd = tea.Batch(cmd, m.scaled(d.to.pane, done))
+	}
+	return cmd
+}
+
+// scaled tells the other panes of the app that a scaling call answered:
+// the change is shared, so each shows the app as the answer left it
+// rather than as last listed, until its next refresh.
+func (m *Model) scaled(from pane.Key, done scalekeys.Done) tea.Cmd {
+	var cmds []tea.Cmd
+	for k := range m.panes {
+		s := k.Scope
+		if k == from || s.Env != from.Scope.Env || (k.Kind != pane.Apps && !(k.Kind == pane.Runners && s.App == done.App)) {
+			continue
+		}
+		cmds = append(cmds, m.paneUpdate(k, done))
+	}
+	return tea.Batch(cmds...)
 }

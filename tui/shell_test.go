@@ -26,8 +26,8 @@ func TestShellThatCannotOpenSaysWhy(t *testing.T) {
 	if calls[0].App != "r-0001" {
 		t.Errorf("shell opened on %q, want the runner under the cursor", calls[0].App)
 	}
-	if !strings.Contains(h.status(), "Can't open a shell on runner r-0001") || !strings.Contains(h.status(), "still setting up") {
-		t.Errorf("status %q", h.status())
+	if !strings.Contains(h.status(), "Can't open a shell on runner r-0001") || !strings.Contains(h.m.lastErr.text, "still setting up") {
+		t.Errorf("status %q, in full %q", h.status(), h.m.lastErr.text)
 	}
 	if h.m.cur != pane.RunnersKey("staging", "my-app") || len(h.m.tasks) != 0 {
 		t.Errorf("after a failed shell: pane %v, tasks %v", h.m.cur, h.m.tasks)

@@ -1,8 +1,18 @@
 package tui
 
 import (
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/views/modal"
+	"github.com/faldash/faldash/views/pane"
 )
 
 // spinnerFrames is the spinner drawn while something runs.
@@ -16,7 +26,10 @@ const (
 	statusErr
 )
 
-// status is the message of the status line.
+// status is the message of the status line. It belongs to what was on
+// screen when it was set: changing panes clears it, an error goes at the
+// next key (it is kept whole for the last-error view), and any other
+// message after a few seconds.
 type status struct {
 	text string
 	kind statusKind
@@ -26,17 +39,131 @@ type status struct {
 // that a late clear can't wipe a newer message.
 type clearStatusMsg struct{ seq uint64 }
 
-// setStatus shows text for a few seconds (errors a little longer). text
-// must be sanitized already.
+// lastError is the last error said, whole, for the last-error view.
+type lastError struct {
+	text string // sanitized, lines kept
+	at   time.Time
+}
+
+// setStatus shows text; an error stays until the next key or pane change,
+// anything else for a few seconds. text must be sanitized already.
 func (m *Model) setStatus(text string, kind statusKind) tea.Cmd {
+	if kind == statusErr {
+		return m.setError(text, text)
+	}
 	m.statusSeq++
 	m.status = status{text: text, kind: kind}
-	ttl := statusTTL
-	if kind == statusErr {
-		ttl = errorStatusTTL
-	}
-	return m.after(ttl, clearStatusMsg{seq: m.statusSeq})
+	return m.after(statusTTL, clearStatusMsg{seq: m.statusSeq})
 }
+
+// setError shows short, sanitized, as the status line's error and keeps
+// full (raw: it is sanitized here) for the last-error view. The status
+// line points at that view when it can't hold the whole error.
+func (m *Model) setError(short, full string) tea.Cmd {
+	m.statusSeq++
+	m.lastErr = lastError{text: sanitize.Lines(full), at: m.now()}
+	hint := " (" + m.keys.Global.LastError.Help().Key + ": in full)"
+	room := m.width - ansi.StringWidth(theme.GlyphErr+" ")
+	if cut := m.width > 0 && ansi.StringWidth(short) > room; cut || short != m.lastErr.text {
+		if m.width > 0 {
+			short = ansi.Truncate(short, max(1, room-ansi.StringWidth(hint)), "…")
+		}
+		short += hint
+	}
+	m.status = status{text: short, kind: statusErr}
+	return nil
+}
+
+func (m *Model) clearStatus() {
+	m.statusSeq++
+	m.status = status{}
+}
+
+// keyPressed clears an error: it has been seen, and the key is what the
+// user does about it.
+func (m *Model) keyPressed() {
+	if m.status.kind == statusErr {
+		m.clearStatus()
+	}
+}
+
+// paneStatus shows a pane's message while that pane is on screen: one it
+// sent when it was hidden is about something no longer shown.
+func (m *Model) paneStatus(from origin, s pane.Status) tea.Cmd {
+	if from.pane != m.cur {
+		return nil
+	}
+	kind := statusInfo
+	if s.Err {
+		kind = statusErr
+	}
+	return m.setStatus(s.Text, kind)
+}
+
+// openLastError shows the last error whole, in a dialog.
+func (m *Model) openLastError() tea.Cmd {
+	if m.lastErr.text == "" {
+		return m.setStatus("No error so far.", statusInfo)
+	}
+	return m.openModal(&errorView{d: m.paneDeps(), err: m.lastErr}, m.cur)
+}
+
+// errorView is the last error in full: a status line holds one line of
+// it, and an action on several runners can fail for several reasons.
+type errorView struct {
+	d             pane.Deps
+	err           lastError
+	top           int // the first line shown, when it is longer than the box
+	width, height int
+}
+
+var _ pane.Modal = (*errorView)(nil)
+
+func (v *errorView) Init() tea.Cmd { return nil }
+
+func (v *errorView) Update(msg tea.Msg) tea.Cmd {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil
+	}
+	k := v.d.Keys
+	switch {
+	case key.Matches(km, k.Dialog.Cancel, k.Dialog.Submit, k.Global.LastError):
+		return pane.Cmd(pane.CloseModal{})
+	case key.Matches(km, k.Table.Down):
+		v.top = min(v.top+1, max(0, len(v.lines())-1))
+	case key.Matches(km, k.Table.Up):
+		v.top = max(0, v.top-1)
+	}
+	return nil
+}
+
+func (v *errorView) lines() []string {
+	var out []string
+	for _, l := range strings.Split(v.err.text, "\n") {
+		out = append(out, modal.Wrap(l, modal.Inner(modal.BoxWidth(v.width, modal.Width)))...)
+	}
+	return out
+}
+
+func (v *errorView) View() string {
+	st := v.d.Styles
+	w := modal.BoxWidth(v.width, modal.Width)
+	body := v.lines()[min(v.top, len(v.lines())):]
+	foot := []string{st.Dim.Render(v.err.at.Format(time.TimeOnly))}
+	return modal.Frame(st, w, v.height, st.StatusErr.Render(theme.GlyphErr+" Last error"), body, foot)
+}
+
+func (v *errorView) SetSize(width, height int) { v.width, v.height = width, height }
+
+func (v *errorView) ShortHelp() []key.Binding {
+	k := v.d.Keys
+	closeKey := k.Dialog.Cancel
+	closeKey.SetHelp(closeKey.Help().Key, "close")
+	return []key.Binding{closeKey, k.Table.Up, k.Table.Down}
+}
+
+func (v *errorView) FullHelp() [][]key.Binding { return [][]key.Binding{v.ShortHelp()} }
 
 // task is something running that the status line shows with a spinner
 // until it ends.
@@ -45,10 +172,11 @@ type task struct {
 	label string
 	// A child's task also has what to say when it ends and where its
 	// answer goes.
-	done  string
-	from  origin
-	reply func(result any, err error) tea.Msg
-	then  tea.Msg
+	done     string
+	doneFrom func(result any) string
+	from     origin
+	reply    func(result any, err error) tea.Msg
+	then     tea.Msg
 }
 
 func (m *Model) startTask(label string) int {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -35,7 +36,7 @@ func (m *Model) runTask(from origin, t pane.Task) tea.Cmd {
 	if t.Run == nil {
 		return nil
 	}
-	id := m.addTask(task{label: t.Label, done: t.Done, from: from, reply: t.Reply, then: t.Then})
+	id := m.addTask(task{label: t.Label, done: t.Done, doneFrom: t.DoneFrom, from: from, reply: t.Reply, then: t.Then})
 	run, ctx := t.Run, m.ctx
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, actionTimeout)
@@ -53,9 +54,16 @@ func (m *Model) taskDone(msg taskDoneMsg) tea.Cmd {
 		return nil
 	}
 	var cmds []tea.Cmd
+	var part *pane.Partial
 	switch {
+	case errors.As(msg.err, &part):
+		// It went partly: say how far, and keep every reason for the
+		// last-error view.
+		cmds = append(cmds, m.setError(sanitize.String(t.label+": "+part.Summary), t.label+": "+part.Error()))
 	case msg.err != nil:
 		cmds = append(cmds, m.setStatus(sanitize.String(t.label+" failed: "+msg.err.Error()), statusErr))
+	case t.doneFrom != nil:
+		cmds = append(cmds, m.setStatus(sanitize.String(t.doneFrom(msg.result)), statusOK))
 	case t.done != "":
 		cmds = append(cmds, m.setStatus(sanitize.String(t.done), statusOK))
 	}

@@ -26,11 +26,25 @@ type Task struct {
 	// Reply, if not nil, turns Run's outcome into a message for the child
 	// that asked for the task.
 	Reply func(result any, err error) tea.Msg
+	// DoneFrom, if not nil, says what happened from Run's result, in
+	// place of Done: an action on several things says how many it reached.
+	DoneFrom func(result any) string
 	// Then, if not nil, is handled by the root once Run has succeeded,
 	// whether or not the child that asked is still there to hear it (an
 	// EnvDeleted after the dialog that asked for the deletion was closed).
 	Then tea.Msg
 }
+
+// Partial is the error of a task that went only partly: the status line
+// says the task's label and Summary ("1 killed, 1 failed") rather than
+// "failed", and the last-error view shows Err, every reason, whole.
+type Partial struct {
+	Summary string
+	Err     error
+}
+
+func (p *Partial) Error() string { return p.Summary + ": " + p.Err.Error() }
+func (p *Partial) Unwrap() error { return p.Err }
 
 // Load asks the root to run a read outside the polling of the visible pane
 // (what a delete will destroy, an app's revisions): no status line, no

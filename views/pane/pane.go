@@ -19,6 +19,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/views/scalekeys/pending"
 )
 
 // Pane is one screen of the body: a table of environments, apps, runners or
@@ -72,6 +73,9 @@ type Deps struct {
 	// the mutating keys (which the root refuses) and its dialogs do not
 	// act. A Lockable pane learns of changes through SetReadOnly.
 	ReadOnly bool
+	// Scaling is the keyboard scaling in progress, shared by every pane
+	// that scales an app; nil gives a pane a Book of its own.
+	Scaling *pending.Book
 }
 
 // Result is the answer to the Fetch of the pane that receives it. The root

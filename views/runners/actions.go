@@ -2,6 +2,7 @@ package runners
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -20,7 +21,8 @@ import (
 // maxListed is how many runner ids a confirmation names.
 const maxListed = 8
 
-// acted is the answer to a stop or kill: the runners it reached.
+// acted is the answer to a stop or kill: the runners it reached, or found
+// gone already.
 type acted struct{ ok []client.RunnerID }
 
 // action handles the pane's acting keys: scaling the app, stopping or
@@ -86,7 +88,7 @@ func (p *Pane) stop(ids []client.RunnerID) *modal.Confirm {
 		if replace {
 			how = ", replacing first"
 		}
-		return p.each(ids, "stopping "+what+how, "stopping "+what+" (draining first"+how+")",
+		return p.each(ids, what, "stopping", "stopping "+what+how, "stopping "+what+" (draining first"+how+")",
 			func(ctx context.Context, id client.RunnerID) error { return c.StopRunner(ctx, id, replace) })
 	}).WithOption("replace first", false)
 }
@@ -98,7 +100,7 @@ func (p *Pane) kill(ids []client.RunnerID) *modal.Confirm {
 	body := []string{"A killed runner ends at once, without draining: the requests it holds fail."}
 	body = append(body, listIDs(ids)...)
 	return modal.NewConfirm(p.d, "Kill "+what+"?", body, func(bool) tea.Cmd {
-		return p.each(ids, "killing "+what, "killed "+what,
+		return p.each(ids, what, "killed", "killing "+what, "killed "+what,
 			func(ctx context.Context, id client.RunnerID) error { return c.KillRunner(ctx, id) })
 	}).Danger()
 }
@@ -129,36 +131,66 @@ func listIDs(ids []client.RunnerID) []string {
 }
 
 // each is one task that calls do for every runner in turn: one line in the
-// status, however many runners. It fails if any call fails, saying how many
-// did and the first reason.
-func (p *Pane) each(ids []client.RunnerID, label, done string, do func(context.Context, client.RunnerID) error) tea.Cmd {
+// status, however many runners. A runner the controller no longer knows
+// has ended already, which is what was asked: it counts as gone, not as a
+// failure. When some calls fail, the status says how many of each there
+// were ("1 killed, 1 failed") and the last-error view has every reason;
+// what names the runners, and verb what the call did to one ("killed").
+func (p *Pane) each(ids []client.RunnerID, what, verb, label, done string, do func(context.Context, client.RunnerID) error) tea.Cmd {
 	return pane.Cmd(pane.Task{
 		Label: label,
-		Done:  done,
 		Run: func(ctx context.Context) (any, error) {
-			var ok []client.RunnerID
-			var first error
-			failed := 0
+			var o outcome
 			for _, id := range ids {
-				if err := do(ctx, id); err != nil {
-					failed++
-					if first == nil {
-						first = fmt.Errorf("runner %s: %w", id, err)
-					}
-					continue
+				switch err := do(ctx, id); {
+				case err == nil:
+					o.done = append(o.done, id)
+				case errors.Is(err, client.ErrNotFound):
+					o.gone = append(o.gone, id)
+				default:
+					o.failed = append(o.failed, fmt.Errorf("runner %s: %w", id, err))
 				}
-				ok = append(ok, id)
 			}
-			if failed > 0 {
-				return ok, fmt.Errorf("%d of %d failed; %w", failed, len(ids), first)
+			switch {
+			case len(o.failed) == 0:
+				return o, nil
+			case len(ids) == 1:
+				return o, errors.Unwrap(o.failed[0]) // the label names the runner
 			}
-			return ok, nil
+			return o, &pane.Partial{Summary: o.counts(verb), Err: errors.Join(o.failed...)}
+		},
+		DoneFrom: func(result any) string {
+			if o, _ := result.(outcome); len(o.gone) > 0 {
+				return what + ": " + o.counts(verb)
+			}
+			return done
 		},
 		Reply: func(result any, _ error) tea.Msg {
-			ok, _ := result.([]client.RunnerID)
-			return acted{ok: ok}
+			o, _ := result.(outcome)
+			return acted{ok: append(o.done, o.gone...)}
 		},
 	})
+}
+
+// outcome is what an action on several runners did to each.
+type outcome struct {
+	done, gone []client.RunnerID
+	failed     []error
+}
+
+// counts says how many runners went each way: "1 killed, 1 already gone".
+func (o outcome) counts(verb string) string {
+	var parts []string
+	if n := len(o.done); n > 0 || len(o.gone)+len(o.failed) == 0 {
+		parts = append(parts, strconv.Itoa(n)+" "+verb)
+	}
+	if n := len(o.gone); n > 0 {
+		parts = append(parts, strconv.Itoa(n)+" already gone")
+	}
+	if n := len(o.failed); n > 0 {
+		parts = append(parts, strconv.Itoa(n)+" failed")
+	}
+	return strings.Join(parts, ", ")
 }
 
 // unmark drops the marks of the runners an action reached.

@@ -4,9 +4,13 @@
 // UpdateApp call, sent once no key has been pressed for Delay; a failed call
 // drops the change, so the app shows its real values again, and the status
 // line says why. A press that would put min above max, or either below 0,
-// is refused on the spot.
+// is refused on the spot, and the call that follows says how many presses
+// were refused and why ("min 3→5 (max 5; 1 press refused)"), so that a
+// burst cut short does not read as done in full.
 //
-// The apps pane and the runners pane each keep a Scaler.
+// The apps pane and the runners pane each keep a Scaler, but the changes
+// live in the pending.Book their Deps share: one pending change per app,
+// whichever pane the presses came from.
 package scalekeys
 
 import (
@@ -23,29 +27,21 @@ import (
 	"github.com/faldash/faldash/scaling"
 	"github.com/faldash/faldash/tui/sanitize"
 	"github.com/faldash/faldash/views/pane"
+	"github.com/faldash/faldash/views/scalekeys/pending"
 )
 
 // Delay is the pause after the last press before the change is sent: long
 // enough to press a key a few times, short enough to feel immediate.
 const Delay = 600 * time.Millisecond
 
-// bounds are an app's min and max concurrency.
-type bounds struct{ min, max int }
+type bounds = pending.Bounds
 
-// change is the keyboard scaling of one app in progress.
-type change struct {
-	from bounds  // the app's values when the burst began, or as last sent
-	to   bounds  // the values asked for
-	sent *bounds // in flight, nil when nothing is
-	seq  uint64  // of the last press: only its Due message sends
-}
-
-// Scaler holds the pending changes of the apps of one environment.
+// Scaler scales the apps of one environment, with the pending changes of
+// the Book it was given.
 type Scaler struct {
-	d       pane.Deps
-	env     string
-	seq     uint64
-	changes map[string]*change // by app name
+	d    pane.Deps
+	env  string
+	book *pending.Book
 }
 
 // Due is the pause after press Seq of App ending.
@@ -62,9 +58,14 @@ type Done struct {
 	Err  error
 }
 
-// New returns a Scaler of the apps of env.
+// New returns a Scaler of the apps of env, keeping its changes in
+// d.Scaling (a Book of its own when that is nil).
 func New(d pane.Deps, env string) *Scaler {
-	return &Scaler{d: d, env: env, changes: map[string]*change{}}
+	book := d.Scaling
+	if book == nil {
+		book = pending.New()
+	}
+	return &Scaler{d: d, env: env, book: book}
 }
 
 // IsKey reports whether km is one of the scaling keys.
@@ -76,64 +77,72 @@ func (s *Scaler) IsKey(km tea.KeyMsg) bool {
 // Key applies a scaling key to app, whose settings are as last listed.
 func (s *Scaler) Key(km tea.KeyMsg, app client.App) tea.Cmd {
 	a := s.d.Keys.Apps
-	c := s.changes[app.Name]
-	cur := bounds{app.Scaling.MinConcurrency, app.Scaling.MaxConcurrency}
-	next := cur
+	c := s.book.Get(s.env, app.Name)
+	cur := bounds{Min: app.Scaling.MinConcurrency, Max: app.Scaling.MaxConcurrency}
 	if c != nil {
-		next = c.to
+		cur = c.To
 	}
+	next := cur
 	switch {
 	case key.Matches(km, a.ScaleUpMin):
-		next.min++
+		next.Min++
 	case key.Matches(km, a.ScaleDownMin):
-		next.min--
+		next.Min--
 	case key.Matches(km, a.ScaleUpMax):
-		next.max++
+		next.Max++
 	case key.Matches(km, a.ScaleDownMax):
-		next.max--
+		next.Max--
 	default:
 		return nil
 	}
 	name := sanitize.String(app.Name)
-	raisedMin := next.min > cur.min
-	if c != nil {
-		raisedMin = next.min > c.to.min
-	}
-	if why := s.refuse(next, raisedMin); why != "" {
+	if why, limit := s.refuse(next, next.Min > cur.Min); why != "" {
+		if c != nil {
+			c.Refused++
+			c.Limit = limit
+			why += " (" + presses(c.Refused) + " refused)"
+		}
 		return pane.Cmd(pane.Status{Text: name + ": " + why, Err: true})
 	}
 	if c == nil {
-		c = &change{from: cur}
-		s.changes[app.Name] = c
+		c = s.book.Begin(s.env, app.Name, cur)
 	}
-	c.to = next
-	s.seq++
-	c.seq = s.seq
+	c.To = next
+	seq := s.book.Press(c)
 	// No status per press: commands run concurrently, so statuses of quick
 	// presses could land out of order and show an older value last. The
 	// row (or the runners' summary) shows the pending value instead.
-	return pane.Cmd(pane.Schedule{After: Delay, Msg: Due{App: app.Name, Seq: c.seq}})
+	return pane.Cmd(pane.Schedule{After: Delay, Msg: Due{App: app.Name, Seq: seq}})
 }
 
-// refuse says why b can't be asked for, or "". raisedMin tells which key
-// broke min ≤ max, to say which other key would help.
-func (s *Scaler) refuse(b bounds, raisedMin bool) string {
+// refuse says why b can't be asked for, or "", and names the limit it
+// ran into ("max 5"). raisedMin tells which key broke min ≤ max, to say
+// which other key would help.
+func (s *Scaler) refuse(b bounds, raisedMin bool) (why, limit string) {
 	a := s.d.Keys.Apps
 	switch {
-	case b.min < 0:
-		return "min concurrency can't go below 0"
-	case b.max < 0:
-		return "max concurrency can't go below 0"
-	case b.min > b.max && raisedMin:
+	case b.Min < 0:
+		return "min concurrency can't go below 0", "min 0"
+	case b.Max < 0:
+		return "max concurrency can't go below 0", "max 0"
+	case b.Min > b.Max && raisedMin:
 		return fmt.Sprintf("min concurrency can't go above max (%d): raise max first with %s",
-			b.max, a.ScaleUpMax.Help().Key)
-	case b.min > b.max:
+			b.Max, a.ScaleUpMax.Help().Key), fmt.Sprintf("max %d", b.Max)
+	case b.Min > b.Max:
 		return fmt.Sprintf("max concurrency can't go below min (%d): lower min first with %s",
-			b.min, a.ScaleDownMin.Help().Key)
-	case b.max > scaling.MaxRunners:
-		return fmt.Sprintf("max concurrency can't go above %d", scaling.MaxRunners)
+			b.Min, a.ScaleDownMin.Help().Key), fmt.Sprintf("min %d", b.Min)
+	case b.Max > scaling.MaxRunners:
+		return fmt.Sprintf("max concurrency can't go above %d", scaling.MaxRunners),
+			fmt.Sprintf("limit %d", scaling.MaxRunners)
 	}
-	return ""
+	return "", ""
+}
+
+func presses(n int) string {
+	if n == 1 {
+		return "1 press"
+	}
+	return fmt.Sprintf("%d presses", n)
 }
 
 // Update handles Due and Done; handled reports whether msg was one.
@@ -148,30 +157,34 @@ func (s *Scaler) Update(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 }
 
 func (s *Scaler) due(msg Due) tea.Cmd {
-	c := s.changes[msg.App]
-	if c == nil || c.seq != msg.Seq || c.sent != nil {
+	c := s.book.Get(s.env, msg.App)
+	if c == nil || c.Seq != msg.Seq || c.Sent != nil {
 		return nil // a newer press re-armed the pause, or a call is in flight: its answer sends the rest
 	}
-	if c.to == c.from {
-		delete(s.changes, msg.App)
+	if c.To == c.From {
+		s.book.Drop(s.env, msg.App)
 		return pane.Cmd(pane.Status{Text: sanitize.String(msg.App) + ": unchanged, nothing sent"})
 	}
 	return s.send(msg.App, c)
 }
 
-// send asks for c.to with one UpdateApp that sets only what changed.
-func (s *Scaler) send(app string, c *change) tea.Cmd {
+// send asks for c.To with one UpdateApp that sets only what changed.
+func (s *Scaler) send(app string, c *pending.Change) tea.Cmd {
 	var spec client.ScaleSpec
-	if c.to.min != c.from.min {
-		spec.MinConcurrency = scaling.Int(c.to.min)
+	if c.To.Min != c.From.Min {
+		spec.MinConcurrency = scaling.Int(c.To.Min)
 	}
-	if c.to.max != c.from.max {
-		spec.MaxConcurrency = scaling.Int(c.to.max)
+	if c.To.Max != c.From.Max {
+		spec.MaxConcurrency = scaling.Int(c.To.Max)
 	}
-	sent := c.to
-	c.sent = &sent
+	sent := c.To
+	c.Sent = &sent
 	cl, env := s.d.Client, s.env
-	what := describe(c.from, c.to)
+	what := describe(c.From, c.To)
+	if c.Refused > 0 {
+		what += fmt.Sprintf(" (%s; %s refused)", c.Limit, presses(c.Refused))
+		c.Refused, c.Limit = 0, ""
+	}
 	name := sanitize.String(names.Alias(app, env))
 	return pane.Cmd(pane.Task{
 		Label: "scaling " + name + ": " + what,
@@ -186,21 +199,24 @@ func (s *Scaler) send(app string, c *change) tea.Cmd {
 	})
 }
 
+// done takes the answer to a call. Every pane of the app may hear it (the
+// root tells them all, so each shows the app as it now is); only the
+// first finds the call still in flight and acts on it.
 func (s *Scaler) done(msg Done) tea.Cmd {
-	c := s.changes[msg.App]
-	if c == nil || c.sent == nil || *c.sent != msg.Sent {
+	c := s.book.Get(s.env, msg.App)
+	if c == nil || c.Sent == nil || *c.Sent != msg.Sent {
 		return nil
 	}
-	c.sent = nil
+	c.Sent = nil
 	if msg.Err != nil {
 		// The app shows its real values again, presses made meanwhile
 		// included: they were built on a value the controller refused.
-		delete(s.changes, msg.App)
+		s.book.Drop(s.env, msg.App)
 		return nil
 	}
-	c.from = msg.Sent
-	if c.to == c.from {
-		delete(s.changes, msg.App)
+	c.From = msg.Sent
+	if c.To == c.From {
+		s.book.Drop(s.env, msg.App)
 		return nil
 	}
 	return s.send(msg.App, c) // keys pressed while the call was in flight
@@ -209,24 +225,24 @@ func (s *Scaler) done(msg Done) tea.Cmd {
 // Shown is what app's min and max read as: the values asked for while a
 // change is pending, else cur's. pending reports which.
 func (s *Scaler) Shown(app string, cur scaling.Settings) (minC, maxC int, pending bool) {
-	if c := s.changes[app]; c != nil {
-		return c.to.min, c.to.max, true
+	if c := s.book.Get(s.env, app); c != nil {
+		return c.To.Min, c.To.Max, true
 	}
 	return cur.MinConcurrency, cur.MaxConcurrency, false
 }
 
 // Pending describes app's pending change ("min 1→3"), or "".
 func (s *Scaler) Pending(app string) string {
-	c := s.changes[app]
+	c := s.book.Get(s.env, app)
 	if c == nil {
 		return ""
 	}
-	return describe(c.from, c.to)
+	return describe(c.From, c.To)
 }
 
 // Cell is the MIN/MAX cell of app: "1/4", or "1→3/4" while pending.
 func (s *Scaler) Cell(app string, cur scaling.Settings) string {
-	c := s.changes[app]
+	c := s.book.Get(s.env, app)
 	if c == nil {
 		return fmt.Sprintf("%d/%d", cur.MinConcurrency, cur.MaxConcurrency)
 	}
@@ -236,20 +252,20 @@ func (s *Scaler) Cell(app string, cur scaling.Settings) string {
 		}
 		return fmt.Sprintf("%d→%d", from, to)
 	}
-	return part(c.from.min, c.to.min) + "/" + part(c.from.max, c.to.max)
+	return part(c.From.Min, c.To.Min) + "/" + part(c.From.Max, c.To.Max)
 }
 
 // describe says what changes from a to b: "min 1→3, max 4→6".
 func describe(a, b bounds) string {
 	var parts []string
-	if a.min != b.min {
-		parts = append(parts, fmt.Sprintf("min %d→%d", a.min, b.min))
+	if a.Min != b.Min {
+		parts = append(parts, fmt.Sprintf("min %d→%d", a.Min, b.Min))
 	}
-	if a.max != b.max {
-		parts = append(parts, fmt.Sprintf("max %d→%d", a.max, b.max))
+	if a.Max != b.Max {
+		parts = append(parts, fmt.Sprintf("max %d→%d", a.Max, b.Max))
 	}
 	if len(parts) == 0 {
-		return fmt.Sprintf("min %d, max %d", a.min, a.max)
+		return fmt.Sprintf("min %d, max %d", a.Min, a.Max)
 	}
 	return strings.Join(parts, ", ")
 }
