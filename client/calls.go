@@ -8,7 +8,6 @@ import (
 
 	"google.golang.org/grpc"
 
-	"github.com/faldash/faldash/client/internal/runnerpb"
 	"github.com/faldash/faldash/falpb"
 	"github.com/faldash/faldash/names"
 )
@@ -204,7 +203,7 @@ func (g *GRPC) ListAppRunners(ctx context.Context, env, app string, q RunnerQuer
 	if err != nil {
 		return nil, err
 	}
-	return runnersFromPB(resp.GetRunners(), env, true), nil
+	return withApps(resp.runners, env), nil
 }
 
 func (g *GRPC) ListRunners(ctx context.Context, q RunnerQuery) ([]Runner, error) {
@@ -217,16 +216,15 @@ func (g *GRPC) ListRunners(ctx context.Context, q RunnerQuery) ([]Runner, error)
 	if err != nil {
 		return nil, err
 	}
-	return runnersFromPB(resp.GetRunners(), "", false), nil
+	return resp.runners, nil
 }
 
 // listRunnersOn calls a runner listing, ListAliasRunners or ListRunners,
-// decoding the answer as a runnerpb.RunnerList: the same bytes as fal's
-// answer, with each runner's metadata left encoded (see runnerpb).
-func listRunnersOn[Req any](g *GRPC, method string) func(context.Context, Req, ...grpc.CallOption) (*runnerpb.RunnerList, error) {
-	return func(ctx context.Context, req Req, opts ...grpc.CallOption) (*runnerpb.RunnerList, error) {
-		out := new(runnerpb.RunnerList)
-		opts = append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+// decoding the answer with listingCodec.
+func listRunnersOn[Req any](g *GRPC, method string) func(context.Context, Req, ...grpc.CallOption) (*runnerListing, error) {
+	return func(ctx context.Context, req Req, opts ...grpc.CallOption) (*runnerListing, error) {
+		out := new(runnerListing)
+		opts = append([]grpc.CallOption{grpc.StaticMethod(), grpc.ForceCodecV2(listingCodec{})}, opts...)
 		if err := g.conn.Invoke(ctx, method, req, out, opts...); err != nil {
 			return nil, err
 		}

@@ -10,7 +10,6 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/faldash/faldash/client/internal/runnerpb"
 	"github.com/faldash/faldash/falpb"
 	"github.com/faldash/faldash/names"
 	"github.com/faldash/faldash/scaling"
@@ -183,61 +182,6 @@ func replaceStateFromPB(r int32) ReplaceState {
 		return DidReplace
 	}
 	return NoReplace
-}
-
-// runnersFromPB converts a runner listing. When envKnown, env (empty
-// meaning main) is the environment its aliases belong to and App is the
-// bare name; an account-wide listing does not know it and leaves App empty.
-func runnersFromPB(rs []*runnerpb.Runner, env string, envKnown bool) []Runner {
-	out := make([]Runner, len(rs))
-	for i, r := range rs {
-		cur := runnerFromPB(r)
-		if i > 0 {
-			// The runners of a listing mostly share an alias, revision and
-			// machine type: one copy of each is kept (the decoded
-			// duplicates go with the answer) and the alias split once.
-			prev := &out[i-1]
-			cur.Revision = shared(cur.Revision, prev.Revision)
-			cur.MachineType = shared(cur.MachineType, prev.MachineType)
-			if cur.Alias == prev.Alias {
-				cur.Alias, cur.App = prev.Alias, prev.App
-			}
-		}
-		if envKnown && cur.App == "" {
-			cur.App = names.SplitAlias(cur.Alias, env)
-		}
-		out[i] = cur
-	}
-	return out
-}
-
-// shared is prev when s is equal to it.
-func shared[S ~string](s, prev S) S {
-	if s == prev {
-		return prev
-	}
-	return s
-}
-
-// runnerFromPB converts a runner, leaving App to runnersFromPB.
-func runnerFromPB(r *runnerpb.Runner) Runner {
-	out := Runner{
-		ID:          RunnerID(r.GetRunnerId()),
-		Alias:       r.GetAlias(),
-		Revision:    RevisionID(r.GetRevision()),
-		State:       runnerStateFromPB(r.State),
-		InFlight:    int(r.GetInFlightRequests()),
-		Uptime:      secondsToDuration(float64(r.GetUptime())),
-		MachineType: r.GetMachineType(),
-		Replacement: replaceStateFromPB(r.GetReplacement()),
-		metadata:    r.ExternalMetadata,
-	}
-	if r.ExpirationCountdown != nil {
-		d := time.Duration(*r.ExpirationCountdown) * time.Second
-		out.ExpiresIn = &d
-	}
-	out.PresentInGroup = presentInGroup(out.metadata)
-	return out
 }
 
 // secondsToDuration rounds to the millisecond: uptime travels as a float32,

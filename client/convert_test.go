@@ -6,12 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/faldash/faldash/client/internal/runnerpb"
 	"github.com/faldash/faldash/falpb"
 	"github.com/faldash/faldash/scaling"
 )
@@ -204,53 +204,48 @@ func TestRunnerFromPBAbsentFields(t *testing.T) {
 }
 
 // runnersOverWire converts rs as a listing does: encoded as fal's answer,
-// decoded as runnerpb.
+// decoded by listingCodec's decoder.
 func runnersOverWire(t testing.TB, env string, envKnown bool, rs ...*falpb.RunnerInfo) []Runner {
 	t.Helper()
 	wire, err := proto.Marshal(&falpb.ListAliasRunnersResponse{Runners: rs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var list runnerpb.RunnerList
-	if err := proto.Unmarshal(wire, &list); err != nil {
+	got, err := decodeRunners(wire)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return runnersFromPB(list.GetRunners(), env, envKnown)
+	if envKnown {
+		got = withApps(got, env)
+	}
+	return got
 }
 
-// runnerpb must read every field of fal's runner listings as falpb does,
-// bar the metadata it keeps encoded: a field added to one and not the other
-// would be lost or misread.
-func TestRunnerpbMirrorsFalpb(t *testing.T) {
-	pairs := []struct {
-		fal, ours protoreflect.MessageDescriptor
-	}{
-		{(&falpb.ListAliasRunnersResponse{}).ProtoReflect().Descriptor(), (&runnerpb.RunnerList{}).ProtoReflect().Descriptor()},
-		{(&falpb.ListRunnersResponse{}).ProtoReflect().Descriptor(), (&runnerpb.RunnerList{}).ProtoReflect().Descriptor()},
-		{(&falpb.RunnerInfo{}).ProtoReflect().Descriptor(), (&runnerpb.Runner{}).ProtoReflect().Descriptor()},
+// The listing decoder reads RunnerInfo by field number: a field added to
+// fal's message, or one whose type changed, would be skipped or misread.
+func TestListingKnowsEveryField(t *testing.T) {
+	want := map[protowire.Number]protoreflect.Kind{
+		fieldRunnerID: protoreflect.StringKind, fieldInFlight: protoreflect.Int32Kind,
+		fieldExpiration: protoreflect.Int32Kind, fieldUptime: protoreflect.FloatKind,
+		fieldMetadata: protoreflect.MessageKind, fieldRevision: protoreflect.StringKind,
+		fieldAlias: protoreflect.StringKind, fieldState: protoreflect.EnumKind,
+		fieldReplacement: protoreflect.EnumKind, fieldMachineType: protoreflect.StringKind,
 	}
-	for _, p := range pairs {
-		if p.fal.Fields().Len() != p.ours.Fields().Len() {
-			t.Errorf("%s has %d fields, %s %d", p.fal.FullName(), p.fal.Fields().Len(), p.ours.FullName(), p.ours.Fields().Len())
+	fields := (&falpb.RunnerInfo{}).ProtoReflect().Descriptor().Fields()
+	if fields.Len() != len(want) {
+		t.Errorf("RunnerInfo has %d fields, the decoder reads %d", fields.Len(), len(want))
+	}
+	for i := range fields.Len() {
+		f := fields.Get(i)
+		if k, ok := want[f.Number()]; !ok || k != f.Kind() || f.Cardinality() != protoreflect.Optional {
+			t.Errorf("RunnerInfo field %d (%s, %v %v) is not read as it is", f.Number(), f.Name(), f.Cardinality(), f.Kind())
 		}
-		for i := range p.fal.Fields().Len() {
-			f := p.fal.Fields().Get(i)
-			o := p.ours.Fields().ByNumber(f.Number())
-			if o == nil {
-				t.Errorf("%s: no field %d (%s)", p.ours.FullName(), f.Number(), f.Name())
-				continue
-			}
-			kind := f.Kind()
-			switch {
-			case kind == protoreflect.EnumKind:
-				kind = protoreflect.Int32Kind
-			case kind == protoreflect.MessageKind && f.Message().FullName() == "google.protobuf.Struct":
-				kind = protoreflect.BytesKind
-			}
-			if o.Name() != f.Name() || o.Kind() != kind || o.Cardinality() != f.Cardinality() || o.HasPresence() != f.HasPresence() {
-				t.Errorf("%s field %d: %s %v %v presence %v, fal's %s %v %v presence %v", p.ours.FullName(), f.Number(),
-					o.Name(), o.Kind(), o.Cardinality(), o.HasPresence(), f.Name(), f.Kind(), f.Cardinality(), f.HasPresence())
-			}
+	}
+	for _, m := range []proto.Message{&falpb.ListAliasRunnersResponse{}, &falpb.ListRunnersResponse{}} {
+		d := m.ProtoReflect().Descriptor()
+		f := d.Fields().ByNumber(fieldListRunners)
+		if d.Fields().Len() != 1 || f == nil || !f.IsList() || f.Message().FullName() != fields.Get(0).ContainingMessage().FullName() {
+			t.Errorf("%s is not a list of RunnerInfo in field %d", d.FullName(), fieldListRunners)
 		}
 	}
 }

@@ -161,40 +161,47 @@ const (
 // entry of that key wins, and a value that is not a bool, or bytes that
 // are not a Struct, read as absent.
 func presentInGroup(md []byte) *bool {
-	found, present := false, false
+	present, ok := presentIn(md)
+	if !ok {
+		return nil
+	}
+	return &present
+}
+
+// presentIn is fal's present_in_group in encoded metadata md; ok is false
+// when md does not say, or cannot be read.
+func presentIn(md []byte) (present, ok bool) {
+	found := false
 	for len(md) > 0 {
 		num, typ, n := protowire.ConsumeTag(md)
 		if n < 0 {
-			return nil
+			return false, false
 		}
 		md = md[n:]
 		if num != structFields || typ != protowire.BytesType {
 			// Not an entry: a decoder skips it too.
 			if n = protowire.ConsumeFieldValue(num, typ, md); n < 0 {
-				return nil
+				return false, false
 			}
 			md = md[n:]
 			continue
 		}
 		entry, n := protowire.ConsumeBytes(md)
 		if n < 0 {
-			return nil
+			return false, false
 		}
 		md = md[n:]
 		key, ok := entryKeyOf(entry)
 		if !ok {
-			return nil
+			return false, false
 		}
 		if string(key) == "present_in_group" {
 			if present, found, ok = boolEntry(entry); !ok {
-				return nil
+				return false, false
 			}
 		}
 	}
-	if !found {
-		return nil
-	}
-	return &present
+	return present, found
 }
 
 // entryKeyOf reads the key of one Struct map entry (the last, should it

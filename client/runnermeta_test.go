@@ -10,7 +10,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/faldash/faldash/client/internal/runnerpb"
 	"github.com/faldash/faldash/falpb"
 )
 
@@ -205,7 +204,12 @@ func TestUndecodableMetadataIsNone(t *testing.T) {
 		"bad UTF-8 key": appendEntry(nil, protowire.AppendBytes(protowire.AppendTag(nil, entryKey, protowire.BytesType),
 			[]byte{0xff, 0xfe}), value(t, structpb.NewBoolValue(false))),
 	} {
-		rs := runnersFromPB([]*runnerpb.Runner{{RunnerId: "r", ExternalMetadata: b}}, "", false)
+		runner := protowire.AppendBytes(protowire.AppendTag(nil, fieldRunnerID, protowire.BytesType), []byte("r"))
+		runner = protowire.AppendBytes(protowire.AppendTag(runner, fieldMetadata, protowire.BytesType), b)
+		rs, err := decodeRunners(protowire.AppendBytes(protowire.AppendTag(nil, fieldListRunners, protowire.BytesType), runner))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
 		if md, l := rs[0].Metadata(), rs[0].Leases(); md != nil || l != nil {
 			t.Errorf("%s: metadata %v, leases %v", name, md, l)
 		}

@@ -7,13 +7,11 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/faldash/faldash/client/internal/runnerpb"
 	"github.com/faldash/faldash/falpb"
 )
 
-// The runners listing at fal's scale: decoding the answer (as the client
-// does, into runnerpb) and converting it to []Runner are what every poll of
-// a huge app pays before the dashboard sees a row. Run with
+// The runners listing at fal's scale: decoding the answer into []Runner
+// is what every poll of a huge app pays before the dashboard sees a row. Run with
 //
 //	go test ./client -run '^$' -bench Runners -benchmem
 
@@ -79,36 +77,11 @@ func BenchmarkRunnersDecode(b *testing.B) {
 	b.SetBytes(int64(len(wire)))
 	b.ReportAllocs()
 	for b.Loop() {
-		var resp runnerpb.RunnerList
-		if err := proto.Unmarshal(wire, &resp); err != nil {
+		got, err := decodeRunners(wire)
+		if err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-func BenchmarkRunnersConvert(b *testing.B) {
-	var resp runnerpb.RunnerList
-	if err := proto.Unmarshal(falLikeAnswer(b), &resp); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if got := runnersFromPB(resp.GetRunners(), "staging", true); len(got) != benchRunners {
-			b.Fatalf("%d runners", len(got))
-		}
-	}
-}
-
-func BenchmarkRunnersDecodeConvert(b *testing.B) {
-	wire := falLikeAnswer(b)
-	b.SetBytes(int64(len(wire)))
-	b.ReportAllocs()
-	for b.Loop() {
-		var resp runnerpb.RunnerList
-		if err := proto.Unmarshal(wire, &resp); err != nil {
-			b.Fatal(err)
-		}
-		if got := runnersFromPB(resp.GetRunners(), "staging", true); len(got) != benchRunners {
+		if got = withApps(got, "staging"); len(got) != benchRunners {
 			b.Fatalf("%d runners", len(got))
 		}
 	}

@@ -1,0 +1,320 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/encoding/proto"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/faldash/faldash/names"
+)
+
+// A runner listing (ListAliasRunners, ListRunners) of a huge app is the
+// biggest answer the dashboard receives, once per poll: 100,000 runners is
+// ~30 MB on the wire. Decoded the usual way, every runner becomes a
+// message, four strings, two boxed integers and a Struct whose leases are
+// maps of boxed values, all garbage by the next poll. listingCodec reads
+// the answer straight into []Runner instead: IDs and metadata are copied
+// into one block each, the strings runners share (alias, revision, machine
+// type) are kept once, and external_metadata stays encoded (Runner.Metadata
+// decodes one runner's when the detail asks). The wire format it reads is
+// RunnerInfo's in falpb; TestListingKnowsEveryField fails when that
+// message gains a field this file does not read.
+
+// RunnerInfo's field numbers, as in falpb/controller.proto.
+const (
+	fieldRunnerID     protowire.Number = 1
+	fieldInFlight     protowire.Number = 2
+	fieldExpiration   protowire.Number = 3
+	fieldUptime       protowire.Number = 4
+	fieldMetadata     protowire.Number = 5
+	fieldRevision     protowire.Number = 6
+	fieldAlias        protowire.Number = 7
+	fieldState        protowire.Number = 8
+	fieldReplacement  protowire.Number = 9
+	fieldMachineType  protowire.Number = 10
+	fieldListRunners  protowire.Number = 1 // in ListAliasRunnersResponse and ListRunnersResponse
+	maxInternedTexts                   = 64
+	internedTextLimit                  = 256
+)
+
+// runnerListing is the reply a listing call decodes into.
+type runnerListing struct {
+	runners []Runner
+}
+
+// listingCodec is the codec of listing calls: requests are encoded as
+// grpc's own proto codec does, answers decoded into a *runnerListing.
+type listingCodec struct{}
+
+// Name is grpc's proto codec's: the call's content-subtype is "proto",
+// which every gRPC server takes for protobuf.
+func (listingCodec) Name() string { return proto.Name }
+
+func (listingCodec) Marshal(v any) (mem.BufferSlice, error) {
+	return encoding.GetCodecV2(proto.Name).Marshal(v)
+}
+
+func (listingCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	l, ok := v.(*runnerListing)
+	if !ok {
+		return encoding.GetCodecV2(proto.Name).Unmarshal(data, v)
+	}
+	var b []byte
+	if len(data) == 1 {
+		b = data[0].ReadOnlyData()
+	} else {
+		// Nothing decoded points into the buffer: it can go back to
+		// the pool at once.
+		buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
+		defer buf.Free()
+		b = buf.ReadOnlyData()
+	}
+	rs, err := decodeRunners(b)
+	if err != nil {
+		return fmt.Errorf("runner listing: %w", err)
+	}
+	l.runners = rs
+	return nil
+}
+
+var errMalformed = errors.New("malformed protobuf")
+
+// decodeRunners reads a ListAliasRunnersResponse or ListRunnersResponse
+// (the same shape) as a protobuf decoder would: unknown fields skipped, a
+// field's wrong wire type read as an unknown field, the last of a repeated
+// scalar kept, pieces of a message field merged. App is left empty.
+func decodeRunners(b []byte) ([]Runner, error) {
+	n, idBytes, mdBytes, err := measure(b)
+	if err != nil {
+		return nil, err
+	}
+	d := listingDecoder{
+		out:     make([]Runner, 0, n),
+		ends:    make([]span, 0, n),
+		md:      make([]byte, 0, mdBytes), // lengths included: a bound
+		expires: make([]time.Duration, n),
+		present: make([]bool, n),
+		texts:   map[string]string{},
+	}
+	d.ids.Grow(idBytes)
+	for len(b) > 0 {
+		num, typ, m := protowire.ConsumeTag(b)
+		b = b[m:] // m > 0: measure read this far
+		m = protowire.ConsumeFieldValue(num, typ, b)
+		if num == fieldListRunners && typ == protowire.BytesType {
+			v, _ := protowire.ConsumeBytes(b)
+			if err := d.runner(v); err != nil {
+				return nil, err
+			}
+		}
+		b = b[m:]
+	}
+	return d.finish(), nil
+}
+
+// measure checks the answer's framing and counts its runners and the
+// bytes of their IDs and metadata, so that the decoder allocates each of
+// its blocks once.
+func measure(b []byte) (runners, idBytes, mdBytes int, err error) {
+	for len(b) > 0 {
+		num, typ, m := protowire.ConsumeTag(b)
+		if m < 0 {
+			return 0, 0, 0, errMalformed
+		}
+		b = b[m:]
+		if m = protowire.ConsumeFieldValue(num, typ, b); m < 0 {
+			return 0, 0, 0, errMalformed
+		}
+		if num == fieldListRunners && typ == protowire.BytesType {
+			runners++
+			v, _ := protowire.ConsumeBytes(b)
+			for len(v) > 0 {
+				num, typ, k := protowire.ConsumeTag(v)
+				if k < 0 {
+					break // the decoder says what is wrong
+				}
+				v = v[k:]
+				k = protowire.ConsumeFieldValue(num, typ, v)
+				if k < 0 {
+					break
+				}
+				if typ == protowire.BytesType {
+					switch num {
+					case fieldRunnerID:
+						idBytes += k
+					case fieldMetadata:
+						mdBytes += k
+					}
+				}
+				v = v[k:]
+			}
+		}
+		b = b[m:]
+	}
+	return runners, idBytes, mdBytes, nil
+}
+
+// span is where a runner's ID and metadata lie in the decoder's blocks.
+type span struct {
+	id, idEnd, md, mdEnd int
+	hasMD                bool
+}
+
+type listingDecoder struct {
+	out     []Runner
+	ends    []span
+	ids     strings.Builder // every runner's ID, one after the other
+	md      []byte          // every runner's external_metadata, likewise
+	expires []time.Duration
+	present []bool
+	texts   map[string]string // alias, revision and machine type, each kept once
+}
+
+func (d *listingDecoder) runner(b []byte) error {
+	i := len(d.out)
+	var r Runner
+	sp := span{id: d.ids.Len(), idEnd: d.ids.Len(), md: len(d.md), mdEnd: len(d.md)}
+	var state int32
+	hasState := false
+	for len(b) > 0 {
+		num, typ, m := protowire.ConsumeTag(b)
+		if m < 0 {
+			return errMalformed
+		}
+		b = b[m:]
+		known := true
+		switch {
+		case typ == protowire.BytesType && (num == fieldRunnerID || num == fieldRevision || num == fieldAlias || num == fieldMachineType || num == fieldMetadata):
+			v, m := protowire.ConsumeBytes(b)
+			if m < 0 {
+				return errMalformed
+			}
+			b = b[m:]
+			if num == fieldMetadata {
+				// Pieces of a message field merge, and merging encoded
+				// messages is concatenating them: append each piece.
+				// No other runner's metadata comes in between.
+				if !sp.hasMD {
+					sp.md = len(d.md)
+				}
+				d.md = append(d.md, v...)
+				sp.mdEnd, sp.hasMD = len(d.md), true
+				continue
+			}
+			if !utf8.Valid(v) {
+				return fmt.Errorf("runner field %d: invalid UTF-8", num)
+			}
+			switch num {
+			case fieldRunnerID:
+				sp.id = d.ids.Len()
+				d.ids.Write(v)
+				sp.idEnd = d.ids.Len()
+			case fieldRevision:
+				r.Revision = RevisionID(d.text(v))
+			case fieldAlias:
+				r.Alias = d.text(v)
+			case fieldMachineType:
+				r.MachineType = d.text(v)
+			}
+		case typ == protowire.VarintType && (num == fieldInFlight || num == fieldExpiration || num == fieldState || num == fieldReplacement):
+			v, m := protowire.ConsumeVarint(b)
+			if m < 0 {
+				return errMalformed
+			}
+			b = b[m:]
+			x := int32(v) // as protobuf reads an int32 or an enum
+			switch num {
+			case fieldInFlight:
+				r.InFlight = int(x)
+			case fieldExpiration:
+				d.expires[i] = time.Duration(x) * time.Second
+				r.ExpiresIn = &d.expires[i]
+			case fieldState:
+				state, hasState = x, true
+			case fieldReplacement:
+				r.Replacement = replaceStateFromPB(x)
+			}
+		case typ == protowire.Fixed32Type && num == fieldUptime:
+			v, m := protowire.ConsumeFixed32(b)
+			if m < 0 {
+				return errMalformed
+			}
+			b = b[m:]
+			r.Uptime = secondsToDuration(float64(math.Float32frombits(v)))
+		default:
+			known = false
+		}
+		if !known {
+			if m = protowire.ConsumeFieldValue(num, typ, b); m < 0 {
+				return errMalformed
+			}
+			b = b[m:]
+		}
+	}
+	if hasState {
+		r.State = runnerStateFromPB(&state)
+	} else {
+		r.State = runnerStateFromPB(nil)
+	}
+	d.out = append(d.out, r)
+	d.ends = append(d.ends, sp)
+	return nil
+}
+
+// text is s as a string, the same string for the same text: runners of a
+// listing share a few aliases, revisions and machine types. Long or
+// numerous texts are not kept, so a hostile answer cannot grow the table.
+func (d *listingDecoder) text(v []byte) string {
+	if s, ok := d.texts[string(v)]; ok {
+		return s
+	}
+	s := string(v)
+	if len(d.texts) < maxInternedTexts && len(s) <= internedTextLimit {
+		d.texts[s] = s
+	}
+	return s
+}
+
+// finish points every runner at its ID and metadata, now that the blocks
+// have stopped growing.
+func (d *listingDecoder) finish() []Runner {
+	ids := d.ids.String() // the builder's bytes, not a copy
+	for i := range d.out {
+		r, sp := &d.out[i], d.ends[i]
+		r.ID = RunnerID(ids[sp.id:sp.idEnd])
+		if sp.hasMD {
+			// Capped, so an append to one runner's metadata can never
+			// write over the next one's.
+			r.metadata = d.md[sp.md:sp.mdEnd:sp.mdEnd]
+			if r.metadata == nil {
+				r.metadata = []byte{} // present, and empty
+			}
+			if present, ok := presentIn(r.metadata); ok {
+				d.present[i] = present
+				r.PresentInGroup = &d.present[i]
+			}
+		}
+	}
+	return d.out
+}
+
+// withApps sets each runner's App from its alias, for a listing of one
+// environment's app(s); env empty is main.
+func withApps(rs []Runner, env string) []Runner {
+	for i := range rs {
+		if i > 0 && rs[i].Alias == rs[i-1].Alias {
+			rs[i].App = rs[i-1].App
+			continue
+		}
+		rs[i].App = names.SplitAlias(rs[i].Alias, env)
+	}
+	return rs
+}
