@@ -23,7 +23,7 @@ const (
 // span is what the layout knows of one column, in cells.
 type span struct {
 	want     int // its title and widest cell
-	least    int // as narrow as it gets before the line is cut
+	least    int // as narrow as it gets before the line is cut (0: want)
 	limit    int // above this it gives way first (0: no limit)
 	flex     int // its share of what is given or taken
 	priority int // 0: always shown; the highest is hidden first
@@ -76,7 +76,7 @@ func allocate(cols []span, room, gap int) []int {
 		// The columns that may shrink start from their least and share
 		// the room back.
 		for i, c := range cols {
-			if w[i] > 0 {
+			if w[i] > 0 && c.least > 0 {
 				bound[i], w[i] = w[i], min(c.least, w[i])
 			}
 		}
@@ -162,7 +162,7 @@ func (t *Table[ID, V]) layout() []int {
 		switch {
 		case c.Width > 0:
 			s.want = c.Width
-		case c.Live != nil:
+		case c.Live != nil && c.Cell == nil:
 			s.want = max(c.MinWidth, title, 1) // live cells are not known before they are drawn
 		default:
 			s.want = max(title, t.snap.contentWidth(i), 1)
