@@ -3,11 +3,18 @@ package main
 import (
 	"io"
 	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/poll"
+	"github.com/faldash/faldash/localctl"
+	"github.com/faldash/faldash/server/supervisor"
 )
 
 func TestDashFlags(t *testing.T) {
@@ -96,4 +103,122 @@ func cloudWith(id string) client.CloudConfig {
 		return client.CloudConfig{}
 	}
 	return client.CloudConfig{Found: true, Credentials: client.Credentials{KeyID: id, KeySecret: "s"}}
+}
+
+// isolateFal hides the user's fal credentials and data directory from a
+// test, so the target is chosen as on a machine without them.
+func isolateFal(t *testing.T) {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_DATA_HOME", filepath.Join(home, "data"))
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(home, "cache"))
+	for _, v := range []string{"FAL_KEY", "FAL_KEY_ID", "FAL_KEY_SECRET", "FAL_PROFILE", "FAL_CONFIG_PATH",
+		"FAL_HOME_DIR", "FAL_FORCE_AUTH_BY_USER", "FAL_REST_HOST", "FAL_GRPC_HOST", "FAL_HOST"} {
+		t.Setenv(v, "")
+	}
+}
+
+// A dashboard given --host to a `faldash serve` whose data directory it
+// cannot read (another machine's, or --data elsewhere) learns the
+// controller's gateway and account from its answers: the apps' endpoints
+// are the gateway's, or none with --gateway off, and the header says "as
+// <user>".
+func TestHostTargetLearnsGatewayAndUser(t *testing.T) {
+	isolateFal(t)
+	for _, gw := range []string{"127.0.0.1:0", localctl.Off} {
+		t.Run("gateway "+gw, func(t *testing.T) {
+			ctl, err := localctl.Start(localctl.Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Gateway: gw, REST: localctl.Off,
+				User: "alice", Supervisor: supervisor.Config{RunnerDir: t.TempDir()}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ctl.Close()
+			f := dashFlags{host: ctl.Addr(), keyFile: ctl.Server().KeyFile(), data: t.TempDir()}
+			cl, closeTarget, err := target(t.Context(), f, nil, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer closeTarget()
+			defer cl.Close()
+			tg := cl.Target()
+			if tg.User != "alice" {
+				t.Errorf("the header would not say as alice: %+v", tg)
+			}
+			want := ctl.GatewayURL() + "/alice/my-app--staging"
+			if gw == localctl.Off {
+				want = ""
+			}
+			if got := tg.EndpointURL("my-app", "staging"); got != want || tg.NoGateway != (gw == localctl.Off) {
+				t.Errorf("endpoint %q (no gateway: %v), want %q", got, tg.NoGateway, want)
+			}
+		})
+	}
+}
+
+func TestStopNotice(t *testing.T) {
+	var tty, plain strings.Builder
+	for left := 3; left >= 0; left-- {
+		stopNotice{w: &tty, tty: true}.report(left, 3)
+	}
+	if want := "stopping 3 runners…\r\x1b[Kstopping 3 runners… 2 left\r\x1b[Kstopping 3 runners… 1 left\r\x1b[Kstopping 3 runners… done\n"; tty.String() != want {
+		t.Errorf("on a terminal %q, want %q", tty.String(), want)
+	}
+	for left := 1; left >= 0; left-- {
+		stopNotice{w: &plain}.report(left, 1)
+	}
+	if want := "stopping 1 runner…\nstopped 1 runner\n"; plain.String() != want {
+		t.Errorf("elsewhere %q, want %q", plain.String(), want)
+	}
+}
+
+// Closing the demo the dashboard ran says how stopping its runners goes,
+// on the dashboard's stderr, once the dashboard has left the terminal.
+func TestDemoTargetSaysItStopsRunners(t *testing.T) {
+	isolateFal(t)
+	var stderr syncWriter
+	cl, closeTarget, err := target(t.Context(), dashFlags{demo: true}, nil, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg := cl.Target(); tg.User == "" && tg.Account == "" {
+		t.Errorf("the demo's header would not say as whom: %+v", tg)
+	}
+	running := func() bool {
+		rs, _ := cl.ListRunners(t.Context(), client.RunnerQuery{IncludePending: true})
+		return slices.ContainsFunc(rs, func(r client.Runner) bool {
+			return r.State == client.StateSetup || r.State == client.StateIdle || r.State == client.StateRunning
+		})
+	}
+	if !poll.Until(30*time.Second, 20*time.Millisecond, running) {
+		t.Fatal("no demo runner started")
+	}
+	if stderr.String() != "" {
+		t.Errorf("said %q before closing", stderr.String())
+	}
+	cl.Close()
+	closeTarget()
+	m := regexp.MustCompile(`^stopping (\d+) runners?…\nstopped (\d+) runners?\n$`).FindStringSubmatch(stderr.String())
+	if m == nil || m[1] != m[2] || m[1] == "0" {
+		t.Errorf("closing the demo said %q", stderr.String())
+	}
+}
+
+// syncWriter is a strings.Builder safe for a supervisor and a test to
+// share.
+type syncWriter struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }

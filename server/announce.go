@@ -13,7 +13,7 @@ import (
 )
 
 // announceUnary and announceStream put the controller's gateway and
-// account in the header of every call that passed the key check (see
+// account in the header of the calls that passed the key check (see
 // names.GatewayMetadata): a client learns them from whichever call it
 // makes first, on any machine, and fal's clients ignore them.
 func (s *service) announceUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
@@ -21,8 +21,13 @@ func (s *service) announceUnary(ctx context.Context, req any, _ *grpc.UnaryServe
 	return handler(ctx, req)
 }
 
-func (s *service) announceStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-	_ = ss.SetHeader(s.announcement(ss.Context()))
+// A shell's stream (the only one with client messages) is left alone:
+// its headers say the session was accepted, and headers set now would go
+// out with a refusal too.
+func (s *service) announceStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	if !info.IsClientStream {
+		_ = ss.SetHeader(s.announcement(ss.Context()))
+	}
 	return handler(srv, ss)
 }
 

@@ -143,6 +143,9 @@ func (s *service) RegisterApplication(req *falpb.RegisterApplicationRequest, str
 	if _, err := candidate.Command(); err != nil {
 		return status.Errorf(codes.InvalidArgument, "no runner could start this revision: %v", err)
 	}
+	if _, err := candidate.WorkDir(); err != nil {
+		return status.Errorf(codes.InvalidArgument, "no runner could start this revision: %v", err)
+	}
 	rev, alias, err := s.st.RegisterRevision(ctx, candidate, func(old *store.Alias, rev store.Revision) (store.Alias, error) {
 		return deployedAlias(old, rev, spec, req.GetScale(), req.AuthMode)
 	})

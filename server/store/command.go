@@ -16,11 +16,9 @@ import (
 // strings with a non-empty program, or any part that holds a NUL byte
 // (exec refuses those), is an error saying which part is wrong.
 func (r Revision) Command() ([]string, error) {
-	var meta map[string]any
-	if len(r.Metadata) > 0 {
-		if err := json.Unmarshal(r.Metadata, &meta); err != nil {
-			return nil, fmt.Errorf("metadata is not a JSON object: %w", err)
-		}
+	meta, err := r.meta()
+	if err != nil {
+		return nil, err
 	}
 	raw, ok := meta["command"]
 	if !ok || raw == nil {
@@ -53,6 +51,49 @@ func (r Revision) Command() ([]string, error) {
 		argv[i] = s
 	}
 	return argv, nil
+}
+
+// MaxWorkDir bounds the working directory a revision names (Linux's
+// PATH_MAX).
+const MaxWorkDir = 4096
+
+// WorkDir is the directory the revision's runners start in: its
+// metadata's "working_dir" entry, which `faldash deploy` sets to the
+// directory it ran in, so that `-- python serve.py` finds serve.py as it
+// would in that shell. "" (no entry) means each runner's own directory.
+// An entry that is not an absolute path without NUL bytes is an error.
+func (r Revision) WorkDir() (string, error) {
+	meta, err := r.meta()
+	if err != nil {
+		return "", err
+	}
+	raw, ok := meta["working_dir"]
+	if !ok || raw == nil {
+		return "", nil
+	}
+	dir, ok := raw.(string)
+	switch {
+	case !ok:
+		return "", fmt.Errorf("metadata's working_dir must be a string, not %s", jsonKind(raw))
+	case !strings.HasPrefix(dir, "/"):
+		return "", fmt.Errorf("metadata's working_dir %q is not an absolute path", dir)
+	case len(dir) > MaxWorkDir:
+		return "", fmt.Errorf("metadata's working_dir is %d bytes, over the limit of %d", len(dir), MaxWorkDir)
+	case strings.IndexByte(dir, 0) >= 0:
+		return "", errors.New("metadata's working_dir holds a NUL byte")
+	}
+	return dir, nil
+}
+
+// meta is the revision's metadata; none is an empty object.
+func (r Revision) meta() (map[string]any, error) {
+	var meta map[string]any
+	if len(r.Metadata) > 0 {
+		if err := json.Unmarshal(r.Metadata, &meta); err != nil {
+			return nil, fmt.Errorf("metadata is not a JSON object: %w", err)
+		}
+	}
+	return meta, nil
 }
 
 // jsonKind names the JSON type of a decoded value, for an error.

@@ -44,3 +44,28 @@ func TestCommand(t *testing.T) {
 		})
 	}
 }
+
+func TestWorkDir(t *testing.T) {
+	cases := []struct {
+		name, meta, want string
+		err              string
+	}{
+		{"none", `{"command":["prog"]}`, "", ""},
+		{"no metadata", ``, "", ""},
+		{"null", `{"working_dir":null}`, "", ""},
+		{"absolute", `{"working_dir":"/home/me/app"}`, "/home/me/app", ""},
+		{"relative", `{"working_dir":"app"}`, "", "not an absolute path"},
+		{"a number", `{"working_dir":1}`, "", "not a number"},
+		{"NUL", `{"working_dir":"/a\u0000b"}`, "", "NUL"},
+		{"too long", `{"working_dir":"/` + strings.Repeat("a", MaxWorkDir) + `"}`, "", "over the limit"},
+	}
+	for _, c := range cases {
+		got, err := Revision{Metadata: []byte(c.meta)}.WorkDir()
+		if c.err == "" && (err != nil || got != c.want) {
+			t.Errorf("%s: WorkDir = %q, %v; want %q", c.name, got, err, c.want)
+		}
+		if c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("%s: WorkDir error %v, want one saying %q", c.name, err, c.err)
+		}
+	}
+}

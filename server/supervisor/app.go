@@ -69,7 +69,7 @@ func (s *Supervisor) reconcileAll() time.Duration {
 	for id, r := range s.runners {
 		switch {
 		case r.state == stDraining && r.inFlight == 0:
-			s.terminate(r)
+			s.terminate(r, "")
 		case r.state == stTerminated && now.Sub(r.endedAt) > s.cfg.HistoryTTL:
 			delete(s.runners, id)
 		}
@@ -93,14 +93,15 @@ func (s *Supervisor) reconcileApp(a *app) time.Duration {
 		if r.stopping || r.replacement == falpb.RunnerInfo_WILL_REPLACE || r.rev.ID == cur {
 			continue
 		}
+		why := "revision " + cur + " was deployed"
 		switch {
 		case !r.ready():
-			s.terminate(r)
+			s.terminate(r, why)
 		case rolling:
 			s.replace(a, r, false)
 			a.rolling = true
 		default:
-			s.drain(r)
+			s.drain(r, why)
 		}
 		if !rolling {
 			a.recreating = true
@@ -117,19 +118,19 @@ func (s *Supervisor) reconcileApp(a *app) time.Duration {
 		switch {
 		case rep != nil && rep.ready() && !rep.stopping:
 			if r.force {
-				s.terminate(r)
+				s.terminate(r, "replaced by runner "+rep.id)
 			} else {
-				s.drain(r)
+				s.drain(r, "replaced by runner "+rep.id)
 			}
 		case rep == nil || rep.stopping:
-			s.drain(r)
+			s.drain(r, "its replacement ended before it was ready")
 		}
 	}
 
 	d := a.scaler.Decide(now, s.scalerInput(a))
 	for _, id := range d.Release {
 		if r := a.runners[id]; r != nil {
-			s.drain(r)
+			s.drain(r, "released by the autoscaler")
 		}
 	}
 	if a.recreating && !a.hasRevisionOtherThan(cur) {
@@ -148,7 +149,7 @@ func (s *Supervisor) reconcileApp(a *app) time.Duration {
 		}
 		switch {
 		case r.rev.ID != cur:
-			s.terminate(r)
+			s.terminate(r, "revision "+cur+" was deployed")
 		case !now.Before(r.retryAt):
 			r.state = stPending
 			s.launch(r)
@@ -248,31 +249,32 @@ func (s *Supervisor) replace(a *app, old *runner, force bool) {
 }
 
 // drain takes r out of service and ends it once its requests are done; a
-// runner that is not serving ends at once.
-func (s *Supervisor) drain(r *runner) {
+// runner that is not serving ends at once. why is kept for the log line
+// of its end (the first reason given wins).
+func (s *Supervisor) drain(r *runner, why string) {
 	if !r.live() {
 		return
 	}
-	r.stopping = true
+	r.stopFor(why)
 	if !r.ready() {
 		if r.state != stDraining {
-			s.terminate(r)
+			s.terminate(r, why)
 		}
 		return
 	}
 	r.state = stDraining
 	if r.inFlight == 0 {
-		s.terminate(r)
+		s.terminate(r, why)
 	}
 }
 
 // terminate ends r: a process gets SIGTERM and, after the grace period,
 // SIGKILL; a runner without one ends at once.
-func (s *Supervisor) terminate(r *runner) {
+func (s *Supervisor) terminate(r *runner, why string) {
 	if !r.live() {
 		return
 	}
-	r.stopping = true
+	r.stopFor(why)
 	if r.proc == nil {
 		s.finish(r)
 		return
@@ -285,8 +287,8 @@ func (s *Supervisor) terminate(r *runner) {
 }
 
 // kill ends r at once.
-func (s *Supervisor) kill(r *runner) {
-	r.stopping = true
+func (s *Supervisor) kill(r *runner, why string) {
+	r.stopFor(why)
 	if r.proc == nil {
 		s.finish(r)
 		return

@@ -47,7 +47,7 @@ func (s *Supervisor) AppRemoved(_ context.Context, ref server.AppRef) error {
 	a.removed = true
 	a.rolling = false
 	for _, r := range a.sortedRunners() {
-		s.drain(r)
+		s.drain(r, "its app was removed")
 	}
 	a.failWaiters(fmt.Errorf("app %q: %w", ref.Alias(), gateway.ErrUnknownApp))
 	return nil
@@ -70,7 +70,7 @@ func (s *Supervisor) Rollout(_ context.Context, ref server.AppRef, force bool) e
 			s.replace(a, r, force)
 			a.rolling = true
 		case r.rev.ID != a.dep.Revision.ID:
-			s.terminate(r)
+			s.terminate(r, "rolled out")
 		}
 	}
 	s.reconcileApp(a)
@@ -102,7 +102,7 @@ func (s *Supervisor) StopRunner(_ context.Context, id string, replaceFirst bool)
 		s.replace(r.app, r, false)
 		s.reconcileApp(r.app)
 	default:
-		s.drain(r)
+		s.drain(r, "stopped on request")
 		if r.app != nil {
 			s.reconcileApp(r.app)
 		}
@@ -118,7 +118,7 @@ func (s *Supervisor) KillRunner(_ context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	s.kill(r)
+	s.kill(r, "killed on request")
 	if r.app != nil {
 		s.reconcileApp(r.app)
 	}

@@ -9,15 +9,19 @@ import (
 	"github.com/faldash/faldash/server/store"
 )
 
-// command is the argv a revision's runners start (see the package comment
-// and store.Revision.Command, which the controller also checks deploys
-// with).
-func command(rev store.Revision) ([]string, error) {
-	argv, err := rev.Command()
-	if err != nil {
-		return nil, fmt.Errorf("revision %s: %w", rev.ID, err)
+// command is the argv a revision's runners start and the directory they
+// start in, "" for their own (see the package comment, and
+// store.Revision's Command and WorkDir, which the controller also checks
+// deploys with).
+func command(rev store.Revision) (argv []string, dir string, err error) {
+	argv, err = rev.Command()
+	if err == nil {
+		dir, err = rev.WorkDir()
 	}
-	return argv, nil
+	if err != nil {
+		return nil, "", fmt.Errorf("revision %s: %w", rev.ID, err)
+	}
+	return argv, dir, nil
 }
 
 // inherited reports whether a variable of the controller's own

@@ -189,12 +189,17 @@ func TestCommand(t *testing.T) {
 		{"empty program", store.Revision{Entrypoint: "prog", Metadata: []byte(`{"command":[""]}`)}, nil, true},
 		{"bad json", store.Revision{Entrypoint: "prog", Metadata: []byte(`{`)}, nil, true},
 		{"nothing", store.Revision{Entrypoint: "  "}, nil, true},
+		{"working directory", store.Revision{Metadata: []byte(`{"command":["python","serve.py"],"working_dir":"/src/app"}`)}, []string{"python", "serve.py"}, false},
+		{"relative working directory", store.Revision{Metadata: []byte(`{"command":["python"],"working_dir":"src"}`)}, nil, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := command(c.rev)
+			got, dir, err := command(c.rev)
 			if (err != nil) != c.wantErr || !slices.Equal(got, c.want) {
 				t.Errorf("command = %q, %v; want %q (error: %v)", got, err, c.want, c.wantErr)
+			}
+			if wantDir := map[bool]string{true: "/src/app"}[c.name == "working directory"]; dir != wantDir {
+				t.Errorf("directory %q, want %q", dir, wantDir)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,7 +37,7 @@ func (s *Supervisor) launch(r *runner) {
 
 // runAttempt is one process of r from start to exit.
 func (s *Supervisor) runAttempt(r *runner) {
-	argv, cmdErr := command(r.rev)
+	argv, dir, cmdErr := command(r.rev)
 	ctx, cancel := context.WithTimeout(context.Background(), prepareLimit)
 	secrets, secErr := s.host.State.SecretValues(ctx, r.ref.Env)
 	cancel()
@@ -44,6 +45,9 @@ func (s *Supervisor) runAttempt(r *runner) {
 		secErr = fmt.Errorf("read the secrets of environment %q: %w", r.ref.Env, secErr)
 	}
 	work := filepath.Join(s.runDir, r.id)
+	if dir == "" {
+		dir = work
+	}
 	tmp := filepath.Join(work, "tmp")
 	hfHome := filepath.Join(s.cache, r.ref.Env, r.ref.App)
 	dirErr := errors.Join(os.MkdirAll(tmp, 0o700), os.MkdirAll(hfHome, 0o700))
@@ -87,7 +91,9 @@ func (s *Supervisor) runAttempt(r *runner) {
 		var env []string
 		env, err = runnerEnv(environ, secrets, s.platformVars(r, port, hfHome, key))
 		if err == nil {
-			p, err = startProc(s.launcher, argv, env, work, []string{work, hfHome}, outW, errW)
+			// A deploy's own directory stays read-only to the runner, as
+			// the rest of the filesystem is: it writes in its own.
+			p, err = startProc(s.launcher, argv, env, dir, []string{work, hfHome}, outW, errW)
 		}
 		if err != nil {
 			s.removeKey(key)
@@ -275,10 +281,22 @@ func (s *Supervisor) exited(r *runner, p *proc) {
 		s.setupFailed(r, fmt.Errorf("%s (%v)", why, p.err))
 		return
 	}
-	if !r.stopping {
-		s.log.Warn("runner exited unexpectedly", "runner", r.id, "app", r.alias, "status", p.err)
+	if r.stopping {
+		// As its start is logged, so is its end, with what ended it.
+		s.log.Info("runner stopped", "runner", r.id, "app", r.alias, "env", r.ref.Env, "reason", cmp.Or(r.why, "stopped"), "exit", exitText(p.err))
+	} else {
+		s.log.Warn("runner exited unexpectedly", "runner", r.id, "app", r.alias, "env", r.ref.Env, "exit", exitText(p.err))
 	}
 	s.finish(r)
+}
+
+// exitText is how a runner's process ended: "exit status 0", "exit
+// status 1", "signal: terminated", ...
+func exitText(err error) string {
+	if err == nil {
+		return "exit status 0"
+	}
+	return err.Error()
 }
 
 // setupFailed puts r in FAILURE_DELAY for its back-off.

@@ -230,7 +230,7 @@ func (s *Supervisor) releaseLease(r *runner, n uint64) {
 		case stRunning:
 			r.state = stIdle
 		case stDraining:
-			s.terminate(r)
+			s.terminate(r, "")
 		}
 	}
 	if r.app != nil {

@@ -43,8 +43,9 @@ type runner struct {
 	app   *app // nil once the runner has ended or its app is gone
 	state state
 	// stopping is set once the runner is meant to end: it takes no new
-	// requests and is never retried.
+	// requests and is never retried; why says what ended it, for the log.
 	stopping bool
+	why      string
 	// force skips draining when the runner's replacement is ready.
 	force       bool
 	replacement falpb.RunnerInfo_ReplaceState
@@ -77,6 +78,15 @@ type leaseRecord struct {
 	leasedAt time.Time
 }
 
+// stopFor marks r as meant to end, for why unless it already had a
+// reason.
+func (r *runner) stopFor(why string) {
+	r.stopping = true
+	if r.why == "" {
+		r.why = why
+	}
+}
+
 // ready reports whether the runner's process is serving or able to.
 func (r *runner) ready() bool { return r.state == stIdle || r.state == stRunning }
 
@@ -100,9 +110,13 @@ func (r *runner) info(now time.Time, expires time.Time) *falpb.RunnerInfo {
 		Replacement:      r.replacement,
 		MachineType:      r.machineType,
 	}
-	if !expires.IsZero() && r.state == stIdle {
-		left := int32(max((expires.Sub(now)+time.Second-1)/time.Second, 0))
-		out.ExpirationCountdown = &left
+	switch {
+	case !expires.IsZero() && r.state == stIdle:
+		out.ExpirationCountdown = secondsLeft(now, expires)
+	case r.state == stFailureDelay:
+		// A runner in crash backoff has no keep-alive: its one countdown
+		// is to its retry, which is what a client can show of it.
+		out.ExpirationCountdown = secondsLeft(now, r.retryAt)
 	}
 	leases := make([]any, 0, len(r.leases))
 	for _, l := range r.leases {
@@ -117,6 +131,13 @@ func (r *runner) info(now time.Time, expires time.Time) *falpb.RunnerInfo {
 		out.ExternalMetadata = md
 	}
 	return out
+}
+
+// secondsLeft is the time until deadline in whole seconds, rounded up so
+// that a countdown reads 0 only once it is over.
+func secondsLeft(now, deadline time.Time) *int32 {
+	left := int32(max((deadline.Sub(now)+time.Second-1)/time.Second, 0))
+	return &left
 }
 
 // uptime is how long the current process has run, or the last one ran.

@@ -64,6 +64,11 @@ type Config struct {
 	// kernel allows them, as on a kernel that does not (for tests of that
 	// case).
 	NoNamespaces bool
+	// StopProgress, when set, hears how Stop goes, from Stop's goroutine:
+	// first with left == total, the runner processes it is ending, then
+	// once more each time one has ended, down to 0. It is not called when
+	// no runner process is running.
+	StopProgress func(left, total int)
 }
 
 // Defaults for Config's zero fields.
@@ -292,14 +297,24 @@ func (s *Supervisor) Stop(ctx context.Context) error {
 	for _, a := range s.apps {
 		a.failWaiters(ErrStopped)
 	}
+	var procs []*proc
 	for _, r := range s.runners {
 		if r.state != stTerminated {
-			s.terminate(r)
+			s.terminate(r, "the controller is stopping")
+		}
+		if r.proc != nil {
+			procs = append(procs, r.proc)
 		}
 	}
 	s.mu.Unlock()
 	<-s.loopDone
 
+	killAll := func() {
+		for _, p := range procs {
+			p.signal(sigKill)
+		}
+	}
+	s.awaitProcs(ctx, procs, killAll)
 	done := make(chan struct{})
 	go func() {
 		s.workers.Wait()
@@ -308,13 +323,7 @@ func (s *Supervisor) Stop(ctx context.Context) error {
 	select {
 	case <-done:
 	case <-ctx.Done():
-		s.mu.Lock()
-		for _, r := range s.runners {
-			if r.proc != nil {
-				r.proc.signal(sigKill)
-			}
-		}
-		s.mu.Unlock()
+		killAll()
 		<-done
 	}
 	// Every runner has ended; the lifeline's end tells their shims so,
@@ -322,6 +331,37 @@ func (s *Supervisor) Stop(ctx context.Context) error {
 	err := s.launcher.Close()
 	s.pruneRunnerDir()
 	return err
+}
+
+// awaitProcs waits until every one of procs has been reaped, telling
+// Config.StopProgress as each goes; if ctx ends first it calls kill and
+// goes on waiting. A process started after Stop began cannot be missing
+// from procs: a launch checks s.stopping under the lock first.
+func (s *Supervisor) awaitProcs(ctx context.Context, procs []*proc, kill func()) {
+	report := s.cfg.StopProgress
+	if report == nil || len(procs) == 0 {
+		return
+	}
+	ended := make(chan struct{}, len(procs))
+	for _, p := range procs {
+		go func() {
+			<-p.done
+			ended <- struct{}{}
+		}()
+	}
+	total := len(procs)
+	report(total, total)
+	expired := ctx.Done()
+	for left := total; left > 0; {
+		select {
+		case <-ended:
+			left--
+			report(left, total)
+		case <-expired:
+			kill()
+			expired = nil
+		}
+	}
 }
 
 // pruneRunnerDir removes the empty directories of the runners' root (an
