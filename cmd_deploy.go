@@ -76,8 +76,9 @@ func (f choiceFlag[T]) Set(s string) error {
 
 func parseDeploy(args []string, stderr io.Writer) (deployArgs, error) {
 	var a deployArgs
-	fs := flag.NewFlagSet("deploy", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("deploy", "faldash deploy --app NAME [flags] -- COMMAND [ARGS...]", `Registers COMMAND as a new revision of app NAME on a local controller and
+points the app at it. Runners start COMMAND with PORT set and must serve
+HTTP on it; they are ready once they accept connections.`)
 	fs.StringVar(&a.host, "host", server.DefaultListen, "`ADDR` of the controller: host:port, unix:/path or /path.sock")
 	fs.StringVar(&a.app, "app", "", "app `NAME` (required)")
 	fs.StringVar(&a.env, "env", names.DefaultEnvironment, "`ENV` to deploy to")
@@ -106,17 +107,6 @@ func parseDeploy(args []string, stderr io.Writer) (deployArgs, error) {
 	fs.Var(choiceFlag[client.Strategy]{dst: &a.strategy, names: "recreate or rolling",
 		choices: map[string]client.Strategy{"recreate": client.StrategyRecreate, "rolling": client.StrategyRolling}},
 		"strategy", "`STRATEGY`: recreate or rolling (how the new revision replaces runners)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: faldash deploy --app NAME [flags] -- COMMAND [ARGS...]
-
-Registers COMMAND as a new revision of app NAME on a local controller and
-points the app at it. Runners start COMMAND with PORT set and must serve
-HTTP on it; they are ready once they accept connections.
-
-flags:
-`)
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return a, err
 	}
@@ -145,7 +135,7 @@ flags:
 	if lo, hi := a.spec.MinConcurrency, a.spec.MaxConcurrency; lo != nil && hi != nil && *lo > *hi {
 		errs = append(errs, fmt.Errorf("--min-concurrency (%d) is above --max-concurrency (%d)", *lo, *hi))
 	}
-	return a, errors.Join(errs...)
+	return a, fs.Misuse(errors.Join(errs...))
 }
 
 // runDeploy registers a command as a new revision of an app and prints

@@ -17,8 +17,7 @@ import (
 // runServe runs the local controller, its runners, its gateway and fal's
 // REST API until ctx ends (SIGINT or SIGTERM), then stops them gracefully.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("serve", "faldash serve [flags]", "Runs the local fal controller (gRPC, fal's REST API and the gateway to its apps)\nuntil Ctrl+C or SIGTERM, then stops its runners gracefully.")
 	listen := fs.String("listen", server.DefaultListen, "address to listen on: host:port, or a unix socket as unix:/path or /path.sock")
 	gw := fs.String("gateway", localctl.DefaultGateway, `host:port of the HTTP gateway serving the apps at /<user>/<app>, or "off"`)
 	restAddr := fs.String("rest", localctl.DefaultREST, `host:port of fal's REST API (runner logs and info, queues, current user), or "off"; it also answers HTTP/1 on --listen, where fal's CLI sends part of it`)
@@ -30,15 +29,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	insecure := fs.Bool("insecure", false, "with --allow-remote and no certificate, serve plaintext anyway: keys cross the network in the clear")
 	demoMode := fs.Bool("demo", false, "run a throwaway demo controller (temporary data, sample apps, synthetic traffic) instead")
 	debug := fs.Bool("debug", false, "log every call (method, code, duration) and gateway request to stderr")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: faldash serve [flags]\n\nRuns the local fal controller until Ctrl+C or SIGTERM.\n\nflags:")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("serve takes no arguments, got %q", fs.Args())
+		return fs.Misuse(fmt.Errorf("serve takes no arguments, got %q", fs.Args()))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -22,14 +21,13 @@ func versionString() string {
 	return "dev"
 }
 
-func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("version", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func runVersion(_ context.Context, args []string, stdout, _ io.Writer) error {
+	fs := newFlags("version", "faldash version\n       faldash --version", "Prints faldash's version: the one it was built as, else its module's, else dev.")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("version takes no arguments")
+		return fs.Misuse(fmt.Errorf("version takes no arguments"))
 	}
 	_, err := fmt.Fprintln(stdout, "faldash", versionString())
 	return err

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/faldash/faldash/samplerunner"
@@ -14,4 +18,104 @@ func TestMain(m *testing.M) {
 		os.Exit(samplerunner.Main(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
+}
+
+// invoke runs faldash's command line as main does, without exiting.
+func invoke(t *testing.T, args ...string) (stdout, stderr string, status int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	status = exitStatus(run(ctx, args, &out, &errOut), &errOut)
+	return out.String(), errOut.String(), status
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"-version"}, {"version"}} {
+		out, errOut, status := invoke(t, args...)
+		if status != 0 || out != "faldash "+versionString()+"\n" || errOut != "" {
+			t.Errorf("%q: status %d, stdout %q, stderr %q", args, status, out, errOut)
+		}
+	}
+}
+
+func TestHelpGoesToStdout(t *testing.T) {
+	want, _, _ := invoke(t, "-h")
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}} {
+		out, errOut, status := invoke(t, args...)
+		if status != 0 || errOut != "" || out != want {
+			t.Errorf("%q: status %d, stderr %q, stdout differs from faldash -h's:\n%s", args, status, errOut, out)
+		}
+	}
+	for _, part := range []string{"usage: faldash [flags]", "opens the dashboard", "flags:", "  --demo\n", "  --refresh duration\n", "(default 2s)", "commands:", "  serve ", "  deploy ", "  version "} {
+		if !strings.Contains(want, part) {
+			t.Errorf("faldash -h lacks %q:\n%s", part, want)
+		}
+	}
+}
+
+// Every command's -h is a usage: its synopsis, what it does, its flags.
+func TestEveryCommandHasAUsage(t *testing.T) {
+	for _, c := range commands() {
+		if c.hidden {
+			continue
+		}
+		out, errOut, status := invoke(t, c.name, "-h")
+		if status != 0 || errOut != "" {
+			t.Errorf("%s -h: status %d, stderr %q", c.name, status, errOut)
+		}
+		synopsis, rest, _ := strings.Cut(out, "\n\n")
+		about, flagList, _ := strings.Cut(rest, "\n\n")
+		if !strings.HasPrefix(synopsis, "usage: faldash "+c.name) || len(about) < 20 {
+			t.Errorf("%s -h: synopsis %q, about %q", c.name, synopsis, about)
+		}
+		if c.name != "version" && !strings.HasPrefix(flagList, "flags:\n  --") {
+			t.Errorf("%s -h lists no flags:\n%s", c.name, out)
+		}
+		if help, _, _ := invoke(t, "help", c.name); help != out {
+			t.Errorf("faldash help %s differs from faldash %s -h:\n%s", c.name, c.name, help)
+		}
+	}
+}
+
+// A command line faldash cannot use is said once, with the way to the
+// usage, and exits 2; the usage itself is not dumped.
+func TestMisuseIsReportedOnceWithAHint(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--bogus"}, "faldash: flag provided but not defined: --bogus\nrun 'faldash serve -h' for usage\n"},
+		{[]string{"--bogus"}, "faldash: flag provided but not defined: --bogus\nrun 'faldash -h' for usage\n"},
+		{[]string{"--refresh", "soon"}, "faldash: invalid value \"soon\" for flag --refresh: parse error\nrun 'faldash -h' for usage\n"},
+		{[]string{"deploy", "--app", "a", "--min-concurrency", "z", "--", "true"}, "faldash: invalid value \"z\" for flag --min-concurrency: want a whole number\nrun 'faldash deploy -h' for usage\n"},
+		{[]string{"deploy", "--", "true"}, "faldash: --app is required\nrun 'faldash deploy -h' for usage\n"},
+		{[]string{"serve", "extra"}, "faldash: serve takes no arguments, got [\"extra\"]\nrun 'faldash serve -h' for usage\n"},
+		{[]string{"version", "x"}, "faldash: version takes no arguments\nrun 'faldash version -h' for usage\n"},
+		{[]string{"frobnicate"}, "faldash: unknown command \"frobnicate\"\nrun 'faldash -h' for usage\n"},
+	} {
+		out, errOut, status := invoke(t, tc.args...)
+		if status != 2 || out != "" || errOut != tc.want {
+			t.Errorf("%q: status %d, stdout %q, stderr:\n%s\nwant:\n%s", tc.args, status, out, errOut, tc.want)
+		}
+	}
+}
+
+// A config file that cannot be used is named once in the error.
+func TestConfigErrorNamesTheFileOnce(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	path := filepath.Join(dir, "faldash", "config.toml")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, config := range []string{"[keys]\n\"nope.x\" = \"X\"\n", "[keys\n"} {
+		if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, errOut, status := invoke(t, "--data", t.TempDir())
+		if status != 1 || strings.Count(errOut, path) != 1 || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("config %q: status %d, stderr %q; want one line naming %s once", config, status, errOut, path)
+		}
+	}
 }
