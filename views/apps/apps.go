@@ -226,8 +226,11 @@ func (p *Pane) minMax(a client.App) string {
 
 // endpoint is where the app answers (fal.run for fal cloud, the gateway of
 // a local controller), without the scheme, to leave room for the part that
-// differs.
+// differs; a controller without a gateway serves it nowhere.
 func endpoint(target client.Target, env, app string) string {
+	if target.NoGateway {
+		return "no gateway"
+	}
 	url := target.EndpointURL(app, env)
 	url = strings.TrimPrefix(strings.TrimPrefix(url, "https://"), "http://")
 	return sanitize.String(url)

@@ -151,6 +151,9 @@ func (v *View) Call() []string {
 	if v.app == nil {
 		return nil
 	}
+	if v.d.Target.NoGateway {
+		return []string{"Calling it", "not possible: the controller serves its apps over no gateway (faldash serve --gateway off)"}
+	}
 	url := sanitize.String(v.d.Target.EndpointURL(v.app.Name, v.env))
 	owner := v.d.Target.User
 	if owner == "" {
