@@ -12,12 +12,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/term"
+
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/demo"
 	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/localctl"
 	"github.com/faldash/faldash/server"
+	"github.com/faldash/faldash/server/supervisor"
 	"github.com/faldash/faldash/tui"
+	"github.com/faldash/faldash/views/format"
 )
 
 // dashFlags are the dashboard's flags (faldash with no subcommand).
@@ -119,7 +123,7 @@ func target(ctx context.Context, f dashFlags, debug, stderr io.Writer) (client.C
 		if err != nil {
 			return nil, nil, fmt.Errorf("demo: find faldash's own binary: %w", err)
 		}
-		d, err := demo.Start(ctx, demo.Options{Exe: exe, Logger: logger})
+		d, err := demo.Start(ctx, demo.Options{Exe: exe, Logger: logger, Supervisor: stopNoticeFor(stderr)})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -144,7 +148,7 @@ func target(ctx context.Context, f dashFlags, debug, stderr io.Writer) (client.C
 	if cloud.Found && f.data == "" {
 		return cloudTarget(ctx, f.team, cloud, cloud.Host, stderr, logger)
 	}
-	return embedded(ctx, f, logger)
+	return embedded(ctx, f, logger, stderr)
 }
 
 // cloudTarget dials fal cloud (or any TLS host) with fal's credentials,
@@ -183,26 +187,41 @@ func hostTarget(ctx context.Context, f dashFlags, cloud client.CloudConfig, stde
 		if opts.RESTURL != "" {
 			cloud.RESTURL = opts.RESTURL
 		}
-		return cloudTarget(ctx, f.team, cloud, f.host, stderr, logger)
+		cl, closeFn, err := cloudTarget(ctx, f.team, cloud, f.host, stderr, logger)
+		if err == nil {
+			learnTarget(ctx, cl, "")
+		}
+		return cl, closeFn, err
 	}
 	return dialLocal(ctx, opts)
 }
 
-// dialLocal dials a controller whose account nickname may be unknown, and
-// asks its REST API for it before the dashboard starts, so endpoint URLs
-// carry the real user (a `faldash serve --user` other than the default).
-// A controller without a REST API still works; its URLs say "local".
+// dialLocal dials a controller that may be on another machine, and
+// learns where it serves its apps and as whom before the dashboard
+// starts (see learnTarget).
 func dialLocal(ctx context.Context, opts client.DialOptions) (client.Client, func(), error) {
 	cl, err := client.Dial(opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	if opts.User == "" && opts.RESTURL != "" {
-		uctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		_, _ = cl.CurrentUser(uctx) // the client keeps the nickname for Target
-		cancel()
-	}
+	learnTarget(ctx, cl, opts.RESTURL)
 	return cl, func() {}, nil
+}
+
+// learnTarget makes one call before the dashboard starts, so that the
+// target it shows (the header's "as <user>", the apps' endpoint URLs) is
+// what a faldash controller announces with its answers: its gateway, or
+// that it has none, and its account. For a controller that announces no
+// account it asks the REST API, when there is one. A controller that
+// cannot be reached now leaves the target as dialled; the dashboard says
+// it is unreachable.
+func learnTarget(ctx context.Context, cl client.Client, restURL string) {
+	lctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	_, _ = cl.ListEnvironments(lctx)
+	if cl.Target().User == "" && restURL != "" {
+		_, _ = cl.CurrentUser(lctx) // the client keeps the nickname for Target
+	}
 }
 
 // hostOptions decides how to dial --host: with --key-file's key; else, for
@@ -291,13 +310,14 @@ func dataDir(f dashFlags) (string, error) {
 // directory, on the usual ports when they are free so `faldash deploy` and
 // curl find it, else on free ones. If a `faldash serve` already holds the
 // directory, the dashboard connects to that one instead.
-func embedded(ctx context.Context, f dashFlags, logger *slog.Logger) (client.Client, func(), error) {
+func embedded(ctx context.Context, f dashFlags, logger *slog.Logger, stderr io.Writer) (client.Client, func(), error) {
 	dir, err := dataDir(f)
 	if err != nil {
 		return nil, nil, err
 	}
 	start := func(listen, gateway, rest string) (*localctl.Controller, error) {
-		return localctl.Start(localctl.Options{DataDir: dir, Listen: listen, Gateway: gateway, REST: rest, Logger: logger})
+		return localctl.Start(localctl.Options{DataDir: dir, Listen: listen, Gateway: gateway, REST: rest, Logger: logger,
+			Supervisor: stopNoticeFor(stderr)})
 	}
 	ctl, err := start(server.DefaultListen, localctl.DefaultGateway, localctl.DefaultREST)
 	if err != nil && !errors.Is(err, server.ErrDataDirInUse) {
@@ -329,4 +349,41 @@ func embedded(ctx context.Context, f dashFlags, logger *slog.Logger) (client.Cli
 		return nil, nil, err
 	}
 	return cl, func() { ctl.Close() }, nil
+}
+
+// stopNoticeFor is the runner supervisor's configuration of a controller
+// the dashboard runs itself (embedded, or the demo): it is stopped after
+// the dashboard has left the terminal, which would otherwise stay blank
+// for the seconds runners take to stop (see stopNotice).
+func stopNoticeFor(stderr io.Writer) supervisor.Config {
+	tty := false
+	if f, ok := stderr.(*os.File); ok {
+		tty = term.IsTerminal(f.Fd())
+	}
+	return supervisor.Config{StopProgress: stopNotice{w: stderr, tty: tty}.report}
+}
+
+// stopNotice says how stopping the runners goes: on a terminal, "stopping
+// 3 runners… 2 left" rewritten in place as each ends, then "… done";
+// elsewhere only the first line and the last, so a log is not flooded.
+// The supervisor says nothing when no runner was running.
+type stopNotice struct {
+	w   io.Writer
+	tty bool
+}
+
+func (n stopNotice) report(left, total int) {
+	what := "stopping " + format.Count(total, "runner", "runners") + "…"
+	switch {
+	case left == total && n.tty:
+		fmt.Fprint(n.w, what)
+	case left == total:
+		fmt.Fprintln(n.w, what)
+	case left == 0 && n.tty:
+		fmt.Fprint(n.w, "\r\x1b[K"+what+" done\n")
+	case left == 0:
+		fmt.Fprintln(n.w, "stopped "+format.Count(total, "runner", "runners"))
+	case n.tty:
+		fmt.Fprintf(n.w, "\r\x1b[K%s %d left", what, left)
+	}
 }
