@@ -41,15 +41,13 @@ func (g *GRPC) ListEnvironments(ctx context.Context) ([]Environment, error) {
 	return out, nil
 }
 
-// CreateEnvironment is retried: a second try meets ALREADY_EXISTS if the
-// first took effect, and says that it may have (see retry.go).
 func (g *GRPC) CreateEnvironment(ctx context.Context, name, description string) (Environment, error) {
 	op := fmt.Sprintf("create environment %q", name)
 	req := &falpb.CreateEnvironmentRequest{Name: name}
 	if description != "" {
 		req.Description = &description
 	}
-	resp, err := idempotent(ctx, g, op, req, g.rpc.CreateEnvironment)
+	resp, err := unary(ctx, g, op, req, g.rpc.CreateEnvironment)
 	if err != nil {
 		return Environment{}, err
 	}
@@ -61,7 +59,7 @@ func (g *GRPC) CreateEnvironment(ctx context.Context, name, description string) 
 
 func (g *GRPC) DeleteEnvironment(ctx context.Context, name string) error {
 	op := fmt.Sprintf("delete environment %q", name)
-	_, err := idempotent(ctx, g, op, &falpb.DeleteEnvironmentRequest{Name: name}, g.rpc.DeleteEnvironment)
+	_, err := unary(ctx, g, op, &falpb.DeleteEnvironmentRequest{Name: name}, g.rpc.DeleteEnvironment)
 	return err
 }
 
@@ -105,7 +103,7 @@ func (g *GRPC) UpdateApp(ctx context.Context, env, app string, spec ScaleSpec) (
 	if err != nil {
 		return App{}, invalid(op, err)
 	}
-	resp, err := idempotent(ctx, g, op, req, g.rpc.UpdateApplication)
+	resp, err := unary(ctx, g, op, req, g.rpc.UpdateApplication)
 	if err != nil {
 		return App{}, err
 	}
@@ -115,7 +113,6 @@ func (g *GRPC) UpdateApp(ctx context.Context, env, app string, spec ScaleSpec) (
 	return appFromPB(resp.GetAliasInfo(), env), nil
 }
 
-// RolloutApp is tried once: a second rollout replaces the runners again.
 func (g *GRPC) RolloutApp(ctx context.Context, env, app string, force bool) error {
 	req := &falpb.RolloutApplicationRequest{
 		ApplicationName: names.Alias(app, env),
@@ -141,7 +138,7 @@ func (g *GRPC) SetAlias(ctx context.Context, env, app string, rev RevisionID, mo
 		s := strategyToPB(*strategy)
 		req.DeploymentStrategy = &s
 	}
-	resp, err := idempotent(ctx, g, op, req, g.rpc.SetAlias)
+	resp, err := unary(ctx, g, op, req, g.rpc.SetAlias)
 	if err != nil {
 		return App{}, err
 	}
@@ -153,7 +150,7 @@ func (g *GRPC) SetAlias(ctx context.Context, env, app string, rev RevisionID, mo
 
 func (g *GRPC) DeleteAlias(ctx context.Context, env, app string) (RevisionID, error) {
 	req := &falpb.DeleteAliasRequest{Alias: names.Alias(app, env), EnvironmentName: envPB(env)}
-	resp, err := idempotent(ctx, g, appOp("delete", app, env), req, g.rpc.DeleteAlias)
+	resp, err := unary(ctx, g, appOp("delete", app, env), req, g.rpc.DeleteAlias)
 	if err != nil {
 		return "", err
 	}
@@ -162,14 +159,14 @@ func (g *GRPC) DeleteAlias(ctx context.Context, env, app string) (RevisionID, er
 
 func (g *GRPC) DeleteRevision(ctx context.Context, rev RevisionID) error {
 	op := fmt.Sprintf("delete revision %q", rev)
-	_, err := idempotent(ctx, g, op, &falpb.DeleteApplicationRequest{ApplicationId: string(rev)}, g.rpc.DeleteApplication)
+	_, err := unary(ctx, g, op, &falpb.DeleteApplicationRequest{ApplicationId: string(rev)}, g.rpc.DeleteApplication)
 	return err
 }
 
 func (g *GRPC) SetSecret(ctx context.Context, env, name, value string, defaultExposed *bool) error {
 	op := fmt.Sprintf("set secret %q in %s", name, names.Env(env))
 	req := &falpb.SetSecretRequest{Name: name, Value: &value, EnvironmentName: envPB(env), DefaultExposed: defaultExposed}
-	_, err := idempotent(ctx, g, op, req, g.rpc.SetSecret)
+	_, err := unary(ctx, g, op, req, g.rpc.SetSecret)
 	return err
 }
 
@@ -177,7 +174,7 @@ func (g *GRPC) SetSecret(ctx context.Context, env, name, value string, defaultEx
 func (g *GRPC) UnsetSecret(ctx context.Context, env, name string) error {
 	op := fmt.Sprintf("unset secret %q in %s", name, names.Env(env))
 	req := &falpb.SetSecretRequest{Name: name, EnvironmentName: envPB(env)}
-	_, err := idempotent(ctx, g, op, req, g.rpc.SetSecret)
+	_, err := unary(ctx, g, op, req, g.rpc.SetSecret)
 	return err
 }
 
@@ -237,13 +234,13 @@ func listRunnersOn[Req any](g *GRPC, method string) func(context.Context, Req, .
 
 func (g *GRPC) StopRunner(ctx context.Context, id RunnerID, replaceFirst bool) error {
 	req := &falpb.StopRunnerRequest{RunnerId: string(id), ReplaceFirst: replaceFirst}
-	_, err := idempotent(ctx, g, fmt.Sprintf("stop runner %q", id), req, g.rpc.StopRunner)
+	_, err := unary(ctx, g, fmt.Sprintf("stop runner %q", id), req, g.rpc.StopRunner)
 	return err
 }
 
 func (g *GRPC) KillRunner(ctx context.Context, id RunnerID) error {
 	req := &falpb.KillRunnerRequest{RunnerId: string(id)}
-	_, err := idempotent(ctx, g, fmt.Sprintf("kill runner %q", id), req, g.rpc.KillRunner)
+	_, err := unary(ctx, g, fmt.Sprintf("kill runner %q", id), req, g.rpc.KillRunner)
 	return err
 }
 

@@ -137,6 +137,19 @@ func (m *Model) pollTick(msg pollTickMsg) tea.Cmd {
 	return m.pollNow()
 }
 
+// staleOnShow draws the pane just shown as stale at once when the
+// controller is not answering: its data is older than the failure, and
+// its uptimes must not count on from where it was left until its own
+// poll fails too.
+func (m *Model) staleOnShow() tea.Cmd {
+	e := m.current()
+	if m.poll.lastErr == nil || m.conn() == connOK || !e.loaded || e.err != nil {
+		return nil
+	}
+	e.err = m.poll.lastErr
+	return m.paneUpdate(m.cur, pane.Result{Err: e.err, At: m.now()})
+}
+
 // pollSwitched moves polling to a newly shown pane: at once if nothing is
 // in flight, else once the call in flight (now cancelled) has answered.
 func (m *Model) pollSwitched() tea.Cmd {

@@ -30,8 +30,8 @@ type Snapshot[ID ~string, V any] struct {
 	sorting sorting
 	order   []int32 // positions, sorted as sorting asks
 	view    []int32 // the part of order sorting's filter lets through
-	// widths are, for each column sized by its content (a Cell, no Width,
-	// not Live), the display width of its widest cell.
+	// widths are, for each column sized by its content (a Cell, no
+	// Width), the display width of its widest cell.
 	widths []int
 	// more counts the values of a preview left out of it.
 	more int
@@ -148,7 +148,7 @@ func (b Builder[ID, V]) Build(vals []V) *Snapshot[ID, V] {
 			fromBase[i], next = j, j+1
 		}
 		for c, col := range b.cols {
-			if col.Width <= 0 && col.Cell != nil && col.Live == nil {
+			if col.Width <= 0 && col.Cell != nil {
 				s.widths[c] = max(s.widths[c], cellWidth(cells[c]))
 			}
 		}

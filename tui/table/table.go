@@ -103,8 +103,9 @@ type Column[V any] struct {
 	// state (a scale change not sent yet). It runs on the UI goroutine,
 	// for visible rows only, at most once per Tick or Invalidate; a row is
 	// drawn again only if its live text changed. While the data is stale
-	// the clock stops at the moment it went stale. A Live column draws
-	// Live's text; its Cell, if any, still marks, filters and sorts.
+	// the clock stays where the cells were last drawn. A Live column draws
+	// Live's text; its Cell, if any, still marks, filters and sorts, and
+	// sizes the column without Width, so it must be as wide as Live's.
 	Live func(v V, c Clock) string
 }
 
@@ -160,6 +161,7 @@ type Table[ID ~string, V any] struct {
 	selected   map[ID]struct{}
 	stale      bool
 	frozen     time.Time // the clock of live cells while stale
+	shownAt    time.Time // the clock of the live cells last drawn
 	empty      string
 
 	width, height int
@@ -248,12 +250,27 @@ func (t *Table[ID, V]) SetEmpty(msg string) { t.empty = msg }
 
 // SetStale draws every row dimmed (true) or normally (false), for data that
 // could not be refreshed. Stale data does not tick: live cells keep the
-// time at which it went stale.
+// time they were last drawn at.
 func (t *Table[ID, V]) SetStale(stale bool) {
 	if stale && !t.stale {
-		t.frozen = t.now()
+		t.frozen = t.lastShown()
+		t.liveGen++ // drawn at the frozen clock, every row alike
 	}
 	t.stale = stale
+}
+
+// lastShown is the time live cells were last drawn at, or when the data
+// was listed if they were not drawn since: the clock stops where the
+// screen was, and a table shown again after the data went stale shows
+// what it showed when it was left, not a time the data never reached.
+func (t *Table[ID, V]) lastShown() time.Time {
+	switch {
+	case t.shownAt.After(t.listed):
+		return t.shownAt
+	case t.listed.IsZero():
+		return t.now()
+	}
+	return t.listed
 }
 
 // Stale reports whether the table is drawn as stale.
@@ -284,6 +301,7 @@ func (t *Table[ID, V]) clock() Clock {
 	now := t.frozen
 	if !t.stale {
 		now = t.now()
+		t.shownAt = now
 	}
 	return Clock{Now: now, Listed: t.listed}
 }

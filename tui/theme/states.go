@@ -37,9 +37,11 @@ func lookOf(state string) (stateLook, bool) {
 	case "DOCKER_PULL":
 		return stateLook{"pulling image", "↓", func(t Theme) lipgloss.AdaptiveColor { return t.Warning }, false}, true
 	case "DRAINING":
-		return stateLook{"draining", "▽", func(t Theme) lipgloss.AdaptiveColor { return t.Stopping }, false}, true
+		// The other half of SETUP's ◐: a runner emptying, as one setting up
+		// fills. ▽ and ▼ read as the tables' sort order.
+		return stateLook{"draining", "◑", func(t Theme) lipgloss.AdaptiveColor { return t.Stopping }, false}, true
 	case "TERMINATING":
-		return stateLook{"terminating", "▼", func(t Theme) lipgloss.AdaptiveColor { return t.Stopping }, false}, true
+		return stateLook{"terminating", "⊘", func(t Theme) lipgloss.AdaptiveColor { return t.Stopping }, false}, true
 	case "TERMINATED":
 		return stateLook{"terminated", "✕", func(t Theme) lipgloss.AdaptiveColor { return t.Faint }, false}, true
 	case "FAILURE_DELAY":
@@ -69,6 +71,10 @@ func StateGlyph(state string) string {
 	return "?"
 }
 
+// StateLabel is a runner state as every part of the dashboard names it:
+// its glyph and word, "● running".
+func StateLabel(state string) string { return StateGlyph(state) + " " + StateWord(state) }
+
 // StateStyle is the style of a runner state's glyph and word.
 func (s *Styles) StateStyle(state string) lipgloss.Style {
 	if _, ok := lookOf(state); !ok || state == "" {
@@ -79,7 +85,7 @@ func (s *Styles) StateStyle(state string) lipgloss.Style {
 
 // State renders a runner state as "glyph word" in its style, e.g. "● running".
 func (s *Styles) State(state string) string {
-	return s.StateStyle(state).Render(StateGlyph(state) + " " + StateWord(state))
+	return s.StateStyle(state).Render(StateLabel(state))
 }
 
 // stateCell names a runner state as a table draws it.

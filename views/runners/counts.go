@@ -8,17 +8,20 @@ import (
 	"github.com/faldash/faldash/tui/theme"
 )
 
-// Counts is how many runners are in each group of states, grouped as fal's
-// CLI summarises them.
+// Counts is how many runners are in each state. The summary and the
+// history name each count with its state's word and glyph, as the rows
+// do, so that "2 draining" counts the rows that say "draining".
 type Counts struct {
-	Running    int
-	Idle       int
-	Pending    int
-	Setup      int // SETUP and DOCKER_PULL
-	Backoff    int // FAILURE_DELAY: crashed during setup, waiting to retry
-	Stopping   int // DRAINING and TERMINATING
-	Terminated int
-	Unknown    int
+	Running     int
+	Idle        int
+	Pending     int
+	DockerPull  int
+	Setup       int
+	Backoff     int // FAILURE_DELAY: crashed during setup, waiting to retry
+	Draining    int
+	Terminating int
+	Terminated  int
+	Unknown     int
 	// Lost counts the runners above (in whatever state) that fal no longer
 	// sees in their group.
 	Lost int
@@ -31,26 +34,48 @@ func Count(rs []client.Runner) Counts {
 		if Lost(r) {
 			c.Lost++
 		}
-		switch r.State {
-		case client.StateRunning:
-			c.Running++
-		case client.StateIdle:
-			c.Idle++
-		case client.StatePending:
-			c.Pending++
-		case client.StateSetup, client.StateDockerPull:
-			c.Setup++
-		case client.StateFailureDelay:
-			c.Backoff++
-		case client.StateDraining, client.StateTerminating:
-			c.Stopping++
-		case client.StateTerminated:
-			c.Terminated++
-		default:
+		if n := c.of(string(r.State)); n != nil {
+			*n++
+		} else {
 			c.Unknown++
 		}
 	}
 	return c
+}
+
+// of is the count of a state, nil for one this version does not know.
+func (c *Counts) of(state string) *int {
+	switch client.RunnerState(state) {
+	case client.StateRunning:
+		return &c.Running
+	case client.StateIdle:
+		return &c.Idle
+	case client.StatePending:
+		return &c.Pending
+	case client.StateDockerPull:
+		return &c.DockerPull
+	case client.StateSetup:
+		return &c.Setup
+	case client.StateFailureDelay:
+		return &c.Backoff
+	case client.StateDraining:
+		return &c.Draining
+	case client.StateTerminating:
+		return &c.Terminating
+	case client.StateTerminated:
+		return &c.Terminated
+	case "UNKNOWN":
+		return &c.Unknown
+	}
+	return nil
+}
+
+// Of is how many runners are in state, as theme.RunnerStates spells it.
+func (c Counts) Of(state string) int {
+	if n := c.of(state); n != nil {
+		return *n
+	}
+	return 0
 }
 
 // Lost reports whether fal no longer sees r in its group
@@ -62,26 +87,35 @@ func Lost(r client.Runner) bool {
 
 // Live is the number of runners not terminated.
 func (c Counts) Live() int {
-	return c.Running + c.Idle + c.Pending + c.Setup + c.Backoff + c.Stopping + c.Unknown
+	return c.Running + c.Idle + c.Pending + c.DockerPull + c.Setup + c.Backoff + c.Draining + c.Terminating + c.Unknown
 }
 
-// group is one part of the summary: a representative state for its glyph
-// and style, and its label.
-type group struct {
-	state string
-	label string
-	n     int
-}
-
-func (c Counts) groups() []group {
-	return []group{
-		{"RUNNING", "running", c.Running},
-		{"IDLE", "idle", c.Idle},
-		{"PENDING", "pending", c.Pending},
-		{"SETUP", "setting up", c.Setup},
-		{"FAILURE_DELAY", "crash backoff", c.Backoff},
-		{"DRAINING", "draining/terminating", c.Stopping},
+// liveStates are the states the summary and the history count, serving
+// ones first, as fal's CLI counts them, then along the lifecycle.
+// TERMINATED is shown apart: it may not have been asked for.
+func liveStates() []string {
+	return []string{
+		string(client.StateRunning), string(client.StateIdle), string(client.StatePending),
+		string(client.StateDockerPull), string(client.StateSetup), string(client.StateFailureDelay),
+		string(client.StateDraining), string(client.StateTerminating), "UNKNOWN",
 	}
+}
+
+// always are the states the summary counts even at zero, as fal's CLI
+// does: how many runners serve, wait and start. The others (image pulls,
+// crash backoff, stopping, states this version does not know) pass or
+// are trouble, and appear while some runner is in them.
+func always(state string) bool {
+	switch client.RunnerState(state) {
+	case client.StateRunning, client.StateIdle, client.StatePending, client.StateSetup:
+		return true
+	}
+	return false
+}
+
+// stateCount is "glyph N word" in the state's style, e.g. "● 2 running".
+func stateCount(st *theme.Styles, state, n string) string {
+	return st.StateStyle(state).Render(theme.StateGlyph(state) + " " + n + " " + theme.StateWord(state))
 }
 
 // summary is the line above the runners table, e.g.
@@ -90,14 +124,11 @@ func (c Counts) groups() []group {
 // count is a dash rather than a zero that would be a lie.
 func summary(st *theme.Styles, c Counts, showTerminated bool) string {
 	var b strings.Builder
-	live := c.Live()
-	b.WriteString(st.Summary.Render(strconv.Itoa(live) + " live"))
-	for _, g := range c.groups() {
-		b.WriteString("  ")
-		b.WriteString(st.StateStyle(g.state).Render(theme.StateGlyph(g.state) + " " + strconv.Itoa(g.n) + " " + g.label))
-	}
-	if c.Unknown > 0 {
-		b.WriteString("  " + st.StateStyle("UNKNOWN").Render("? "+strconv.Itoa(c.Unknown)+" unknown"))
+	b.WriteString(st.Summary.Render(strconv.Itoa(c.Live()) + " live"))
+	for _, s := range liveStates() {
+		if n := c.Of(s); n > 0 || always(s) {
+			b.WriteString("  " + stateCount(st, s, strconv.Itoa(n)))
+		}
 	}
 	if c.Lost > 0 {
 		b.WriteString("  " + st.Lost.Render(theme.GlyphErr+" "+strconv.Itoa(c.Lost)+" lost"))
@@ -106,6 +137,6 @@ func summary(st *theme.Styles, c Counts, showTerminated bool) string {
 	if showTerminated {
 		terminated = strconv.Itoa(c.Terminated)
 	}
-	b.WriteString("  " + st.StateStyle("TERMINATED").Render(theme.StateGlyph("TERMINATED")+" "+terminated+" terminated"))
+	b.WriteString("  " + stateCount(st, string(client.StateTerminated), terminated))
 	return b.String()
 }

@@ -45,7 +45,10 @@ type Detail struct {
 	loaded bool
 	stale  bool      // the last refresh failed: the record is drawn dimmed
 	at     time.Time // when the record was listed
-	frozen time.Time // when it went stale: its durations stop there
+	frozen time.Time // while stale, its durations stop there
+	// shownAt is the time its durations were last counted to, where they
+	// stop if the data goes stale.
+	shownAt time.Time
 
 	offset        int // first record line shown
 	width, height int
@@ -109,7 +112,10 @@ func (p *Detail) Update(msg tea.Msg) tea.Cmd {
 	case pane.Result:
 		if msg.Err != nil {
 			if !p.stale {
-				p.frozen = p.d.Now()
+				p.frozen = p.at
+				if p.shownAt.After(p.at) {
+					p.frozen = p.shownAt // as last drawn: the data reached no further
+				}
 			}
 			p.stale = true
 			return nil // the record stays, dimmed
@@ -145,7 +151,8 @@ func (p *Detail) now() time.Time {
 	if p.stale {
 		return p.frozen
 	}
-	return p.d.Now()
+	p.shownAt = p.d.Now()
+	return p.shownAt
 }
 
 func (p *Detail) scroll(msg tea.KeyMsg) {
@@ -222,18 +229,21 @@ func (p *Detail) record() []string {
 	if left, ok := ExpiresIn(r, elapsed); ok {
 		expires = format.Duration(left)
 	}
+	uptime := format.Dash
+	if up, ok := Uptime(r, elapsed); ok {
+		uptime = format.Duration(up)
+	}
 	inGroup := "unknown"
 	if r.PresentInGroup != nil {
 		inGroup = format.YesNo(*r.PresentInGroup)
 	}
-	state := st.State(sanitize.String(string(r.State)))
+	state := st.State(cleanState(&r))
+	if left, ok := RetryIn(r, elapsed); ok {
+		state += st.Summary.Render(retryText(format.Duration(left)))
+	}
 	if Lost(r) {
 		state += " " + st.Lost.Render("lost")
 		inGroup += " " + st.Lost.Render("(lost: fal no longer sees it in its group)")
-	}
-	replace := replacement(r.Replacement)
-	if replace == "" {
-		replace = "no"
 	}
 	lines = append(lines,
 		field("Runner", sanitize.String(string(r.ID))),
@@ -242,10 +252,10 @@ func (p *Detail) record() []string {
 		field("State", state),
 		field("In flight", format.Count(r.InFlight, "request", "requests")),
 		field("Expires in", expires),
-		field("Uptime", format.Duration(Uptime(r, elapsed))),
+		field("Uptime", uptime),
 		field("Revision", format.Or(string(r.Revision))),
 		field("Machine type", format.Or(r.MachineType)),
-		field("Replacement", replace),
+		field("Replacement", replacementDetail(r.Replacement)),
 		field("In group", inGroup),
 		"",
 	)

@@ -57,64 +57,50 @@ func sparkline(values []int, top int) string {
 	return b.String()
 }
 
-// trend is one sparkline of the history line.
-type trend struct {
-	state, label string
-	get          func(Counts) int
-}
-
-var trends = []trend{
-	{"RUNNING", "running", func(c Counts) int { return c.Running }},
-	{"IDLE", "idle", func(c Counts) int { return c.Idle }},
-	{"SETUP", "starting", func(c Counts) int { return c.Pending + c.Setup }},
-	{"FAILURE_DELAY", "backoff", func(c Counts) int { return c.Backoff }},
-	{"DRAINING", "stopping", func(c Counts) int { return c.Stopping }},
-}
-
-// historyLine draws the session's samples as one sparkline per group of
-// states that was ever non-zero, side by side in width cells, all on one
-// scale so that their heights compare.
+// historyLine draws the session's samples as one sparkline per state
+// that some runner was in, named as the summary and the rows name it,
+// side by side in width cells, all on one scale so that their heights
+// compare.
 func historyLine(st *theme.Styles, samples []Counts, width int) string {
 	const title = "history "
 	if len(samples) == 0 {
 		return st.Summary.Render(title + "(none yet)")
 	}
-	var shown []trend
+	var shown []string
 	top := 0
-	for _, t := range trends {
+	for _, state := range liveStates() {
 		seen := false
 		for _, s := range samples {
-			if v := t.get(s); v > 0 {
+			if v := s.Of(state); v > 0 {
 				seen = true
 				top = max(top, v)
 			}
 		}
 		if seen {
-			shown = append(shown, t)
+			shown = append(shown, state)
 		}
 	}
 	if len(shown) == 0 {
 		return st.Summary.Render(title + "no runners this session")
 	}
 	labels := 0
-	for _, t := range shown {
-		labels += len("  ") + 2 + ansi.StringWidth(t.label) + 1 // gap, glyph+space, label, space
+	for _, state := range shown {
+		labels += len("  ") + 2 + ansi.StringWidth(theme.StateWord(state)) + 1 // gap, glyph+space, word, space
 	}
 	cells := max(1, (width-len(title)-labels)/len(shown))
 	from := max(0, len(samples)-cells)
 
 	var b strings.Builder
 	b.WriteString(st.Summary.Render(title))
-	for i, t := range shown {
+	for i, state := range shown {
 		if i > 0 {
 			b.WriteString("  ")
 		}
 		values := make([]int, 0, len(samples)-from)
 		for _, s := range samples[from:] {
-			values = append(values, t.get(s))
+			values = append(values, s.Of(state))
 		}
-		style := st.StateStyle(t.state)
-		b.WriteString(style.Render(theme.StateGlyph(t.state) + " " + t.label + " " + sparkline(values, top)))
+		b.WriteString(st.StateStyle(state).Render(theme.StateLabel(state) + " " + sparkline(values, top)))
 	}
 	return ansi.Truncate(b.String(), width, "…")
 }

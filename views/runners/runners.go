@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -18,7 +17,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/names"
 	"github.com/faldash/faldash/tui/sanitize"
 	"github.com/faldash/faldash/tui/table"
@@ -65,6 +63,7 @@ type Pane struct {
 
 	counts         Counts
 	showTerminated bool
+	revealing      bool // `t` asked for terminated runners, not yet listed
 	width, height  int
 
 	// The app's settings, listed with its runners, for scaling it from
@@ -112,7 +111,8 @@ func columns(st *theme.Styles) []table.Column[*client.Runner] {
 		colID: {Title: "ID", MinWidth: 13, MaxWidth: 36, ByID: true,
 			Cell: func(r *client.Runner) string { return sanitize.String(string(r.ID)) }},
 		colState: {Title: "STATE",
-			Cell: func(r *client.Runner) string { return st.StateCell(sanitize.String(string(r.State)), Lost(*r)) },
+			Cell: func(r *client.Runner) string { return stateCell(st, r) },
+			Live: stateLive(st),
 			Key:  func(r *client.Runner) int64 { return int64(stateOrder(r.State)) }},
 		colInFlight: {Title: "IN-FLIGHT", Align: table.AlignRight,
 			Cell: func(r *client.Runner) string { return strconv.Itoa(r.InFlight) },
@@ -245,15 +245,7 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 			}
 			return nil
 		case key.Matches(msg, k.Runners.ToggleTerminated):
-			p.showTerminated = !p.showTerminated
-			p.setEmpty()
-			text := "hiding terminated runners"
-			if p.showTerminated {
-				text = "showing runners terminated in the last hour"
-			} else {
-				p.dropTerminated()
-			}
-			return tea.Batch(pane.Cmd(pane.Refresh{}), pane.Cmd(pane.Status{Text: text}))
+			return p.toggleTerminated()
 		}
 		return p.table.Update(msg)
 	case acted:
@@ -271,7 +263,7 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 // SetReadOnly shows or hides the mutating keys in the help.
 func (p *Pane) SetReadOnly(readOnly bool) {
 	p.d.ReadOnly = readOnly
-	p.help = pane.Help(p.d.Keys, keymap.PaneRunners, readOnly)
+	p.labelToggle()
 }
 
 func (p *Pane) apply(r pane.Result) tea.Cmd {
@@ -286,6 +278,7 @@ func (p *Pane) apply(r pane.Result) tea.Cmd {
 	p.counts = l.counts
 	p.history.Record(names.Alias(p.app, p.env), p.counts)
 	p.table.Swap(l.rows, r.At)
+	p.revealed(l)
 	if l.showTerminated && !p.showTerminated {
 		p.dropTerminated() // an answer to the query from before `t` was pressed
 	}
@@ -330,58 +323,6 @@ func (p *Pane) setEmpty() {
 	} else {
 		p.table.SetEmpty("No live runners. Press t to include runners terminated in the last hour.")
 	}
-}
-
-func uptimeCell(r *client.Runner, c table.Clock) string {
-	return format.Live(Uptime(*r, c.Elapsed()))
-}
-
-func expiresCell(r *client.Runner, c table.Clock) string {
-	left, ok := ExpiresIn(*r, c.Elapsed())
-	if !ok {
-		return format.Dash
-	}
-	return format.Live(left)
-}
-
-// Uptime is r's uptime elapsed after it was listed. Only a runner with a
-// process ages: one waiting to start, or to retry after a crash, or ended,
-// keeps the uptime it was listed with.
-func Uptime(r client.Runner, elapsed time.Duration) time.Duration {
-	switch r.State {
-	case client.StateRunning, client.StateIdle, client.StateSetup, client.StateDockerPull,
-		client.StateDraining, client.StateTerminating:
-		return r.Uptime + max(0, elapsed)
-	}
-	return r.Uptime
-}
-
-// ExpiresIn is r's keep-alive left elapsed after it was listed, floored at
-// zero; false when r is not counting down.
-func ExpiresIn(r client.Runner, elapsed time.Duration) (time.Duration, bool) {
-	if r.ExpiresIn == nil {
-		return 0, false
-	}
-	return max(0, *r.ExpiresIn-max(0, elapsed)), true
-}
-
-func replacement(s client.ReplaceState) string {
-	switch s {
-	case client.WillReplace:
-		return "to replace"
-	case client.DidReplace:
-		return "replaced"
-	}
-	return ""
-}
-
-// stateOrder sorts states along the lifecycle, unknown ones last.
-func stateOrder(s client.RunnerState) int {
-	i := slices.Index(theme.RunnerStates(), string(s))
-	if i < 0 {
-		return len(theme.RunnerStates())
-	}
-	return i
 }
 
 func (p *Pane) View() string {

@@ -59,7 +59,7 @@ func (f *fixture) load(t *testing.T) {
 
 func TestCount(t *testing.T) {
 	got := Count(sample())
-	want := Counts{Running: 1, Idle: 1, Pending: 1, Setup: 1, Backoff: 1, Stopping: 1, Terminated: 1}
+	want := Counts{Running: 1, Idle: 1, Pending: 1, DockerPull: 1, Backoff: 1, Draining: 1, Terminated: 1}
 	if got != want {
 		t.Errorf("Count = %+v, want %+v", got, want)
 	}
@@ -113,9 +113,9 @@ func TestSummaryAndCells(t *testing.T) {
 	f := setup(t, sample()...)
 	v := f.p.View()
 	for _, want := range []string{
-		"6 live", "● 1 running", "○ 1 idle", "◌ 1 pending", "◐ 1 setting up", "↻ 1 crash backoff",
-		"▽ 1 draining/terminating", "✕ - terminated", "history",
-		"● running", "↓ pulling image", "abcdef01", "to replace",
+		"6 live", "● 1 running", "○ 1 idle", "◌ 1 pending", "↓ 1 pulling image", "◐ 0 setting up", "↻ 1 crash backoff",
+		"◑ 1 draining", "✕ - terminated", "history",
+		"● running", "↓ pulling image", "abcdef01", "being replaced",
 	} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
@@ -151,8 +151,8 @@ func TestLiveColumnsTick(t *testing.T) {
 		{"r-2", colUptime, "1m40s"}, // idle runners age; past a minute, by ten seconds
 		{"r-1", colUptime, "1h00m"}, // 1h00m45s shows as 1h00m
 		{"r-1", colExpires, "-"},    // not counting down
-		{"r-3", colUptime, "0s"},    // pending: no process yet
-		{"r-5", colUptime, "0s"},    // crash backoff: no process
+		{"r-3", colUptime, "-"},     // pending: never started
+		{"r-5", colUptime, "-"},     // crash backoff: never started
 		{"r-4", colUptime, "50s"},   // pulling the image: its setup runs
 	} {
 		if got := cell(c.id, c.col); got != c.want {
