@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/faldash/faldash/samplerunner"
+	"github.com/faldash/faldash/server"
 )
 
 // TestMain lets the test binary stand in for faldash as the runners'
@@ -117,5 +120,23 @@ func TestConfigErrorNamesTheFileOnce(t *testing.T) {
 		if status != 1 || strings.Count(errOut, path) != 1 || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("config %q: status %d, stderr %q; want one line naming %s once", config, status, errOut, path)
 		}
+	}
+}
+
+// What faldash prints says "1 runner", never "1 runners": the deploy's
+// log of a single-runner app reads right.
+func TestDeployLogHasNoWrongPlural(t *testing.T) {
+	ctl, addr, _ := startController(t, server.Config{Runtime: &noRuntime{}, GatewayURL: "http://127.0.0.1:7778"})
+	var out bytes.Buffer
+	err := run(t.Context(), []string{"deploy", "--host", addr, "--key-file", ctl.KeyFile(), "--app", "one",
+		"--min-concurrency", "1", "--max-concurrency", "1", "--max-multiplexing", "1", "--", "true"}, &out, io.Discard)
+	if err != nil {
+		t.Fatalf("deploy: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "(runners: min 1, max 1; requests per runner: 1; keep-alive: ") {
+		t.Errorf("the deploy log does not give the scaling:\n%s", out.String())
+	}
+	if wrong := regexp.MustCompile(`\b1 [a-z]+s\b`).FindString(out.String()); wrong != "" {
+		t.Errorf("the deploy log says %q:\n%s", wrong, out.String())
 	}
 }

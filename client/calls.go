@@ -41,13 +41,15 @@ func (g *GRPC) ListEnvironments(ctx context.Context) ([]Environment, error) {
 	return out, nil
 }
 
+// CreateEnvironment is retried: a second try meets ALREADY_EXISTS if the
+// first took effect, and says that it may have (see retry.go).
 func (g *GRPC) CreateEnvironment(ctx context.Context, name, description string) (Environment, error) {
 	op := fmt.Sprintf("create environment %q", name)
 	req := &falpb.CreateEnvironmentRequest{Name: name}
 	if description != "" {
 		req.Description = &description
 	}
-	resp, err := unary(ctx, g, op, req, g.rpc.CreateEnvironment)
+	resp, err := idempotent(ctx, g, op, req, g.rpc.CreateEnvironment)
 	if err != nil {
 		return Environment{}, err
 	}
@@ -59,7 +61,7 @@ func (g *GRPC) CreateEnvironment(ctx context.Context, name, description string) 
 
 func (g *GRPC) DeleteEnvironment(ctx context.Context, name string) error {
 	op := fmt.Sprintf("delete environment %q", name)
-	_, err := unary(ctx, g, op, &falpb.DeleteEnvironmentRequest{Name: name}, g.rpc.DeleteEnvironment)
+	_, err := idempotent(ctx, g, op, &falpb.DeleteEnvironmentRequest{Name: name}, g.rpc.DeleteEnvironment)
 	return err
 }
 
@@ -103,7 +105,7 @@ func (g *GRPC) UpdateApp(ctx context.Context, env, app string, spec ScaleSpec) (
 	if err != nil {
 		return App{}, invalid(op, err)
 	}
-	resp, err := unary(ctx, g, op, req, g.rpc.UpdateApplication)
+	resp, err := idempotent(ctx, g, op, req, g.rpc.UpdateApplication)
 	if err != nil {
 		return App{}, err
 	}
@@ -113,6 +115,7 @@ func (g *GRPC) UpdateApp(ctx context.Context, env, app string, spec ScaleSpec) (
 	return appFromPB(resp.GetAliasInfo(), env), nil
 }
 
+// RolloutApp is tried once: a second rollout replaces the runners again.
 func (g *GRPC) RolloutApp(ctx context.Context, env, app string, force bool) error {
 	req := &falpb.RolloutApplicationRequest{
 		ApplicationName: names.Alias(app, env),
@@ -138,7 +141,7 @@ func (g *GRPC) SetAlias(ctx context.Context, env, app string, rev RevisionID, mo
 		s := strategyToPB(*strategy)
 		req.DeploymentStrategy = &s
 	}
-	resp, err := unary(ctx, g, op, req, g.rpc.SetAlias)
+	resp, err := idempotent(ctx, g, op, req, g.rpc.SetAlias)
 	if err != nil {
 		return App{}, err
 	}
@@ -150,7 +153,7 @@ func (g *GRPC) SetAlias(ctx context.Context, env, app string, rev RevisionID, mo
 
 func (g *GRPC) DeleteAlias(ctx context.Context, env, app string) (RevisionID, error) {
 	req := &falpb.DeleteAliasRequest{Alias: names.Alias(app, env), EnvironmentName: envPB(env)}
-	resp, err := unary(ctx, g, appOp("delete", app, env), req, g.rpc.DeleteAlias)
+	resp, err := idempotent(ctx, g, appOp("delete", app, env), req, g.rpc.DeleteAlias)
 	if err != nil {
 		return "", err
 	}
@@ -159,14 +162,14 @@ func (g *GRPC) DeleteAlias(ctx context.Context, env, app string) (RevisionID, er
 
 func (g *GRPC) DeleteRevision(ctx context.Context, rev RevisionID) error {
 	op := fmt.Sprintf("delete revision %q", rev)
-	_, err := unary(ctx, g, op, &falpb.DeleteApplicationRequest{ApplicationId: string(rev)}, g.rpc.DeleteApplication)
+	_, err := idempotent(ctx, g, op, &falpb.DeleteApplicationRequest{ApplicationId: string(rev)}, g.rpc.DeleteApplication)
 	return err
 }
 
 func (g *GRPC) SetSecret(ctx context.Context, env, name, value string, defaultExposed *bool) error {
 	op := fmt.Sprintf("set secret %q in %s", name, names.Env(env))
 	req := &falpb.SetSecretRequest{Name: name, Value: &value, EnvironmentName: envPB(env), DefaultExposed: defaultExposed}
-	_, err := unary(ctx, g, op, req, g.rpc.SetSecret)
+	_, err := idempotent(ctx, g, op, req, g.rpc.SetSecret)
 	return err
 }
 
@@ -174,7 +177,7 @@ func (g *GRPC) SetSecret(ctx context.Context, env, name, value string, defaultEx
 func (g *GRPC) UnsetSecret(ctx context.Context, env, name string) error {
 	op := fmt.Sprintf("unset secret %q in %s", name, names.Env(env))
 	req := &falpb.SetSecretRequest{Name: name, EnvironmentName: envPB(env)}
-	_, err := unary(ctx, g, op, req, g.rpc.SetSecret)
+	_, err := idempotent(ctx, g, op, req, g.rpc.SetSecret)
 	return err
 }
 
@@ -234,13 +237,13 @@ func listRunnersOn[Req any](g *GRPC, method string) func(context.Context, Req, .
 
 func (g *GRPC) StopRunner(ctx context.Context, id RunnerID, replaceFirst bool) error {
 	req := &falpb.StopRunnerRequest{RunnerId: string(id), ReplaceFirst: replaceFirst}
-	_, err := unary(ctx, g, fmt.Sprintf("stop runner %q", id), req, g.rpc.StopRunner)
+	_, err := idempotent(ctx, g, fmt.Sprintf("stop runner %q", id), req, g.rpc.StopRunner)
 	return err
 }
 
 func (g *GRPC) KillRunner(ctx context.Context, id RunnerID) error {
 	req := &falpb.KillRunnerRequest{RunnerId: string(id)}
-	_, err := unary(ctx, g, fmt.Sprintf("kill runner %q", id), req, g.rpc.KillRunner)
+	_, err := idempotent(ctx, g, fmt.Sprintf("kill runner %q", id), req, g.rpc.KillRunner)
 	return err
 }
 

@@ -77,6 +77,10 @@ type Error struct {
 	// Err is the underlying error (a gRPC status error, possibly joined
 	// with the caller's context error).
 	Err error
+	// Retried is set when the call was tried again after the controller
+	// could not be reached: the first try may have taken effect, so a
+	// NotFound or AlreadyExists may be its own doing.
+	Retried bool
 }
 
 func (e *Error) Error() string {
@@ -109,13 +113,17 @@ func (e *Error) reason() string {
 	default:
 		head = e.Kind.String()
 	}
+	s := head + ": " + e.Msg
 	switch {
 	case e.Msg == "":
-		return head
+		s = head
 	case head == "":
-		return e.Msg
+		s = e.Msg
 	}
-	return head + ": " + e.Msg
+	if e.Retried && (e.Kind == NotFound || e.Kind == AlreadyExists) {
+		s += " (asked again after the connection failed: the first try may have done it)"
+	}
+	return s
 }
 
 func (e *Error) timedOut() bool {

@@ -265,41 +265,77 @@ func dialFake(t testing.TB, f *fakeController, opts DialOptions) *GRPC {
 	return g
 }
 
-func TestRetriesUnavailableThenSucceeds(t *testing.T) {
+// A mutation that may run twice is tried again after UNAVAILABLE.
+func TestIdempotentMutationRetriesUnavailable(t *testing.T) {
 	f := newFake()
-	f.failNext("ListEnvironments",
+	f.failNext("SetSecret",
 		status.Error(codes.Unavailable, "restarting"),
 		status.Error(codes.Unavailable, "restarting"))
 	g := dialFake(t, f, DialOptions{Credentials: testCreds})
-
-	envs, err := g.ListEnvironments(context.Background())
-	if err != nil {
-		t.Fatalf("ListEnvironments: %v", err)
+	if err := g.SetSecret(context.Background(), "", "TOKEN", "v", nil); err != nil {
+		t.Fatalf("SetSecret: %v", err)
 	}
-	if n := f.count("ListEnvironments"); n != 3 {
+	if n := f.count("SetSecret"); n != 3 {
 		t.Errorf("attempts = %d, want 3", n)
-	}
-	want := []Environment{{Name: "main", IsDefault: true, CreatedAt: when}, {Name: "staging", Description: "pre-prod"}}
-	if fmt.Sprint(envs) != fmt.Sprint(want) {
-		t.Errorf("environments = %+v, want %+v", envs, want)
 	}
 }
 
 func TestRetriesAreBounded(t *testing.T) {
 	f := newFake()
 	for range 10 {
-		f.failNext("ListEnvironments", status.Error(codes.Unavailable, "down for maintenance"))
+		f.failNext("UpdateApplication", status.Error(codes.Unavailable, "down for maintenance"))
 	}
 	g := dialFake(t, f, DialOptions{})
-	_, err := g.ListEnvironments(context.Background())
+	min1 := 1
+	_, err := g.UpdateApp(context.Background(), "", "my-app", ScaleSpec{MinConcurrency: &min1})
 	if !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("err = %v, want unavailable", err)
 	}
-	if n := f.count("ListEnvironments"); n != 4 {
+	if n := f.count("UpdateApplication"); n != 4 {
 		t.Errorf("attempts = %d, want 4", n)
 	}
 	if !strings.Contains(err.Error(), "down for maintenance") || !strings.Contains(err.Error(), g.Target().Addr) {
 		t.Errorf("error %q lacks the reason or the address", err)
+	}
+}
+
+// Reads are tried once (the poller calls again on its own schedule), and
+// so is a rollout, which would replace the runners a second time.
+func TestReadsAndRolloutsAreTriedOnce(t *testing.T) {
+	f := newFake()
+	unavailable := status.Error(codes.Unavailable, "restarting")
+	f.failNext("ListEnvironments", unavailable, unavailable)
+	f.failNext("RolloutApplication", unavailable, unavailable)
+	g := dialFake(t, f, DialOptions{})
+	if _, err := g.ListEnvironments(context.Background()); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("ListEnvironments: %v, want unavailable", err)
+	}
+	if err := g.RolloutApp(context.Background(), "", "my-app", false); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("RolloutApp: %v, want unavailable", err)
+	}
+	for _, m := range []string{"ListEnvironments", "RolloutApplication"} {
+		if n := f.count(m); n != 1 {
+			t.Errorf("%s: %d attempts, want 1", m, n)
+		}
+	}
+}
+
+// A create whose answer was lost is asked again and meets what its first
+// try made: the error says so rather than claim someone else did.
+func TestRetriedCreateSaysItMayHaveDoneIt(t *testing.T) {
+	f := newFake()
+	f.failNext("CreateEnvironment",
+		status.Error(codes.Unavailable, "connection reset"),
+		status.Error(codes.AlreadyExists, "environment dev already exists"))
+	g := dialFake(t, f, DialOptions{})
+	_, err := g.CreateEnvironment(context.Background(), "dev", "")
+	if !errors.Is(err, ErrAlreadyExists) || !strings.Contains(err.Error(), "the first try may have done it") {
+		t.Errorf("err = %v, want already exists, said to be possibly the first try's doing", err)
+	}
+	// Not retried: the controller's own answer stands as it is.
+	f.failNext("CreateEnvironment", status.Error(codes.AlreadyExists, "environment dev already exists"))
+	if _, err := g.CreateEnvironment(context.Background(), "dev", ""); strings.Contains(err.Error(), "first try") {
+		t.Errorf("err = %v: nothing was retried", err)
 	}
 }
 

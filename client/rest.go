@@ -246,24 +246,10 @@ func clipDetail(s string) string {
 }
 
 // restJSON makes one call that only reads, with the call timeout, and
-// decodes its JSON answer into out. A call that could not reach the REST
-// API, or that it answered 5xx, is tried again as gRPC calls are: reading
-// twice does no harm.
+// decodes its JSON answer into out. It is not retried here (see retry.go):
+// the poller asks for the queue size again, the log reader resumes on its
+// own, and the rest are one-shot reads whose caller says they failed.
 func (g *GRPC) restJSON(ctx context.Context, op, method string, path []string, query url.Values, out any) error {
-	for n := 0; ; n++ {
-		err := g.restJSONOnce(ctx, op, method, path, query, out)
-		var e *Error
-		if err == nil || !errors.As(err, &e) || e.Kind != Unavailable || e.timedOut() ||
-			n+1 >= g.retry.attempts || ctx.Err() != nil {
-			return err
-		}
-		if !sleepCtx(ctx, g.retry.backoff(n)) {
-			return err
-		}
-	}
-}
-
-func (g *GRPC) restJSONOnce(ctx context.Context, op, method string, path []string, query url.Values, out any) error {
 	actx, cancel := context.WithTimeout(ctx, g.callTimeout)
 	defer cancel()
 	req, err := g.restRequest(actx, op, method, path, query, "application/json")

@@ -221,12 +221,22 @@ type restLogPage struct {
 	NextUntil *string       `json:"next_until"`
 }
 
+// page reads one page of history. The reader retries it, as it reconnects
+// its stream: a read that cannot reach the REST API, or that it answered
+// 5xx, is tried again, but not one that timed out (the API is slow, and
+// asking again multiplies the wait).
 func (s *logReader) page(since, until time.Time, size int) (restLogPage, error) {
 	q := s.params(since, until)
 	q.Set("page_size", strconv.Itoa(size))
-	var page restLogPage
-	err := s.g.restJSON(s.ctx, s.op, http.MethodPost, []string{"logs", "history"}, q, &page)
-	return page, err
+	for n := 0; ; n++ {
+		var page restLogPage
+		err := s.g.restJSON(s.ctx, s.op, http.MethodPost, []string{"logs", "history"}, q, &page)
+		var e *Error
+		if err == nil || !errors.As(err, &e) || e.Kind != Unavailable || e.timedOut() ||
+			n+1 >= s.g.retry.attempts || !sleepCtx(s.ctx, s.g.retry.backoff(n)) {
+			return page, err
+		}
+	}
 }
 
 // followFrom is where the live stream starts: a little before the newest

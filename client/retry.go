@@ -10,9 +10,21 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// retryPolicy retries a unary call that failed with UNAVAILABLE: the
-// controller was not reached or asked to be tried again, so the call did
-// not take effect. Every other code is the controller's answer and stands.
+// Retries have one home per kind of call. A read (a listing) is tried
+// once: the dashboard's poller calls again on its own schedule, backing off
+// as failures go on, and the caller of a one-shot read says it failed.
+// Retrying here as well multiplied the poller's waits. A mutation is tried
+// again after UNAVAILABLE only when running it twice does no more than
+// running it once (idempotent: setting a value, deleting something).
+// UNAVAILABLE does not promise that the first try did nothing: the
+// connection may have dropped after the controller acted and before its
+// answer arrived. So a retried mutation that then meets NOT_FOUND or
+// ALREADY_EXISTS may be meeting its own first try, and its error says so
+// (Error.Retried). Every code but UNAVAILABLE is the controller's answer
+// and stands.
+
+// retryPolicy is how often, and how far apart, an idempotent mutation is
+// tried.
 type retryPolicy struct {
 	attempts  int           // total tries, including the first
 	base, max time.Duration // backoff before the second try, and its cap
@@ -36,28 +48,44 @@ func (p retryPolicy) backoff(n int) time.Duration {
 	return half + rand.N(d-half)
 }
 
-// unary runs one call with the per-call timeout and the retry policy, and
-// turns its failure into an *Error for op.
+// unary runs a call once with the per-call timeout, and turns its failure
+// into an *Error for op: reads, and mutations that must not run twice.
 func unary[Req, Resp any](ctx context.Context, g *GRPC, op string, req Req,
 	call func(context.Context, Req, ...grpc.CallOption) (Resp, error)) (Resp, error) {
+	resp, err := try(ctx, g, req, call)
+	if err != nil {
+		return resp, rpcError(ctx, op, g.target.Addr, err)
+	}
+	return resp, nil
+}
+
+// idempotent runs a mutation that may run twice, trying again after
+// UNAVAILABLE by the retry policy.
+func idempotent[Req, Resp any](ctx context.Context, g *GRPC, op string, req Req,
+	call func(context.Context, Req, ...grpc.CallOption) (Resp, error)) (Resp, error) {
 	for n := 0; ; n++ {
-		actx, cancel := context.WithTimeout(ctx, g.callTimeout)
-		resp, err := call(actx, req)
-		cancel()
+		resp, err := try(ctx, g, req, call)
 		if err == nil {
 			return resp, nil
 		}
 		if status.Code(err) != codes.Unavailable || n+1 >= g.retry.attempts || ctx.Err() != nil {
-			var zero Resp
-			return zero, rpcError(ctx, op, g.target.Addr, err)
+			e := rpcError(ctx, op, g.target.Addr, err)
+			e.Retried = n > 0
+			return resp, e
 		}
 		t := time.NewTimer(g.retry.backoff(n))
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			var zero Resp
-			return zero, rpcError(ctx, op, g.target.Addr, err)
+			return resp, rpcError(ctx, op, g.target.Addr, err)
 		case <-t.C:
 		}
 	}
+}
+
+func try[Req, Resp any](ctx context.Context, g *GRPC, req Req,
+	call func(context.Context, Req, ...grpc.CallOption) (Resp, error)) (Resp, error) {
+	actx, cancel := context.WithTimeout(ctx, g.callTimeout)
+	defer cancel()
+	return call(actx, req)
 }

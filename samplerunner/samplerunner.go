@@ -163,13 +163,13 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	}
 
 	out.Printf("handle_exit: shutdown signal, FAL_RUNNER_STATE=TERMINATING; accepting no new requests")
-	out.Printf("teardown: finishing %d in-flight requests within %s", h.inFlight.Load(), cfg.grace)
+	out.Printf("teardown: finishing the requests in flight (%d) within %s", h.inFlight.Load(), cfg.grace)
 	graceCtx, cancel := context.WithTimeout(context.Background(), cfg.grace)
 	defer cancel()
 	if err := srv.Shutdown(graceCtx); err != nil {
 		// The controller kills us after its own grace period anyway; exit
 		// now with the requests' loss on record.
-		errs.Printf("teardown: grace period over, dropping %d unfinished requests", h.inFlight.Load())
+		errs.Printf("teardown: grace period over, dropping the unfinished requests (%d)", h.inFlight.Load())
 		_ = srv.Close()
 		return 0
 	}

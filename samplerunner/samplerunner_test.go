@@ -305,7 +305,7 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	if code := r.wait(t); code != 0 {
 		t.Fatalf("exit code %d, want 0", code)
 	}
-	if out := r.stdout.String(); !strings.Contains(out, "teardown: finishing 1 in-flight") || !strings.Contains(out, "teardown: done") {
+	if out := r.stdout.String(); !strings.Contains(out, "teardown: finishing the requests in flight (1)") || !strings.Contains(out, "teardown: done") {
 		t.Errorf("teardown not logged:\n%s", out)
 	}
 }
@@ -326,7 +326,7 @@ func TestShutdownGiveUpAfterGrace(t *testing.T) {
 	if code := r.exit(t); code != 0 {
 		t.Fatalf("exit code %d, want 0", code)
 	}
-	if !strings.Contains(r.stderr.String(), "grace period over, dropping 1") {
+	if !strings.Contains(r.stderr.String(), "grace period over, dropping the unfinished requests (1)") {
 		t.Errorf("dropped request not reported:\n%s", r.stderr)
 	}
 }

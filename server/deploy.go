@@ -155,7 +155,7 @@ func (s *service) RegisterApplication(req *falpb.RegisterApplicationRequest, str
 
 	logs := []*falpb.Log{
 		builderLog(rev.CreatedAt, "Registered revision %s of %s in environment %s", rev.ID, ref.App, ref.Env),
-		builderLog(rev.CreatedAt, "Alias %s now serves revision %s (min %d, max %d runners, %d requests per runner, keep-alive %ds)",
+		builderLog(rev.CreatedAt, "Alias %s now serves revision %s (runners: min %d, max %d; requests per runner: %d; keep-alive: %ds)",
 			ref.Alias(), rev.ID, alias.Scaling.MinConcurrency, alias.Scaling.MaxConcurrency,
 			alias.Scaling.MaxMultiplexing, alias.Scaling.KeepAlive),
 	}
