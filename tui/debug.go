@@ -63,8 +63,8 @@ func describe(msg tea.Msg) string {
 		return s
 	case pollTickMsg:
 		return fmt.Sprintf("poll tick %d", msg.seq)
-	case envCheckedMsg:
-		return fmt.Sprintf("environment %q checked: found %v, error %v", msg.name, msg.found, msg.err)
+	case checkedMsg:
+		return fmt.Sprintf("%s checked: found %v, error %v", describeKey(msg.open), msg.found, msg.err)
 	case pane.Open:
 		return "open " + describeKey(msg.Key)
 	case stamped:

@@ -71,8 +71,17 @@ func demoTarget() client.Target {
 // delivering the first answer.
 func newHarness(t *testing.T, fc *fakeclient.Client, cfg Config) *harness {
 	t.Helper()
-	h := &harness{t: t, fc: fc, clock: &clock{now: t0}}
-	cfg.Client = fc
+	h := newHarnessOn(t, fc, cfg)
+	h.fc = fc
+	return h
+}
+
+// newHarnessOn is newHarness over any client, a real one included; h.fc
+// is nil.
+func newHarnessOn(t *testing.T, c client.Client, cfg Config) *harness {
+	t.Helper()
+	h := &harness{t: t, clock: &clock{now: t0}}
+	cfg.Client = c
 	cfg.Now = h.clock.Now
 	if cfg.Styles == nil {
 		cfg.Styles = monochrome()

@@ -105,17 +105,17 @@ func (m *Model) runesKey(km tea.KeyMsg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
+// openInput opens the command line or the filter. The command line's Tab
+// is the root's (complete), which knows names as well as commands.
 func (m *Model) openInput(md mode, prompt, value string) {
 	m.mode = md
-	var suggestions []string
-	if md == modeCommand {
-		suggestions = commandSuggestions()
-	}
-	m.input.reset(prompt, value, suggestions)
+	m.compl = completion{}
+	m.input.reset(prompt, value, nil)
 }
 
 func (m *Model) closeInput() {
 	m.mode = modeNormal
+	m.compl.cands = nil
 	m.input.reset("", "", nil)
 }
 
@@ -129,7 +129,10 @@ func (m *Model) commandKey(km tea.KeyMsg) tea.Cmd {
 		line := m.input.Value()
 		m.closeInput()
 		return m.runCommand(line)
+	case km.Type == tea.KeyTab:
+		return m.complete()
 	}
+	m.compl.cands = nil
 	m.input.update(km)
 	return nil
 }

@@ -60,6 +60,7 @@ type Model struct {
 
 	mode  mode
 	input lineInput
+	compl completion // Tab on the command line
 	help  help.Model
 
 	// modal, when not nil, is drawn instead of the body and gets every
@@ -171,8 +172,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if msg.seq == m.statusSeq {
 			m.status = status{}
 		}
-	case envCheckedMsg:
-		return m.envChecked(msg)
+	case checkedMsg:
+		return m.checked(msg)
+	case namesMsg:
+		m.namesLoaded(msg)
 	case pane.Open:
 		return m.jump(msg.Key)
 	case pane.Refresh:

@@ -137,8 +137,10 @@ func TestCommandLine(t *testing.T) {
 	}
 	run("apps")
 	h.viewContains("fal › main › apps")
-	run("runners")
-	h.viewContains("No app chosen")
+	run("runners") // the app under the cursor
+	if h.m.cur != pane.RunnersKey("main", "my-app") {
+		t.Errorf(":runners from main's apps opened %v", h.m.cur)
+	}
 	run("secrets")
 	h.viewContains("fal › main › secrets")
 	run("envs")

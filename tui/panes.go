@@ -168,10 +168,11 @@ func (m *Model) jumpKey(km tea.KeyMsg) (pane.Key, string, bool) {
 	case key.Matches(km, g.PaneSecrets):
 		return pane.SecretsKey(m.env), "", true
 	case key.Matches(km, g.PaneRunners):
-		if m.app == "" {
+		app := m.chosenApp()
+		if app == "" {
 			return pane.Key{}, "No app chosen: open one from the apps pane (" + g.PaneApps.Help().Key + ") first.", true
 		}
-		return pane.RunnersKey(m.env, m.app), "", true
+		return pane.RunnersKey(m.env, app), "", true
 	}
 	return pane.Key{}, "", false
 }

@@ -272,6 +272,9 @@ func (m *Model) countText() string {
 
 // footerLines are the status line and the most useful keys.
 func (m *Model) footerLines() []string {
+	if c := m.candidatesLine(); c != "" {
+		return []string{m.statusLine(), c}
+	}
 	return []string{m.statusLine(), ansi.Truncate(m.help.ShortHelpView(m.footerKeys()), m.width, "…")}
 }
 
