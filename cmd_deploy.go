@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/faldash/faldash/names"
 	"github.com/faldash/faldash/scaling"
 	"github.com/faldash/faldash/server"
+	"github.com/faldash/faldash/tui/sanitize"
 )
 
 // deployArgs is a parsed `faldash deploy` command line.
@@ -153,34 +156,92 @@ func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if client.IsPlaintextAddr(a.host) {
 		kind = client.TargetLocal
 	}
+	argv, workDir, err := runnerCommand(a.host, a.argv)
+	if err != nil {
+		return err
+	}
 	c, err := client.Dial(client.DialOptions{Addr: a.host, Credentials: creds, Kind: kind})
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 
+	meta := cmdline.Metadata(argv)
+	if workDir != "" {
+		meta[workDirKey] = workDir
+	}
 	res, err := c.Deploy(ctx, client.DeployRequest{
 		App:        a.app,
 		Env:        a.env,
-		Entrypoint: cmdline.Join(a.argv),
-		Metadata:   cmdline.Metadata(a.argv),
+		Entrypoint: cmdline.Join(argv),
+		Metadata:   meta,
 		AuthMode:   a.auth,
 		Strategy:   a.strategy,
 		Scaling:    a.spec,
 	}, func(l client.LogLine) {
-		fmt.Fprintf(stdout, "[%s] %s\n", l.Source, l.Message)
+		fmt.Fprintf(stdout, "[%s] %s\n", sanitize.String(l.Source), sanitize.String(l.Message))
 	})
 	if errors.Is(err, client.ErrUnauthenticated) {
 		return fmt.Errorf("%w (the key came from %s)", err, keySource)
 	}
+	if errors.Is(err, client.ErrNotFound) && !envExists(ctx, c, a.env) {
+		return fmt.Errorf("environment %q does not exist on %s: create it first, in the dashboard (`faldash`, then 1 for environments and n) or with fal's CLI (`fal environments create %s`), or deploy to main", a.env, a.host, a.env)
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Deployed %s to %s\nrevision: %s\nendpoint: %s\n", a.app, a.env, res.Revision, res.Run)
-	if res.Run != "" {
-		fmt.Fprintf(stdout, "call it: %s\n", callHint(res.Run, a.auth, keyFileOf(a, keySource)))
+	fmt.Fprintf(stdout, "Deployed %s to %s\nrevision: %s\n", a.app, a.env, sanitize.String(string(res.Revision)))
+	if workDir != "" {
+		fmt.Fprintf(stdout, "working directory: %s\n", workDir)
+	}
+	run := sanitize.String(res.Run)
+	switch {
+	case run != "":
+		fmt.Fprintf(stdout, "endpoint: %s\ncall it: %s\n", run, callHint(run, a.auth, keyFileOf(a, keySource)))
+	case c.Target().NoGateway:
+		fmt.Fprintln(stdout, "endpoint: none: the controller serves its apps over no gateway (faldash serve --gateway off); its runners start all the same")
+	default:
+		fmt.Fprintln(stdout, "endpoint: unknown: the controller named none")
 	}
 	return nil
+}
+
+// workDirKey is the revision metadata entry naming the directory its
+// runners start in (see store.Revision.WorkDir).
+const workDirKey = "working_dir"
+
+// runnerCommand is the command as the runners will start it, and the
+// directory they start in. On a controller on this machine (a loopback
+// address or a unix socket) they start in the directory deploy runs in,
+// so `-- python serve.py` finds serve.py as this shell would, and a
+// program named by a relative path (`./serve.sh`) is made absolute
+// against it; a program without a slash is looked up in the controller's
+// PATH, and the arguments are passed as they are. A controller elsewhere
+// cannot see this directory: it gets the command as given, and runs it
+// in each runner's own directory.
+func runnerCommand(host string, argv []string) ([]string, string, error) {
+	if !client.IsPlaintextAddr(host) {
+		return argv, "", nil
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return nil, "", fmt.Errorf("the directory deploy runs in: %w", err)
+	}
+	argv = slices.Clone(argv)
+	if strings.Contains(argv[0], "/") && !filepath.IsAbs(argv[0]) {
+		argv[0] = filepath.Join(dir, argv[0])
+	}
+	return argv, dir, nil
+}
+
+// envExists reports whether env is listed on c; a listing that fails
+// counts as yes, so the controller's own error is shown.
+func envExists(ctx context.Context, c client.Client, env string) bool {
+	envs, err := c.ListEnvironments(ctx)
+	if err != nil {
+		return true
+	}
+	return slices.ContainsFunc(envs, func(e client.Environment) bool { return e.Name == env })
 }
 
 // callHint is a curl line for url with fal's key header, unless the

@@ -276,3 +276,69 @@ func TestCallHintNamesTheKeyNeverShowsIt(t *testing.T) {
 		}
 	}
 }
+
+// A deploy to a controller on this machine runs its runners in the
+// directory it ran in, as the shell would have run the command there: a
+// relative program is made absolute, the arguments stay as typed, and the
+// directory is recorded in the revision's metadata and said.
+func TestDeployRunsInItsDirectory(t *testing.T) {
+	rt := &noRuntime{}
+	ctl, addr, _ := startController(t, server.Config{Runtime: rt, GatewayURL: "http://127.0.0.1:7778"})
+	dir := t.TempDir()
+	t.Chdir(dir)
+	var out bytes.Buffer
+	err := run(t.Context(), []string{"deploy", "--host", addr, "--key-file", ctl.KeyFile(), "--app", "my-app",
+		"--", "./bin/serve", "serve.py", "--model", "small"}, &out, io.Discard)
+	if err != nil {
+		t.Fatalf("deploy: %v\n%s", err, out.String())
+	}
+	d, err := rt.state().Deployment(t.Context(), server.AppRef{Env: "main", App: "my-app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantArgv := []string{filepath.Join(dir, "bin/serve"), "serve.py", "--model", "small"}
+	if argv, err := d.Revision.Command(); err != nil || !reflect.DeepEqual(argv, wantArgv) {
+		t.Errorf("command %q, %v; want %q", argv, err, wantArgv)
+	}
+	if wd, err := d.Revision.WorkDir(); err != nil || wd != dir {
+		t.Errorf("working directory %q, %v; want %q", wd, err, dir)
+	}
+	for _, want := range []string{"working directory: " + dir + "\n", "endpoint: http://127.0.0.1:7778/local/my-app\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+
+	// A controller elsewhere cannot see this directory: the command goes
+	// as given, to run in each runner's own.
+	argv, wd, err := runnerCommand("ctl.example:7777", []string{"./serve", "x"})
+	if err != nil || wd != "" || !reflect.DeepEqual(argv, []string{"./serve", "x"}) {
+		t.Errorf("remote: %q in %q, %v", argv, wd, err)
+	}
+}
+
+// With `serve --gateway off` the app is served nowhere: deploy says so
+// rather than print a fal.run URL.
+func TestDeployWithoutGatewaySaysSo(t *testing.T) {
+	ctl, addr, _ := startController(t, server.Config{Runtime: &noRuntime{}})
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"deploy", "--host", addr, "--key-file", ctl.KeyFile(), "--app", "my-app", "--", "true"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "endpoint: none") || strings.Contains(out.String(), "fal.run") || strings.Contains(out.String(), "curl") {
+		t.Errorf("deploy to a controller without a gateway said:\n%s", out.String())
+	}
+}
+
+// A deploy to an environment that does not exist says how to create it,
+// and creates nothing.
+func TestDeployToMissingEnvironmentSaysHowToCreateIt(t *testing.T) {
+	ctl, addr, c := startController(t, server.Config{Runtime: &noRuntime{}})
+	err := run(t.Context(), []string{"deploy", "--host", addr, "--key-file", ctl.KeyFile(), "--app", "my-app", "--env", "staging", "--", "true"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `environment "staging" does not exist`) || !strings.Contains(err.Error(), "fal environments create staging") {
+		t.Errorf("deploy to a missing environment: %v", err)
+	}
+	if envs, err := c.ListEnvironments(t.Context()); err != nil || len(envs) != 1 {
+		t.Errorf("environments after: %v, %v", envs, err)
+	}
+}

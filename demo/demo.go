@@ -115,9 +115,10 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 		Listen:     opts.Listen,
 		Gateway:    opts.Gateway,
 		REST:       opts.REST,
-		User:       opts.User,
-		Logger:     opts.Logger,
-		Supervisor: opts.Supervisor,
+		User:            opts.User,
+		MainDescription: mainDescription,
+		Logger:          opts.Logger,
+		Supervisor:      opts.Supervisor,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)

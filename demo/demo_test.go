@@ -101,7 +101,7 @@ func TestDemo(t *testing.T) {
 	for _, e := range envs {
 		descs[e.Name] = e.Description
 	}
-	if _, ok := descs["main"]; !ok || descs["staging"] == "" || descs["dev"] == "" || len(descs) != 3 {
+	if descs["main"] == "" || descs["staging"] == "" || descs["dev"] == "" || len(descs) != 3 {
 		t.Errorf("environments %+v", envs)
 	}
 

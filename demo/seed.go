@@ -11,6 +11,10 @@ import (
 	"github.com/faldash/faldash/scaling"
 )
 
+// mainDescription is main's: the controller creates main itself, and
+// fal has no call that describes an environment afterwards.
+const mainDescription = "Production: what users call; the default environment"
+
 // environments are the demo's environments besides main, with their
 // descriptions.
 var environments = []struct{ Name, Description string }{

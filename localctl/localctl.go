@@ -73,6 +73,9 @@ type Options struct {
 	Insecure bool
 	// User is the account nickname; "" means server.DefaultUser.
 	User string
+	// MainDescription is server.Config's: main's description, when it
+	// has none.
+	MainDescription string
 	// Logger gets the controller's, supervisor's, gateway's and REST
 	// API's logs; nil discards.
 	Logger *slog.Logger
@@ -162,11 +165,12 @@ func Start(opts Options) (*Controller, error) {
 	cfg.ControllerAddr = c.addr
 	c.sup = supervisor.New(cfg)
 	c.ctl, err = server.Open(server.Config{
-		DataDir:    opts.DataDir,
-		User:       opts.User,
-		GatewayURL: c.gatewayURL,
-		Logger:     log,
-		Runtime:    c.sup,
+		DataDir:         opts.DataDir,
+		User:            opts.User,
+		MainDescription: opts.MainDescription,
+		GatewayURL:      c.gatewayURL,
+		Logger:          log,
+		Runtime:         c.sup,
 	})
 	if err != nil {
 		closeAll()

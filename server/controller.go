@@ -43,6 +43,9 @@ type Config struct {
 	DataDir string
 	// User is the account nickname in endpoint URLs; "" means DefaultUser.
 	User string
+	// MainDescription, when set, is given to main if it has no
+	// description (the demo's); names.ValidateDescription's rules apply.
+	MainDescription string
 	// GatewayURL is the base URL of the HTTP gateway serving the apps;
 	// "" means there is none, and callers are told so (see
 	// names.GatewayMetadata) and deploys name no URL.
@@ -116,6 +119,9 @@ func Open(cfg Config) (*Controller, error) {
 	if err := names.ValidateUser(cfg.User); err != nil {
 		return nil, fmt.Errorf("open controller: %w", err)
 	}
+	if err := names.ValidateDescription(cfg.MainDescription); err != nil {
+		return nil, fmt.Errorf("open controller: main's %w", err)
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -151,6 +157,11 @@ func (c *Controller) open() error {
 		return fmt.Errorf("open controller: %w", err)
 	}
 	c.st = st
+	if c.cfg.MainDescription != "" {
+		if err := st.DescribeDefault(ctx, c.cfg.MainDescription); err != nil {
+			return fmt.Errorf("open controller: %w", err)
+		}
+	}
 	if c.admin, err = loadOrCreateAdminKey(c.cfg.DataDir); err != nil {
 		return fmt.Errorf("open controller: %w", err)
 	}

@@ -1,6 +1,10 @@
 package server
 
 import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -181,5 +185,33 @@ func TestDeleteEnvironmentRemovesOnlyItsOwn(t *testing.T) {
 	}
 	if n := must(st.Secrets(ctx, "staging")).get(t); len(n) != 0 {
 		t.Fatalf("a recreated staging has secrets %v", n)
+	}
+}
+
+// A controller may describe main (the demo does), once: a description
+// main already has stays, and a bad one is refused before anything opens.
+func TestMainDescription(t *testing.T) {
+	dir := t.TempDir()
+	mainOf := func(h *harness) *falpb.EnvironmentInfo {
+		return must(h.cl.ListEnvironments(h.ctx(), &falpb.ListEnvironmentsRequest{})).get(t).GetEnvironments()[0]
+	}
+	h := startIn(t, dir, func(c *Config) { c.MainDescription = "Production" })
+	if got := mainOf(h).GetDescription(); got != "Production" {
+		t.Errorf("main's description %q", got)
+	}
+	h.conn.Close()
+	if err := h.ctl.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h = startIn(t, dir, func(c *Config) { c.MainDescription = "Something else" })
+	if got := mainOf(h).GetDescription(); got != "Production" {
+		t.Errorf("main's description after a reopen %q", got)
+	}
+	fresh := filepath.Join(t.TempDir(), "new")
+	if _, err := Open(Config{DataDir: fresh, MainDescription: "bad\x1b[31m"}); err == nil || !strings.Contains(err.Error(), "description") {
+		t.Errorf("a bad description: %v", err)
+	}
+	if _, err := os.Stat(fresh); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a refused Open left its data directory: %v", err)
 	}
 }

@@ -120,6 +120,17 @@ func (s *Store) CreateEnvironment(ctx context.Context, name, description string)
 	return e, nil
 }
 
+// DescribeDefault gives the default environment description, unless it
+// has one: fal has no call that changes a description, so this is for a
+// controller to set up (the demo's main) rather than for its clients.
+func (s *Store) DescribeDefault(ctx context.Context, description string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE environments SET description = ? WHERE is_default = 1 AND description = ''`, description)
+	if err != nil {
+		return fmt.Errorf("describe the default environment: %w", err)
+	}
+	return nil
+}
+
 // DeleteEnvironment removes an environment with all its aliases,
 // revisions and secrets in one transaction, and returns the apps whose
 // aliases it removed (so their runners can be stopped). The default
