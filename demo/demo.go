@@ -111,10 +111,10 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 	}()
 
 	d.ctl, err = localctl.Start(localctl.Options{
-		DataDir:    filepath.Join(dir, "data"),
-		Listen:     opts.Listen,
-		Gateway:    opts.Gateway,
-		REST:       opts.REST,
+		DataDir:         filepath.Join(dir, "data"),
+		Listen:          opts.Listen,
+		Gateway:         opts.Gateway,
+		REST:            opts.REST,
 		User:            opts.User,
 		MainDescription: mainDescription,
 		Logger:          opts.Logger,
