@@ -33,6 +33,8 @@ func (m *Model) handleKey(km tea.KeyMsg) tea.Cmd {
 			return m.quit()
 		case key.Matches(km, g.Help, g.Back):
 			m.mode = modeNormal
+		default:
+			m.scrollHelp(km)
 		}
 		return nil
 	}
@@ -44,7 +46,7 @@ func (m *Model) handleKey(km tea.KeyMsg) tea.Cmd {
 	case key.Matches(km, g.Quit):
 		return m.quit()
 	case key.Matches(km, g.Help):
-		m.mode = modeHelp
+		m.mode, m.helpTop = modeHelp, 0
 		return nil
 	case key.Matches(km, g.Command):
 		m.openInput(modeCommand, ":", "")

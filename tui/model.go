@@ -62,6 +62,9 @@ type Model struct {
 	input lineInput
 	compl completion // Tab on the command line
 	help  help.Model
+	// helpTop is the first line of the help shown, when the help is
+	// taller than the body.
+	helpTop int
 
 	// modal, when not nil, is drawn instead of the body and gets every
 	// key; modalID numbers the modals opened, so that a closed one's late

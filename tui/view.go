@@ -115,11 +115,6 @@ func (m *Model) retryText() string {
 	return "retrying in " + format.Age(max(0, left+time.Second-1)) // round up: "in 0s" would be a lie
 }
 
-func (m *Model) helpView() string {
-	title := m.st.ModalTitle.Render("Keys of the " + m.cur.Kind.String() + " pane")
-	return title + "\n\n" + m.help.FullHelpView(m.helpKeys(pane.HelpKeys{Full: m.current().pane.FullHelp()}).FullHelp())
-}
-
 // what names the visible data for messages: "apps of staging".
 func (m *Model) what(k pane.Key) string {
 	s := k.Scope
@@ -139,30 +134,60 @@ func (m *Model) what(k pane.Key) string {
 
 // headerLines are the target, environment and freshness, then the
 // breadcrumb.
+//
+// On a narrow terminal the header gives way in order of what matters
+// least: the freshness wording while the data is fresh, then the target's
+// address, the words after the connection glyph, and the app's name. The
+// environment, PRODUCTION and READ-ONLY say where an action lands: they
+// are cut last, and stale data always says so.
 func (m *Model) headerLines() []string {
 	st := m.st
-	var left strings.Builder
-	left.WriteString(st.Target.Render("faldash") + "  ")
-	left.WriteString(st.Header.Render(m.targetText()))
-	left.WriteString(st.BreadcrumbSep.Render("  │  "))
-	left.WriteString(st.Header.Render("env ") + st.BreadcrumbCurrent.Render(sanitize.String(m.env)))
+	var env strings.Builder
+	env.WriteString(st.Header.Render("env ") + st.BreadcrumbCurrent.Render(sanitize.String(m.env)))
 	if names.IsDefault(m.env) {
-		left.WriteString(" " + st.Production.Render("PRODUCTION"))
+		env.WriteString(" " + st.Production.Render("PRODUCTION"))
 	}
 	if m.locked() {
-		left.WriteString("  " + st.ReadOnly.Render("READ-ONLY"))
+		env.WriteString("  " + st.ReadOnly.Render("READ-ONLY"))
 	}
-	right := m.freshnessText() + "  " + m.connText()
+	sep := st.BreadcrumbSep.Render("  │  ")
+	brand := st.Target.Render("faldash") + "  "
+	variants := []struct {
+		left, right string
+	}{
+		{brand + st.Header.Render(m.targetText(true)) + sep, m.freshnessText(false) + "  " + m.connText(false)},
+		{brand + st.Header.Render(m.targetText(true)) + sep, m.headerRight(m.freshnessText(true), m.connText(false))},
+		{brand + st.Header.Render(m.targetText(false)) + sep, m.headerRight(m.freshnessText(true), m.connText(false))},
+		{brand + st.Header.Render(m.targetText(false)) + sep, m.headerRight(m.freshnessText(true), m.connText(true))},
+		{st.Header.Render(m.targetText(false)) + sep, m.headerRight(m.freshnessText(true), m.connText(true))},
+		{"", m.headerRight(m.freshnessText(true), m.connText(true))},
+	}
+	v := variants[len(variants)-1]
+	for _, c := range variants {
+		if ansi.StringWidth(c.left)+ansi.StringWidth(env.String())+1+ansi.StringWidth(c.right) <= m.width {
+			v = c
+			break
+		}
+	}
 	return []string{
-		spread(left.String(), right, m.width),
+		spread(v.left+env.String(), v.right, m.width),
 		spread(m.breadcrumb(), m.countText(), m.width),
 	}
 }
 
-func (m *Model) targetText() string {
+// headerRight joins the freshness and the connection, either empty.
+func (m *Model) headerRight(fresh, conn string) string {
+	if fresh == "" {
+		return conn
+	}
+	return fresh + "  " + conn
+}
+
+// targetText names the target, with its address or not.
+func (m *Model) targetText(addr bool) string {
 	t := m.target
 	s := t.Kind.String()
-	if t.Addr != "" {
+	if t.Addr != "" && addr {
 		s += " " + sanitize.String(t.Addr)
 	}
 	if who := cmp.Or(t.Account, t.User); who != "" {
@@ -171,8 +196,9 @@ func (m *Model) targetText() string {
 	return s
 }
 
-// freshnessText says how old the visible data is, computed now.
-func (m *Model) freshnessText() string {
+// freshnessText says how old the visible data is, computed now; short, in
+// fewer words, and nothing while the data is as fresh as polling makes it.
+func (m *Model) freshnessText(short bool) string {
 	e := m.current()
 	switch {
 	case !e.loaded && e.err == nil:
@@ -181,6 +207,8 @@ func (m *Model) freshnessText() string {
 		return m.st.Stale.Render("no data")
 	case e.err != nil && m.conn() == connUnreachable:
 		return m.st.Stale.Render("stale") // the age is in connText
+	case e.err != nil && short:
+		return m.st.Stale.Render("stale " + format.Age(m.now().Sub(e.updated)))
 	case e.err != nil:
 		return m.st.Stale.Render("stale · updated " + format.Age(m.now().Sub(e.updated)) + " ago")
 	}
@@ -188,18 +216,27 @@ func (m *Model) freshnessText() string {
 	// a header counting the seconds between two polls would redraw every
 	// second and tell nothing. Only a late answer shows its age.
 	age := m.now().Sub(e.updated)
-	if age < 2*m.refresh {
+	switch {
+	case age < 2*m.refresh && short:
+		return ""
+	case age < 2*m.refresh:
 		return m.st.Fresh.Render("updated just now")
+	case short:
+		return m.st.Fresh.Render(format.Age(age) + " ago")
 	}
 	return m.st.Fresh.Render("updated " + format.Age(age) + " ago")
 }
 
-func (m *Model) connText() string {
+// connText says how the connection is; short, with fewer words.
+func (m *Model) connText(short bool) string {
 	st := m.st
 	switch m.conn() {
 	case connUnknown:
 		return st.Fresh.Render("connecting…")
 	case connOK:
+		if short {
+			return st.Connected.Render(theme.GlyphOK)
+		}
 		return st.Connected.Render(theme.GlyphOK + " connected")
 	case connRetrying:
 		return st.Stale.Render("↻ " + m.retryText())
@@ -209,7 +246,7 @@ func (m *Model) connText() string {
 		if e := m.current(); e.loaded {
 			last = e.updated // the age of what is on screen
 		}
-		if !last.IsZero() {
+		if !last.IsZero() && !short {
 			s += " · last data " + format.Age(m.now().Sub(last)) + " ago"
 		}
 		return st.Disconnected.Render(s) + st.Stale.Render(" · "+m.retryText())
@@ -275,7 +312,22 @@ func (m *Model) footerLines() []string {
 	if c := m.candidatesLine(); c != "" {
 		return []string{m.statusLine(), c}
 	}
-	return []string{m.statusLine(), ansi.Truncate(m.help.ShortHelpView(m.footerKeys()), m.width, "…")}
+	return []string{m.statusLine(), m.footerKeysLine()}
+}
+
+// footerKeysLine shows as many of the footer's keys as fit. The last two
+// (the help key and quit, or a dialog's cancel) stay, so that every key
+// is one press away: the ones before them give way, the nearest first.
+func (m *Model) footerKeysLine() string {
+	h := m.help
+	h.Width = 0 // measured here, not cut with an ellipsis
+	keys := m.footerKeys()
+	line := h.ShortHelpView(keys)
+	for len(keys) > 3 && ansi.StringWidth(line) > m.width {
+		keys = append(keys[:len(keys)-3:len(keys)-3], keys[len(keys)-2:]...)
+		line = h.ShortHelpView(keys)
+	}
+	return ansi.Truncate(line, m.width, "…")
 }
 
 func (m *Model) statusLine() string {

@@ -6,6 +6,7 @@
 package modal
 
 import (
+	"math"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -21,6 +22,7 @@ const (
 	// across, 2 border + 2 padding down.
 	chromeW = 6
 	chromeH = 4
+	borderH = 2
 	// minInner keeps a box usable on a narrow body; fitBlock cuts the rest.
 	minInner = 14
 )
@@ -34,15 +36,14 @@ func Inner(w int) int { return max(minInner, w-chromeW) }
 
 // Frame draws a box of total width w and at most h lines: the title
 // (wrapped), a blank line, body, a blank line and foot. Lines wider than the box are
-// cut; when the body does not fit, its end is cut and marked, and the
-// title and foot (the question and the keys that answer it) stay.
+// cut; when the body does not fit, the box first drops its blank padding
+// above and below, then cuts the body's end and marks it, and the title
+// and foot (the question and the keys that answer it) stay. A dialog
+// that must keep some of its body in view sizes it with Room.
 func Frame(st *theme.Styles, w, h int, title string, body, foot []string) string {
 	inner := Inner(w)
-	titles := Wrap(title, inner)                      // a long runner id must not cut the question
-	room := max(1, h-chromeH-len(titles)-1-len(foot)) // the title and one blank line
-	if len(foot) > 0 {
-		room-- // the blank line before the foot
-	}
+	titles := Wrap(title, inner) // a long runner id must not cut the question
+	room, tight := layout(h, len(titles), len(body), len(foot))
 	if len(body) > room {
 		body = append(body[:max(0, room-1):max(0, room-1)], st.Dim.Render("…"))
 	}
@@ -57,7 +58,55 @@ func Frame(st *theme.Styles, w, h int, title string, body, foot []string) string
 	for i, l := range lines {
 		lines[i] = ansi.Truncate(l, inner, "…")
 	}
-	return st.ModalBox.Width(inner + chromeW - 2).Render(strings.Join(lines, "\n"))
+	box := st.ModalBox
+	if tight {
+		box = box.PaddingTop(0).PaddingBottom(0)
+	}
+	return box.Width(inner + chromeW - 2).Render(strings.Join(lines, "\n"))
+}
+
+// Room is how many lines of body a Frame of total size w×h shows whole,
+// with the given title and foot.
+func Room(w, h int, title string, foot []string) int {
+	room, _ := layout(h, len(Wrap(title, Inner(w))), math.MaxInt, len(foot))
+	return room
+}
+
+// layout is the room for the body in a box h lines high, and whether the
+// box drops its padding above and below to make it.
+func layout(h, titles, body, foot int) (room int, tight bool) {
+	used := titles + 1 // the title and one blank line
+	if foot > 0 {
+		used += 1 + foot // a blank line and the foot
+	}
+	room = h - chromeH - used
+	if body > room {
+		return max(1, room+chromeH-borderH), true
+	}
+	return max(1, room), false
+}
+
+// Window is room lines of lines that show lines[first:last] (a focused
+// field), with a line saying there is more above or below in place of
+// the lines that don't show.
+func Window(st *theme.Styles, lines []string, first, last, room int) []string {
+	if len(lines) <= room {
+		return lines
+	}
+	above, below := st.Dim.Render("  ↑ more above"), st.Dim.Render("  ↓ more below")
+	n := room - 1
+	switch {
+	case room < 3:
+		return lines[first:min(last, first+max(1, room))]
+	case last <= n:
+		return append(lines[:n:n], below)
+	case first >= len(lines)-n:
+		return append([]string{above}, lines[len(lines)-n:]...)
+	}
+	n = room - 2
+	top := max(1, min(first-(n-(last-first))/2, len(lines)-n-1))
+	out := append([]string{above}, lines[top:top+n]...)
+	return append(out, below)
 }
 
 // Wrap breaks text into lines of at most width cells.

@@ -208,22 +208,39 @@ func (f *Form) View() string {
 	st := f.d.Styles
 	title := st.ModalTitle.Render("Scale " + sanitize.String(names.Alias(f.app, f.env)))
 	layout := modal.FieldLayout{LabelWidth: labelWidth, InputWidth: inputWidth}
-	body := make([]string, 0, 2*len(f.fields)+8)
+	var fields []string
+	first, last := 0, 0 // the focused field's lines
 	for i := range f.fields {
-		body = append(body, layout.Lines(st, &f.fields[i], i == f.focus, modal.Inner(f.width))...)
+		lines := layout.Lines(st, &f.fields[i], i == f.focus, modal.Inner(f.width))
+		if i == f.focus {
+			first, last = len(fields), len(fields)+len(lines)
+		}
+		fields = append(fields, lines...)
 	}
-	body = append(body, "  "+st.ResetMark.Render(theme.GlyphResetOnDeploy)+
-		st.Label.Render(" fal resets this field on the next deploy"), "")
-	body = append(body, f.diff()...)
+	legend := "  " + st.ResetMark.Render(theme.GlyphResetOnDeploy) +
+		st.Label.Render(" fal resets this field on the next deploy")
+	diff := f.diff()
 
-	var foot []string
+	var status []string
 	switch {
 	case f.sending:
-		foot = append(foot, st.StatusInfo.Render("Applying…"))
+		status = append(status, st.StatusInfo.Render("Applying…"))
 	case f.err != "":
-		foot = append(foot, st.FieldError.Render(theme.GlyphErr+" "+f.err))
+		status = append(status, st.FieldError.Render(theme.GlyphErr+" "+f.err))
 	}
-	foot = append(foot, f.keysLine())
+	foot := append(status[:len(status):len(status)], f.keysLine())
+	body := append(append(fields[:len(fields):len(fields)], legend, ""), diff...)
+	if len(body) > modal.Room(f.width, f.height, title, foot) {
+		// Short of room, the diff must stay in view, or Enter would apply
+		// what one can't see: the fields scroll around the focused one
+		// instead, and the keys are left to the screen's footer, which
+		// shows them too.
+		foot = status
+		pinned := append([]string{legend}, diff...)
+		room := modal.Room(f.width, f.height, title, foot)
+		fields = modal.Window(st, fields, first, last, max(min(3, last-first+2), room-len(pinned)))
+		body = append(fields, pinned...)
+	}
 	return modal.Frame(st, f.width, f.height, title, body, foot)
 }
 

@@ -1,0 +1,187 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/views/pane"
+)
+
+// helpGap is the blank between two columns of the help.
+const helpGap = "    "
+
+// helpView shows every key of the pane in as many columns as the width
+// holds, scrolled when even those are taller than the body: no key is
+// ever cut away.
+func (m *Model) helpView() string {
+	title := m.st.ModalTitle.Render("Keys of the " + m.cur.Kind.String() + " pane")
+	rows := m.helpRows()
+	lines := m.helpLines(rows)
+	top := min(m.helpTop, max(0, len(lines)-rows))
+	if len(lines) > rows {
+		title += m.st.StatusInfo.Render(m.helpPosition(top, rows, len(lines)))
+		lines = lines[top : top+rows]
+	}
+	return title + "\n\n" + strings.Join(lines, "\n")
+}
+
+// helpRows is how many lines of keys the body shows under the title.
+func (m *Model) helpRows() int { return max(1, m.height-headerHeight-footerHeight-2) }
+
+// helpLines lays the help out for the terminal's width, rows lines a
+// column.
+func (m *Model) helpLines(rows int) []string {
+	groups := m.helpKeys(pane.HelpKeys{Full: m.current().pane.FullHelp()}).FullHelp()
+	return helpLayout(m.st, groups, m.width, rows)
+}
+
+// helpPosition says which lines are shown and how to see the others.
+func (m *Model) helpPosition(top, rows, total int) string {
+	var more []string
+	if top > 0 {
+		more = append(more, "↑ more above")
+	}
+	if top+rows < total {
+		more = append(more, "↓ more below")
+	}
+	t := m.keys.Table
+	return "  " + strings.Join(more, ", ") + " (" + t.Up.Help().Key + " " + t.Down.Help().Key + " scroll)"
+}
+
+// helpLayout draws groups of keys side by side when they fit, as bubbles'
+// help does; else it runs them one after another, a blank line between
+// two groups, and splits that list into as many columns as the width
+// holds. Of the layouts no wider than width, the first no taller than rows
+// is taken, else the shortest, which the help scrolls.
+func helpLayout(st *theme.Styles, groups [][]key.Binding, width, rows int) []string {
+	blocks := make([][]string, 0, len(groups))
+	var flow []string
+	for _, g := range groups {
+		b := helpBlock(st, g)
+		if len(b) == 0 {
+			continue
+		}
+		if len(blocks) > 0 {
+			flow = append(flow, "")
+		}
+		blocks = append(blocks, b)
+		flow = append(flow, b...)
+	}
+	best := flow // one column: the narrowest there is
+	try := func(out []string) bool {
+		if widest(out) > width {
+			return false
+		}
+		if len(out) < len(best) || widest(best) > width {
+			best = out
+		}
+		return len(out) <= rows
+	}
+	if try(joinColumns(blocks)) {
+		return best
+	}
+	for n := (len(flow) + rows - 1) / rows; n > 1; n-- {
+		if try(joinColumns(splitColumns(flow, n))) {
+			return best
+		}
+	}
+	return best
+}
+
+// helpBlock draws one group: its keys lined up, then their descriptions.
+func helpBlock(st *theme.Styles, g []key.Binding) []string {
+	kw := 0
+	for _, b := range g {
+		if b.Enabled() {
+			kw = max(kw, ansi.StringWidth(b.Help().Key))
+		}
+	}
+	var out []string
+	for _, b := range g {
+		if !b.Enabled() {
+			continue
+		}
+		k := b.Help().Key
+		out = append(out, st.Help.FullKey.Render(k+strings.Repeat(" ", kw-ansi.StringWidth(k)))+" "+
+			st.Help.FullDesc.Render(b.Help().Desc))
+	}
+	return out
+}
+
+// splitColumns cuts lines into n columns of equal height (the last may be
+// shorter); a column does not start with a blank line.
+func splitColumns(lines []string, n int) [][]string {
+	h := (len(lines) + n - 1) / n
+	var cols [][]string
+	for len(lines) > 0 {
+		for len(lines) > 0 && lines[0] == "" {
+			lines = lines[1:]
+		}
+		k := min(h, len(lines))
+		cols = append(cols, lines[:k])
+		lines = lines[k:]
+	}
+	return cols
+}
+
+// joinColumns puts columns side by side, each padded to its widest line.
+func joinColumns(cols [][]string) []string {
+	h := 0
+	for _, c := range cols {
+		h = max(h, len(c))
+	}
+	out := make([]string, h)
+	for i, c := range cols {
+		w := widest(c)
+		for r := range h {
+			cell := ""
+			if r < len(c) {
+				cell = c[r]
+			}
+			if i < len(cols)-1 {
+				cell += strings.Repeat(" ", w-ansi.StringWidth(cell)) + helpGap
+			}
+			out[r] += cell
+		}
+	}
+	for r := range out {
+		out[r] = strings.TrimRight(out[r], " ")
+	}
+	return out
+}
+
+func widest(lines []string) int {
+	w := 0
+	for _, l := range lines {
+		w = max(w, ansi.StringWidth(l))
+	}
+	return w
+}
+
+// scrollHelp moves the help with the table's keys, when it is taller than
+// the body.
+func (m *Model) scrollHelp(km tea.KeyMsg) {
+	rows := m.helpRows()
+	last := max(0, len(m.helpLines(rows))-rows)
+	t := m.keys.Table
+	top := min(m.helpTop, last)
+	switch {
+	case key.Matches(km, t.Up):
+		top--
+	case key.Matches(km, t.Down):
+		top++
+	case key.Matches(km, t.PageUp, t.HalfPageUp):
+		top -= rows
+	case key.Matches(km, t.PageDown, t.HalfPageDown):
+		top += rows
+	case key.Matches(km, t.Top):
+		top = 0
+	case key.Matches(km, t.Bottom):
+		top = last
+	}
+	m.helpTop = max(0, min(top, last))
+}
