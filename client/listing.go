@@ -67,17 +67,11 @@ func (listingCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	if !ok {
 		return encoding.GetCodecV2(proto.Name).Unmarshal(data, v)
 	}
-	var b []byte
-	if len(data) == 1 {
-		b = data[0].ReadOnlyData()
-	} else {
-		// Nothing decoded points into the buffer: it can go back to
-		// the pool at once.
-		buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
-		defer buf.Free()
-		b = buf.ReadOnlyData()
+	pieces := make([][]byte, len(data))
+	for i, b := range data {
+		pieces[i] = b.ReadOnlyData()
 	}
-	rs, err := decodeRunners(b)
+	rs, err := decodeRunnerPieces(pieces)
 	if err != nil {
 		return fmt.Errorf("runner listing: %w", err)
 	}
@@ -92,7 +86,13 @@ var errMalformed = errors.New("malformed protobuf")
 // field's wrong wire type read as an unknown field, the last of a repeated
 // scalar kept, pieces of a message field merged. App is left empty.
 func decodeRunners(b []byte) ([]Runner, error) {
-	n, idBytes, mdBytes, err := measure(b)
+	return decodeRunnerPieces([][]byte{b})
+}
+
+// decodeRunnerPieces is decodeRunners of an answer in pieces (see chunks).
+// Nothing decoded points into them.
+func decodeRunnerPieces(pieces [][]byte) ([]Runner, error) {
+	n, idBytes, mdBytes, err := measure(newChunks(pieces))
 	if err != nil {
 		return nil, err
 	}
@@ -105,17 +105,13 @@ func decodeRunners(b []byte) ([]Runner, error) {
 		texts:   map[string]string{},
 	}
 	d.ids.Grow(idBytes)
-	for len(b) > 0 {
-		num, typ, m := protowire.ConsumeTag(b)
-		b = b[m:] // m > 0: measure read this far
-		m = protowire.ConsumeFieldValue(num, typ, b)
+	for c := newChunks(pieces); !c.done(); {
+		num, typ, v, _ := c.field() // measure read it all
 		if num == fieldListRunners && typ == protowire.BytesType {
-			v, _ := protowire.ConsumeBytes(b)
 			if err := d.runner(v); err != nil {
 				return nil, err
 			}
 		}
-		b = b[m:]
 	}
 	return d.finish(), nil
 }
@@ -123,41 +119,36 @@ func decodeRunners(b []byte) ([]Runner, error) {
 // measure checks the answer's framing and counts its runners and the
 // bytes of their IDs and metadata, so that the decoder allocates each of
 // its blocks once.
-func measure(b []byte) (runners, idBytes, mdBytes int, err error) {
-	for len(b) > 0 {
-		num, typ, m := protowire.ConsumeTag(b)
-		if m < 0 {
+func measure(c *chunks) (runners, idBytes, mdBytes int, err error) {
+	for !c.done() {
+		num, typ, v, ok := c.field()
+		if !ok {
 			return 0, 0, 0, errMalformed
 		}
-		b = b[m:]
-		if m = protowire.ConsumeFieldValue(num, typ, b); m < 0 {
-			return 0, 0, 0, errMalformed
+		if num != fieldListRunners || typ != protowire.BytesType {
+			continue
 		}
-		if num == fieldListRunners && typ == protowire.BytesType {
-			runners++
-			v, _ := protowire.ConsumeBytes(b)
-			for len(v) > 0 {
-				num, typ, k := protowire.ConsumeTag(v)
-				if k < 0 {
-					break // the decoder says what is wrong
-				}
-				v = v[k:]
-				k = protowire.ConsumeFieldValue(num, typ, v)
-				if k < 0 {
-					break
-				}
-				if typ == protowire.BytesType {
-					switch num {
-					case fieldRunnerID:
-						idBytes += k
-					case fieldMetadata:
-						mdBytes += k
-					}
-				}
-				v = v[k:]
+		runners++
+		for len(v) > 0 {
+			num, typ, k := protowire.ConsumeTag(v)
+			if k < 0 {
+				break // the decoder says what is wrong
 			}
+			v = v[k:]
+			k = protowire.ConsumeFieldValue(num, typ, v)
+			if k < 0 {
+				break
+			}
+			if typ == protowire.BytesType {
+				switch num {
+				case fieldRunnerID:
+					idBytes += k
+				case fieldMetadata:
+					mdBytes += k
+				}
+			}
+			v = v[k:]
 		}
-		b = b[m:]
 	}
 	return runners, idBytes, mdBytes, nil
 }

@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"reflect"
 	"testing"
 	"time"
 	"unsafe"
@@ -43,6 +44,18 @@ func FuzzDecodeRunners(f *testing.F) {
 		var want falpb.ListAliasRunnersResponse
 		wantErr := proto.Unmarshal(wire, &want)
 		got, err := decodeRunners(wire)
+		// The same answer in pieces, as gRPC hands over a big one, reads
+		// the same.
+		for _, size := range []int{1, 3, 7, 64} {
+			var pieces [][]byte
+			for b := wire; len(b) > 0; b = b[min(size, len(b)):] {
+				pieces = append(pieces, b[:min(size, len(b))])
+			}
+			inPieces, perr := decodeRunnerPieces(pieces)
+			if (perr == nil) != (err == nil) || !reflect.DeepEqual(inPieces, got) {
+				t.Fatalf("in pieces of %d: %v, %v; whole: %v, %v", size, inPieces, perr, got, err)
+			}
+		}
 		switch {
 		case wantErr == nil && err != nil:
 			t.Fatalf("protobuf reads the answer, the decoder says %v", err)
