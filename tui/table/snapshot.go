@@ -131,7 +131,7 @@ func (b Builder[ID, V]) Build(vals []V) *Snapshot[ID, V] {
 	texts := newTextBuild(b.cols, base, len(vals))
 	cells := make([]string, len(b.cols))
 	var buf []byte
-	strip := stripper{}
+	strip := stripper{plains: map[string]string{}, widths: map[string]int{}}
 	next := int32(0) // where the base's next row is likely to be
 	for i, v := range vals {
 		id := b.id(v)
@@ -149,7 +149,7 @@ func (b Builder[ID, V]) Build(vals []V) *Snapshot[ID, V] {
 		}
 		for c, col := range b.cols {
 			if col.Width <= 0 && col.Cell != nil {
-				s.widths[c] = max(s.widths[c], cellWidth(cells[c]))
+				s.widths[c] = max(s.widths[c], strip.width(cells[c]))
 			}
 		}
 		same := inBase && base.rows[j].sum == sum
@@ -216,20 +216,38 @@ func firstOfEachID[ID ~string, V any](vals []V, id func(V) ID) []V {
 	return out
 }
 
-// stripper strips styled cells of their styling, once per distinct cell:
-// styled cells (a runner's coloured state) are few texts on many rows.
-type stripper map[string]string
+// stripper strips styled cells of their styling and measures cells that
+// are not plain ASCII, once per distinct cell: such cells (a runner's
+// coloured state) are few texts on many rows.
+type stripper struct {
+	plains map[string]string
+	widths map[string]int
+}
 
 func (st stripper) plain(s string) string {
 	if strings.IndexByte(s, ansi.ESC) < 0 {
 		return s
 	}
-	p, ok := st[s]
+	p, ok := st.plains[s]
 	if !ok {
 		p = ansi.Strip(s)
-		st[s] = p
+		st.plains[s] = p
 	}
 	return p
+}
+
+// width is the display width of cell s, remembered for cells that are
+// not plain ASCII (ids and names mostly are).
+func (st stripper) width(s string) int {
+	if w, ok := asciiWidth(s); ok {
+		return w
+	}
+	w, ok := st.widths[s]
+	if !ok {
+		w = ansi.StringWidth(s)
+		st.widths[s] = w
+	}
+	return w
 }
 
 // appendSearch appends the filter's text of cells: each cell stripped of
@@ -484,15 +502,14 @@ func rankAllTexts[ID ~string, V any](rows []row[ID, V], cell func(V) string) *te
 	return out
 }
 
-// cellWidth is the display width of a cell: its length when it is plain
-// ASCII, as ids and names mostly are.
-func cellWidth(s string) int {
+// asciiWidth is the width of s when it is plain ASCII without escapes.
+func asciiWidth(s string) (int, bool) {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= utf8.RuneSelf || c == ansi.ESC {
-			return ansi.StringWidth(s)
+			return 0, false
 		}
 	}
-	return len(s)
+	return len(s), true
 }
 
 // plain is a cell's text without styling.
