@@ -233,6 +233,7 @@ func (p *Detail) record() []string {
 	if up, ok := Uptime(r, elapsed); ok {
 		uptime = format.Duration(up)
 	}
+	_, replaceSentence := replacement(r.Replacement)
 	inGroup := "unknown"
 	if r.PresentInGroup != nil {
 		inGroup = format.YesNo(*r.PresentInGroup)
@@ -255,7 +256,7 @@ func (p *Detail) record() []string {
 		field("Uptime", uptime),
 		field("Revision", format.Or(string(r.Revision))),
 		field("Machine type", format.Or(r.MachineType)),
-		field("Replacement", replacementDetail(r.Replacement)),
+		field("Replacement", replaceSentence),
 		field("In group", inGroup),
 		"",
 	)

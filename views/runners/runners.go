@@ -133,7 +133,7 @@ func columns(st *theme.Styles) []table.Column[*client.Runner] {
 		colMachine: {Title: "MACHINE", MinWidth: 8, MaxWidth: 24, Priority: 4,
 			Cell: func(r *client.Runner) string { return format.Or(r.MachineType) }},
 		colReplace: {Title: "REPLACE", Priority: 5,
-			Cell: func(r *client.Runner) string { return replacement(r.Replacement) }},
+			Cell: func(r *client.Runner) string { word, _ := replacement(r.Replacement); return word }},
 	}
 }
 

@@ -110,29 +110,18 @@ func countdown(r client.Runner, elapsed time.Duration) (time.Duration, bool) {
 	return max(0, *r.ExpiresIn-max(0, elapsed)), true
 }
 
-// replacement says what a runner is doing in a replacement: fal marks the
-// old runner WILL_REPLACE (it serves until its replacement is ready, then
-// drains) and the new one DID_REPLACE. fal does not say which runner
-// replaces which.
-func replacement(s client.ReplaceState) string {
+// replacement says what a runner is doing in a replacement, in a word
+// for its row and a sentence for its record. fal marks the old runner
+// WILL_REPLACE (it serves until its replacement is ready, then drains)
+// and the new one DID_REPLACE, and does not say which replaces which.
+func replacement(s client.ReplaceState) (word, sentence string) {
 	switch s {
 	case client.WillReplace:
-		return "being replaced"
+		return "being replaced", "being replaced: it serves until its replacement is ready, then drains"
 	case client.DidReplace:
-		return "replacement"
+		return "replacement", "replacement: started to take over from an older runner"
 	}
-	return ""
-}
-
-// replacementDetail is replacement in a sentence, for the runner's record.
-func replacementDetail(s client.ReplaceState) string {
-	switch s {
-	case client.WillReplace:
-		return "being replaced: it serves until its replacement is ready, then drains"
-	case client.DidReplace:
-		return "replacement: started to take over from an older runner"
-	}
-	return "no"
+	return "", "no"
 }
 
 // stateOrder sorts states along the lifecycle, unknown ones last.
