@@ -59,7 +59,8 @@ func (m *Model) taskDone(msg taskDoneMsg) tea.Cmd {
 	case errors.As(msg.err, &part):
 		// It went partly: say how far, and keep every reason for the
 		// last-error view.
-		cmds = append(cmds, m.setError(sanitize.String(t.label+": "+part.Summary), t.label+": "+part.Error()))
+		said := t.label + ": " + part.Summary
+		cmds = append(cmds, m.setError(sanitize.String(said), said+"\n"+part.Err.Error()))
 	case msg.err != nil:
 		cmds = append(cmds, m.setStatus(sanitize.String(t.label+" failed: "+msg.err.Error()), statusErr))
 	case t.doneFrom != nil:

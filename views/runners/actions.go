@@ -160,10 +160,14 @@ func (p *Pane) each(ids []client.RunnerID, what, verb, label, done string, do fu
 			return o, &pane.Partial{Summary: o.counts(verb), Err: errors.Join(o.failed...)}
 		},
 		DoneFrom: func(result any) string {
-			if o, _ := result.(outcome); len(o.gone) > 0 {
-				return what + ": " + o.counts(verb)
+			o, _ := result.(outcome)
+			switch {
+			case len(o.gone) == 0:
+				return done
+			case len(ids) == 1:
+				return what + ": already gone"
 			}
-			return done
+			return what + ": " + o.counts(verb)
 		},
 		Reply: func(result any, _ error) tea.Msg {
 			o, _ := result.(outcome)
