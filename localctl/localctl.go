@@ -286,9 +286,10 @@ func (c *Controller) Supervisor() *supervisor.Supervisor { return c.sup }
 func (c *Controller) Err() <-chan error { return c.errs }
 
 // Close removes the endpoints file, then stops the REST API (ending its
-// log streams) and the gateway, letting requests in flight finish for a
-// few seconds, then the controller, which stops every runner. It is safe
-// to call more than once.
+// log streams) and the gateway, answering requests still queued for a
+// runner with 503 and letting those being served finish for a few
+// seconds, then the controller, which stops every runner. It is safe to
+// call more than once.
 func (c *Controller) Close() error {
 	c.closeOnce.Do(func() {
 		errs := []error{removeEndpoints(c.ctl.DataDir())}
@@ -297,6 +298,10 @@ func (c *Controller) Close() error {
 		if c.rest != nil {
 			errs = append(errs, c.rest.Close(ctx))
 		}
+		// Requests still queued for a runner get 503 now: the gateway's
+		// shutdown then waits for those being served, not for a runner to
+		// free up for callers that may be gone (seconds, for the demo).
+		c.sup.RefuseRequests()
 		if c.gw != nil {
 			if err := c.gw.Shutdown(ctx); err != nil {
 				// Requests still waiting for a runner: cut them off.

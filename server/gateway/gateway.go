@@ -199,6 +199,9 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Retry-After", strconv.Itoa(int((g.retryAfter+time.Second-1)/time.Second)))
 		g.fail(w, http.StatusServiceUnavailable, fmt.Sprintf("app %s has too many requests waiting; retry later", rt.alias))
 		return
+	case errors.Is(err, ErrStopping):
+		g.fail(w, http.StatusServiceUnavailable, fmt.Sprintf("app %s: the controller is stopping", rt.alias))
+		return
 	case errors.Is(err, ErrFlushed):
 		g.fail(w, http.StatusServiceUnavailable, fmt.Sprintf("app %s: the request was dropped from the queue by a flush before a runner took it", rt.alias))
 		return

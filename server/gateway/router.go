@@ -72,4 +72,6 @@ var (
 	// ErrFlushed: the request was dropped from the queue by a flush
 	// before any runner took it.
 	ErrFlushed = errors.New("the app's queue was flushed")
+	// ErrStopping: the controller is stopping and takes no more requests.
+	ErrStopping = errors.New("the controller is stopping")
 )

@@ -36,6 +36,10 @@ func (s *Supervisor) Acquire(ctx context.Context, alias string, req gateway.Requ
 		return nil, err
 	}
 	s.mu.Lock()
+	if s.refusing {
+		s.mu.Unlock()
+		return nil, ErrStopped
+	}
 	a, err := s.knownApp(ctx, alias)
 	if err != nil {
 		s.mu.Unlock()

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/scaling"
 	"github.com/faldash/faldash/server"
+	"github.com/faldash/faldash/server/gateway"
 )
 
 // progress records StopProgress's calls.
@@ -110,5 +112,17 @@ func TestRunnerStartsInTheDeploysWorkingDirectory(t *testing.T) {
 	}
 	if h.sup.Isolation().LandlockABI > 0 && !strings.Contains(out, "write model.txt refused") {
 		t.Errorf("the runner could write in the deploy's directory:\n%s", out)
+	}
+}
+
+// Once the controller begins to stop, a request asks for a runner in
+// vain: the gateway answers it 503 rather than queue it.
+func TestRefuseRequests(t *testing.T) {
+	h := start(t, Config{})
+	h.deploy("main", "refused", helperCommand(t, "serve"), one())
+	h.waitRunners("main", "refused", "an IDLE runner", idle(1))
+	h.sup.RefuseRequests()
+	if _, err := h.sup.Acquire(h.ctx(), "refused", gateway.RequestInfo{}); !errors.Is(err, gateway.ErrStopping) {
+		t.Errorf("Acquire after RefuseRequests: %v", err)
 	}
 }

@@ -107,8 +107,9 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// ErrStopped is what Acquire answers once the supervisor is stopping.
-var ErrStopped = errors.New("the runner supervisor is stopped")
+// ErrStopped is what Acquire answers once the supervisor is stopping, or
+// refusing requests; the gateway answers it with 503.
+var ErrStopped = fmt.Errorf("the runner supervisor is stopped: %w", gateway.ErrStopping)
 
 // Supervisor runs runner processes for a local controller. All of its
 // state is guarded by mu; goroutines that wait on processes take mu only
@@ -130,6 +131,7 @@ type Supervisor struct {
 	startCalled bool
 	started     bool // Start has finished: host and the fields above are set
 	stopping    bool
+	refusing    bool // RefuseRequests was called
 	// gen counts reported changes, so a deployment read without the lock
 	// can tell whether it may be stale by the time it is recorded.
 	gen     uint64
@@ -331,6 +333,22 @@ func (s *Supervisor) Stop(ctx context.Context) error {
 	err := s.launcher.Close()
 	s.pruneRunnerDir()
 	return err
+}
+
+// RefuseRequests fails every request waiting for a runner, and each one
+// asked for from now on, with ErrStopped, leaving those runners are
+// serving to finish. The controller calls it as it begins to stop, so its
+// gateway's graceful shutdown waits only for requests being served: a
+// queued request has not read its body yet, so its server does not notice
+// a caller that has left, and would hold the shutdown until a runner
+// freed up.
+func (s *Supervisor) RefuseRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refusing = true
+	for _, a := range s.apps {
+		a.failWaiters(ErrStopped)
+	}
 }
 
 // awaitProcs waits until every one of procs has been reaped, telling
