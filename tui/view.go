@@ -3,6 +3,7 @@ package tui
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -315,16 +316,27 @@ func (m *Model) footerLines() []string {
 	return []string{m.statusLine(), m.footerKeysLine()}
 }
 
-// footerKeysLine shows as many of the footer's keys as fit. The last two
-// (the help key and quit, or a dialog's cancel) stay, so that every key
-// is one press away: the ones before them give way, the nearest first.
+// footerKeysLine shows as many of the footer's keys as fit. The help key,
+// quit and a dialog's cancel stay, so that every key is one press away
+// and every dialog can be left: the others give way from the last.
 func (m *Model) footerKeysLine() string {
 	h := m.help
 	h.Width = 0 // measured here, not cut with an ellipsis
 	keys := m.footerKeys()
+	kept := func(b key.Binding) bool {
+		return slices.ContainsFunc([]key.Binding{m.keys.Global.Help, m.keys.Global.Quit, m.keys.Dialog.Cancel},
+			func(k key.Binding) bool { return slices.Equal(k.Keys(), b.Keys()) })
+	}
 	line := h.ShortHelpView(keys)
-	for len(keys) > 3 && ansi.StringWidth(line) > m.width {
-		keys = append(keys[:len(keys)-3:len(keys)-3], keys[len(keys)-2:]...)
+	for ansi.StringWidth(line) > m.width {
+		i := len(keys) - 1
+		for i >= 0 && kept(keys[i]) {
+			i--
+		}
+		if i < 0 || len(keys) <= 2 {
+			break
+		}
+		keys = slices.Delete(slices.Clone(keys), i, i+1)
 		line = h.ShortHelpView(keys)
 	}
 	return ansi.Truncate(line, m.width, "…")

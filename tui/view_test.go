@@ -2,6 +2,8 @@ package tui
 
 import (
 	"bytes"
+	"cmp"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/scaling"
 	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/views/pane"
 )
 
 // TestGolden draws each pane at 120×40 in monochrome under a fixed clock.
@@ -316,4 +319,172 @@ func TestModalsDrawServerStringsInert(t *testing.T) {
 	check("unset secret")
 	h.key("e")
 	check("runner environment of the secrets")
+}
+
+// fleet is an account as a new user meets it: fal cloud, an environment
+// with a long name, apps with long names, machine lists and regions, and
+// runners named by UUIDs.
+func fleet() *fakeclient.Client {
+	fc := fakeclient.New(client.Target{Kind: client.TargetCloud, Addr: "api.alpha.fal.ai:443", User: "acme-research"})
+	fc.SetEnvironments(
+		client.Environment{Name: "main", Description: "production", IsDefault: true, CreatedAt: t0.Add(-400 * 24 * time.Hour)},
+		client.Environment{Name: "staging-eu-west", Description: "pre-production checks before each Friday's release", CreatedAt: t0.Add(-72 * time.Hour)},
+	)
+	apps := []client.App{
+		{Name: "text-to-image-sdxl-turbo", Revision: "3f2a9c1e-77aa-4b1e-9d2e-1c0ffee00001", AuthMode: client.AuthPrivate, ActiveRunners: 12,
+			Scaling: scaling.Settings{MinConcurrency: 2, MaxConcurrency: 40, MaxMultiplexing: 4, KeepAlive: 300,
+				ConcurrencyBuffer: scaling.Int(2), MachineTypes: []string{"GPU-H100", "GPU-A100"}, Regions: []string{"us-east", "eu-west"}}},
+		{Name: "whisper", Revision: "a1b2c3d4-0000-4000-8000-000000000002", AuthMode: client.AuthPublic, ActiveRunners: 3,
+			Scaling: scaling.Settings{MinConcurrency: 0, MaxConcurrency: 10, MaxMultiplexing: 1, KeepAlive: 60,
+				MachineTypes: []string{"GPU-A10G"}}},
+	}
+	for _, env := range []string{"main", "staging-eu-west"} {
+		for i := range apps {
+			apps[i].Env = env
+		}
+		fc.SetApps(env, apps...)
+		fc.SetQueue(env, "whisper", 17)
+	}
+	var runners []client.Runner
+	states := []client.RunnerState{client.StateRunning, client.StateIdle, client.StateSetup, client.StateFailureDelay, client.StateRunning}
+	for i, s := range states {
+		runners = append(runners, client.Runner{ID: client.RunnerID(fmt.Sprintf("0b5e7c1e-6a41-4c8e-9d2f-3f0b8a2c4d%02d", i)),
+			Alias: "text-to-image-sdxl-turbo", App: "text-to-image-sdxl-turbo", Revision: "3f2a9c1e-77aa-4b1e-9d2e-1c0ffee00001",
+			State: s, InFlight: i % 3, Uptime: time.Duration(i+1) * 7 * time.Minute, ExpiresIn: dur(time.Duration(i) * 30 * time.Second),
+			MachineType: "GPU-H100"})
+	}
+	runners[2].Replacement = client.WillReplace
+	fc.SetRunners("main", "text-to-image-sdxl-turbo", runners...)
+	return fc
+}
+
+// sizes are the terminals the dashboard is tried at: a laptop's default,
+// a large window and a wide monitor, and the smallest it degrades to.
+var sizes = []struct{ w, h int }{{80, 24}, {160, 45}, {250, 70}}
+
+// TestGoldenSizes draws the fleet at 80×24, 160×45 and 250×70 (and the
+// dialogs at 60×16). Run with -update to rewrite testdata/TestGoldenSizes.
+func TestGoldenSizes(t *testing.T) {
+	cases := []struct {
+		name  string
+		env   string
+		do    func(h *harness)
+		small bool // also at 60×16
+	}{
+		{name: "environments", do: func(h *harness) { h.key("1") }},
+		{name: "apps", do: func(h *harness) {}},
+		{name: "runners", do: func(h *harness) { h.key("enter") }},
+		{name: "help_apps", do: func(h *harness) { h.key("?") }, small: true},
+		{name: "help_runners", do: func(h *harness) { h.key("enter", "?") }},
+		{name: "scale_form", env: "staging-eu-west", do: func(h *harness) {
+			h.key("s", "tab")
+			h.typeText("5") // max 40 → 405
+		}, small: true},
+	}
+	for _, tc := range cases {
+		all := sizes
+		if tc.small {
+			all = append(all[:len(all):len(all)], struct{ w, h int }{60, 16})
+		}
+		for _, sz := range all {
+			t.Run(fmt.Sprintf("%s_%dx%d", tc.name, sz.w, sz.h), func(t *testing.T) {
+				h := newHarness(t, fleet(), Config{Env: cmp.Or(tc.env, "main")})
+				h.send(windowSize(sz.w, sz.h))
+				h.settle()
+				tc.do(h)
+				h.settle()
+				v := h.view()
+				checkFrame(t, v, sz.w, sz.h)
+				golden.RequireEqual(t, []byte(v))
+			})
+		}
+	}
+}
+
+// TestHeaderKeepsTheEnvironment: at every width the dashboard lays out,
+// the header names the environment and marks production, giving up the
+// freshness wording and the target's address first.
+func TestHeaderKeepsTheEnvironment(t *testing.T) {
+	h := newHarness(t, fleet(), Config{Env: "main"})
+	h.settle()
+	for _, w := range []int{60, 70, 80, 100, 160} {
+		h.send(windowSize(w, 24))
+		header := strings.Split(h.view(), "\n")[0]
+		for _, want := range []string{"env main", "PRODUCTION", "READ-ONLY", "✓"} {
+			if !strings.Contains(header, want) {
+				t.Errorf("at %d columns the header %q lacks %q", w, header, want)
+			}
+		}
+		if w < 120 && strings.Contains(header, "updated just now") {
+			t.Errorf("at %d columns the header keeps the freshness wording: %q", w, header)
+		}
+	}
+	// Stale data says so at every width.
+	h.fc.FailAll(unavailable())
+	h.poll()
+	for _, w := range []int{60, 80, 160} {
+		h.send(windowSize(w, 24))
+		if header := strings.Split(h.view(), "\n")[0]; !strings.Contains(header, "stale") || !strings.Contains(header, "env main") {
+			t.Errorf("at %d columns the stale header is %q", w, header)
+		}
+	}
+}
+
+// TestEveryHelpKeyIsReachable scrolls the help at 80×24 and 60×16 and
+// finds every key of each pane in it.
+func TestEveryHelpKeyIsReachable(t *testing.T) {
+	for _, sz := range []struct{ w, h int }{{80, 24}, {60, 16}, {60, 12}} {
+		for _, open := range [][]string{{"1"}, {}, {"enter"}, {"4"}} {
+			h := newHarness(t, fleet(), Config{Env: "main"})
+			h.send(windowSize(sz.w, sz.h))
+			h.settle()
+			h.key(open...)
+			h.settle()
+			h.key("?")
+			seen := h.view()
+			for range 40 {
+				h.key("down")
+				seen += h.view()
+			}
+			for _, g := range h.m.helpKeys(pane.HelpKeys{Full: h.m.current().pane.FullHelp()}).FullHelp() {
+				for _, b := range g {
+					if !strings.Contains(seen, b.Help().Key+" ") || !strings.Contains(seen, b.Help().Desc) {
+						t.Errorf("%dx%d, %s pane: help never shows %q %q", sz.w, sz.h, h.m.cur.Kind, b.Help().Key, b.Help().Desc)
+					}
+				}
+			}
+			if !strings.Contains(h.view(), "↑ more above") && strings.Contains(seen, "↓ more below") {
+				t.Errorf("%dx%d: scrolled to the end, the help does not say there is more above:\n%s", sz.w, sz.h, h.view())
+			}
+			h.key("esc", "?")
+			if v := h.view(); strings.Contains(v, "↑ more above") {
+				t.Errorf("%dx%d: the help opens scrolled:\n%s", sz.w, sz.h, v)
+			}
+		}
+	}
+}
+
+// TestScaleFormDiffStaysInView: however small the terminal, the change
+// Enter would apply is on screen, with the reset legend, wherever the
+// focus is.
+func TestScaleFormDiffStaysInView(t *testing.T) {
+	for _, sz := range []struct{ w, h int }{{80, 24}, {60, 16}, {60, 12}} {
+		h := newHarness(t, fleet(), Config{Env: "staging-eu-west"})
+		h.send(windowSize(sz.w, sz.h))
+		h.settle()
+		h.key("s", "tab")
+		h.typeText("5")
+		for i := range 12 {
+			v := h.view()
+			for _, want := range []string{"Changes", "max concurrency", "40 → 405", "fal resets this field"} {
+				if !strings.Contains(v, want) {
+					t.Fatalf("%dx%d, focus on field %d: the form lacks %q:\n%s", sz.w, sz.h, i+1, want, v)
+				}
+			}
+			if !strings.Contains(v, "› ") {
+				t.Fatalf("%dx%d, focus on field %d: the focused field is not shown:\n%s", sz.w, sz.h, i+1, v)
+			}
+			h.key("tab")
+		}
+	}
 }

@@ -40,55 +40,97 @@ type span struct {
 // room back in proportion to flex (a line wider than the least of all is
 // cut); if narrower, what is left goes to the columns their limit held
 // back, again by flex, and the rest stays blank at the end of the line
-// rather than padding a column.
+// rather than padding a column. Last, a column still cut short gets the
+// room of columns of higher priority, if hiding them shows it whole: a
+// whole endpoint tells more than the regions.
 func allocate(cols []span, room, gap int) []int {
-	w := make([]int, len(cols))
+	hidden := make([]bool, len(cols))
+	for {
+		w, over := place(cols, hidden, room, gap)
+		short, threshold := -1, 0
+		if !over {
+			for i, c := range cols {
+				if w[i] > 0 && w[i] < c.want && (short < 0 || c.priority < cols[short].priority) {
+					short = i
+				}
+			}
+			if short < 0 {
+				return w
+			}
+			threshold = cols[short].priority
+		}
+		victims := byPriority(cols, w, threshold)
+		if len(victims) == 0 {
+			return w
+		}
+		if over {
+			hidden[victims[0]] = true
+			continue
+		}
+		need, freed := cols[short].want-w[short], 0
+		for _, v := range victims {
+			if freed >= need {
+				break
+			}
+			hidden[v] = true
+			freed += w[v] + gap
+		}
+		if freed < need {
+			return w // hiding them all would still cut it
+		}
+	}
+}
+
+// byPriority lists the columns shown whose priority is above threshold,
+// the highest first, of equal ones the rightmost.
+func byPriority(cols []span, w []int, threshold int) []int {
+	var out []int
+	for i := len(cols) - 1; i >= 0; i-- {
+		if w[i] > 0 && cols[i].priority > threshold {
+			out = append(out, i)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b int) int { return cols[b].priority - cols[a].priority })
+	return out
+}
+
+// place gives the columns not hidden their widths: each its want, or its
+// limit if lower, then shrunk to fit room or grown into it. over reports
+// that the columns are too wide even before they shrink.
+func place(cols []span, hidden []bool, room, gap int) (w []int, over bool) {
+	w = make([]int, len(cols))
+	sum, shown := 0, 0
 	for i, c := range cols {
+		if hidden[i] {
+			continue
+		}
 		w[i] = c.want
 		if c.limit > 0 && c.limit < c.want {
 			w[i] = max(c.limit, c.least)
 		}
+		sum += w[i]
+		shown++
 	}
-	total := func() int {
-		sum, shown := 0, 0
-		for _, x := range w {
-			if x > 0 {
-				sum += x
-				shown++
-			}
-		}
-		return sum + gap*max(0, shown-1)
-	}
-	for total() > room {
-		hide := -1
-		for i, c := range cols {
-			if w[i] > 0 && c.priority > 0 && (hide < 0 || c.priority >= cols[hide].priority) {
-				hide = i
-			}
-		}
-		if hide < 0 {
-			break
-		}
-		w[hide] = 0
-	}
+	total := sum + gap*max(0, shown-1)
 	bound := make([]int, len(cols))
-	if total() > room {
-		// The columns that may shrink start from their least and share
-		// the room back.
-		for i, c := range cols {
-			if w[i] > 0 && c.least > 0 {
-				bound[i], w[i] = w[i], min(c.least, w[i])
-			}
-		}
-	} else {
-		for i, c := range cols {
-			if w[i] > 0 {
-				bound[i] = max(c.want, w[i])
-			}
+	over = total > room
+	for i, c := range cols {
+		switch {
+		case w[i] == 0:
+		case over && c.least > 0:
+			// The columns that may shrink start from their least and
+			// share the room back.
+			bound[i] = w[i]
+			total -= w[i] - min(c.least, w[i])
+			w[i] = min(c.least, w[i])
+		case over:
+			bound[i] = w[i]
+		default:
+			bound[i] = max(c.want, w[i])
 		}
 	}
-	share(w, bound, cols, room-total())
-	return w
+	share(w, bound, cols, room-total)
+	return w, over
 }
 
 // share adds up to amount cells to the widths w in proportion to each

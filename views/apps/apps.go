@@ -128,7 +128,7 @@ func columns(target client.Target, env string) []table.Column[*row] {
 			Key:  num(func(r *row) int { return r.Scaling.KeepAlive })},
 		colMachines: {Title: "MACHINES", MinWidth: 8, MaxWidth: 24, Priority: 4, Cell: func(r *row) string { return format.List(r.Scaling.MachineTypes) }},
 		colRegions:  {Title: "REGIONS", MinWidth: 7, MaxWidth: 16, Priority: 5, Cell: func(r *row) string { return format.List(r.Scaling.Regions) }},
-		colURL:      {Title: "ENDPOINT", MinWidth: 16, MaxWidth: 48, Flex: 3, Priority: 1, Truncate: table.TruncateMiddle, Cell: func(r *row) string { return endpoint(target, env, r.Name) }},
+		colURL:      {Title: "ENDPOINT", MinWidth: 16, MaxWidth: 24, Flex: 3, Priority: 1, Truncate: table.TruncateMiddle, Cell: func(r *row) string { return endpoint(target, env, r.Name) }},
 	}
 }
 

@@ -110,7 +110,7 @@ func columns(st *theme.Styles) []table.Column[*client.Runner] {
 	return []table.Column[*client.Runner]{
 		colID: {Title: "ID", MinWidth: 13, MaxWidth: 36, ByID: true,
 			Cell: func(r *client.Runner) string { return sanitize.String(string(r.ID)) }},
-		colState: {Title: "STATE",
+		colState: {Title: "STATE", MinWidth: 15, MaxWidth: 15, // "↻ crash backoff", its countdown when there is room
 			Cell: func(r *client.Runner) string { return stateCell(st, r) },
 			Live: stateLive(st),
 			Key:  func(r *client.Runner) int64 { return int64(stateOrder(r.State)) }},

@@ -238,7 +238,7 @@ func (f *Form) View() string {
 		foot = status
 		pinned := append([]string{legend}, diff...)
 		room := modal.Room(f.width, f.height, title, foot)
-		fields = modal.Window(st, fields, first, last, max(min(3, last-first+2), room-len(pinned)))
+		fields = modal.Window(st, fields, first, last, max(last-first, room-len(pinned)))
 		body = append(fields, pinned...)
 	}
 	return modal.Frame(st, f.width, f.height, title, body, foot)
