@@ -52,7 +52,7 @@ func TestStopDrainsThenTerminates(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := find(h.runners("main", "stop-app"), old.ID)
-	if got.State != client.StateDraining || got.InFlight != 1 || got.PresentInGroup == nil || *got.PresentInGroup {
+	if got.State != client.StateDraining || got.InFlight != 1 || got.PresentInGroup == nil || !*got.PresentInGroup {
 		t.Fatalf("stopped runner with a request: %+v", got)
 	}
 	// min_concurrency 1 wants a runner in service: a new one comes up and
@@ -415,6 +415,11 @@ func TestStartupTimeout(t *testing.T) {
 	rs := h.waitRunners("main", "slow", "SETUP", func(rs []client.Runner) bool {
 		return len(inState(rs, client.StateSetup)) == 1
 	})
+	// Setting up, it is in its app's group: fal's CLI and the dashboard
+	// would mark it lost otherwise.
+	if p := rs[0].PresentInGroup; p == nil || !*p {
+		t.Errorf("a runner setting up is listed as not in its group: %+v", rs[0])
+	}
 	pid := h.pid(rs[0].ID)
 	h.waitRunners("main", "slow", "FAILURE_DELAY", func(rs []client.Runner) bool {
 		return len(inState(rs, client.StateFailureDelay)) == 1

@@ -126,7 +126,10 @@ func (r *runner) info(now time.Time, expires time.Time) *falpb.RunnerInfo {
 			"leased_at_epoch": float64(l.leasedAt.UnixNano()) / 1e9,
 		})
 	}
-	md, err := structpb.NewStruct(map[string]any{"leases": leases, "present_in_group": r.inService()})
+	// present_in_group false is fal's "lost": a runner fal no longer sees
+	// in its app's group. The supervisor knows every runner it started,
+	// from setup to its end, so none of them is ever lost here.
+	md, err := structpb.NewStruct(map[string]any{"leases": leases, "present_in_group": r.live()})
 	if err == nil {
 		out.ExternalMetadata = md
 	}
