@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -176,7 +175,8 @@ func TestStopNotice(t *testing.T) {
 // on the dashboard's stderr, once the dashboard has left the terminal.
 func TestDemoTargetSaysItStopsRunners(t *testing.T) {
 	isolateFal(t)
-	var stderr syncWriter
+	// Stop reports from the goroutine that closes: this one.
+	var stderr strings.Builder
 	cl, closeTarget, err := target(t.Context(), dashFlags{demo: true}, nil, &stderr)
 	if err != nil {
 		t.Fatal(err)
@@ -202,23 +202,4 @@ func TestDemoTargetSaysItStopsRunners(t *testing.T) {
 	if m == nil || m[1] != m[2] || m[1] == "0" {
 		t.Errorf("closing the demo said %q", stderr.String())
 	}
-}
-
-// syncWriter is a strings.Builder safe for a supervisor and a test to
-// share.
-type syncWriter struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *syncWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
 }

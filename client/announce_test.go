@@ -7,37 +7,35 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/localctl"
 	"github.com/faldash/faldash/names"
 	"github.com/faldash/faldash/server"
+	"github.com/faldash/faldash/server/supervisor"
 )
 
-// announcing starts a real controller on a loopback port with gateway
-// (possibly "", none) and user, and dials it knowing neither, as a
+// announcing starts a real controller on loopback ports with a gateway
+// (or localctl.Off) and user, and dials it knowing neither, as a
 // dashboard with --host on another machine does.
-func announcing(t *testing.T, gateway, user string) *client.GRPC {
+func announcing(t *testing.T, gateway, user string) (*client.GRPC, *localctl.Controller) {
 	t.Helper()
-	ctl, err := server.Open(server.Config{DataDir: t.TempDir(), GatewayURL: gateway, User: user})
+	ctl, err := localctl.Start(localctl.Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Gateway: gateway, REST: localctl.Off,
+		User: user, Supervisor: supervisor.Config{RunnerDir: t.TempDir()}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lis, err := server.Listen("127.0.0.1:0", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ctl.Serve(lis) //nolint:errcheck // ends with Close
 	t.Cleanup(func() { ctl.Close() })
-	id, secret := ctl.AdminKey()
-	cl, err := client.Dial(client.DialOptions{Addr: lis.Addr().String(), Kind: client.TargetCloud,
+	id, secret := ctl.Server().AdminKey()
+	cl, err := client.Dial(client.DialOptions{Addr: ctl.Addr(), Kind: client.TargetCloud,
 		Credentials: client.Credentials{KeyID: id, KeySecret: secret}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cl.Close() })
-	return cl
+	return cl, ctl
 }
 
 func TestTargetLearnsGatewayAndUser(t *testing.T) {
-	cl := announcing(t, "http://127.0.0.1:7778", "alice")
+	cl, ctl := announcing(t, "127.0.0.1:0", "alice")
 	if got := cl.Target().EndpointURL("my-app", "staging"); got != "https://fal.run/local/my-app--staging" {
 		t.Fatalf("before any answer, the endpoint is fal cloud's guess: %q", got)
 	}
@@ -45,10 +43,10 @@ func TestTargetLearnsGatewayAndUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	tg := cl.Target()
-	if tg.GatewayURL != "http://127.0.0.1:7778" || tg.NoGateway || tg.User != "alice" {
+	if tg.GatewayURL != ctl.GatewayURL() || tg.NoGateway || tg.User != "alice" {
 		t.Errorf("target after an answer: %+v", tg)
 	}
-	if got := tg.EndpointURL("my-app", "staging"); got != "http://127.0.0.1:7778/alice/my-app--staging" {
+	if got := tg.EndpointURL("my-app", "staging"); got != ctl.GatewayURL()+"/alice/my-app--staging" {
 		t.Errorf("endpoint %q", got)
 	}
 }
@@ -56,7 +54,7 @@ func TestTargetLearnsGatewayAndUser(t *testing.T) {
 // A deploy is all `faldash deploy` calls: the stream's header says there
 // is no gateway, and the result names no URL.
 func TestTargetLearnsNoGatewayFromDeploy(t *testing.T) {
-	cl := announcing(t, "", "")
+	cl, _ := announcing(t, localctl.Off, "")
 	res, err := cl.Deploy(t.Context(), client.DeployRequest{App: "my-app", Entrypoint: "true"}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/poll"
+	"github.com/faldash/faldash/localctl"
 )
 
 // exe is the faldash binary built once for the package's tests.
@@ -244,4 +245,27 @@ func (tm *term) quit() {
 	if !strings.Contains(raw, "\x1b[?1049l") {
 		tm.t.Error("faldash did not leave the alternate screen")
 	}
+}
+
+// demoTUI is `faldash --demo` in a pseudo-terminal, with its temporary
+// directory under a TMPDIR of the test's own, so the test finds the
+// demo's controller: its data directory and the endpoints it wrote there.
+func demoTUI(t *testing.T) (tm *term, data string, ends localctl.Endpoints) {
+	t.Helper()
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	tm = startTUI(t, "--demo")
+	tm.waitText(0, 60*time.Second, `staging`)
+	waitFor(t, 30*time.Second, "the demo's controller", func() bool {
+		found, _ := filepath.Glob(filepath.Join(tmp, "faldash-demo-*", "data", localctl.EndpointsFile))
+		if len(found) == 1 {
+			data = filepath.Dir(found[0])
+		}
+		return data != ""
+	})
+	ends, err := localctl.ReadEndpoints(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm, data, ends
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/localctl"
 )
 
 // The README's deploy example on a fresh controller: a command named
@@ -80,22 +79,7 @@ func TestDashboardShowsTheControllersGateway(t *testing.T) {
 // Quitting the demo says how stopping its runners goes, once the
 // dashboard has left the terminal, rather than leave it blank.
 func TestQuittingTheDemoSaysItStopsRunners(t *testing.T) {
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
-	tm := startTUI(t, "--demo")
-	tm.waitText(0, 60*time.Second, `staging`)
-	var data string
-	waitFor(t, 30*time.Second, "the demo's controller", func() bool {
-		found, _ := filepath.Glob(filepath.Join(tmp, "faldash-demo-*", "data", localctl.EndpointsFile))
-		if len(found) == 1 {
-			data = filepath.Dir(found[0])
-		}
-		return data != ""
-	})
-	ends, err := localctl.ReadEndpoints(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tm, data, ends := demoTUI(t)
 	creds, err := client.ReadKeyFile(filepath.Join(data, "admin.key"))
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/procfs"
-	"github.com/faldash/faldash/localctl"
 )
 
 // escapingRunner is a runner command whose child leaves the runner's
@@ -94,23 +93,9 @@ func TestKill9OfServeLeavesNoRunner(t *testing.T) {
 // gone within 5 seconds, and the next demo removes the directory the
 // killed one left.
 func TestKill9OfTheDemoDashboardLeavesNothing(t *testing.T) {
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
-	tm := startTUI(t, "--demo")
-	tm.waitText(0, 60*time.Second, `staging`)
+	tm, data, ends := demoTUI(t)
+	tmp := os.Getenv("TMPDIR")
 	dash := tm.cmd.Process.Pid
-	var data string
-	waitFor(t, 30*time.Second, "the demo's controller", func() bool {
-		found, _ := filepath.Glob(filepath.Join(tmp, "faldash-demo-*", "data", localctl.EndpointsFile))
-		if len(found) == 1 {
-			data = filepath.Dir(found[0])
-		}
-		return data != ""
-	})
-	ends, err := localctl.ReadEndpoints(data)
-	if err != nil {
-		t.Fatal(err)
-	}
 	args := append([]string{"deploy", "--host", ends.GRPC, "--key-file", filepath.Join(data, "admin.key"), "--app", "escaper",
 		"--min-concurrency", "1", "--"}, escapingRunner(t)...)
 	if out, err := exec.Command(exe, args...).CombinedOutput(); err != nil {
