@@ -2,21 +2,20 @@ package modal
 
 import (
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
-
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/fakeclient"
+	"github.com/faldash/faldash/internal/panetest"
 	"github.com/faldash/faldash/tui/theme"
 )
 
+// plainStyles are the monochrome styles every pane test draws with.
 func plainStyles() *theme.Styles {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.Ascii)
-	return theme.NewStyles(theme.Default(), r)
+	now := panetest.Now
+	return panetest.Deps(fakeclient.New(client.Target{}), &now).Styles
 }
 
 func numbered(n int) []string {
