@@ -25,7 +25,9 @@ func startController(t *testing.T) *testController {
 
 func startControllerIn(t *testing.T, dir string) *testController {
 	t.Helper()
-	ctl, err := server.Open(server.Config{DataDir: dir})
+	// A gateway URL, though none serves there: deploys then answer with
+	// service_urls, whose shape the wire tests check.
+	ctl, err := server.Open(server.Config{DataDir: dir, GatewayURL: "http://127.0.0.1:7778"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -55,10 +56,10 @@ func describe(msg tea.Msg) string {
 			return s + " error: " + msg.err.Error()
 		}
 		if rows, ok := msg.data.(interface{ Len() int }); ok { // a table's snapshot
-			return fmt.Sprintf("%s: %d items", s, rows.Len())
+			return s + ": " + format.Count(rows.Len(), "item", "items")
 		}
 		if v := reflect.ValueOf(msg.data); v.Kind() == reflect.Slice {
-			return fmt.Sprintf("%s: %d items", s, v.Len())
+			return s + ": " + format.Count(v.Len(), "item", "items")
 		}
 		return s
 	case pollTickMsg:

@@ -8,7 +8,7 @@ import (
 
 func TestLineInputEditing(t *testing.T) {
 	var in lineInput
-	in.reset(":", "", commandSuggestions())
+	in.reset(":", "")
 	steps := []struct {
 		k    tea.KeyMsg
 		want string
@@ -26,11 +26,6 @@ func TestLineInputEditing(t *testing.T) {
 		{tea.KeyMsg{Type: tea.KeyDelete}, "nv x]0;ty"},
 		{tea.KeyMsg{Type: tea.KeyCtrlE}, "nv x]0;ty"},
 		{tea.KeyMsg{Type: tea.KeyCtrlU}, ""},
-		{tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("r")}, "r"},
-		{tea.KeyMsg{Type: tea.KeyTab}, "runners"},
-		{tea.KeyMsg{Type: tea.KeyCtrlU}, ""},
-		{tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("e")}, "e"},
-		{tea.KeyMsg{Type: tea.KeyTab}, "e"}, // envs or env: ambiguous
 	}
 	for i, s := range steps {
 		in.update(s.k)
@@ -46,7 +41,7 @@ func TestLineInputEditing(t *testing.T) {
 func TestLineInputViewKeepsCursorInSight(t *testing.T) {
 	st := monochrome()
 	var in lineInput
-	in.reset("/", "a-very-long-filter-text-that-does-not-fit", nil)
+	in.reset("/", "a-very-long-filter-text-that-does-not-fit")
 	v := in.view(st, 20)
 	if got := []rune(v); len(got) > 20 || got[len(got)-1] != '█' {
 		t.Errorf("view %q: want at most 20 cells ending with the cursor", v)

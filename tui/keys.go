@@ -112,13 +112,13 @@ func (m *Model) runesKey(km tea.KeyMsg) tea.Cmd {
 func (m *Model) openInput(md mode, prompt, value string) {
 	m.mode = md
 	m.compl = completion{}
-	m.input.reset(prompt, value, nil)
+	m.input.reset(prompt, value)
 }
 
 func (m *Model) closeInput() {
 	m.mode = modeNormal
 	m.compl.cands = nil
-	m.input.reset("", "", nil)
+	m.input.reset("", "")
 }
 
 func (m *Model) commandKey(km tea.KeyMsg) tea.Cmd {

@@ -26,6 +26,7 @@ import (
 	"github.com/faldash/faldash/names"
 	"github.com/faldash/faldash/scaling"
 	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/pane"
 	"github.com/faldash/faldash/views/scalekeys/pending"
 )
@@ -100,7 +101,7 @@ func (s *Scaler) Key(km tea.KeyMsg, app client.App) tea.Cmd {
 		if c != nil {
 			c.Refused++
 			c.Limit = limit
-			why += " (" + presses(c.Refused) + " refused)"
+			why += " (" + format.Count(c.Refused, "press", "presses") + " refused)"
 		}
 		return pane.Cmd(pane.Status{Text: name + ": " + why, Err: true})
 	}
@@ -136,13 +137,6 @@ func (s *Scaler) refuse(b bounds, raisedMin bool) (why, limit string) {
 			fmt.Sprintf("limit %d", scaling.MaxRunners)
 	}
 	return "", ""
-}
-
-func presses(n int) string {
-	if n == 1 {
-		return "1 press"
-	}
-	return fmt.Sprintf("%d presses", n)
 }
 
 // Update handles Due and Done; handled reports whether msg was one.
@@ -182,7 +176,7 @@ func (s *Scaler) send(app string, c *pending.Change) tea.Cmd {
 	cl, env := s.d.Client, s.env
 	what := describe(c.From, c.To)
 	if c.Refused > 0 {
-		what += fmt.Sprintf(" (%s; %s refused)", c.Limit, presses(c.Refused))
+		what += fmt.Sprintf(" (%s; %s refused)", c.Limit, format.Count(c.Refused, "press", "presses"))
 		c.Refused, c.Limit = 0, ""
 	}
 	name := sanitize.String(names.Alias(app, env))
