@@ -228,12 +228,7 @@ func (st stripper) plain(s string) string {
 	if strings.IndexByte(s, ansi.ESC) < 0 {
 		return s
 	}
-	p, ok := st.plains[s]
-	if !ok {
-		p = ansi.Strip(s)
-		st.plains[s] = p
-	}
-	return p
+	return remember(st.plains, s, ansi.Strip)
 }
 
 // width is the display width of cell s, remembered for cells that are
@@ -242,12 +237,17 @@ func (st stripper) width(s string) int {
 	if w, ok := asciiWidth(s); ok {
 		return w
 	}
-	w, ok := st.widths[s]
+	return remember(st.widths, s, ansi.StringWidth)
+}
+
+// remember is f(s), computed once per s and kept in m.
+func remember[V any](m map[string]V, s string, f func(string) V) V {
+	v, ok := m[s]
 	if !ok {
-		w = ansi.StringWidth(s)
-		st.widths[s] = w
+		v = f(s)
+		m[s] = v
 	}
-	return w
+	return v
 }
 
 // appendSearch appends the filter's text of cells: each cell stripped of
