@@ -71,8 +71,8 @@ func exitStatus(err error, stderr io.Writer) int {
 	return 1
 }
 
-// run dispatches to the subcommand named by args[0]. ctx ends on SIGINT or
-// SIGTERM. Usage asked for with -h, --help or help goes to stdout.
+// run dispatches to the subcommand named by args[0]. ctx ends on SIGINT,
+// SIGTERM or SIGHUP (a closed terminal). Usage asked for with -h, --help or help goes to stdout.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	err := dispatch(ctx, args, stdout, stderr)
 	var help helpRequest

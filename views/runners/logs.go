@@ -86,6 +86,9 @@ func (p *Detail) startLogs() tea.Cmd {
 	c, id, gen := p.d.Client, p.id, p.logs.gen
 	q := client.LogQuery{Tail: logTail, Follow: true, Search: p.logs.search}
 	return pane.Cmd(pane.Load{
+		// The stream outlives this load: it feeds lines until stopLogs
+		// cancels it, so it runs on its own context, not on the load's,
+		// which ends when Run returns.
 		Run: func(context.Context) (any, error) {
 			st, err := c.RunnerLogs(ctx, id, q)
 			if err != nil {
@@ -172,6 +175,8 @@ func (p *Detail) applyLogs(r logsRead) tea.Cmd {
 	case r.err == nil:
 		gen, feed := r.gen, r.feed
 		return pane.Cmd(pane.Load{
+			// No context to watch: the feed closes when the stream's own
+			// context (see startLogs) is cancelled.
 			Run:   func(context.Context) (any, error) { return readFeed(gen, feed), nil },
 			Reply: logsReply,
 		})
