@@ -187,41 +187,22 @@ func hostTarget(ctx context.Context, f dashFlags, cloud client.CloudConfig, stde
 		if opts.RESTURL != "" {
 			cloud.RESTURL = opts.RESTURL
 		}
-		cl, closeFn, err := cloudTarget(ctx, f.team, cloud, f.host, stderr, logger)
-		if err == nil {
-			learnTarget(ctx, cl, "")
-		}
-		return cl, closeFn, err
+		return cloudTarget(ctx, f.team, cloud, f.host, stderr, logger)
 	}
-	return dialLocal(ctx, opts)
+	return dialLocal(opts)
 }
 
-// dialLocal dials a controller that may be on another machine, and
-// learns where it serves its apps and as whom before the dashboard
-// starts (see learnTarget).
-func dialLocal(ctx context.Context, opts client.DialOptions) (client.Client, func(), error) {
+// dialLocal dials a controller that may be on another machine. Where it
+// serves its apps, and as whom, come with its answers (see
+// client.Target): the dashboard starts at once and its header and
+// endpoints follow the first answer, rather than the screen staying blank
+// while a slow or unreachable controller is asked first.
+func dialLocal(opts client.DialOptions) (client.Client, func(), error) {
 	cl, err := client.Dial(opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	learnTarget(ctx, cl, opts.RESTURL)
 	return cl, func() {}, nil
-}
-
-// learnTarget makes one call before the dashboard starts, so that the
-// target it shows (the header's "as <user>", the apps' endpoint URLs) is
-// what a faldash controller announces with its answers: its gateway, or
-// that it has none, and its account. For a controller that announces no
-// account it asks the REST API, when there is one. A controller that
-// cannot be reached now leaves the target as dialled; the dashboard says
-// it is unreachable.
-func learnTarget(ctx context.Context, cl client.Client, restURL string) {
-	lctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	_, _ = cl.ListEnvironments(lctx)
-	if cl.Target().User == "" && restURL != "" {
-		_, _ = cl.CurrentUser(lctx) // the client keeps the nickname for Target
-	}
 }
 
 // hostOptions decides how to dial --host: with --key-file's key; else, for
@@ -333,7 +314,7 @@ func embedded(ctx context.Context, f dashFlags, logger *slog.Logger, stderr io.W
 			opts.Addr = e.GRPC
 			localEndpoints(dir, e.GRPC, &opts)
 		}
-		return dialLocal(ctx, opts)
+		return dialLocal(opts)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("start the local controller: %w", err)

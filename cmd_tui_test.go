@@ -120,7 +120,7 @@ func isolateFal(t *testing.T) {
 
 // A dashboard given --host to a `faldash serve` whose data directory it
 // cannot read (another machine's, or --data elsewhere) learns the
-// controller's gateway and account from its answers: the apps' endpoints
+// controller's gateway and account from its first answer: the apps' endpoints
 // are the gateway's, or none with --gateway off, and the header says "as
 // <user>".
 func TestHostTargetLearnsGatewayAndUser(t *testing.T) {
@@ -140,6 +140,11 @@ func TestHostTargetLearnsGatewayAndUser(t *testing.T) {
 			}
 			defer closeTarget()
 			defer cl.Close()
+			// The dashboard starts without asking; its first poll's answer
+			// brings the announcement.
+			if _, err := cl.ListEnvironments(t.Context()); err != nil {
+				t.Fatal(err)
+			}
 			tg := cl.Target()
 			if tg.User != "alice" {
 				t.Errorf("the header would not say as alice: %+v", tg)

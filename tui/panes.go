@@ -34,7 +34,6 @@ func (m *Model) paneDeps() pane.Deps {
 		Keys:     m.keys,
 		Styles:   m.st,
 		Now:      m.now,
-		Target:   m.target,
 		ReadOnly: m.locked(),
 		Scaling:  m.scaling,
 	}

@@ -76,6 +76,9 @@ func (m *Model) fetched(msg fetchedMsg) tea.Cmd {
 		e.loaded, e.updated, e.err = true, now, nil
 		p.failures, p.lastErr = 0, nil
 		m.lastOK = now
+		// A faldash controller says where it serves its apps and as whom
+		// with every answer: the header follows.
+		m.target = m.client.Target()
 	} else {
 		e.err = msg.err
 		p.failures++

@@ -31,7 +31,6 @@ func Deps(fc *fakeclient.Client, now *time.Time) pane.Deps {
 		Keys:   keymap.Default(),
 		Styles: theme.NewStyles(theme.Default(), r),
 		Now:    func() time.Time { return *now },
-		Target: fc.Target(),
 	}
 }
 

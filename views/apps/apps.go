@@ -57,11 +57,15 @@ type Pane struct {
 	queues queues
 }
 
-// row is an app as the table holds it: as listed, with its queue depth.
+// row is an app as the table holds it: as listed, with its queue depth
+// and its endpoint on the target as the listing's answer described it (a
+// faldash controller announces its gateway with every answer, so the
+// first listing already knows where its apps are served).
 type row struct {
 	client.App
-	queue   int
-	queueOK bool // the queue depth is known
+	queue    int
+	queueOK  bool // the queue depth is known
+	endpoint string
 }
 
 var (
@@ -73,7 +77,7 @@ var (
 func New(d pane.Deps, env string) *Pane {
 	p := &Pane{d: d, env: env, scaler: scalekeys.New(d, env)}
 	p.SetReadOnly(d.ReadOnly)
-	cols := columns(d.Target, env)
+	cols := columns()
 	cols[colMinMax].Live = func(r *row, _ table.Clock) string { return p.minMax(r.App) }
 	p.table = table.New(func(r *row) string { return r.Name }, cols, d.Keys.Table, d.Styles)
 	p.table.SetClock(d.Now)
@@ -81,10 +85,9 @@ func New(d pane.Deps, env string) *Pane {
 	return p
 }
 
-// columns draws the apps of env on target. Their cells are built off the
-// UI goroutine, from the app alone; MIN/MAX also shows the pane's pending
-// scaling, drawn live.
-func columns(target client.Target, env string) []table.Column[*row] {
+// columns draws the apps. Their cells are built off the UI goroutine, from
+// the row alone; MIN/MAX also shows the pane's pending scaling, drawn live.
+func columns() []table.Column[*row] {
 	num := func(get func(r *row) int) func(r *row) int64 { return func(r *row) int64 { return int64(get(r)) } }
 	return []table.Column[*row]{
 		colName: {Title: "NAME", MinWidth: 12, MaxWidth: 32, Flex: 2, Cell: func(r *row) string {
@@ -128,7 +131,7 @@ func columns(target client.Target, env string) []table.Column[*row] {
 			Key:  num(func(r *row) int { return r.Scaling.KeepAlive })},
 		colMachines: {Title: "MACHINES", MinWidth: 8, MaxWidth: 24, Priority: 4, Cell: func(r *row) string { return format.List(r.Scaling.MachineTypes) }},
 		colRegions:  {Title: "REGIONS", MinWidth: 7, MaxWidth: 16, Priority: 5, Cell: func(r *row) string { return format.List(r.Scaling.Regions) }},
-		colURL:      {Title: "ENDPOINT", MinWidth: 16, MaxWidth: 24, Flex: 3, Priority: 1, Truncate: table.TruncateMiddle, Cell: func(r *row) string { return endpoint(target, env, r.Name) }},
+		colURL:      {Title: "ENDPOINT", MinWidth: 16, MaxWidth: 24, Flex: 3, Priority: 1, Truncate: table.TruncateMiddle, Cell: func(r *row) string { return r.endpoint }},
 	}
 }
 
@@ -157,10 +160,12 @@ func (p *Pane) Fetch() pane.Fetch {
 			l.queues = readQueues(ctx, c, env, queued(apps, visible))
 			known = l.queues.sizes
 		}
+		target := c.Target() // as the answer left it
 		rows := make([]row, len(apps))
 		vals := make([]*row, len(apps))
 		for i, a := range apps {
 			rows[i].App = a
+			rows[i].endpoint = endpoint(target, env, a.Name)
 			rows[i].queue, rows[i].queueOK = known[a.Name]
 			vals[i] = &rows[i]
 		}
@@ -183,7 +188,7 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 		if done, isDone := msg.(scalekeys.Done); isDone && done.Err == nil && done.Got.Name == done.App {
 			if r, listed := p.table.Value(done.App); listed {
 				// The app after: no flicker back until the refresh.
-				p.table.Set(done.App, &row{App: done.Got, queue: r.queue, queueOK: r.queueOK})
+				p.table.Set(done.App, &row{App: done.Got, queue: r.queue, queueOK: r.queueOK, endpoint: r.endpoint})
 			}
 		}
 		p.table.Invalidate()

@@ -68,7 +68,6 @@ type Deps struct {
 	Keys   *keymap.KeyMap
 	Styles *theme.Styles
 	Now    func() time.Time
-	Target client.Target
 	// ReadOnly: writing is not allowed in this pane, so its help leaves out
 	// the mutating keys (which the root refuses) and its dialogs do not
 	// act. A Lockable pane learns of changes through SetReadOnly.

@@ -111,7 +111,7 @@ type Var struct {
 // Platform lists fal's platform variables as a runner of the view's app
 // receives them.
 func (v *View) Platform() []Var {
-	t := v.d.Target
+	t := v.d.Client.Target()
 	user := t.User
 	if user == "" {
 		user = "local"
@@ -151,11 +151,12 @@ func (v *View) Call() []string {
 	if v.app == nil {
 		return nil
 	}
-	if v.d.Target.NoGateway {
+	t := v.d.Client.Target()
+	if t.NoGateway {
 		return []string{"Calling it", "not possible: the controller serves its apps over no gateway (faldash serve --gateway off)"}
 	}
-	url := sanitize.String(v.d.Target.EndpointURL(v.app.Name, v.env))
-	owner := v.d.Target.User
+	url := sanitize.String(t.EndpointURL(v.app.Name, v.env))
+	owner := t.User
 	if owner == "" {
 		owner = "local"
 	}
@@ -205,12 +206,12 @@ func (v *View) lines() []string {
 		if !exposed {
 			heading = "Not exposed by default: "
 		}
-		for _, l := range modal.Wrap(heading+Reach(v.d.Target.Kind, "", "these", exposed), modal.Inner(v.width)-2) {
+		for _, l := range modal.Wrap(heading+Reach(v.d.Client.Target().Kind, "", "these", exposed), modal.Inner(v.width)-2) {
 			out = append(out, "  "+st.Empty.Render(l))
 		}
 		for _, s := range group {
 			value, about := Masked, ""
-			if !exposed && v.d.Target.Kind != client.TargetCloud {
+			if !exposed && v.d.Client.Target().Kind != client.TargetCloud {
 				value = "not received"
 			}
 			if names.IsPlatformVariable(s.Name) {
