@@ -14,8 +14,8 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/cmdline"
-	"github.com/faldash/faldash/names"
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/names"
+	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/tui/sanitize"
 )

@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/faldash/faldash/samplerunner"
+	"github.com/faldash/faldash/internal/samplerunner"
 )
 
 // runSampleRunner is the built-in sample app: the demo and tests deploy

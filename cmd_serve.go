@@ -9,9 +9,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/faldash/faldash/demo"
-	"github.com/faldash/faldash/localctl"
+	"github.com/faldash/faldash/internal/demo"
 	"github.com/faldash/faldash/server"
+	"github.com/faldash/faldash/server/localctl"
 )
 
 // runServe runs the local controller, its runners, its gateway and fal's

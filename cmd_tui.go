@@ -15,10 +15,10 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/demo"
+	"github.com/faldash/faldash/internal/demo"
 	"github.com/faldash/faldash/keymap"
-	"github.com/faldash/faldash/localctl"
 	"github.com/faldash/faldash/server"
+	"github.com/faldash/faldash/server/localctl"
 	"github.com/faldash/faldash/server/supervisor"
 	"github.com/faldash/faldash/tui"
 	"github.com/faldash/faldash/views/format"

@@ -12,7 +12,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/poll"
-	"github.com/faldash/faldash/localctl"
+	"github.com/faldash/faldash/server/localctl"
 	"github.com/faldash/faldash/server/supervisor"
 )
 

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/faldash/faldash/samplerunner"
+	"github.com/faldash/faldash/internal/samplerunner"
 )
 
 // command is one subcommand: it parses its own flags from args and returns

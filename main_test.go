@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/faldash/faldash/samplerunner"
+	"github.com/faldash/faldash/internal/samplerunner"
 	"github.com/faldash/faldash/server"
 )
 

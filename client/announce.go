@@ -8,7 +8,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 
-	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/internal/names"
 )
 
 // announcement is what a faldash controller said about itself in the

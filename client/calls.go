@@ -9,7 +9,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/faldash/faldash/falpb"
-	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/internal/names"
 )
 
 // The Client methods of *GRPC. Each names its operation for errors in the

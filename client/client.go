@@ -11,7 +11,7 @@ import (
 	"context"
 	"strings"
 
-	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/internal/names"
 )
 
 // Client is every control-plane call faldash makes. Environment arguments

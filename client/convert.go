@@ -11,8 +11,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/faldash/faldash/falpb"
-	"github.com/faldash/faldash/names"
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/names"
+	"github.com/faldash/faldash/internal/scaling"
 )
 
 // Conversions between falpb messages and the domain types. Aliases are

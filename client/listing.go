@@ -13,7 +13,7 @@ import (
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
 
-	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/internal/names"
 )
 
 // A runner listing (ListAliasRunners, ListRunners) of a huge app is the

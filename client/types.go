@@ -3,7 +3,7 @@ package client
 import (
 	"time"
 
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/scaling"
 )
 
 // Environment is an isolated space for apps and secrets in one account.

@@ -62,6 +62,33 @@ mkdir -p "$out"
 work=$(mktemp -d -t faldash-perf-build-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
+# Packages that moved in issue 12's relayout, as NEW:OLD. A tree from
+# before the move (the default --before is one) has them at OLD: this
+# tree's harness and benchmark files go there with their imports
+# rewritten, and the benchmarks of a moved package are run there.
+moved=(internal/ui/table:tui/table internal/ui/lineedit:tui/lineedit
+  internal/ui/sanitize:tui/sanitize internal/ui/theme:tui/theme
+  internal/names:names internal/scaling:scaling internal/demo:demo
+  internal/samplerunner:samplerunner internal/apitest:apitest internal/e2e:e2e
+  server/localctl:localctl)
+
+# tree_path DIR PATH: where PATH (a path of this layout) is in the tree in
+# DIR: its old path when DIR has the package only there.
+tree_path() {
+  local m new old
+  for m in "${moved[@]}"; do
+    new=${m%%:*} old=${m#*:}
+    case $2 in
+      "$new"|"$new"/*)
+        if [ ! -d "$1/$new" ] && [ -d "$1/$old" ]; then
+          echo "$old${2#"$new"}"
+          return
+        fi ;;
+    esac
+  done
+  echo "$2"
+}
+
 # export COMMIT DIR: the tree of COMMIT in DIR, measured by the same code
 # as the other tree: this tree's harness and benchmark files replace its
 # own, and packages the harness needs are added where it lacks them.
@@ -69,17 +96,31 @@ export_tree() {
   mkdir -p "$2"
   git archive "$1" | tar -x -C "$2"
   local same=(internal/synthctl internal/perfprobe internal/panetest/bench.go client/perf_bench_test.go)
-  local p f
+  local p f m rewrite=()
   for f in views/*/bench_test.go; do same+=("$f"); done
+  # The copied files import the moved packages by their new paths; in an
+  # older tree they import them by the old.
+  for m in "${moved[@]}"; do
+    if [ "$(tree_path "$2" "${m%%:*}")" != "${m%%:*}" ]; then
+      rewrite+=(-e "s#\"github.com/faldash/faldash/${m%%:*}\([\"/]\)#\"github.com/faldash/faldash/${m#*:}\1#g")
+    fi
+  done
+  # copy_in FILE DIR: this tree's FILE into the tree in DIR, at its path there.
+  copy_in() {
+    local to
+    to=$2/$(tree_path "$2" "$1")
+    mkdir -p "$(dirname "$to")"
+    cp "$1" "$to"
+    if [ ${#rewrite[@]} -gt 0 ]; then sed -i "${rewrite[@]}" "$to"; fi
+  }
   for p in "${same[@]}"; do
     [ -e "$p" ] || continue
     if [ -d "$p" ]; then
-      mkdir -p "$2/$p"
       for f in "$p"/*.go; do
-        case $f in *_test.go) ;; *) cp "$f" "$2/$f" ;; esac
+        case $f in *_test.go) ;; *) copy_in "$f" "$2" ;; esac
       done
     else
-      cp "$p" "$2/$p"
+      copy_in "$p" "$2"
     fi
   done
   if [ ! -d "$2/internal/procfs" ]; then
@@ -139,6 +180,7 @@ if [ "$bench" = 1 ]; then
     : > "$out/bench-$tree.err"
     for b in "${benches[@]}"; do
       IFS=: read -r pkg re benchtime <<< "$b"
+      pkg=./$(tree_path "$dir" "${pkg#./}")
       [ -d "$dir/$pkg" ] || continue
       bin=$work/bench-$tree-$(basename "$pkg").test
       if ! (cd "$dir" && go test -c -o "$bin" "$pkg") 2>> "$out/bench-$tree.err"; then

@@ -12,7 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/faldash/faldash/falpb"
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/server/store"
 )
 

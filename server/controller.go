@@ -24,7 +24,7 @@ import (
 	"google.golang.org/grpc/tap"
 
 	"github.com/faldash/faldash/falpb"
-	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/server/store"
 )
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/scaling"
 )
 
 func dur(d time.Duration) *time.Duration { return &d }

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/localctl"
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/scaling"
+	"github.com/faldash/faldash/server/localctl"
 	"github.com/faldash/faldash/server/supervisor"
 	"github.com/faldash/faldash/views/runners"
 )

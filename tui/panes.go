@@ -4,7 +4,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/views/apps"
 	"github.com/faldash/faldash/views/envs"
 	"github.com/faldash/faldash/views/pane"

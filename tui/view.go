@@ -11,7 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/tui/sanitize"
 	"github.com/faldash/faldash/tui/theme"
 	"github.com/faldash/faldash/views/format"

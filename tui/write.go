@@ -5,8 +5,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/keymap"
-	"github.com/faldash/faldash/names"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
 )

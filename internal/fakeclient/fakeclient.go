@@ -14,7 +14,7 @@ import (
 	"sync"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/internal/names"
 )
 
 // Call is one recorded call. Env and App are the environment and app (or

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/server/confine"
 	"github.com/faldash/faldash/server/store"

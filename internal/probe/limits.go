@@ -9,7 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/faldash/faldash/falpb"
-	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/server/store"
 )
 

@@ -16,7 +16,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/faldash/faldash/internal/procfs"
-	"github.com/faldash/faldash/localctl"
+	"github.com/faldash/faldash/server/localctl"
 )
 
 func init() {

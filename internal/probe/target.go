@@ -12,7 +12,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/faldash/faldash/localctl"
+	"github.com/faldash/faldash/server/localctl"
 )
 
 // localTarget starts a fresh local controller in a temporary directory,

@@ -24,7 +24,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 
 	"github.com/faldash/faldash/falpb"
-	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/internal/names"
 )
 
 // Churn is how much of the big app changes between two runner listings.

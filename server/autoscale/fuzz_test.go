@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/scaling"
 )
 
 // FuzzDecide checks the rules no input may break: nothing negative, never

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/scaling"
 )
 
 // Phase is what a runner means to the autoscaler; several of fal's runner

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/internal/names"
 )
 
 // Environment is one environment row.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/scaling"
 )
 
 // Each limit refuses the write one past it with ErrLimit and a message

@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
-	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/internal/names"
 )
 
 // migrations bring the schema from version i (SQLite's user_version) to

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/scaling"
 )
 
 func open(t *testing.T, dir string) *Store {

@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/names"
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/names"
+	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/server/store"
 )

@@ -22,8 +22,8 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/poll"
 	"github.com/faldash/faldash/internal/procfs"
-	"github.com/faldash/faldash/samplerunner"
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/samplerunner"
+	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/server"
 )
 

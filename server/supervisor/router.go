@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/faldash/faldash/falpb"
-	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/server/gateway"
 	"github.com/faldash/faldash/server/store"

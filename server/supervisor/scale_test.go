@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/server/autoscale"
 	"github.com/faldash/faldash/server/gateway"
 )

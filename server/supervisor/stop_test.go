@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/server/gateway"
 )

@@ -13,9 +13,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/names"
+	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/keymap"
-	"github.com/faldash/faldash/names"
-	"github.com/faldash/faldash/scaling"
 	"github.com/faldash/faldash/tui/sanitize"
 	"github.com/faldash/faldash/tui/table"
 	"github.com/faldash/faldash/views/format"

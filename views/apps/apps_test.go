@@ -8,7 +8,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/views/pane"
 )
 

@@ -15,7 +15,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/tui/sanitize"
 	"github.com/faldash/faldash/tui/theme"
 	"github.com/faldash/faldash/views/format"

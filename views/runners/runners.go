@@ -17,7 +17,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/tui/sanitize"
 	"github.com/faldash/faldash/tui/table"
 	"github.com/faldash/faldash/tui/theme"

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/views/format"
 )
 

@@ -6,7 +6,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/tui/sanitize"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"

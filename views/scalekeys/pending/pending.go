@@ -6,7 +6,7 @@
 // the later call would undo the earlier one.
 package pending
 
-import "github.com/faldash/faldash/names"
+import "github.com/faldash/faldash/internal/names"
 
 // Bounds are an app's min and max concurrency.
 type Bounds struct{ Min, Max int }

@@ -7,8 +7,8 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/cmdline"
-	"github.com/faldash/faldash/names"
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/names"
+	"github.com/faldash/faldash/internal/scaling"
 )
 
 // mainDescription is main's: the controller creates main itself, and

@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/localctl"
 	"github.com/faldash/faldash/server"
+	"github.com/faldash/faldash/server/localctl"
 )
 
 // falCallTimeout bounds one call of fal's CLI, which takes a second or two
@@ -32,11 +32,11 @@ func falCLIPath(t *testing.T) string {
 	t.Helper()
 	path := os.Getenv("FALDASH_FALCLI")
 	if path == "" {
-		wd, err := os.Getwd() // the package directory, <repo>/e2e
+		wd, err := os.Getwd() // the package directory, <repo>/internal/e2e
 		if err != nil {
 			t.Fatal(err)
 		}
-		path = filepath.Join(filepath.Dir(wd), "..", "shared", "falcli", "fal")
+		path = filepath.Join(wd, "..", "..", "..", "shared", "falcli", "fal")
 	}
 	if _, err := os.Stat(path); err != nil {
 		if ci := os.Getenv("CI"); ci != "" && ci != "false" {

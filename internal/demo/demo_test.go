@@ -15,7 +15,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/poll"
-	"github.com/faldash/faldash/samplerunner"
+	"github.com/faldash/faldash/internal/samplerunner"
 	"github.com/faldash/faldash/server/supervisor"
 )
 

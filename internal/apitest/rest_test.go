@@ -18,10 +18,10 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/cmdline"
 	"github.com/faldash/faldash/internal/poll"
-	"github.com/faldash/faldash/localctl"
-	"github.com/faldash/faldash/samplerunner"
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/samplerunner"
+	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/server"
+	"github.com/faldash/faldash/server/localctl"
 	"github.com/faldash/faldash/server/supervisor"
 )
 

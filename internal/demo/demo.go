@@ -15,10 +15,10 @@ import (
 	"sync"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/localctl"
-	"github.com/faldash/faldash/names"
+	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/server/confine"
+	"github.com/faldash/faldash/server/localctl"
 	"github.com/faldash/faldash/server/supervisor"
 )
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/scaling"
+	"github.com/faldash/faldash/internal/scaling"
 )
 
 // wantKind fails unless err is a client error of the given kind whose

@@ -19,7 +19,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/poll"
-	"github.com/faldash/faldash/localctl"
+	"github.com/faldash/faldash/server/localctl"
 )
 
 // exe is the faldash binary built once for the package's tests.

@@ -6,8 +6,8 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/cmdline"
+	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/internal/testcert"
-	"github.com/faldash/faldash/scaling"
 )
 
 // fal's own CLI reaches a `faldash serve --tls-cert` the way it reaches
