@@ -16,8 +16,8 @@ import (
 	"github.com/faldash/faldash/internal/cmdline"
 	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/internal/scaling"
+	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/server"
-	"github.com/faldash/faldash/tui/sanitize"
 )
 
 // deployArgs is a parsed `faldash deploy` command line.

@@ -170,7 +170,7 @@ if [ "$bench" = 1 ]; then
   # panes' benchmarks prepare every iteration untimed (a new listing), so
   # a fixed count bounds them where go's default 1s of timed work would
   # take thousands of preparations once the timed part is fast.
-  benches=(./client:Runners:1s ./tui/table:.:1s ./views/runners:.:10x ./views/apps:.:10x ./views/envs:.:10x ./views/secrets:.:10x)
+  benches=(./client:Runners:1s ./internal/ui/table:.:1s ./views/runners:.:10x ./views/apps:.:10x ./views/envs:.:10x ./views/secrets:.:10x)
   # Each package's benchmarks run from a compiled test binary under
   # timeout: go test's own -timeout does not cover benchmarks.
   for tree in before after; do

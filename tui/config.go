@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/ui/theme"
 	"github.com/faldash/faldash/keymap"
-	"github.com/faldash/faldash/tui/theme"
 )
 
 // Config is everything the dashboard is started with. main builds it from

@@ -6,7 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/pane"
 )

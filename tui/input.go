@@ -4,8 +4,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/faldash/faldash/tui/lineedit"
-	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/internal/ui/lineedit"
+	"github.com/faldash/faldash/internal/ui/theme"
 )
 
 // lineInput is the one-line editor of the command line and the filter: a

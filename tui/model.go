@@ -10,8 +10,8 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/names"
+	"github.com/faldash/faldash/internal/ui/theme"
 	"github.com/faldash/faldash/keymap"
-	"github.com/faldash/faldash/tui/theme"
 	"github.com/faldash/faldash/views/pane"
 	"github.com/faldash/faldash/views/runners"
 	"github.com/faldash/faldash/views/scalekeys/pending"

@@ -14,7 +14,7 @@ import (
 	"github.com/muesli/cancelreader"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/views/pane"
 )
 

@@ -9,8 +9,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/faldash/faldash/tui/sanitize"
-	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/internal/ui/sanitize"
+	"github.com/faldash/faldash/internal/ui/theme"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
 )

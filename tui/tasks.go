@@ -7,7 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/views/pane"
 )
 

@@ -17,7 +17,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/scaling"
-	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/internal/ui/theme"
 	"github.com/faldash/faldash/views/pane"
 )
 

@@ -12,8 +12,8 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/faldash/faldash/internal/fakeclient"
+	"github.com/faldash/faldash/internal/ui/theme"
 	"github.com/faldash/faldash/keymap"
-	"github.com/faldash/faldash/tui/theme"
 	"github.com/faldash/faldash/views/pane"
 )
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/names"
-	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"

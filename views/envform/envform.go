@@ -13,8 +13,8 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/names"
-	"github.com/faldash/faldash/tui/sanitize"
-	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/internal/ui/sanitize"
+	"github.com/faldash/faldash/internal/ui/theme"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
 )

@@ -9,9 +9,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/ui/sanitize"
+	"github.com/faldash/faldash/internal/ui/table"
 	"github.com/faldash/faldash/keymap"
-	"github.com/faldash/faldash/tui/sanitize"
-	"github.com/faldash/faldash/tui/table"
 	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/pane"
 )

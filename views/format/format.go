@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/internal/ui/sanitize"
 )
 
 // Dash stands for a value the server did not give.

@@ -5,8 +5,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/faldash/faldash/tui/lineedit"
-	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/internal/ui/lineedit"
+	"github.com/faldash/faldash/internal/ui/theme"
 )
 
 // FocusGlyph marks the focused field of a form, for terminals without

@@ -11,7 +11,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/internal/ui/theme"
 )
 
 // Sizes of a box.

@@ -9,7 +9,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
-	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/internal/ui/theme"
 )
 
 // plainStyles are the monochrome styles every pane test draws with.

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/internal/ui/theme"
 )
 
 // Counts is how many runners are in each state. The summary and the

@@ -13,7 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/pane"
 )

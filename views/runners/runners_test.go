@@ -16,7 +16,7 @@ import (
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
 	"github.com/faldash/faldash/internal/scaling"
-	"github.com/faldash/faldash/tui/table"
+	"github.com/faldash/faldash/internal/ui/table"
 	"github.com/faldash/faldash/views/pane"
 )
 

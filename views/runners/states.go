@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/tui/sanitize"
-	"github.com/faldash/faldash/tui/table"
-	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/internal/ui/sanitize"
+	"github.com/faldash/faldash/internal/ui/table"
+	"github.com/faldash/faldash/internal/ui/theme"
 	"github.com/faldash/faldash/views/format"
 )
 

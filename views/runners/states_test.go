@@ -11,8 +11,8 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/panetest"
-	"github.com/faldash/faldash/tui/table"
-	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/internal/ui/table"
+	"github.com/faldash/faldash/internal/ui/theme"
 	"github.com/faldash/faldash/views/pane"
 )
 

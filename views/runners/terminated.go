@@ -7,8 +7,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/ui/theme"
 	"github.com/faldash/faldash/keymap"
-	"github.com/faldash/faldash/tui/theme"
 	"github.com/faldash/faldash/views/pane"
 )
 

@@ -25,7 +25,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/internal/scaling"
-	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/pane"
 	"github.com/faldash/faldash/views/scalekeys/pending"

@@ -7,7 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/internal/names"
-	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
 	"github.com/faldash/faldash/views/runnerenv"

@@ -11,9 +11,9 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/names"
+	"github.com/faldash/faldash/internal/ui/sanitize"
+	"github.com/faldash/faldash/internal/ui/table"
 	"github.com/faldash/faldash/keymap"
-	"github.com/faldash/faldash/tui/sanitize"
-	"github.com/faldash/faldash/tui/table"
 	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/pane"
 )

@@ -5,7 +5,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/faldash/faldash/tui/sanitize"
+	"github.com/faldash/faldash/internal/ui/sanitize"
 )
 
 // View draws the header and the rows inside the window, as exactly Height

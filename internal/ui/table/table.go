@@ -25,9 +25,9 @@
 // with one snapshot per refresh a mark lasts one refresh interval.
 // ClearMarks drops them earlier. The first snapshot marks nothing.
 //
-// Cells must come sanitized from the column's Cell (see tui/sanitize); the
-// table only fits them to their column, truncating by display width with
-// an ellipsis. A cell may carry lipgloss styling (a coloured runner state):
+// Cells must come sanitized from the column's Cell (see
+// internal/ui/sanitize); the table only fits them to their column,
+// truncating by display width with an ellipsis. A cell may carry lipgloss styling (a coloured runner state):
 // the table measures and truncates it ANSI-aware, and strips it on the
 // cursor row and on stale rows, whose own style must show through.
 package table
@@ -35,8 +35,8 @@ package table
 import (
 	"time"
 
+	"github.com/faldash/faldash/internal/ui/theme"
 	"github.com/faldash/faldash/keymap"
-	"github.com/faldash/faldash/tui/theme"
 )
 
 // Glyphs drawn in the gutter, so that the cursor, marks and selection show

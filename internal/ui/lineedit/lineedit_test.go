@@ -10,7 +10,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
-	"github.com/faldash/faldash/tui/theme"
+	"github.com/faldash/faldash/internal/ui/theme"
 )
 
 func styles() *theme.Styles {

@@ -98,7 +98,7 @@ func TestNilRendererUsesDefault(t *testing.T) {
 // TestNoColourLiteralsOutsideTheme keeps the palette in one place: a colour
 // written anywhere else escapes the theme and NO_COLOR review.
 func TestNoColourLiteralsOutsideTheme(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	root, err := filepath.Abs(filepath.Join("..", "..", "..")) // from internal/ui/theme
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestNoColourLiteralsOutsideTheme(t *testing.T) {
 		for _, b := range banned {
 			if strings.Contains(string(src), b) {
 				rel, _ := filepath.Rel(root, path)
-				t.Errorf("%s uses %s: colours belong in tui/theme", rel, b)
+				t.Errorf("%s uses %s: colours belong in internal/ui/theme", rel, b)
 			}
 		}
 		return nil
