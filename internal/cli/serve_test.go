@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -40,7 +40,7 @@ func startServe(t *testing.T, args ...string) *served {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"serve"}, args...), pw, io.Discard)
+		done <- Run(ctx, append([]string{"serve"}, args...), pw, io.Discard)
 		pw.Close()
 	}()
 	lines := make(chan string)
@@ -202,7 +202,7 @@ func TestServeRefusesTLSFlagMistakes(t *testing.T) {
 		{[]string{"--tls-cert", cert.KeyFile, "--tls-key", cert.CertFile}, "tls certificate"},
 	} {
 		args := append([]string{"serve", "--listen", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--rest", "127.0.0.1:0", "--data", data}, tc.args...)
-		if err := run(t.Context(), args, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), tc.says) {
+		if err := Run(t.Context(), args, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), tc.says) {
 			t.Errorf("serve %q: %v, want an error saying %q", tc.args, err, tc.says)
 		}
 	}
@@ -210,7 +210,7 @@ func TestServeRefusesTLSFlagMistakes(t *testing.T) {
 		t.Errorf("refused serves left the data directory: %v", err)
 	}
 	for _, f := range [][]string{{"--allow-remote"}, {"--insecure"}, {"--tls-cert", cert.CertFile, "--tls-key", cert.KeyFile}} {
-		err := run(t.Context(), append([]string{"serve", "--demo"}, f...), io.Discard, io.Discard)
+		err := Run(t.Context(), append([]string{"serve", "--demo"}, f...), io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), "--demo listens on loopback only") {
 			t.Errorf("serve --demo %q: %v", f, err)
 		}
@@ -218,11 +218,11 @@ func TestServeRefusesTLSFlagMistakes(t *testing.T) {
 }
 
 func TestServeRefusesRemoteWithoutFlag(t *testing.T) {
-	err := run(t.Context(), []string{"serve", "--listen", "0.0.0.0:0", "--data", t.TempDir()}, io.Discard, io.Discard)
+	err := Run(t.Context(), []string{"serve", "--listen", "0.0.0.0:0", "--data", t.TempDir()}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "allow-remote") {
 		t.Fatalf("serve on 0.0.0.0: %v", err)
 	}
-	err = run(t.Context(), []string{"serve", "--listen", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--rest", "0.0.0.0:0", "--data", t.TempDir()}, io.Discard, io.Discard)
+	err = Run(t.Context(), []string{"serve", "--listen", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--rest", "0.0.0.0:0", "--data", t.TempDir()}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "rest api") || !strings.Contains(err.Error(), "allow-remote") {
 		t.Fatalf("rest api on 0.0.0.0: %v", err)
 	}
@@ -230,25 +230,25 @@ func TestServeRefusesRemoteWithoutFlag(t *testing.T) {
 
 func TestVersionAndUsage(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(t.Context(), []string{"version"}, &out, io.Discard); err != nil {
+	if err := Run(t.Context(), []string{"version"}, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.TrimSpace(out.String()); got != "faldash "+versionString() || versionString() == "" {
 		t.Errorf("version printed %q", got)
 	}
-	version = "v1.2.3"
-	defer func() { version = "" }()
+	Version = "v1.2.3"
+	defer func() { Version = "" }()
 	out.Reset()
-	run(t.Context(), []string{"version"}, &out, io.Discard)
+	Run(t.Context(), []string{"version"}, &out, io.Discard)
 	if got := strings.TrimSpace(out.String()); got != "faldash v1.2.3" {
 		t.Errorf("version with -ldflags printed %q", got)
 	}
 
-	if err := run(t.Context(), []string{"frobnicate"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "frobnicate") {
+	if err := Run(t.Context(), []string{"frobnicate"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "frobnicate") {
 		t.Errorf("unknown command: %v", err)
 	}
 	out.Reset()
-	if err := run(t.Context(), []string{"help"}, &out, io.Discard); err != nil || !strings.Contains(out.String(), "serve") {
+	if err := Run(t.Context(), []string{"help"}, &out, io.Discard); err != nil || !strings.Contains(out.String(), "serve") {
 		t.Errorf("usage: %q, %v", out.String(), err)
 	}
 }

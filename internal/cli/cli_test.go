@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ func invoke(t *testing.T, args ...string) (stdout, stderr string, status int) {
 	var out, errOut bytes.Buffer
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	status = exitStatus(run(ctx, args, &out, &errOut), &errOut)
+	status = ExitStatus(Run(ctx, args, &out, &errOut), &errOut)
 	return out.String(), errOut.String(), status
 }
 
@@ -128,7 +128,7 @@ func TestConfigErrorNamesTheFileOnce(t *testing.T) {
 func TestDeployLogHasNoWrongPlural(t *testing.T) {
 	ctl, addr, _ := startController(t, server.Config{Runtime: &noRuntime{}, GatewayURL: "http://127.0.0.1:7778"})
 	var out bytes.Buffer
-	err := run(t.Context(), []string{"deploy", "--host", addr, "--key-file", ctl.KeyFile(), "--app", "one",
+	err := Run(t.Context(), []string{"deploy", "--host", addr, "--key-file", ctl.KeyFile(), "--app", "one",
 		"--min-concurrency", "1", "--max-concurrency", "1", "--max-multiplexing", "1", "--", "true"}, &out, io.Discard)
 	if err != nil {
 		t.Fatalf("deploy: %v\n%s", err, out.String())

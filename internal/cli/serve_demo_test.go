@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -17,7 +17,7 @@ import (
 )
 
 func TestServeDemo(t *testing.T) {
-	if err := run(t.Context(), []string{"serve", "--demo", "--data", t.TempDir()}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "--data") {
+	if err := Run(t.Context(), []string{"serve", "--demo", "--data", t.TempDir()}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "--data") {
 		t.Errorf("--demo with --data: %v", err)
 	}
 
@@ -26,7 +26,7 @@ func TestServeDemo(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--demo"}, pw, io.Discard)
+		done <- Run(ctx, []string{"serve", "--demo"}, pw, io.Discard)
 		pw.Close()
 	}()
 	lines := make(chan string)

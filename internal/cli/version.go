@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -7,13 +7,15 @@ import (
 	"runtime/debug"
 )
 
-// version is set at build time with -ldflags "-X main.version=v1.2.3";
-// otherwise it comes from the module's build information.
-var version string
+// Version is the version faldash was built as. main sets it from its own
+// version, which a build sets with -ldflags "-X main.version=v1.2.3" (the
+// name builds have used); empty, it comes from the module's build
+// information.
+var Version string
 
 func versionString() string {
-	if version != "" {
-		return version
+	if Version != "" {
+		return Version
 	}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -126,7 +126,7 @@ func TestDeployRefusesBadInput(t *testing.T) {
 		{[]string{"--app", "a", "--"}, "no command"},
 		{[]string{"--app", "a", "--host", "", "--", "true"}, "--host"},
 	} {
-		err := run(t.Context(), append(append([]string(nil), base...), tc.args...), io.Discard, io.Discard)
+		err := Run(t.Context(), append(append([]string(nil), base...), tc.args...), io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tc.says) {
 			t.Errorf("deploy %q: %v, want an error saying %q", tc.args, err, tc.says)
 		}
@@ -143,7 +143,7 @@ func TestDeployToLocalController(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	err := run(t.Context(), []string{"deploy", "--host", addr, "--key-file", ctl.KeyFile(),
+	err := Run(t.Context(), []string{"deploy", "--host", addr, "--key-file", ctl.KeyFile(),
 		"--app", "my-app", "--env", "staging",
 		"--min-concurrency", "1", "--max-concurrency", "3", "--keep-alive", "20", "--max-multiplexing", "2",
 		"--concurrency-buffer", "1", "--scaling-delay", "5", "--startup-timeout", "30", "--request-timeout", "60",
@@ -204,7 +204,7 @@ func TestDeployWithARefusedKeySaysWhereItCameFrom(t *testing.T) {
 	if err := os.WriteFile(keyFile, []byte("id:not-the-secret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err := run(t.Context(), []string{"deploy", "--host", addr, "--key-file", keyFile, "--app", "a", "--", "true"}, io.Discard, io.Discard)
+	err := Run(t.Context(), []string{"deploy", "--host", addr, "--key-file", keyFile, "--app", "a", "--", "true"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "not authorized") || !strings.Contains(err.Error(), keyFile) {
 		t.Fatalf("deploy with a wrong key: %v", err)
 	}
@@ -287,7 +287,7 @@ func TestDeployRunsInItsDirectory(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	var out bytes.Buffer
-	err := run(t.Context(), []string{"deploy", "--host", addr, "--key-file", ctl.KeyFile(), "--app", "my-app",
+	err := Run(t.Context(), []string{"deploy", "--host", addr, "--key-file", ctl.KeyFile(), "--app", "my-app",
 		"--", "./bin/serve", "serve.py", "--model", "small"}, &out, io.Discard)
 	if err != nil {
 		t.Fatalf("deploy: %v\n%s", err, out.String())
@@ -322,7 +322,7 @@ func TestDeployRunsInItsDirectory(t *testing.T) {
 func TestDeployWithoutGatewaySaysSo(t *testing.T) {
 	ctl, addr, _ := startController(t, server.Config{Runtime: &noRuntime{}})
 	var out bytes.Buffer
-	if err := run(t.Context(), []string{"deploy", "--host", addr, "--key-file", ctl.KeyFile(), "--app", "my-app", "--", "true"}, &out, io.Discard); err != nil {
+	if err := Run(t.Context(), []string{"deploy", "--host", addr, "--key-file", ctl.KeyFile(), "--app", "my-app", "--", "true"}, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "endpoint: none") || strings.Contains(out.String(), "fal.run") || strings.Contains(out.String(), "curl") {
@@ -334,7 +334,7 @@ func TestDeployWithoutGatewaySaysSo(t *testing.T) {
 // and creates nothing.
 func TestDeployToMissingEnvironmentSaysHowToCreateIt(t *testing.T) {
 	ctl, addr, c := startController(t, server.Config{Runtime: &noRuntime{}})
-	err := run(t.Context(), []string{"deploy", "--host", addr, "--key-file", ctl.KeyFile(), "--app", "my-app", "--env", "staging", "--", "true"}, io.Discard, io.Discard)
+	err := Run(t.Context(), []string{"deploy", "--host", addr, "--key-file", ctl.KeyFile(), "--app", "my-app", "--env", "staging", "--", "true"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), `environment "staging" does not exist`) || !strings.Contains(err.Error(), "fal environments create staging") {
 		t.Errorf("deploy to a missing environment: %v", err)
 	}

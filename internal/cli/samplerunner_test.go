@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -10,14 +10,14 @@ import (
 
 func TestSampleRunnerIsHiddenButRuns(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(t.Context(), []string{"help"}, &out, io.Discard); err != nil {
+	if err := Run(t.Context(), []string{"help"}, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(out.String(), "sample-runner") {
 		t.Errorf("usage lists the hidden sample-runner:\n%s", out.String())
 	}
 	var stderr bytes.Buffer
-	err := run(t.Context(), []string{"sample-runner", "--fail-rate", "2"}, io.Discard, &stderr)
+	err := Run(t.Context(), []string{"sample-runner", "--fail-rate", "2"}, io.Discard, &stderr)
 	var code exitCode
 	if !errors.As(err, &code) || code != 2 || !strings.Contains(stderr.String(), "--fail-rate") {
 		t.Errorf("sample-runner with a bad flag: %v, stderr %q", err, stderr.String())
