@@ -180,7 +180,11 @@ if [ "$bench" = 1 ]; then
     : > "$out/bench-$tree.err"
     for b in "${benches[@]}"; do
       IFS=: read -r pkg re benchtime <<< "$b"
-      pkg=./$(tree_path "$dir" "${pkg#./}")
+      # A moved package runs where the tree has it, and its figures are
+      # named by this layout's path, so benchstat sets the trees side by
+      # side (it groups benchmarks by their pkg: line).
+      name=${pkg#./}
+      pkg=./$(tree_path "$dir" "$name")
       [ -d "$dir/$pkg" ] || continue
       bin=$work/bench-$tree-$(basename "$pkg").test
       if ! (cd "$dir" && go test -c -o "$bin" "$pkg") 2>> "$out/bench-$tree.err"; then
@@ -189,7 +193,8 @@ if [ "$bench" = 1 ]; then
       fi
       [ -x "$bin" ] || continue # no tests there
       if ! (cd "$dir/$pkg" && timeout --kill-after=10s "$benchlimit" "$bin" -test.run '^$' -test.bench "$re" \
-          -test.benchtime "$benchtime" -test.benchmem -test.count "$count") >> "$out/bench-$tree.txt" 2>> "$out/bench-$tree.err"; then
+          -test.benchtime "$benchtime" -test.benchmem -test.count "$count" |
+          sed "s#^pkg: github.com/faldash/faldash/${pkg#./}\$#pkg: github.com/faldash/faldash/$name#") >> "$out/bench-$tree.txt" 2>> "$out/bench-$tree.err"; then
         echo "perf.sh: $pkg's benchmarks failed or ran over $benchlimit in the $tree tree" >&2
       fi
     done
