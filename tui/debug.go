@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"reflect"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -52,14 +51,14 @@ func describe(msg tea.Msg) string {
 		return fmt.Sprintf("resize %dx%d", msg.Width, msg.Height)
 	case fetchedMsg:
 		s := fmt.Sprintf("fetched %s gen %d", describeKey(msg.origin.Key), msg.origin.Gen)
-		if msg.err != nil {
-			return s + " error: " + msg.err.Error()
+		if msg.answer == nil { // a test's stand-in for an answer
+			return s
 		}
-		if rows, ok := msg.data.(interface{ Len() int }); ok { // a table's snapshot
-			return s + ": " + format.Count(rows.Len(), "item", "items")
+		if err := msg.answer.Err(); err != nil {
+			return s + " error: " + err.Error()
 		}
-		if v := reflect.ValueOf(msg.data); v.Kind() == reflect.Slice {
-			return s + ": " + format.Count(v.Len(), "item", "items")
+		if n, ok := msg.answer.Len(); ok {
+			return s + ": " + format.Count(n, "item", "items")
 		}
 		return s
 	case pollTickMsg:
@@ -73,15 +72,10 @@ func describe(msg tea.Msg) string {
 	case delivery:
 		return fmt.Sprintf("deliver %T to %s", msg.msg, describeOrigin(msg.to))
 	case taskDoneMsg:
-		if msg.err != nil {
-			return fmt.Sprintf("task %d failed: %v", msg.id, msg.err)
+		if msg.out.Err != nil {
+			return fmt.Sprintf("task %d failed: %v", msg.id, msg.out.Err)
 		}
 		return fmt.Sprintf("task %d done", msg.id)
-	case loadedMsg:
-		if msg.err != nil {
-			return fmt.Sprintf("load for %s failed: %v", describeOrigin(msg.to), msg.err)
-		}
-		return "loaded for " + describeOrigin(msg.to)
 	case pane.ShowModal:
 		return fmt.Sprintf("open modal %T", msg.Modal)
 	}

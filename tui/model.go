@@ -203,8 +203,6 @@ func (m *Model) updateActions(msg tea.Msg) tea.Cmd {
 		return m.deliver(msg)
 	case taskDoneMsg:
 		return m.taskDone(msg)
-	case loadedMsg:
-		return m.loaded(msg)
 	case pane.Task, pane.Load, pane.Schedule, pane.CloseModal, pane.ShowModal:
 		// Not stamped: it came from a command the root did not wrap. It
 		// is the visible child's, if anyone's.

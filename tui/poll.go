@@ -32,8 +32,7 @@ type poller struct {
 // fetchedMsg is the answer to one poll, with the origin it was asked for.
 type fetchedMsg struct {
 	origin pane.Origin
-	data   any
-	err    error
+	answer pane.Answer
 }
 
 // pollTickMsg is the armed tick numbered seq.
@@ -50,8 +49,7 @@ func (m *Model) startFetch() tea.Cmd {
 	ctx, cancel := context.WithTimeout(m.ctx, callTimeout)
 	p.inFlight, p.origin, p.cancel, p.abandoned, p.again = true, origin, cancel, false, false
 	return func() tea.Msg {
-		data, err := f(ctx)
-		return fetchedMsg{origin: origin, data: data, err: err}
+		return fetchedMsg{origin: origin, answer: f(ctx)}
 	}
 }
 
@@ -72,7 +70,8 @@ func (m *Model) fetched(msg fetchedMsg) tea.Cmd {
 
 	e := m.current()
 	now := m.now()
-	if msg.err == nil {
+	err := msg.answer.Err()
+	if err == nil {
 		e.loaded, e.updated, e.err = true, now, nil
 		p.failures, p.lastErr = 0, nil
 		m.lastOK = now
@@ -80,11 +79,11 @@ func (m *Model) fetched(msg fetchedMsg) tea.Cmd {
 		// with every answer: the header follows.
 		m.target = m.client.Target()
 	} else {
-		e.err = msg.err
+		e.err = err
 		p.failures++
-		p.lastErr = msg.err
+		p.lastErr = err
 	}
-	cmd := m.paneUpdate(m.cur, pane.Result{Data: msg.data, Err: msg.err, At: now})
+	cmd := m.paneUpdate(m.cur, msg.answer.Msg(now))
 	m.layout() // the error banner comes and goes with errors
 	if p.again {
 		return tea.Batch(cmd, m.pollNow())
@@ -150,7 +149,7 @@ func (m *Model) staleOnShow() tea.Cmd {
 		return nil
 	}
 	e.err = m.poll.lastErr
-	return m.paneUpdate(m.cur, pane.Result{Err: e.err, At: m.now()})
+	return m.paneUpdate(m.cur, pane.Failed{Err: e.err, At: m.now()})
 }
 
 // pollSwitched moves polling to a newly shown pane: at once if nothing is

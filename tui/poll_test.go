@@ -127,17 +127,30 @@ func TestAnswerForLeftPaneIsDropped(t *testing.T) {
 	h.viewContains("fal › main › apps", "my-app")
 }
 
+// ghostAnswer is a real answer to the Fetch of k's pane, from a controller
+// that lists an environment and an app named ghost: had it been taken, the
+// view would show them.
+func ghostAnswer(t *testing.T, k pane.Key) pane.Answer {
+	t.Helper()
+	fc := fakeclient.New(demoTarget())
+	fc.SetEnvironments(client.Environment{Name: "ghost"})
+	fc.SetApps("main", client.App{Name: "ghost"})
+	a := New(Config{Client: fc}).entry(k).pane.Fetch()(t.Context())
+	if a.Err() != nil {
+		t.Fatal(a.Err())
+	}
+	return a
+}
+
 func TestAnswerOfOlderGenerationIsDropped(t *testing.T) {
 	h := newHarness(t, seeded(), Config{})
 	h.settle()
 	gen := h.m.poll.gen
 	h.fc.Reset()
 
-	old := fetchedMsg{origin: pane.Origin{Key: pane.EnvironmentsKey(), Gen: gen - 1},
-		data: []client.Environment{{Name: "ghost"}}}
-	h.send(old)
-	h.send(fetchedMsg{origin: pane.Origin{Key: pane.EnvironmentsKey(), Gen: gen},
-		data: []client.Environment{{Name: "ghost"}}}) // answered already
+	ghosts := ghostAnswer(t, pane.EnvironmentsKey())
+	h.send(fetchedMsg{origin: pane.Origin{Key: pane.EnvironmentsKey(), Gen: gen - 1}, answer: ghosts})
+	h.send(fetchedMsg{origin: pane.Origin{Key: pane.EnvironmentsKey(), Gen: gen}, answer: ghosts}) // answered already
 	h.viewLacks("ghost")
 	if len(h.fc.Calls()) != 0 || len(scheduled[pollTickMsg](h)) != 1 {
 		t.Errorf("stale answers changed the poll loop: calls %v, ticks %v", h.fc.Calls(), scheduled[pollTickMsg](h))
@@ -147,7 +160,7 @@ func TestAnswerOfOlderGenerationIsDropped(t *testing.T) {
 	fire[pollTickMsg](h)
 	h.take()
 	h.send(fetchedMsg{origin: pane.Origin{Key: pane.AppsKey("main"), Gen: h.m.poll.gen},
-		data: []client.App{{Name: "ghost"}}})
+		answer: ghostAnswer(t, pane.AppsKey("main"))})
 	h.viewLacks("ghost")
 	if !h.m.poll.inFlight {
 		t.Error("a foreign answer ended the call in flight")

@@ -170,13 +170,10 @@ func (v *errorView) FullHelp() [][]key.Binding { return [][]key.Binding{v.ShortH
 type task struct {
 	id    int
 	label string
-	// A child's task also has what to say when it ends and where its
-	// answer goes.
-	done     string
-	doneFrom func(result any) string
-	from     origin
-	reply    func(result any, err error) tea.Msg
-	then     tea.Msg
+	// A child's task also has where its reply goes, and what the root
+	// does once it has succeeded.
+	from origin
+	then tea.Msg
 }
 
 func (m *Model) startTask(label string) int {

@@ -57,8 +57,8 @@ func Bench(b *testing.B, n int, l Listing) {
 	// The answers of two polls, fetched once: applying them in turn costs
 	// the UI goroutine what a poll changing every row does, and a run
 	// takes seconds however cheap that is.
-	polls := func(d *driven) []pane.Result {
-		out := make([]pane.Result, 2)
+	polls := func(d *driven) []tea.Msg {
+		out := make([]tea.Msg, 2)
 		for i := range out {
 			l.Set(d.fc, n, 1+i)
 			out[i] = d.fetch(b)
@@ -135,19 +135,19 @@ func drive(b *testing.B, n int, l Listing) *driven {
 func (d *driven) load(cmd tea.Cmd) {
 	for _, msg := range Msgs(cmd) {
 		if l, ok := msg.(pane.Load); ok {
-			result, err := l.Run(context.Background())
-			d.load(d.p.Update(l.Reply(result, err)))
+			d.load(d.p.Update(l.Run(context.Background())))
 		}
 	}
 }
 
 // fetch runs the pane's refresh call, as the root does off the UI goroutine.
-func (d *driven) fetch(b *testing.B) pane.Result {
-	data, err := d.p.Fetch()(context.Background())
-	if err != nil {
+// It returns the message the pane receives, its Result.
+func (d *driven) fetch(b *testing.B) tea.Msg {
+	a := d.p.Fetch()(context.Background())
+	if err := a.Err(); err != nil {
 		b.Fatal(err)
 	}
-	return pane.Result{Data: data, At: *d.now}
+	return a.Msg(*d.now)
 }
 
 // LineDiff counts the lines of cur that differ from those of prev, and

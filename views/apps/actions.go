@@ -67,11 +67,8 @@ func (p *Pane) rollout(a client.App) *modal.Confirm {
 		if force {
 			how = " (forced)"
 		}
-		return pane.Cmd(pane.Task{
-			Label: "rolling out " + alias + how,
-			Done:  "rollout of " + alias + " started" + how,
-			Run:   func(ctx context.Context) (any, error) { return nil, c.RolloutApp(ctx, env, app, force) },
-		})
+		return pane.Cmd(pane.Call("rolling out "+alias+how, "rollout of "+alias+" started"+how,
+			func(ctx context.Context) error { return c.RolloutApp(ctx, env, app, force) }, nil))
 	}).WithOption("force", false)
 }
 
@@ -86,12 +83,10 @@ func (p *Pane) deleteApp(a client.App) *modal.Confirm {
 			format.Short(string(a.Revision), revisionLen)),
 	}
 	return modal.NewConfirm(p.d, "Delete app "+alias+"?", body, func(bool) tea.Cmd {
-		return pane.Cmd(pane.Task{
-			Label: "deleting " + alias,
-			Done:  "deleted " + alias + "; its runners are stopping",
-			Run: func(ctx context.Context) (any, error) {
-				return c.DeleteAlias(ctx, env, app)
-			},
-		})
+		return pane.Cmd(pane.Call("deleting "+alias, "deleted "+alias+"; its runners are stopping",
+			func(ctx context.Context) error {
+				_, err := c.DeleteAlias(ctx, env, app)
+				return err
+			}, nil))
 	}).Danger()
 }

@@ -150,10 +150,10 @@ func (p *Pane) Fetch() pane.Fetch {
 	c, env, ask, known := p.d.Client, p.env, p.queues.ask(), p.queues.sizes
 	visible := p.table.Visible()
 	build := p.table.Builder()
-	return func(ctx context.Context) (any, error) {
+	return pane.FetchOf(func(ctx context.Context) (listing, error) {
 		apps, err := c.ListApps(ctx, env)
 		if err != nil {
-			return nil, err
+			return listing{}, err
 		}
 		l := listing{asked: ask && len(apps) > 0}
 		if l.asked {
@@ -171,13 +171,16 @@ func (p *Pane) Fetch() pane.Fetch {
 		}
 		l.rows = build.Build(vals)
 		return l, nil
-	}
+	})
 }
 
 func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case pane.Result:
+	case pane.Result[listing]:
 		return p.apply(msg)
+	case pane.Failed:
+		p.table.SetStale(true)
+		return nil
 	case tea.KeyMsg:
 		return p.key(msg)
 	default:
@@ -204,12 +207,8 @@ func (p *Pane) SetReadOnly(readOnly bool) {
 
 // apply shows a listing; the first of failed queue reads in a row is
 // said in the status line.
-func (p *Pane) apply(r pane.Result) tea.Cmd {
-	if r.Err != nil {
-		p.table.SetStale(true)
-		return nil
-	}
-	l, _ := r.Data.(listing)
+func (p *Pane) apply(r pane.Result[listing]) tea.Cmd {
+	l := r.Data
 	var cmd tea.Cmd
 	if l.asked {
 		if err := p.queues.apply(l.queues); err != nil {

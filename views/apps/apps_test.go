@@ -26,11 +26,11 @@ func build(t *testing.T, target client.Target, env string, apps ...client.App) (
 	fc.SetApps(env, apps...)
 	p := New(panetest.Deps(fc, &now), env)
 	p.SetSize(200, 10)
-	data, err := p.Fetch()(context.Background())
-	if err != nil {
+	a := p.Fetch()(context.Background())
+	if err := a.Err(); err != nil {
 		t.Fatal(err)
 	}
-	p.Update(pane.Result{Data: data, At: now})
+	p.Update(a.Msg(now))
 	return p, fc
 }
 

@@ -30,8 +30,7 @@ func queueFixture(t *testing.T) (*Pane, *fakeclient.Client) {
 func list(t *testing.T, p *Pane, fc *fakeclient.Client) (int, []tea.Msg) {
 	t.Helper()
 	before := len(fc.CallsTo("QueueSize"))
-	data, err := p.Fetch()(context.Background())
-	msgs := panetest.Msgs(p.Update(pane.Result{Data: data, Err: err, At: panetest.Now}))
+	msgs := panetest.Msgs(p.Update(p.Fetch()(context.Background()).Msg(panetest.Now)))
 	return len(fc.CallsTo("QueueSize")) - before, msgs
 }
 

@@ -88,13 +88,10 @@ func New(d pane.Deps, env string) *Modal {
 // Init counts the environment's apps, secrets and live runners.
 func (m *Modal) Init() tea.Cmd {
 	c, env := m.d.Client, m.env
-	return pane.Cmd(pane.Load{
-		Run: func(ctx context.Context) (any, error) { return count(ctx, c, env) },
-		Reply: func(result any, err error) tea.Msg {
-			got, _ := result.(Contents)
-			return counted{env: env, c: got, err: err}
-		},
-	})
+	return pane.Cmd(pane.Load{Run: func(ctx context.Context) tea.Msg {
+		got, err := count(ctx, c, env)
+		return counted{env: env, c: got, err: err}
+	}})
 }
 
 // count lists what env holds. It runs off the model's goroutine.
@@ -216,13 +213,11 @@ func (m *Modal) submit() tea.Cmd {
 	m.sending, m.err = true, ""
 	c, env := m.d.Client, m.env
 	name := sanitize.String(env)
-	return pane.Cmd(pane.Task{
-		Label: "deleting environment " + name,
-		Done:  "deleted environment " + name + " with its apps and secrets",
-		Run:   func(ctx context.Context) (any, error) { return nil, c.DeleteEnvironment(ctx, env) },
-		Reply: func(_ any, err error) tea.Msg { return deleted{err: err} },
-		Then:  pane.EnvDeleted{Name: env},
-	})
+	t := pane.Call("deleting environment "+name, "deleted environment "+name+" with its apps and secrets",
+		func(ctx context.Context) error { return c.DeleteEnvironment(ctx, env) },
+		func(err error) tea.Msg { return deleted{err: err} })
+	t.Then = pane.EnvDeleted{Name: env}
+	return pane.Cmd(t)
 }
 
 func (m *Modal) SetSize(width, height int) {

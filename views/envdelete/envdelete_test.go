@@ -57,7 +57,7 @@ func TestCountsWhatWillBeDestroyed(t *testing.T) {
 		t.Errorf("no counting notice before the counts:\n%s", m.View())
 	}
 	load := panetest.Msgs(m.Init())[0].(pane.Load)
-	m.Update(load.Reply(load.Run(context.Background())))
+	m.Update(load.Run(context.Background()))
 	v := m.View()
 	for _, want := range []string{"2 apps: a, b", "1 secret: TOKEN", "3 live runners"} {
 		if !strings.Contains(v, want) {
@@ -107,7 +107,7 @@ func TestEnterDeletesOnlyOnTheExactName(t *testing.T) {
 	if len(fc.CallsTo("DeleteEnvironment")) != 0 {
 		t.Fatal("deleted before the task ran")
 	}
-	_, err := tasks[0].Run(context.Background())
+	err := tasks[0].Run(context.Background()).Err
 	if calls := fc.CallsTo("DeleteEnvironment"); err != nil || len(calls) != 1 || calls[0].Env != "qa" {
 		t.Fatalf("calls %+v, err %v", calls, err)
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/internal/ui/theme"
@@ -131,16 +130,13 @@ func (f *Form) submit() tea.Cmd {
 	name, desc := f.fields[fieldName].Ed.Value(), f.fields[fieldDescription].Ed.Value()
 	return pane.Cmd(pane.Task{
 		Label: "creating environment " + sanitize.String(name),
-		Done:  "created environment " + sanitize.String(name),
-		Run: func(ctx context.Context) (any, error) {
-			return c.CreateEnvironment(ctx, name, desc)
-		},
-		Reply: func(result any, err error) tea.Msg {
-			e, _ := result.(client.Environment)
+		Run: func(ctx context.Context) pane.Outcome {
+			e, err := c.CreateEnvironment(ctx, name, desc)
 			if e.Name == "" {
 				e.Name = name
 			}
-			return created{name: e.Name, err: err}
+			return pane.Outcome{Said: "created environment " + sanitize.String(name), Err: err,
+				Reply: created{name: e.Name, err: err}}
 		},
 	})
 }

@@ -65,19 +65,25 @@ func New(d pane.Deps) *Pane {
 // Fetch lists the environments and builds their rows.
 func (p *Pane) Fetch() pane.Fetch {
 	c, build := p.d.Client, p.table.Builder()
-	return func(ctx context.Context) (any, error) {
+	return pane.FetchOf(func(ctx context.Context) (listing, error) {
 		envs, err := c.ListEnvironments(ctx)
 		if err != nil {
 			return nil, err
 		}
 		return build.Build(table.Elems(envs)), nil
-	}
+	})
 }
+
+// listing is what Fetch brings: the environments' rows.
+type listing = *table.Snapshot[string, *client.Environment]
 
 func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case pane.Result:
-		p.apply(msg)
+	case pane.Result[listing]:
+		p.table.Swap(msg.Data, msg.At)
+		p.seek()
+	case pane.Failed:
+		p.table.SetStale(true)
 	case pane.Tick:
 		p.table.Tick()
 	case tea.KeyMsg:
@@ -109,16 +115,6 @@ func (p *Pane) seek() {
 // row after it (or before it, if it was the last).
 func (p *Pane) remove(name string) {
 	p.table.Keep(func(e *client.Environment) bool { return e.Name != name })
-}
-
-func (p *Pane) apply(r pane.Result) {
-	if r.Err != nil {
-		p.table.SetStale(true)
-		return
-	}
-	rows, _ := r.Data.(*table.Snapshot[string, *client.Environment])
-	p.table.Swap(rows, r.At)
-	p.seek()
 }
 
 // Selected is the environment under the cursor.

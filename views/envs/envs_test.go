@@ -16,8 +16,7 @@ import (
 
 func load(t *testing.T, p *Pane, fc *fakeclient.Client, now time.Time) {
 	t.Helper()
-	data, err := p.Fetch()(context.Background())
-	if cmd := p.Update(pane.Result{Data: data, Err: err, At: now}); cmd != nil {
+	if cmd := p.Update(p.Fetch()(context.Background()).Msg(now)); cmd != nil {
 		t.Fatalf("a result returned a command")
 	}
 }

@@ -17,22 +17,41 @@ import (
 // while it is still open) and sends the answer there.
 
 // Task asks the root to run a call that changes something, as a task of
-// the status line: a spinner and Label while Run runs, then ✓ Done or
-// ✗ Label and the error; then the visible pane is refreshed.
+// the status line: a spinner and Label while Run runs, then ✓ and what the
+// Outcome said, or ✗ Label and the error; then the visible pane is
+// refreshed.
 type Task struct {
 	Label string // what runs: "scaling my-app"
-	Done  string // what happened, shown when Run succeeds
-	Run   func(ctx context.Context) (any, error)
-	// Reply, if not nil, turns Run's outcome into a message for the child
-	// that asked for the task.
-	Reply func(result any, err error) tea.Msg
-	// DoneFrom, if not nil, says what happened from Run's result, in
-	// place of Done: an action on several things says how many it reached.
-	DoneFrom func(result any) string
+	// Run makes the call, off the model's goroutine.
+	Run func(ctx context.Context) Outcome
 	// Then, if not nil, is handled by the root once Run has succeeded,
 	// whether or not the child that asked is still there to hear it (an
 	// EnvDeleted after the dialog that asked for the deletion was closed).
 	Then tea.Msg
+}
+
+// Outcome is how a Task went.
+type Outcome struct {
+	// Said is what happened, shown when Err is nil: an action on several
+	// things says how many it reached.
+	Said string
+	Err  error
+	// Reply, if not nil, goes to the child that asked for the task, in
+	// the child's own type.
+	Reply tea.Msg
+}
+
+// Call is a Task of one call whose only result is whether it worked: done
+// is said when it did, and reply, if not nil, tells the child that asked.
+func Call(label, done string, call func(ctx context.Context) error, reply func(err error) tea.Msg) Task {
+	return Task{Label: label, Run: func(ctx context.Context) Outcome {
+		err := call(ctx)
+		o := Outcome{Said: done, Err: err}
+		if reply != nil {
+			o.Reply = reply(err)
+		}
+		return o
+	}}
 }
 
 // Partial is the error of a task that went only partly: the status line
@@ -48,10 +67,10 @@ func (p *Partial) Unwrap() error { return p.Err }
 
 // Load asks the root to run a read outside the polling of the visible pane
 // (what a delete will destroy, an app's revisions): no status line, no
-// refresh, and the answer goes back to the child that asked through Reply.
+// refresh, and the message Run returns, of the child's own type, goes back
+// to the child that asked.
 type Load struct {
-	Run   func(ctx context.Context) (any, error)
-	Reply func(result any, err error) tea.Msg
+	Run func(ctx context.Context) tea.Msg
 }
 
 // Schedule asks the root to deliver Msg to the child that asked after

@@ -5,12 +5,13 @@
 // The root builds panes lazily, caches them by Key so that the cursor and
 // the filter survive switching, and polls only the visible one: it calls
 // Fetch, runs the returned function off the model's goroutine, and hands the
-// answer back as a Result only if it is still wanted. Panes never call the
-// client from Update.
+// answer back (a Result of the pane's own data type, or Failed) only if it
+// is still wanted. Panes never call the client from Update.
 package pane
 
 import (
 	"context"
+	"reflect"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -26,7 +27,7 @@ import (
 // secrets, or one runner's detail. Panes are used through their pointer from
 // the model's goroutine only.
 type Pane interface {
-	// Update handles keys the root did not take, Result, Tick, and any
+	// Update handles keys the root did not take, its Result, Failed, Tick, and any
 	// message a pane's own commands produce.
 	Update(tea.Msg) tea.Cmd
 	// View draws the pane in exactly the size given to SetSize.
@@ -40,8 +41,55 @@ type Pane interface {
 	Fetch() Fetch
 }
 
-// Fetch is one refresh of a pane; its data comes back in a Result.
-type Fetch func(ctx context.Context) (any, error)
+// Fetch is one refresh of a pane. Build it with FetchOf, so that the data
+// type the call returns is the one of the Result the pane receives.
+type Fetch func(ctx context.Context) Answer
+
+// Answer is what a Fetch brought back, as the root sees it: whether it
+// failed (for freshness and back-off), and the message the pane gets.
+type Answer interface {
+	Err() error
+	// Msg is the message for the pane: Result of the pane's data type, or
+	// Failed, taken at time at.
+	Msg(at time.Time) tea.Msg
+	// Len counts the items fetched, for the debug log; false when the data
+	// is not a list.
+	Len() (int, bool)
+}
+
+// FetchOf makes a Fetch of call, whose answer reaches the pane as a
+// Result[T] (or Failed): T goes from the call to the pane without an
+// assertion on the way.
+func FetchOf[T any](call func(ctx context.Context) (T, error)) Fetch {
+	return func(ctx context.Context) Answer {
+		data, err := call(ctx)
+		return answer[T]{data: data, err: err}
+	}
+}
+
+type answer[T any] struct {
+	data T
+	err  error
+}
+
+func (a answer[T]) Err() error { return a.err }
+
+func (a answer[T]) Msg(at time.Time) tea.Msg {
+	if a.err != nil {
+		return Failed{Err: a.err, At: at}
+	}
+	return Result[T]{Data: a.data, At: at}
+}
+
+func (a answer[T]) Len() (int, bool) {
+	if rows, ok := any(a.data).(interface{ Len() int }); ok { // a table's snapshot
+		return rows.Len(), true
+	}
+	if v := reflect.ValueOf(a.data); v.Kind() == reflect.Slice {
+		return v.Len(), true
+	}
+	return 0, false
+}
 
 // Filterable is a pane whose rows the root's `/` filter narrows.
 type Filterable interface {
@@ -77,13 +125,21 @@ type Deps struct {
 	Scaling *pending.Book
 }
 
-// Result is the answer to the Fetch of the pane that receives it. The root
-// delivers it only while the pane is visible and the answer is the latest it
-// asked for, so a pane can apply it without checking where it came from.
-type Result struct {
-	Data any   // what Fetch returned, when Err is nil
-	Err  error // the pane keeps its last data and draws it as stale
+// Result is the data of the pane's Fetch that receives it, of the type its
+// FetchOf call returned. The root delivers it only while the pane is
+// visible and the answer is the latest it asked for, so a pane can apply it
+// without checking where it came from.
+type Result[T any] struct {
+	Data T
 	At   time.Time
+}
+
+// Failed says the pane's data could not be refreshed (its Fetch failed, or
+// the controller stopped answering another pane's): the pane keeps its last
+// data and draws it as stale.
+type Failed struct {
+	Err error
+	At  time.Time
 }
 
 // Tick arrives once a second while the pane is visible and showing data,

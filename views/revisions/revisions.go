@@ -66,13 +66,10 @@ func New(d pane.Deps, env string, app client.App) *View {
 // Init lists the revisions.
 func (v *View) Init() tea.Cmd {
 	c, env, app := v.d.Client, v.env, v.app.Name
-	return pane.Cmd(pane.Load{
-		Run: func(ctx context.Context) (any, error) { return c.ListRevisions(ctx, env, app) },
-		Reply: func(result any, err error) tea.Msg {
-			revs, _ := result.([]client.Revision)
-			return listed{revs: revs, err: err}
-		},
-	})
+	return pane.Cmd(pane.Load{Run: func(ctx context.Context) tea.Msg {
+		revs, err := c.ListRevisions(ctx, env, app)
+		return listed{revs: revs, err: err}
+	}})
 }
 
 func (v *View) Update(msg tea.Msg) tea.Cmd {
@@ -157,14 +154,12 @@ func (v *View) setRevision() tea.Cmd {
 	c, env, app, rev := v.d.Client, v.env, v.app.Name, r.ID
 	alias := sanitize.String(names.Alias(app, env))
 	short := format.Short(string(rev), 8)
-	return pane.Cmd(pane.Task{
-		Label: "pointing " + alias + " at " + short,
-		Done:  alias + " now runs revision " + short,
-		Run: func(ctx context.Context) (any, error) {
-			return c.SetAlias(ctx, env, app, rev, nil, nil)
+	return pane.Cmd(pane.Call("pointing "+alias+" at "+short, alias+" now runs revision "+short,
+		func(ctx context.Context) error {
+			_, err := c.SetAlias(ctx, env, app, rev, nil, nil)
+			return err
 		},
-		Reply: func(_ any, err error) tea.Msg { return set{err: err} },
-	})
+		func(err error) tea.Msg { return set{err: err} }))
 }
 
 func (v *View) SetSize(width, height int) {

@@ -68,13 +68,10 @@ func New(d pane.Deps, env string, app *client.App) *View {
 // runner receives.
 func (v *View) Init() tea.Cmd {
 	c, env := v.d.Client, v.env
-	return pane.Cmd(pane.Load{
-		Run: func(ctx context.Context) (any, error) { return c.ListSecrets(ctx, env) },
-		Reply: func(result any, err error) tea.Msg {
-			s, _ := result.([]client.Secret)
-			return listed{secrets: s, err: err}
-		},
-	})
+	return pane.Cmd(pane.Load{Run: func(ctx context.Context) tea.Msg {
+		s, err := c.ListSecrets(ctx, env)
+		return listed{secrets: s, err: err}
+	}})
 }
 
 func (v *View) Update(msg tea.Msg) tea.Cmd {

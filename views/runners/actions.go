@@ -139,7 +139,7 @@ func listIDs(ids []client.RunnerID) []string {
 func (p *Pane) each(ids []client.RunnerID, what, verb, label, done string, do func(context.Context, client.RunnerID) error) tea.Cmd {
 	return pane.Cmd(pane.Task{
 		Label: label,
-		Run: func(ctx context.Context) (any, error) {
+		Run: func(ctx context.Context) pane.Outcome {
 			var o outcome
 			for _, id := range ids {
 				switch err := do(ctx, id); {
@@ -151,27 +151,19 @@ func (p *Pane) each(ids []client.RunnerID, what, verb, label, done string, do fu
 					o.failed = append(o.failed, fmt.Errorf("runner %s: %w", id, err))
 				}
 			}
+			out := pane.Outcome{Said: done, Reply: acted{ok: append(o.done, o.gone...)}}
 			switch {
+			case len(o.failed) == 0 && len(o.gone) == 0:
+			case len(o.failed) == 0 && len(ids) == 1:
+				out.Said = what + ": already gone"
 			case len(o.failed) == 0:
-				return o, nil
+				out.Said = what + ": " + o.counts(verb)
 			case len(ids) == 1:
-				return o, errors.Unwrap(o.failed[0]) // the label names the runner
+				out.Err = errors.Unwrap(o.failed[0]) // the label names the runner
+			default:
+				out.Err = &pane.Partial{Summary: o.counts(verb), Err: errors.Join(o.failed...)}
 			}
-			return o, &pane.Partial{Summary: o.counts(verb), Err: errors.Join(o.failed...)}
-		},
-		DoneFrom: func(result any) string {
-			o, _ := result.(outcome)
-			switch {
-			case len(o.gone) == 0:
-				return done
-			case len(ids) == 1:
-				return what + ": already gone"
-			}
-			return what + ": " + o.counts(verb)
-		},
-		Reply: func(result any, _ error) tea.Msg {
-			o, _ := result.(outcome)
-			return acted{ok: append(o.done, o.gone...)}
+			return out
 		},
 	})
 }

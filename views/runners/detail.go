@@ -94,34 +94,33 @@ func (p *Detail) SetReadOnly(readOnly bool) {
 func (p *Detail) Fetch() pane.Fetch {
 	c, env, app, id := p.d.Client, p.env, p.app, p.id
 	q := client.RunnerQuery{IncludePending: true, TerminatedSince: p.d.Now().Add(-TerminatedWindow)}
-	return func(ctx context.Context) (any, error) {
+	return pane.FetchOf(func(ctx context.Context) (lookup, error) {
 		rs, err := c.ListAppRunners(ctx, env, app, q)
 		if err != nil {
-			return nil, err
+			return lookup{}, err
 		}
 		i := slices.IndexFunc(rs, func(r client.Runner) bool { return r.ID == id })
 		if i < 0 {
 			return lookup{}, nil
 		}
 		return lookup{runner: rs[i], found: true}, nil
-	}
+	})
 }
 
 func (p *Detail) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case pane.Result:
-		if msg.Err != nil {
-			if !p.stale {
-				p.frozen = p.at
-				if p.shownAt.After(p.at) {
-					p.frozen = p.shownAt // as last drawn: the data reached no further
-				}
+	case pane.Failed:
+		if !p.stale {
+			p.frozen = p.at
+			if p.shownAt.After(p.at) {
+				p.frozen = p.shownAt // as last drawn: the data reached no further
 			}
-			p.stale = true
-			return nil // the record stays, dimmed
 		}
+		p.stale = true
+		return nil // the record stays, dimmed
+	case pane.Result[lookup]:
 		p.stale = false
-		l, _ := msg.Data.(lookup)
+		l := msg.Data
 		p.loaded, p.at = true, msg.At
 		p.found = l.found
 		if l.found {

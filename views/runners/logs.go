@@ -89,16 +89,15 @@ func (p *Detail) startLogs() tea.Cmd {
 		// The stream outlives this load: it feeds lines until stopLogs
 		// cancels it, so it runs on its own context, not on the load's,
 		// which ends when Run returns.
-		Run: func(context.Context) (any, error) {
+		Run: func(context.Context) tea.Msg {
 			st, err := c.RunnerLogs(ctx, id, q)
 			if err != nil {
-				return logsRead{gen: gen, err: err}, nil
+				return logsRead{gen: gen, err: err}
 			}
 			ch := make(chan logItem, logBatch)
 			go pump(ctx, st, ch)
-			return logsRead{gen: gen, feed: ch}, nil
+			return logsRead{gen: gen, feed: ch}
 		},
-		Reply: logsReply,
 	})
 }
 
@@ -110,14 +109,6 @@ func (p *Detail) stopLogs() {
 		p.logs.cancel = nil
 	}
 	p.logs.gen++
-}
-
-func logsReply(result any, err error) tea.Msg {
-	r, _ := result.(logsRead)
-	if err != nil && r.err == nil {
-		r.err = err
-	}
-	return r
 }
 
 // pump copies the stream into ch until it ends, then sends its error.
@@ -177,8 +168,7 @@ func (p *Detail) applyLogs(r logsRead) tea.Cmd {
 		return pane.Cmd(pane.Load{
 			// No context to watch: the feed closes when the stream's own
 			// context (see startLogs) is cancelled.
-			Run:   func(context.Context) (any, error) { return readFeed(gen, feed), nil },
-			Reply: logsReply,
+			Run: func(context.Context) tea.Msg { return readFeed(gen, feed) },
 		})
 	case errors.Is(r.err, io.EOF):
 		p.logs.note = "end of log: the runner has ended"

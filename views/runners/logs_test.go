@@ -34,8 +34,7 @@ func oneLoad(t *testing.T, cmd tea.Cmd) pane.Load {
 func runLoad(t *testing.T, d *Detail, cmd tea.Cmd) tea.Cmd {
 	t.Helper()
 	l := oneLoad(t, cmd)
-	res, err := l.Run(context.Background())
-	return d.Update(l.Reply(res, err))
+	return d.Update(l.Run(context.Background()))
 }
 
 // readLogs runs the detail's reads until it holds n lines, and returns the
@@ -106,8 +105,7 @@ func TestDetailStreamsLogsWhileShown(t *testing.T) {
 	// Leaving the detail ends the stream; the read in flight then ends
 	// and its answer, of an older generation, changes nothing.
 	d.Update(pane.Hidden{})
-	res, err := read.Run(context.Background())
-	if cmd := d.Update(read.Reply(res, err)); cmd != nil {
+	if cmd := d.Update(read.Run(context.Background())); cmd != nil {
 		t.Error("a read of an ended stream asked for more")
 	}
 	if got := len(d.logs.entries); got != 6 {
@@ -156,8 +154,7 @@ func TestLogSearchRestartsTheStream(t *testing.T) {
 
 	// A read of the stream before the search changes nothing.
 	read := oneLoad(t, old)
-	res, err := read.Run(context.Background())
-	if cmd := d.Update(read.Reply(res, err)); cmd != nil || len(d.logs.entries) != 2 {
+	if cmd := d.Update(read.Run(context.Background())); cmd != nil || len(d.logs.entries) != 2 {
 		t.Errorf("a read of the old stream was taken: %d lines", len(d.logs.entries))
 	}
 

@@ -43,31 +43,32 @@ func TestActionOnSeveralCountsEachOutcome(t *testing.T) {
 		{[]client.RunnerID{"r-gone"}, "runner r-gone of my-app--staging: already gone"},
 	} {
 		tk := task(tc.ids...)
-		res, err := tk.Run(context.Background())
-		if err != nil {
-			t.Fatalf("%v: %v", tc.ids, err)
+		out := tk.Run(context.Background())
+		if out.Err != nil {
+			t.Fatalf("%v: %v", tc.ids, out.Err)
 		}
-		if got := tk.DoneFrom(res); got != tc.said {
-			t.Errorf("%v: said %q, want %q", tc.ids, got, tc.said)
+		if out.Said != tc.said {
+			t.Errorf("%v: said %q, want %q", tc.ids, out.Said, tc.said)
 		}
-		if a := tk.Reply(res, nil).(acted); len(a.ok) != len(tc.ids) {
+		if a := out.Reply.(acted); len(a.ok) != len(tc.ids) {
 			t.Errorf("%v: unmarks %v, want every one", tc.ids, a.ok)
 		}
 	}
 
 	tk := task("r-1", "r-gone", "r-busy")
-	res, err := tk.Run(context.Background())
+	out := tk.Run(context.Background())
+	err := out.Err
 	var part *pane.Partial
 	if !errors.As(err, &part) || part.Summary != "1 killed, 1 already gone, 1 failed" ||
 		!strings.Contains(part.Error(), "runner r-busy: ") || !strings.Contains(part.Error(), "being replaced") {
 		t.Fatalf("error %v, want a partial one naming r-busy and why", err)
 	}
-	if a := tk.Reply(res, err).(acted); len(a.ok) != 2 {
+	if a := out.Reply.(acted); len(a.ok) != 2 {
 		t.Errorf("unmarks %v, want the killed and the gone", a.ok)
 	}
 
 	// One runner that fails: the label names it, the error is the reason.
-	if _, err := task("r-busy").Run(context.Background()); errors.As(err, &part) || !strings.Contains(err.Error(), "being replaced") {
+	if err := task("r-busy").Run(context.Background()).Err; errors.As(err, &part) || !strings.Contains(err.Error(), "being replaced") {
 		t.Errorf("one runner failing: %v", err)
 	}
 }

@@ -167,7 +167,7 @@ func (p *Pane) Fetch() pane.Fetch {
 		q.TerminatedSince = p.d.Now().Add(-TerminatedWindow)
 	}
 	build := p.table.Builder()
-	return func(ctx context.Context) (any, error) {
+	return pane.FetchOf(func(ctx context.Context) (listing, error) {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		l := listing{showTerminated: terminated, queueErr: client.ErrUnsupported}
@@ -186,7 +186,7 @@ func (p *Pane) Fetch() pane.Fetch {
 		rs, err := c.ListAppRunners(ctx, env, app, q)
 		if err != nil {
 			cancel() // the calls beside are no longer wanted
-			return nil, err
+			return listing{}, err
 		}
 		l.counts = Count(rs)
 		shown := make([]*client.Runner, 0, len(rs))
@@ -202,7 +202,7 @@ func (p *Pane) Fetch() pane.Fetch {
 		}
 		wg.Wait()
 		return l, nil
-	}
+	})
 }
 
 // findApp lists the apps of env for app's settings.
@@ -222,8 +222,10 @@ func findApp(ctx context.Context, c client.Client, env, app string) (client.App,
 func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	k := p.d.Keys
 	switch msg := msg.(type) {
-	case pane.Result:
+	case pane.Result[listing]:
 		return p.apply(msg)
+	case pane.Failed:
+		p.table.SetStale(true)
 	case built:
 		p.showAll(msg)
 	case pane.Tick:
@@ -266,12 +268,8 @@ func (p *Pane) SetReadOnly(readOnly bool) {
 	p.labelToggle()
 }
 
-func (p *Pane) apply(r pane.Result) tea.Cmd {
-	if r.Err != nil {
-		p.table.SetStale(true)
-		return nil
-	}
-	l, _ := r.Data.(listing)
+func (p *Pane) apply(r pane.Result[listing]) tea.Cmd {
+	l := r.Data
 	p.appInfo, p.hasApp, p.appErr = l.app, l.hasApp, l.appErr
 	p.queue, p.queueOK = l.queue, l.queueErr == nil
 	p.noQueue = errors.Is(l.queueErr, client.ErrUnsupported)
@@ -285,13 +283,11 @@ func (p *Pane) apply(r pane.Result) tea.Cmd {
 	if l.all == nil {
 		return nil
 	}
-	// Run's goroutine hands rows to Reply's through the root's channel of
-	// messages: no other synchronisation is needed, and rows keeps its type.
-	var rows *table.Snapshot[client.RunnerID, *client.Runner]
+	// Built off the model's goroutine: a load's answer comes back to
+	// this pane even if it is hidden by then.
 	all, preview := l.all, l.rows
 	return pane.Cmd(pane.Load{
-		Run:   func(context.Context) (any, error) { rows = all(); return nil, nil },
-		Reply: func(any, error) tea.Msg { return built{preview: preview, rows: rows} },
+		Run: func(context.Context) tea.Msg { return built{preview: preview, rows: all()} },
 	})
 }
 

@@ -53,8 +53,7 @@ func setup(t *testing.T, rs ...client.Runner) *fixture {
 
 func (f *fixture) load(t *testing.T) {
 	t.Helper()
-	data, err := f.p.Fetch()(context.Background())
-	f.p.Update(pane.Result{Data: data, Err: err, At: *f.now})
+	f.p.Update(f.p.Fetch()(context.Background()).Msg(*f.now))
 }
 
 func TestCount(t *testing.T) {
@@ -283,8 +282,7 @@ func TestDetail(t *testing.T) {
 		t.Errorf("before data:\n%s", d.View())
 	}
 	load := func() {
-		data, err := d.Fetch()(context.Background())
-		d.Update(pane.Result{Data: data, Err: err, At: now})
+		d.Update(d.Fetch()(context.Background()).Msg(now))
 	}
 	load()
 	q := fc.CallsTo("ListAppRunners")[0].Query
@@ -304,7 +302,7 @@ func TestDetail(t *testing.T) {
 	}
 
 	// A failed refresh dims the record and stops its clock.
-	d.Update(pane.Result{Err: errors.New("unreachable"), At: now})
+	d.Update(pane.Failed{Err: errors.New("unreachable"), At: now})
 	now = now.Add(30 * time.Second)
 	if v := d.View(); !strings.Contains(v, "1m00s") || !strings.Contains(v, "q1       u1      5s") {
 		t.Errorf("stale record ticked:\n%s", v)
@@ -398,8 +396,7 @@ func TestDetailListsRequestsAndMarksLost(t *testing.T) {
 		PresentInGroup: &lost}.WithLeases(leases...))
 	d := NewDetail(panetest.Deps(fc, &now), "staging", "my-app", "r-9")
 	d.SetSize(100, 40)
-	data, err := d.Fetch()(context.Background())
-	d.Update(pane.Result{Data: data, Err: err, At: now})
+	d.Update(d.Fetch()(context.Background()).Msg(now))
 
 	v := d.View()
 	for _, want := range []string{
@@ -499,8 +496,7 @@ func TestHugeListingPreviewsItsFirstRows(t *testing.T) {
 	p := New(panetest.Deps(fc, &now), "staging", "big", NewHistory())
 	p.SetSize(140, 14)
 	load := func() []tea.Msg {
-		data, err := p.Fetch()(context.Background())
-		return panetest.Msgs(p.Update(pane.Result{Data: data, Err: err, At: now}))
+		return panetest.Msgs(p.Update(p.Fetch()(context.Background()).Msg(now)))
 	}
 	msgs := load()
 	if p.Total() != 6000 || p.Len() != 500 || !strings.Contains(p.View(), "r-00000") {
@@ -510,8 +506,7 @@ func TestHugeListingPreviewsItsFirstRows(t *testing.T) {
 		t.Fatalf("the preview asked for %#v", msgs)
 	}
 	ld := msgs[0].(pane.Load)
-	result, err := ld.Run(context.Background())
-	p.Update(ld.Reply(result, err))
+	p.Update(ld.Run(context.Background()))
 	if p.Len() != 6000 || p.Total() != 6000 {
 		t.Errorf("after the build: %d of %d rows", p.Len(), p.Total())
 	}

@@ -111,8 +111,7 @@ func loadDetail(t *testing.T, f *fixture, id client.RunnerID) *Detail {
 	t.Helper()
 	d := NewDetail(panetest.Deps(f.fc, f.now), "staging", "my-app", id)
 	d.SetSize(120, 30)
-	data, err := d.Fetch()(t.Context())
-	d.Update(pane.Result{Data: data, Err: err, At: *f.now})
+	d.Update(d.Fetch()(t.Context()).Msg(*f.now))
 	return d
 }
 
@@ -225,7 +224,7 @@ func TestStaleRunnersKeepTheirValues(t *testing.T) {
 	f.p.Update(pane.Tick{})
 	before := f.p.View()
 	*f.now = f.now.Add(20 * time.Second)
-	f.p.Update(pane.Result{Err: errors.New("unreachable"), At: *f.now})
+	f.p.Update(pane.Failed{Err: errors.New("unreachable"), At: *f.now})
 	for range 3 {
 		*f.now = f.now.Add(time.Second)
 		f.p.Update(pane.Tick{})

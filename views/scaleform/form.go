@@ -179,14 +179,12 @@ func (f *Form) submit() tea.Cmd {
 	c, env, app, spec := f.d.Client, f.env, f.app, f.spec
 	alias := sanitize.String(names.Alias(app, env))
 	changed := strings.Join(f.changedLabels(), ", ")
-	return pane.Cmd(pane.Task{
-		Label: "scaling " + alias,
-		Done:  "scaled " + alias + ": " + changed,
-		Run: func(ctx context.Context) (any, error) {
-			return c.UpdateApp(ctx, env, app, spec)
+	return pane.Cmd(pane.Call("scaling "+alias, "scaled "+alias+": "+changed,
+		func(ctx context.Context) error {
+			_, err := c.UpdateApp(ctx, env, app, spec)
+			return err
 		},
-		Reply: func(_ any, err error) tea.Msg { return applied{err: err} },
-	})
+		func(err error) tea.Msg { return applied{err: err} }))
 }
 
 func (f *Form) changedLabels() []string {

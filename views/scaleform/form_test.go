@@ -126,7 +126,10 @@ func TestSubmitAndAnswers(t *testing.T) {
 		t.Fatalf("enter gave %#v", msgs)
 	}
 	task := msgs[0].(pane.Task)
-	res, err := task.Run(context.Background())
+	fc.Fail("UpdateApp", errors.New("quota exceeded"))
+	refused := task.Run(context.Background())
+	fc.Fail("UpdateApp", nil)
+	out := task.Run(context.Background())
 	call := fc.CallsTo("UpdateApp")[0]
 	if call.App != "api" || call.Env != "dev" || *call.Spec.MinConcurrency != 2 || call.Spec.MaxConcurrency != nil {
 		t.Errorf("UpdateApp %+v", call)
@@ -135,13 +138,13 @@ func TestSubmitAndAnswers(t *testing.T) {
 		t.Error("a key edited the form while it was applying")
 	}
 
-	if cmd := f.Update(task.Reply(nil, errors.New("quota exceeded"))); cmd != nil {
+	if cmd := f.Update(refused.Reply); cmd != nil {
 		t.Error("a refusal closed the form")
 	}
 	if !strings.Contains(f.View(), "quota exceeded") {
 		t.Errorf("the refusal is not shown:\n%s", f.View())
 	}
-	msgs = panetest.Msgs(f.Update(task.Reply(res, err)))
+	msgs = panetest.Msgs(f.Update(out.Reply))
 	if len(msgs) != 1 || msgs[0] != (pane.CloseModal{}) {
 		t.Errorf("a good answer gave %#v", msgs)
 	}

@@ -182,13 +182,10 @@ func (s *Scaler) send(app string, c *pending.Change) tea.Cmd {
 	name := sanitize.String(names.Alias(app, env))
 	return pane.Cmd(pane.Task{
 		Label: "scaling " + name + ": " + what,
-		Done:  "scaled " + name + ": " + what,
-		Run: func(ctx context.Context) (any, error) {
-			return cl.UpdateApp(ctx, env, app, spec)
-		},
-		Reply: func(result any, err error) tea.Msg {
-			got, _ := result.(client.App)
-			return Done{App: app, Sent: sent, Got: got, Err: err}
+		Run: func(ctx context.Context) pane.Outcome {
+			got, err := cl.UpdateApp(ctx, env, app, spec)
+			return pane.Outcome{Said: "scaled " + name + ": " + what, Err: err,
+				Reply: Done{App: app, Sent: sent, Got: got, Err: err}}
 		},
 	})
 }

@@ -42,8 +42,7 @@ func split(cmd tea.Cmd) (statuses []pane.Status, dues []Due, tasks []pane.Task) 
 // run runs a task as the root would and returns its reply.
 func run(t *testing.T, task pane.Task) tea.Msg {
 	t.Helper()
-	res, err := task.Run(context.Background())
-	return task.Reply(res, err)
+	return task.Run(context.Background()).Reply
 }
 
 func TestPressesCoalesce(t *testing.T) {

@@ -65,7 +65,7 @@ func TestRefusedPressesAreCountedInTheCall(t *testing.T) {
 	if len(tasks) != 1 {
 		t.Fatalf("%d tasks", len(tasks))
 	}
-	if want := "scaled api--dev: min 1→3 (max 3; 2 presses refused)"; tasks[0].Done != want {
-		t.Errorf("done %q, want %q", tasks[0].Done, want)
+	if want := "scaled api--dev: min 1→3 (max 3; 2 presses refused)"; tasks[0].Run(t.Context()).Said != want {
+		t.Errorf("done %q, want %q", tasks[0].Run(t.Context()).Said, want)
 	}
 }

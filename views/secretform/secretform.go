@@ -209,12 +209,9 @@ func (f *Form) send() tea.Cmd {
 	exposed := !f.hidden
 	f.fields[fieldValue].Ed.Wipe()
 	where := sanitize.String(name) + " in " + sanitize.String(names.Env(env))
-	return pane.Cmd(pane.Task{
-		Label: "setting secret " + where,
-		Done:  "set secret " + where,
-		Run:   func(ctx context.Context) (any, error) { return nil, c.SetSecret(ctx, env, name, value, &exposed) },
-		Reply: func(_ any, err error) tea.Msg { return set{err: err} },
-	})
+	return pane.Cmd(pane.Call("setting secret "+where, "set secret "+where,
+		func(ctx context.Context) error { return c.SetSecret(ctx, env, name, value, &exposed) },
+		func(err error) tea.Msg { return set{err: err} }))
 }
 
 func (f *Form) SetSize(width, height int) {

@@ -39,10 +39,7 @@ func (p *Pane) unset(name string) *modal.Confirm {
 	where := sanitize.String(name) + " in " + sanitize.String(names.Env(env))
 	body := []string{"Runners started from now on no longer receive it; running ones keep the value they started with until they are replaced."}
 	return modal.NewConfirm(p.d, "Unset secret "+where+"?", body, func(bool) tea.Cmd {
-		return pane.Cmd(pane.Task{
-			Label: "unsetting secret " + where,
-			Done:  "unset secret " + where,
-			Run:   func(ctx context.Context) (any, error) { return nil, c.UnsetSecret(ctx, env, name) },
-		})
+		return pane.Cmd(pane.Call("unsetting secret "+where, "unset secret "+where,
+			func(ctx context.Context) error { return c.UnsetSecret(ctx, env, name) }, nil))
 	}).Danger()
 }

@@ -61,19 +61,25 @@ func New(d pane.Deps, env string) *Pane {
 // Fetch lists the secrets of the pane's environment and builds their rows.
 func (p *Pane) Fetch() pane.Fetch {
 	c, env, build := p.d.Client, p.env, p.table.Builder()
-	return func(ctx context.Context) (any, error) {
+	return pane.FetchOf(func(ctx context.Context) (listing, error) {
 		secrets, err := c.ListSecrets(ctx, env)
 		if err != nil {
 			return nil, err
 		}
 		return build.Build(table.Elems(secrets)), nil
-	}
+	})
 }
+
+// listing is what Fetch brings: the secrets' rows.
+type listing = *table.Snapshot[string, *client.Secret]
 
 func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case pane.Result:
-		p.apply(msg)
+	case pane.Result[listing]:
+		p.table.Swap(msg.Data, msg.At)
+		p.seek("")
+	case pane.Failed:
+		p.table.SetStale(true)
 	case pane.Tick:
 		p.table.Tick()
 	case tea.KeyMsg:
@@ -86,16 +92,6 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 func (p *Pane) SetReadOnly(readOnly bool) {
 	p.d.ReadOnly = readOnly
 	p.help = pane.Help(p.d.Keys, keymap.PaneSecrets, readOnly)
-}
-
-func (p *Pane) apply(r pane.Result) {
-	if r.Err != nil {
-		p.table.SetStale(true)
-		return
-	}
-	rows, _ := r.Data.(*table.Snapshot[string, *client.Secret])
-	p.table.Swap(rows, r.At)
-	p.seek("")
 }
 
 // seek puts the cursor on the secret just set, now if it is listed, else

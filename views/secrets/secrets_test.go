@@ -21,11 +21,11 @@ func TestListsSecretsOfItsEnvironment(t *testing.T) {
 	)
 	p := New(panetest.Deps(fc, &now), "dev")
 	p.SetSize(80, 6)
-	data, err := p.Fetch()(context.Background())
-	if err != nil {
+	a := p.Fetch()(context.Background())
+	if err := a.Err(); err != nil {
 		t.Fatal(err)
 	}
-	p.Update(pane.Result{Data: data, At: now})
+	p.Update(a.Msg(now))
 	if calls := fc.CallsTo("ListSecrets"); len(calls) != 1 || calls[0].Env != "dev" {
 		t.Fatalf("calls %+v", calls)
 	}
@@ -52,8 +52,7 @@ func TestEmptyNamesTheEnvironment(t *testing.T) {
 	fc := fakeclient.New(client.Target{})
 	p := New(panetest.Deps(fc, &now), "qa")
 	p.SetSize(80, 4)
-	data, _ := p.Fetch()(context.Background())
-	p.Update(pane.Result{Data: data, At: now})
+	p.Update(p.Fetch()(context.Background()).Msg(now))
 	if !strings.Contains(p.View(), "No secrets in qa.") {
 		t.Errorf("view:\n%s", p.View())
 	}
