@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"reflect"
+
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/views/pane"
@@ -41,19 +43,39 @@ func stamp(cmd tea.Cmd, from origin) tea.Cmd {
 		return nil
 	}
 	return func() tea.Msg {
-		switch msg := cmd().(type) {
-		case tea.BatchMsg:
-			out := make(tea.BatchMsg, len(msg))
-			for i, c := range msg {
-				out[i] = stamp(c, from)
-			}
-			return out
+		msg := cmd()
+		switch msg.(type) {
 		case pane.Task, pane.Load, pane.Schedule, pane.CloseModal, pane.ShowModal, pane.Status:
 			return stamped{from: from, msg: msg}
-		default:
-			return msg
+		}
+		if inner, ok := stampInner(msg, from); ok {
+			return inner
+		}
+		return msg
+	}
+}
+
+var cmdType = reflect.TypeFor[tea.Cmd]()
+
+// stampInner stamps the commands inside a composite message: a message
+// that is a list of commands, as tea.Batch and tea.Sequence make. The
+// list keeps its own type, so that Bubble Tea still runs a sequence in
+// order; a sequence's type is unexported, hence reflection, which also
+// covers any composite of the same shape without naming each.
+func stampInner(msg tea.Msg, from origin) (tea.Msg, bool) {
+	v := reflect.ValueOf(msg)
+	if !v.IsValid() || v.Kind() != reflect.Slice || v.Type().Elem() != cmdType {
+		return nil, false
+	}
+	out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+	for i := range v.Len() {
+		var c tea.Cmd
+		reflect.ValueOf(&c).Elem().Set(v.Index(i))
+		if s := stamp(c, from); s != nil {
+			out.Index(i).Set(reflect.ValueOf(s))
 		}
 	}
+	return out.Interface(), true
 }
 
 // paneUpdate hands msg to the pane of k and stamps what it asks for.
