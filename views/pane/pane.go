@@ -27,17 +27,18 @@ import (
 // secrets, or one runner's detail. Panes are used through their pointer from
 // the model's goroutine only.
 type Pane interface {
-	// Update handles keys the root did not take, its Result, Failed, Tick, and any
-	// message a pane's own commands produce.
+	// Update handles keys the root did not take, the Result of its own
+	// Fetch (or Failed), Tick, and any message a pane's own commands
+	// produce.
 	Update(tea.Msg) tea.Cmd
 	// View draws the pane in exactly the size given to SetSize.
 	View() string
 	SetSize(width, height int)
 	// ShortHelp and FullHelp list the keys that work in the pane.
 	help.KeyMap
-	// Fetch returns the call that refreshes the pane. The function runs on
-	// another goroutine, so it must not touch the pane: Fetch copies into
-	// it whatever it needs (client, scope, query).
+	// Fetch returns the call that refreshes the pane, made with FetchOf.
+	// The function runs on another goroutine, so it must not touch the
+	// pane: Fetch copies into it whatever it needs (client, scope, query).
 	Fetch() Fetch
 }
 
