@@ -1,7 +1,12 @@
 package pane
 
 import (
+	"context"
+	"errors"
 	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/keymap"
 )
@@ -63,5 +68,42 @@ func TestReadOnlyHelpHidesMutatingKeys(t *testing.T) {
 		if b.Help().Desc == "logs" {
 			t.Error("Without kept the binding")
 		}
+	}
+}
+
+// A fetch's answer reaches the pane in the type the call returned, or as
+// Failed; the root reads its error and, for the debug log, its length.
+func TestFetchOfKeepsItsType(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	a := FetchOf(func(context.Context) ([]string, error) { return []string{"a", "b"}, nil })(t.Context())
+	if r, ok := a.Msg(at).(Result[[]string]); !ok || len(r.Data) != 2 || !r.At.Equal(at) || a.Err() != nil {
+		t.Errorf("answer %#v, error %v", a.Msg(at), a.Err())
+	}
+	if n, ok := a.Len(); !ok || n != 2 {
+		t.Errorf("Len %d %v, want 2", n, ok)
+	}
+	down := errors.New("unreachable")
+	a = FetchOf(func(context.Context) (int, error) { return 0, down })(t.Context())
+	if f, ok := a.Msg(at).(Failed); !ok || f.Err != down || a.Err() != down {
+		t.Errorf("a failed call answered %#v", a.Msg(at))
+	}
+	if _, ok := a.Len(); ok {
+		t.Error("an int counted as a list")
+	}
+}
+
+// A Call says done only when it worked, and replies either way.
+func TestCallReplies(t *testing.T) {
+	type replied struct{ err error }
+	refused := errors.New("refused")
+	for _, err := range []error{nil, refused} {
+		task := Call("doing", "done", func(context.Context) error { return err }, func(err error) tea.Msg { return replied{err} })
+		out := task.Run(t.Context())
+		if out.Err != err || out.Reply != (replied{err}) || out.Said != "done" || task.Label != "doing" {
+			t.Errorf("error %v: outcome %#v", err, out)
+		}
+	}
+	if out := Call("doing", "done", func(context.Context) error { return nil }, nil).Run(t.Context()); out.Reply != nil {
+		t.Errorf("no reply asked, got %#v", out.Reply)
 	}
 }
