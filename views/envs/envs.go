@@ -47,13 +47,13 @@ func New(d pane.Deps) *Pane {
 	p.table = table.New(name, []table.Column[*client.Environment]{
 		colName:        {Title: "NAME", MinWidth: 12, MaxWidth: 32, Cell: func(e *client.Environment) string { return sanitize.String(e.Name) }},
 		colDescription: {Title: "DESCRIPTION", MinWidth: 12, MaxWidth: 60, Flex: 3, Cell: func(e *client.Environment) string { return sanitize.String(e.Description) }},
-		colDefault: {Title: "DEFAULT", Priority: 2, Align: table.AlignCenter, Cell: func(e *client.Environment) string {
+		colDefault: {Title: "DEFAULT", Align: table.AlignCenter, Cell: func(e *client.Environment) string {
 			if e.IsDefault {
 				return "✓"
 			}
 			return ""
 		}},
-		colCreated: {Title: "CREATED", Width: 8, Priority: 1, Align: table.AlignRight,
+		colCreated: {Title: "CREATED", Width: 8, Align: table.AlignRight,
 			Live: func(e *client.Environment, c table.Clock) string { return format.Ago(c.Now, e.CreatedAt) },
 			Key:  func(e *client.Environment) int64 { return e.CreatedAt.Unix() }},
 	}, d.Keys.Table, d.Styles)
