@@ -105,56 +105,16 @@ func (k *KeyMap) Actions() []Action {
 	es := k.entries()
 	out := make([]Action, len(es))
 	for i, e := range es {
-		out[i] = Action{
-			Name:        e.name,
-			Binding:     *e.b,
-			Mutating:    e.flags&mutating != 0,
-			Destructive: e.flags&destructive != 0,
-		}
+		out[i] = e.action()
 	}
 	return out
 }
 
-// context is a set of bindings live at the same time, which therefore must
-// not share a key.
-type context struct {
-	name     string
-	pane     Pane
-	prefixes []string // scopes, as action-name prefixes
-	extra    []string // single actions borrowed from another scope
-}
-
-var scaleActions = []string{"apps.scale_up_min", "apps.scale_down_min", "apps.scale_up_max", "apps.scale_down_max"}
-
-func contexts() []context {
-	return []context{
-		{"environments pane", PaneEnvironments, []string{"global.", "table.", "envs."}, nil},
-		{"apps pane", PaneApps, []string{"global.", "table.", "apps."}, []string{"secrets.runner_env"}},
-		{"runners pane", PaneRunners, []string{"global.", "table.", "runners."}, scaleActions},
-		{"secrets pane", PaneSecrets, []string{"global.", "table.", "secrets."}, nil},
-		{"log view", PaneLogs, []string{"global.", "table.", "logs."}, []string{"runners.shell"}},
-		{"dialogs", PaneDialog, []string{"dialog."}, nil},
+func (e entry) action() Action {
+	return Action{
+		Name:        e.name,
+		Binding:     *e.b,
+		Mutating:    e.flags&mutating != 0,
+		Destructive: e.flags&destructive != 0,
 	}
-}
-
-// Mutating returns the mutating actions live in pane p, for refusing them
-// in read-only mode before the pane sees the key.
-func (k *KeyMap) Mutating(p Pane) []Action {
-	var ctx *context
-	for _, c := range contexts() {
-		if c.pane == p {
-			ctx = &c
-			break
-		}
-	}
-	if ctx == nil {
-		return nil
-	}
-	var out []Action
-	for _, a := range k.Actions() {
-		if a.Mutating && ctx.has(a.Name) {
-			out = append(out, a)
-		}
-	}
-	return out
 }

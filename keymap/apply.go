@@ -15,7 +15,9 @@ import (
 // nothing unless every override is valid: an unknown action name, an empty
 // key list, a key Bubble Tea never reports, two live actions sharing a key,
 // or a destructive action on a Ctrl chord is an error that names the action.
-func (k *KeyMap) Apply(overrides map[string][]string) error {
+// Two actions share a key only if no scope holds both: scopes are the sets
+// of keys live together, which the panes and the root declare.
+func (k *KeyMap) Apply(overrides map[string][]string, scopes ...Scope) error {
 	next := *k
 	byName := make(map[string]entry)
 	for _, e := range next.entries() {
@@ -44,7 +46,7 @@ func (k *KeyMap) Apply(overrides map[string][]string) error {
 		e.b.SetHelp(Label(keys), e.b.Help().Desc)
 	}
 	if len(errs) == 0 {
-		errs = next.validate()
+		errs = next.validate(scopes)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err
@@ -55,7 +57,7 @@ func (k *KeyMap) Apply(overrides map[string][]string) error {
 
 // validate reports bindings that would shadow one another or put a
 // destructive action within reach of a Ctrl chord.
-func (k *KeyMap) validate() []error {
+func (k *KeyMap) validate(scopes []Scope) []error {
 	es := k.entries()
 	var errs []error
 	for _, e := range es {
@@ -68,15 +70,15 @@ func (k *KeyMap) validate() []error {
 			}
 		}
 	}
-	for _, c := range contexts() {
+	for _, c := range scopes {
 		owner := make(map[string]string)
 		for _, e := range es {
-			if !c.has(e.name) {
+			if !slices.Contains(c.Actions, e.name) {
 				continue
 			}
 			for _, key := range e.b.Keys() {
 				if prev, dup := owner[key]; dup {
-					errs = append(errs, fmt.Errorf("key %q is bound to both %q and %q, which are live together in the %s", Label([]string{key}), prev, e.name, c.name))
+					errs = append(errs, fmt.Errorf("key %q is bound to both %q and %q, which are live together in the %s", Label([]string{key}), prev, e.name, c.Name))
 					continue
 				}
 				owner[key] = e.name
@@ -84,15 +86,6 @@ func (k *KeyMap) validate() []error {
 		}
 	}
 	return errs
-}
-
-func (c context) has(name string) bool {
-	for _, p := range c.prefixes {
-		if strings.HasPrefix(name, p) {
-			return true
-		}
-	}
-	return slices.Contains(c.extra, name)
 }
 
 // normalizeKeys checks that each key is one Bubble Tea can report and

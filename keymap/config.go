@@ -27,7 +27,7 @@ func ConfigPath() (string, error) {
 }
 
 // Load returns the default bindings with the [keys] table of the TOML file
-// at path applied. A missing file means the defaults. Other tables of the
+// at path applied, checked for clashes within scopes (see Apply). A missing file means the defaults. Other tables of the
 // file belong to other parts of faldash and are ignored here.
 //
 // Action names may be quoted keys or nested tables, and a single key may be
@@ -39,7 +39,7 @@ func ConfigPath() (string, error) {
 //
 //	[keys.apps]
 //	scale_up_min = ["+", "="]
-func Load(path string) (*KeyMap, error) {
+func Load(path string, scopes ...Scope) (*KeyMap, error) {
 	k := Default()
 	var cfg struct {
 		Keys map[string]any `toml:"keys"`
@@ -55,7 +55,7 @@ func Load(path string) (*KeyMap, error) {
 	if err := flatten("", cfg.Keys, overrides); err != nil {
 		return nil, fmt.Errorf("key bindings in %s: %w", path, err)
 	}
-	if err := k.Apply(overrides); err != nil {
+	if err := k.Apply(overrides, scopes...); err != nil {
 		return nil, fmt.Errorf("key bindings in %s: %w", path, err)
 	}
 	return k, nil

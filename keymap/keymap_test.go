@@ -14,7 +14,7 @@ func runes(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: [
 
 func TestDefaultIsValid(t *testing.T) {
 	k := Default()
-	if errs := k.validate(); len(errs) > 0 {
+	if errs := k.validate(nil); len(errs) > 0 {
 		t.Fatalf("default bindings conflict: %v", errs)
 	}
 }
@@ -148,6 +148,13 @@ func TestApplyRemaps(t *testing.T) {
 	}
 }
 
+// testScopes stand for the panes' declared keys (the real ones are tested
+// in tui, which knows every pane).
+var testScopes = []Scope{
+	{Name: "apps pane", Actions: []string{"global.quit", "apps.delete", "apps.scale_up_min"}},
+	{Name: "runners pane", Actions: []string{"global.quit", "apps.scale_up_min", "runners.logs", "runners.stop", "runners.kill"}},
+}
+
 func TestApplyErrors(t *testing.T) {
 	cases := []struct {
 		name      string
@@ -166,7 +173,7 @@ func TestApplyErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			k := Default()
-			err := k.Apply(tc.overrides)
+			err := k.Apply(tc.overrides, testScopes...)
 			if err == nil {
 				t.Fatal("Apply succeeded")
 			}
@@ -185,7 +192,7 @@ func TestApplyErrors(t *testing.T) {
 func TestApplySwapsWithoutConflict(t *testing.T) {
 	// Swapping two keys must validate the end state, not each step.
 	k := Default()
-	if err := k.Apply(map[string][]string{"runners.stop": {"K"}, "runners.kill": {"S"}}); err != nil {
+	if err := k.Apply(map[string][]string{"runners.stop": {"K"}, "runners.kill": {"S"}}, testScopes...); err != nil {
 		t.Fatal(err)
 	}
 	if !key.Matches(runes("K"), k.Runners.Stop) || !key.Matches(runes("S"), k.Runners.Kill) {
@@ -274,108 +281,5 @@ func TestConfigPath(t *testing.T) {
 	t.Setenv("HOME", "/home/u")
 	if got, err := ConfigPath(); err != nil || got != filepath.Join("/home/u", ".config", "faldash", "config.toml") {
 		t.Errorf("ConfigPath() without XDG = %q, %v", got, err)
-	}
-}
-
-func helpKeys(bs []key.Binding) []string {
-	var out []string
-	for _, b := range bs {
-		out = append(out, b.Help().Key+" "+b.Help().Desc)
-	}
-	return out
-}
-
-func TestHelpPerPane(t *testing.T) {
-	k := Default()
-	apps := k.Help(PaneApps, false)
-	short := strings.Join(helpKeys(apps.ShortHelp()), ", ")
-	for _, want := range []string{"enter runners", "+/- min", "]/[ max", "s scale…", "? all keys", "q quit"} {
-		if !strings.Contains(short, want) {
-			t.Errorf("apps short help %q lacks %q", short, want)
-		}
-	}
-	if strings.Contains(short, "unlock") {
-		t.Errorf("writable apps help offers unlock: %q", short)
-	}
-
-	ro := k.Help(PaneApps, true)
-	var all []string
-	for _, col := range ro.FullHelp() {
-		all = append(all, helpKeys(col)...)
-	}
-	full := strings.Join(all, ", ")
-	for _, hidden := range []string{"delete app", "rollout", "min concurrency", "scale…"} {
-		if strings.Contains(full, hidden) {
-			t.Errorf("read-only apps help shows %q: %s", hidden, full)
-		}
-	}
-	if !strings.Contains(full, "w unlock writing") || !strings.Contains(full, "revisions") {
-		t.Errorf("read-only apps help lacks unlock or revisions: %s", full)
-	}
-
-	for _, p := range []Pane{PaneEnvironments, PaneApps, PaneRunners, PaneSecrets, PaneLogs, PaneDialog} {
-		h := k.Help(p, false)
-		if len(h.ShortHelp()) == 0 || len(h.FullHelp()) == 0 {
-			t.Errorf("pane %d has no help", p)
-		}
-	}
-	runners := strings.Join(helpKeys(k.Help(PaneRunners, false).ShortHelp()), ", ")
-	for _, want := range []string{"enter details", "S graceful stop", "K kill", "space mark", "l logs"} {
-		if !strings.Contains(runners, want) {
-			t.Errorf("runners short help %q lacks %q", runners, want)
-		}
-	}
-}
-
-func TestHelpFollowsRemap(t *testing.T) {
-	k := Default()
-	if err := k.Apply(map[string][]string{"apps.scale_up_min": {"="}}); err != nil {
-		t.Fatal(err)
-	}
-	short := strings.Join(helpKeys(k.Help(PaneApps, false).ShortHelp()), ", ")
-	if !strings.Contains(short, "=/- min") {
-		t.Errorf("help did not follow the remap: %q", short)
-	}
-}
-
-func TestMutatingPerPane(t *testing.T) {
-	k := Default()
-	names := func(p Pane) string {
-		var out []string
-		for _, a := range k.Mutating(p) {
-			out = append(out, a.Name)
-		}
-		return strings.Join(out, ",")
-	}
-	for p, want := range map[Pane]string{
-		PaneEnvironments: "envs.new,envs.delete",
-		PaneApps:         "apps.scale_up_min,apps.scale_down_min,apps.scale_up_max,apps.scale_down_max,apps.scale,apps.rollout,apps.delete",
-		PaneRunners:      "apps.scale_up_min,apps.scale_down_min,apps.scale_up_max,apps.scale_down_max,runners.stop,runners.kill,runners.shell",
-		PaneSecrets:      "secrets.new,secrets.delete",
-		PaneLogs:         "runners.shell",
-		PaneDialog:       "",
-	} {
-		if got := names(p); got != want {
-			t.Errorf("pane %d: mutating %q, want %q", p, got, want)
-		}
-	}
-}
-
-func TestRunnerEnvironmentKeyIsLiveInApps(t *testing.T) {
-	k := Default()
-	if err := k.Apply(map[string][]string{"secrets.runner_env": {"s"}}); err == nil ||
-		!strings.Contains(err.Error(), "apps pane") {
-		t.Errorf("runner_env on the scale key was accepted: %v", err)
-	}
-	var all []string
-	for _, g := range k.Help(PaneApps, true).FullHelp() {
-		all = append(all, helpKeys(g)...)
-	}
-	if !strings.Contains(strings.Join(all, ","), "e runner environment") {
-		t.Errorf("apps help lacks the runner environment: %v", all)
-	}
-	d := strings.Join(helpKeys(k.Help(PaneDialog, false).ShortHelp()), ",")
-	if !strings.Contains(d, "space toggle option") {
-		t.Errorf("dialog help lacks the toggle: %s", d)
 	}
 }

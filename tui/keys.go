@@ -6,7 +6,12 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/faldash/faldash/keymap"
+	"github.com/faldash/faldash/views/apps"
+	"github.com/faldash/faldash/views/envs"
 	"github.com/faldash/faldash/views/pane"
+	"github.com/faldash/faldash/views/runners"
+	"github.com/faldash/faldash/views/secrets"
 )
 
 // handleKey routes a key: Ctrl+C always quits; an open modal, command
@@ -42,16 +47,30 @@ func (m *Model) handleKey(km tea.KeyMsg) tea.Cmd {
 	if km.Type == tea.KeyRunes && (km.Paste || len(km.Runes) > 1) {
 		return m.runesKey(km)
 	}
-	switch {
-	case key.Matches(km, g.Quit):
-		return m.quit()
-	case key.Matches(km, g.Help):
+	if cmd, ok := globalActions.Dispatch(m.keys, m, km); ok {
+		return cmd
+	}
+	if a, ok := m.mutatingKey(km); ok && m.locked() {
+		return m.refuse(a)
+	}
+	return m.paneUpdate(m.cur, km)
+}
+
+// globalActions are the root's keys, live in every pane (not in dialogs,
+// which get every key). Ctrl+C is handled before anything else, even a
+// dialog, and is listed here for the clash check.
+var globalActions = keymap.Context[*Model]{
+	{Name: "global.force_quit"},
+	{Name: "global.quit", Run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.quit() }},
+	{Name: "global.help", Run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
 		m.mode, m.helpTop = modeHelp, 0
 		return nil
-	case key.Matches(km, g.Command):
+	}},
+	{Name: "global.command", Run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
 		m.openInput(modeCommand, ":", "")
 		return nil
-	case key.Matches(km, g.Filter):
+	}},
+	{Name: "global.filter", Run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
 		switch p := m.current().pane.(type) {
 		case pane.Searcher:
 			m.openInput(modeFilter, "/", p.Search())
@@ -61,25 +80,41 @@ func (m *Model) handleKey(km tea.KeyMsg) tea.Cmd {
 			return m.setStatus("Nothing to filter here.", statusInfo)
 		}
 		return nil
-	case key.Matches(km, g.Back):
-		return m.back()
-	case key.Matches(km, g.Refresh):
-		return m.refreshNow()
-	case key.Matches(km, g.UnlockWrite):
-		return m.unlockKey()
-	case key.Matches(km, g.LastError):
-		return m.openLastError()
+	}},
+	{Name: "global.back", Run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.back() }},
+	{Name: "global.refresh", Run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.refreshNow() }},
+	{Name: "global.unlock_write", Run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.unlockKey() }},
+	{Name: "global.last_error", Run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openLastError() }},
+	{Name: "global.pane_envs", Run: (*Model).jumpAction},
+	{Name: "global.pane_apps", Run: (*Model).jumpAction},
+	{Name: "global.pane_runners", Run: (*Model).jumpAction},
+	{Name: "global.pane_secrets", Run: (*Model).jumpAction},
+}
+
+// dialogScope is the keys of dialogs and forms, which get every key while
+// open.
+var dialogScope = keymap.Scope{Name: "dialogs", Actions: []string{"dialog.confirm", "dialog.deny",
+	"dialog.submit", "dialog.cancel", "dialog.next_field", "dialog.prev_field", "dialog.toggle"}}
+
+// KeyScopes are the sets of keys live together, for keymap.Load to refuse
+// a key bound twice in one of them: each pane's own keys with the root's
+// and the table's, which reach every pane, and the dialogs' keys.
+func KeyScopes() []keymap.Scope {
+	shared := slices.Concat(globalActions.Scope("").Actions, pane.TableActs[*Model]("", nil).Scope("").Actions)
+	scopes := []keymap.Scope{envs.Scope(), apps.Scope(), runners.Scope(), secrets.Scope(), runners.DetailScope()}
+	for i := range scopes {
+		scopes[i].Actions = slices.Concat(scopes[i].Actions, shared)
 	}
-	if k, reason, ok := m.jumpKey(km); ok {
-		if reason != "" {
-			return m.setStatus(reason, statusErr)
-		}
-		return m.jump(k)
+	return append(scopes, dialogScope)
+}
+
+// jumpAction is a key that shows another pane.
+func (m *Model) jumpAction(km tea.KeyMsg) tea.Cmd {
+	k, reason, _ := m.jumpKey(km)
+	if reason != "" {
+		return m.setStatus(reason, statusErr)
 	}
-	if a, ok := m.mutatingKey(km); ok && m.locked() {
-		return m.refuse(a)
-	}
-	return m.paneUpdate(m.cur, km)
+	return m.jump(k)
 }
 
 // runesKey handles several runes read at once. A held key repeating (+

@@ -2,19 +2,35 @@ package tui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/keymap"
+	"github.com/faldash/faldash/views/apps"
+	"github.com/faldash/faldash/views/envs"
 	"github.com/faldash/faldash/views/pane"
+	"github.com/faldash/faldash/views/runners"
+	"github.com/faldash/faldash/views/secrets"
 )
 
-// mutatingKeys are the keys of every mutating action live in pane p.
-func mutatingKeys(p keymap.Pane) []string {
+// mutating are the mutating actions live in scope s.
+func mutating(s keymap.Scope) []keymap.Action {
+	var out []keymap.Action
+	for _, a := range keymap.Default().Actions() {
+		if a.Mutating && slices.Contains(s.Actions, a.Name) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// mutatingKeys are the keys of every mutating action live in scope s.
+func mutatingKeys(s keymap.Scope) []string {
 	var out []string
-	for _, a := range keymap.Default().Mutating(p) {
+	for _, a := range mutating(s) {
 		out = append(out, a.Binding.Keys()...)
 	}
 	return out
@@ -37,13 +53,13 @@ func writes(fc *fakeclient.Client) []string {
 
 func TestReadOnlyRefusesEveryMutatingKey(t *testing.T) {
 	panes := []struct {
-		p    keymap.Pane
+		p    keymap.Scope
 		keys []string // to get there from the environments
 	}{
-		{keymap.PaneEnvironments, nil},
-		{keymap.PaneApps, []string{"down", "enter"}},
-		{keymap.PaneRunners, []string{"down", "enter", "enter"}},
-		{keymap.PaneSecrets, []string{"down", "enter", "4"}},
+		{envs.Scope(), nil},
+		{apps.Scope(), []string{"down", "enter"}},
+		{runners.Scope(), []string{"down", "enter", "enter"}},
+		{secrets.Scope(), []string{"down", "enter", "4"}},
 	}
 	for _, tc := range panes {
 		h := newHarness(t, seeded(), Config{ReadOnly: true})
@@ -51,32 +67,32 @@ func TestReadOnlyRefusesEveryMutatingKey(t *testing.T) {
 		h.key(tc.keys...)
 		keys := mutatingKeys(tc.p)
 		if len(keys) == 0 {
-			t.Fatalf("pane %d has no mutating keys", tc.p)
+			t.Fatalf("%s has no mutating keys", tc.p.Name)
 		}
 		for _, k := range keys {
 			h.key(k)
 			if h.modalOpen() {
-				t.Fatalf("pane %d: %q opened a dialog in read-only mode", tc.p, k)
+				t.Fatalf("%s: %q opened a dialog in read-only mode", tc.p.Name, k)
 			}
 			if !strings.Contains(h.status(), "Read-only (--readonly)") {
-				t.Errorf("pane %d: %q: status %q", tc.p, k, h.status())
+				t.Errorf("%s: %q: status %q", tc.p.Name, k, h.status())
 			}
 			h.key("y") // a dialog would have been answered: nothing happens
 		}
 		fire[delivery](h)
 		h.settle()
 		if w := writes(h.fc); len(w) != 0 {
-			t.Errorf("pane %d: calls %v in read-only mode", tc.p, w)
+			t.Errorf("%s: calls %v in read-only mode", tc.p.Name, w)
 		}
 		// Nothing mutating is offered, nor the unlock that would be refused.
 		help := footerAndHelp(h)
-		for _, a := range keymap.Default().Mutating(tc.p) {
+		for _, a := range mutating(tc.p) {
 			if strings.Contains(help, a.Binding.Help().Desc) {
-				t.Errorf("pane %d: help offers %q", tc.p, a.Binding.Help().Desc)
+				t.Errorf("%s: help offers %q", tc.p.Name, a.Binding.Help().Desc)
 			}
 		}
 		if strings.Contains(help, "unlock") {
-			t.Errorf("pane %d: help offers to unlock in --readonly", tc.p)
+			t.Errorf("%s: help offers to unlock in --readonly", tc.p.Name)
 		}
 		h.viewContains("READ-ONLY")
 		h.key("w")

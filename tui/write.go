@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/client"
@@ -31,34 +30,10 @@ func (m *Model) lockedAt(k pane.Key) bool {
 
 func (m *Model) locked() bool { return m.lockedAt(m.cur) }
 
-// keymapPane is the keymap's name for the pane kind k, for its mutating
-// keys; false for a pane without any.
-func keymapPane(k pane.Kind) (keymap.Pane, bool) {
-	switch k {
-	case pane.Environments:
-		return keymap.PaneEnvironments, true
-	case pane.Apps:
-		return keymap.PaneApps, true
-	case pane.Runners:
-		return keymap.PaneRunners, true
-	case pane.Secrets:
-		return keymap.PaneSecrets, true
-	case pane.Runner:
-		return keymap.PaneLogs, true
-	}
-	return 0, false
-}
-
 // mutatingKey returns the mutating action km is in the visible pane.
 func (m *Model) mutatingKey(km tea.KeyMsg) (keymap.Action, bool) {
-	kp, ok := keymapPane(m.cur.Kind)
-	if !ok {
-		return keymap.Action{}, false
-	}
-	for _, a := range m.keys.Mutating(kp) {
-		if key.Matches(km, a.Binding) {
-			return a, true
-		}
+	if p, ok := m.current().pane.(pane.Keyed); ok {
+		return p.MutatingKey(km)
 	}
 	return keymap.Action{}, false
 }

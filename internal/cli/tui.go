@@ -106,7 +106,7 @@ func loadKeys() (*keymap.KeyMap, error) {
 		return keymap.Default(), nil
 	}
 	// keymap.Load's errors name the file already.
-	return keymap.Load(path)
+	return keymap.Load(path, tui.KeyScopes()...)
 }
 
 // target picks the control plane as DESIGN.md says: --demo; --host; fal

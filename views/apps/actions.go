@@ -3,13 +3,14 @@ package apps
 import (
 	"context"
 	"fmt"
+	"slices"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/internal/ui/sanitize"
+	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
@@ -18,38 +19,68 @@ import (
 	"github.com/faldash/faldash/views/scaleform"
 )
 
-// key handles a key on the app under the cursor. Mutating keys arrive
-// only when writing is allowed: the root refuses them otherwise.
-func (p *Pane) key(km tea.KeyMsg) tea.Cmd {
-	k := p.d.Keys
-	if !key.Matches(km, k.Global.Enter, k.Apps.Scale, k.Apps.Rollout, k.Apps.Delete, k.Apps.Revisions, k.Secrets.RunnerEnv) &&
-		!p.scaler.IsKey(km) {
-		return p.table.Update(km)
-	}
-	a, ok := p.Selected()
-	if !ok {
-		return pane.Cmd(pane.Status{Text: "No app selected."})
-	}
-	switch {
-	case key.Matches(km, k.Global.Enter):
-		return pane.Cmd(pane.Open{Key: pane.RunnersKey(p.env, a.Name)})
-	case p.scaler.IsKey(km):
-		cmd := p.scaler.Key(km, a)
-		p.table.Invalidate() // the pending change shows in MIN/MAX
-		return cmd
-	case key.Matches(km, k.Apps.Scale):
+// actions are the keys of the apps pane, each on the app under the
+// cursor. Mutating keys arrive only when writing is allowed: the root
+// refuses them otherwise.
+var actions = slices.Concat(keymap.Context[*Pane]{
+	{Name: "apps.scale_up_min", Footer: 2, With: "apps.scale_down_min", FooterDesc: "min", Run: onApp((*Pane).scale)},
+	{Name: "apps.scale_down_min", Run: onApp((*Pane).scale)},
+	{Name: "apps.scale_up_max", Footer: 3, With: "apps.scale_down_max", FooterDesc: "max", Run: onApp((*Pane).scale)},
+	{Name: "apps.scale_down_max", Run: onApp((*Pane).scale)},
+	{Name: "apps.scale", Footer: 4, Run: onApp(func(p *Pane, a client.App, _ tea.KeyMsg) tea.Cmd {
 		return pane.Cmd(pane.ShowModal{Modal: scaleform.New(p.d, p.env, a)})
-	case key.Matches(km, k.Apps.Rollout):
+	})},
+	{Name: "apps.rollout", Footer: 5, Run: onApp(func(p *Pane, a client.App, _ tea.KeyMsg) tea.Cmd {
 		return pane.Cmd(pane.ShowModal{Modal: p.rollout(a)})
-	case key.Matches(km, k.Apps.Delete):
-		return pane.Cmd(pane.ShowModal{Modal: p.deleteApp(a)})
-	case key.Matches(km, k.Apps.Revisions):
+	})},
+	{Name: "apps.revisions", Run: onApp(func(p *Pane, a client.App, _ tea.KeyMsg) tea.Cmd {
 		return pane.Cmd(pane.ShowModal{Modal: revisions.New(p.d, p.env, a)})
-	case key.Matches(km, k.Secrets.RunnerEnv):
+	})},
+	{Name: "secrets.runner_env", Run: onApp(func(p *Pane, a client.App, _ tea.KeyMsg) tea.Cmd {
 		return pane.Cmd(pane.ShowModal{Modal: runnerenv.New(p.d, p.env, &a)})
+	})},
+	{Name: "apps.delete", Run: onApp(func(p *Pane, a client.App, _ tea.KeyMsg) tea.Cmd {
+		return pane.Cmd(pane.ShowModal{Modal: p.deleteApp(a)})
+	})},
+}, pane.TableActs("runners", onApp(func(p *Pane, a client.App, _ tea.KeyMsg) tea.Cmd {
+	return pane.Cmd(pane.Open{Key: pane.RunnersKey(p.env, a.Name)})
+})))
+
+// Scope is the keys live in the apps pane, for the clash check.
+func Scope() keymap.Scope { return actions.Scope("apps pane") }
+
+// onApp runs an action on the app under the cursor, or says there is none.
+func onApp(run func(p *Pane, a client.App, km tea.KeyMsg) tea.Cmd) func(*Pane, tea.KeyMsg) tea.Cmd {
+	return func(p *Pane, km tea.KeyMsg) tea.Cmd {
+		a, ok := p.Selected()
+		if !ok {
+			return pane.Cmd(pane.Status{Text: "No app selected."})
+		}
+		return run(p, a, km)
 	}
-	return nil
 }
+
+// key handles a key on the apps.
+func (p *Pane) key(km tea.KeyMsg) tea.Cmd {
+	if cmd, ok := actions.Dispatch(p.d.Keys, p, km); ok {
+		return cmd
+	}
+	return p.table.Update(km)
+}
+
+// scale is a press of a scaling key.
+func (p *Pane) scale(a client.App, km tea.KeyMsg) tea.Cmd {
+	cmd := p.scaler.Key(km, a)
+	p.table.Invalidate() // the pending change shows in MIN/MAX
+	return cmd
+}
+
+// MutatingKey is the mutating action km is here, if any.
+func (p *Pane) MutatingKey(km tea.KeyMsg) (keymap.Action, bool) {
+	return actions.Mutating(p.d.Keys, km)
+}
+
+func (p *Pane) help() keymap.Help { return actions.Help(p.d.Keys, p, p.d.ReadOnly) }
 
 // rollout confirms replacing the app's runners with fresh ones of its
 // current revision.

@@ -17,7 +17,6 @@ import (
 	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/internal/ui/table"
-	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/pane"
 	"github.com/faldash/faldash/views/scalekeys"
@@ -53,7 +52,6 @@ type Pane struct {
 	env    string
 	table  *table.Table[string, *row]
 	scaler *scalekeys.Scaler
-	help   pane.HelpKeys
 	queues queues
 }
 
@@ -202,7 +200,6 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 // SetReadOnly shows or hides the mutating keys in the help.
 func (p *Pane) SetReadOnly(readOnly bool) {
 	p.d.ReadOnly = readOnly
-	p.help = pane.Help(p.d.Keys, keymap.PaneApps, readOnly)
 }
 
 // apply shows a listing; the first of failed queue reads in a row is
@@ -264,8 +261,8 @@ func (p *Pane) Selected() (client.App, bool) {
 
 func (p *Pane) View() string              { return p.table.View() }
 func (p *Pane) SetSize(width, height int) { p.table.SetSize(width, height) }
-func (p *Pane) ShortHelp() []key.Binding  { return p.help.ShortHelp() }
-func (p *Pane) FullHelp() [][]key.Binding { return p.help.FullHelp() }
+func (p *Pane) ShortHelp() []key.Binding  { return p.help().ShortHelp() }
+func (p *Pane) FullHelp() [][]key.Binding { return p.help().FullHelp() }
 func (p *Pane) Filter() string            { return p.table.Filter() }
 func (p *Pane) SetFilter(q string)        { p.table.SetFilter(q) }
 func (p *Pane) Len() int                  { return p.table.Len() }

@@ -1,33 +1,53 @@
 package envs
 
 import (
-	"github.com/charmbracelet/bubbles/key"
+	"slices"
+
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/internal/ui/sanitize"
+	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/envdelete"
 	"github.com/faldash/faldash/views/envform"
 	"github.com/faldash/faldash/views/pane"
 )
 
-// key handles a key on the environments. Mutating keys arrive only when
-// writing is allowed: the root refuses them otherwise.
+// actions are the keys of the environments pane. Mutating keys arrive
+// only when writing is allowed: the root refuses them otherwise.
+var actions = slices.Concat(keymap.Context[*Pane]{
+	{Name: "envs.new", Footer: 2, Run: (*Pane).create},
+	{Name: "envs.delete", Footer: 3, Run: func(p *Pane, _ tea.KeyMsg) tea.Cmd { return p.delete() }},
+}, pane.TableActs("apps", (*Pane).open))
+
+// Scope is the keys live in the environments pane, for the clash check.
+func Scope() keymap.Scope { return actions.Scope("environments pane") }
+
+// key handles a key on the environments.
 func (p *Pane) key(km tea.KeyMsg) tea.Cmd {
-	k := p.d.Keys
-	switch {
-	case key.Matches(km, k.Global.Enter):
-		if id, ok := p.table.CursorID(); ok {
-			return pane.Cmd(pane.Open{Key: pane.AppsKey(id)})
-		}
-		return nil
-	case key.Matches(km, k.Envs.New):
-		return pane.Cmd(pane.ShowModal{Modal: envform.New(p.d, p.table.AllIDs())})
-	case key.Matches(km, k.Envs.Delete):
-		return p.delete()
+	if cmd, ok := actions.Dispatch(p.d.Keys, p, km); ok {
+		return cmd
 	}
 	return p.table.Update(km)
 }
+
+func (p *Pane) open(tea.KeyMsg) tea.Cmd {
+	if id, ok := p.table.CursorID(); ok {
+		return pane.Cmd(pane.Open{Key: pane.AppsKey(id)})
+	}
+	return nil
+}
+
+func (p *Pane) create(tea.KeyMsg) tea.Cmd {
+	return pane.Cmd(pane.ShowModal{Modal: envform.New(p.d, p.table.AllIDs())})
+}
+
+// MutatingKey is the mutating action km is here, if any.
+func (p *Pane) MutatingKey(km tea.KeyMsg) (keymap.Action, bool) {
+	return actions.Mutating(p.d.Keys, km)
+}
+
+func (p *Pane) help() keymap.Help { return actions.Help(p.d.Keys, p, p.d.ReadOnly) }
 
 // delete opens the typed-name dialog for the environment under the
 // cursor; the default environment can't be deleted, so for it there is an

@@ -11,7 +11,6 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/internal/ui/table"
-	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/pane"
 )
@@ -31,7 +30,6 @@ type Pane struct {
 	d     pane.Deps
 	table *table.Table[string, *client.Environment]
 	want  string // put the cursor on this environment once it is listed
-	help  pane.HelpKeys
 }
 
 var (
@@ -100,7 +98,6 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 // SetReadOnly shows or hides the mutating keys in the help.
 func (p *Pane) SetReadOnly(readOnly bool) {
 	p.d.ReadOnly = readOnly
-	p.help = pane.Help(p.d.Keys, keymap.PaneEnvironments, readOnly)
 }
 
 // seek puts the cursor on the environment wanted, once it is listed.
@@ -122,8 +119,8 @@ func (p *Pane) Selected() (string, bool) { return p.table.CursorID() }
 
 func (p *Pane) View() string              { return p.table.View() }
 func (p *Pane) SetSize(width, height int) { p.table.SetSize(width, height) }
-func (p *Pane) ShortHelp() []key.Binding  { return p.help.ShortHelp() }
-func (p *Pane) FullHelp() [][]key.Binding { return p.help.FullHelp() }
+func (p *Pane) ShortHelp() []key.Binding  { return p.help().ShortHelp() }
+func (p *Pane) FullHelp() [][]key.Binding { return p.help().FullHelp() }
 func (p *Pane) Filter() string            { return p.table.Filter() }
 func (p *Pane) SetFilter(q string)        { p.table.SetFilter(q) }
 func (p *Pane) Len() int                  { return p.table.Len() }

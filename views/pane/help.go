@@ -5,8 +5,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
-
-	"github.com/faldash/faldash/keymap"
 )
 
 // HelpKeys is a help.KeyMap built from lists.
@@ -19,14 +17,6 @@ var _ help.KeyMap = HelpKeys{}
 
 func (h HelpKeys) ShortHelp() []key.Binding  { return h.Short }
 func (h HelpKeys) FullHelp() [][]key.Binding { return h.Full }
-
-// Help is the help of pane p. Read-only, its mutating keys are left out
-// and the key that lifts read-only mode is shown instead; the root drops
-// that key too when nothing can lift it (--readonly).
-func Help(keys *keymap.KeyMap, p keymap.Pane, readOnly bool) HelpKeys {
-	h := keys.Help(p, readOnly)
-	return HelpKeys{Short: h.ShortHelp(), Full: h.FullHelp()}
-}
 
 // Without copies h without the bindings whose keys are those of drop.
 func Without(h help.KeyMap, drop ...key.Binding) HelpKeys {

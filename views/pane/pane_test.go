@@ -8,6 +8,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/charmbracelet/bubbles/key"
+
 	"github.com/faldash/faldash/keymap"
 )
 
@@ -36,38 +38,15 @@ func TestKeysAreComparable(t *testing.T) {
 	}
 }
 
-func TestReadOnlyHelpHidesMutatingKeys(t *testing.T) {
+func TestWithoutDropsTheBinding(t *testing.T) {
 	keys := keymap.Default()
-	mutating := map[string]bool{}
-	for _, a := range keys.Actions() {
-		if a.Mutating {
-			mutating[a.Binding.Help().Desc] = true
-		}
+	h := Without(HelpKeys{Short: []key.Binding{keys.Runners.Logs, keys.Global.Help},
+		Full: [][]key.Binding{{keys.Runners.Logs}, {keys.Global.Quit}}}, keys.Runners.Logs)
+	if len(h.ShortHelp()) != 1 || h.ShortHelp()[0].Help().Desc != "all keys" {
+		t.Errorf("Without kept the binding, or lost another: %v", h.ShortHelp())
 	}
-	unlock := keys.Global.UnlockWrite.Help().Desc
-	for _, p := range []keymap.Pane{keymap.PaneEnvironments, keymap.PaneApps, keymap.PaneRunners, keymap.PaneSecrets} {
-		for _, ro := range []bool{true, false} {
-			h := Help(keys, p, ro)
-			sawMutating, sawUnlock := false, false
-			for _, g := range append(h.FullHelp(), h.ShortHelp()) {
-				for _, b := range g {
-					sawMutating = sawMutating || mutating[b.Help().Desc]
-					sawUnlock = sawUnlock || b.Help().Desc == unlock
-				}
-			}
-			if sawMutating == ro || sawUnlock != ro {
-				t.Errorf("pane %d read-only %v: mutating keys shown %v, unlock shown %v", p, ro, sawMutating, sawUnlock)
-			}
-			if len(h.ShortHelp()) == 0 {
-				t.Errorf("pane %d has no short help", p)
-			}
-		}
-	}
-	h := Without(HelpKeys{Short: keys.Help(keymap.PaneRunners, false).ShortHelp()}, keys.Runners.Logs)
-	for _, b := range h.ShortHelp() {
-		if b.Help().Desc == "logs" {
-			t.Error("Without kept the binding")
-		}
+	if len(h.FullHelp()) != 1 {
+		t.Errorf("Without kept an emptied group: %v", h.FullHelp())
 	}
 }
 

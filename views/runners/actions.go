@@ -4,16 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/internal/ui/sanitize"
+	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
 )
@@ -25,41 +26,91 @@ const maxListed = 8
 // gone already.
 type acted struct{ ok []client.RunnerID }
 
-// action handles the pane's acting keys: scaling the app, stopping or
-// killing the marked runners (or the one under the cursor), and a shell on
-// the one under the cursor. Mutating keys arrive only when writing is
-// allowed: the root refuses them otherwise.
-func (p *Pane) action(km tea.KeyMsg) (tea.Cmd, bool) {
-	k := p.d.Keys.Runners
-	switch {
-	case p.scaler.IsKey(km):
-		if !p.hasApp {
-			why := "its settings are not listed yet"
-			if p.appErr != nil {
-				why = sanitize.String(p.appErr.Error())
-			}
-			return pane.Cmd(pane.Status{Err: true, Text: "Can't scale " + sanitize.String(p.app) + " from here: " + why}), true
-		}
-		return p.scaler.Key(km, p.appInfo), true
-	case key.Matches(km, k.Stop, k.Kill):
-		ids := p.targets()
-		if len(ids) == 0 {
-			return pane.Cmd(pane.Status{Text: "No runner selected."}), true
-		}
-		if key.Matches(km, k.Stop) {
-			return pane.Cmd(pane.ShowModal{Modal: p.stop(ids)}), true
-		}
-		return pane.Cmd(pane.ShowModal{Modal: p.kill(ids)}), true
-	case key.Matches(km, k.Shell):
+// actions are the keys of the runners pane: opening a runner, marking
+// them, stopping or killing the marked runners (or the one under the
+// cursor), a shell on the one under the cursor, and scaling the app.
+// Mutating keys arrive only when writing is allowed: the root refuses
+// them otherwise.
+var actions = slices.Concat(keymap.Context[*Pane]{
+	{Name: "runners.logs", Footer: 2, Run: (*Pane).open},
+	{Name: "runners.shell", Footer: 3, Run: func(p *Pane, _ tea.KeyMsg) tea.Cmd {
 		// The highlighted runner, marks or not: a terminal holds one
 		// shell.
 		id, ok := p.table.CursorID()
 		if !ok {
-			return pane.Cmd(pane.Status{Text: "No runner selected."}), true
+			return pane.Cmd(pane.Status{Text: "No runner selected."})
 		}
-		return pane.Cmd(pane.Shell{Runner: id}), true
+		return pane.Cmd(pane.Shell{Runner: id})
+	}},
+	{Name: "runners.mark", Footer: 4, Run: func(p *Pane, _ tea.KeyMsg) tea.Cmd {
+		if id, ok := p.table.CursorID(); ok {
+			p.table.ToggleSelect(id)
+			p.table.MoveDown(1)
+		}
+		return nil
+	}},
+	{Name: "runners.stop", Footer: 5, Run: onTargets((*Pane).stop)},
+	{Name: "runners.kill", Footer: 6, Run: onTargets((*Pane).kill)},
+	// The footer has room for one more: showing terminated runners
+	// gives way to the shell, and stays in the full help; while they are
+	// shown, the footer says how to hide them, so the way back is in
+	// sight.
+	{Name: "runners.toggle_terminated", Footer: 7, Label: (*Pane).toggleLabel,
+		Run: func(p *Pane, _ tea.KeyMsg) tea.Cmd { return p.toggleTerminated() }},
+	{Name: "apps.scale_up_min", Run: (*Pane).scale},
+	{Name: "apps.scale_down_min", Run: (*Pane).scale},
+	{Name: "apps.scale_up_max", Run: (*Pane).scale},
+	{Name: "apps.scale_down_max", Run: (*Pane).scale},
+}, pane.TableActs("details", (*Pane).open))
+
+// Scope is the keys live in the runners pane, for the clash check.
+func Scope() keymap.Scope { return actions.Scope("runners pane") }
+
+// key handles a key on the runners.
+func (p *Pane) key(km tea.KeyMsg) tea.Cmd {
+	if cmd, ok := actions.Dispatch(p.d.Keys, p, km); ok {
+		return cmd
 	}
-	return nil, false
+	return p.table.Update(km)
+}
+
+// MutatingKey is the mutating action km is here, if any.
+func (p *Pane) MutatingKey(km tea.KeyMsg) (keymap.Action, bool) {
+	return actions.Mutating(p.d.Keys, km)
+}
+
+func (p *Pane) help() keymap.Help { return actions.Help(p.d.Keys, p, p.d.ReadOnly) }
+
+// open shows the runner under the cursor, its record and its logs.
+func (p *Pane) open(tea.KeyMsg) tea.Cmd {
+	if id, ok := p.table.CursorID(); ok {
+		return pane.Cmd(pane.Open{Key: pane.RunnerKey(p.env, p.app, id)})
+	}
+	return nil
+}
+
+// scale is a press of a scaling key, on the app whose runners are shown.
+func (p *Pane) scale(km tea.KeyMsg) tea.Cmd {
+	if !p.hasApp {
+		why := "its settings are not listed yet"
+		if p.appErr != nil {
+			why = sanitize.String(p.appErr.Error())
+		}
+		return pane.Cmd(pane.Status{Err: true, Text: "Can't scale " + sanitize.String(p.app) + " from here: " + why})
+	}
+	return p.scaler.Key(km, p.appInfo)
+}
+
+// onTargets confirms an action on the marked runners, or the one under
+// the cursor.
+func onTargets(confirm func(p *Pane, ids []client.RunnerID) *modal.Confirm) func(*Pane, tea.KeyMsg) tea.Cmd {
+	return func(p *Pane, _ tea.KeyMsg) tea.Cmd {
+		ids := p.targets()
+		if len(ids) == 0 {
+			return pane.Cmd(pane.Status{Text: "No runner selected."})
+		}
+		return pane.Cmd(pane.ShowModal{Modal: confirm(p, ids)})
+	}
 }
 
 // targets are the marked runners, or else the one under the cursor.

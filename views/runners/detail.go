@@ -16,6 +16,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/internal/ui/sanitize"
+	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/pane"
 )
@@ -38,7 +39,6 @@ type Detail struct {
 	d        pane.Deps
 	env, app string
 	id       client.RunnerID
-	help     pane.HelpKeys
 
 	runner client.Runner
 	found  bool
@@ -69,25 +69,50 @@ func NewDetail(d pane.Deps, env, app string, id client.RunnerID) *Detail {
 }
 
 // SetReadOnly shows or hides the shell key in the help.
-func (p *Detail) SetReadOnly(readOnly bool) {
-	p.d.ReadOnly = readOnly
-	k := p.d.Keys
-	search := k.Global.Filter
-	search.SetHelp(search.Help().Key, "search logs")
-	var shell []key.Binding
-	if !readOnly {
-		shell = []key.Binding{k.Runners.Shell}
-	}
-	p.help = pane.HelpKeys{
-		Short: slices.Concat([]key.Binding{k.Global.Back, k.Logs.Follow}, shell, []key.Binding{search, k.Table.PageUp, k.Global.Help, k.Global.Quit}),
-		Full: [][]key.Binding{
-			{k.Table.Up, k.Table.Down, k.Table.HalfPageUp, k.Table.HalfPageDown},
-			slices.Concat([]key.Binding{k.Logs.Follow}, shell, []key.Binding{search, k.Table.PageUp, k.Table.PageDown, k.Table.Top, k.Table.Bottom}),
-			{k.Global.Back, k.Global.Command, k.Global.PaneEnvs, k.Global.PaneApps, k.Global.PaneRunners,
-				k.Global.PaneSecrets, k.Global.Refresh, k.Global.Help, k.Global.Quit, k.Global.ForceQuit},
-		},
-	}
+func (p *Detail) SetReadOnly(readOnly bool) { p.d.ReadOnly = readOnly }
+
+// detailActions are the keys of a runner's detail: the record scrolls
+// line by line, the logs by page, and `/` searches the logs.
+var detailActions = slices.Concat(keymap.Context[*Detail]{
+	{Name: "table.up", Run: scrollRecord},
+	{Name: "table.down", Run: scrollRecord},
+	{Name: "table.half_page_up", Run: scrollRecord},
+	{Name: "table.half_page_down", Run: scrollRecord},
+	{Name: "logs.follow", Group: 1, Footer: 2, Run: scrollLogs},
+	{Name: "runners.shell", Group: 1, Footer: 3, Run: func(p *Detail, _ tea.KeyMsg) tea.Cmd {
+		// Refused by the root where writing is not allowed.
+		return pane.Cmd(pane.Shell{Runner: p.id})
+	}},
+	{Name: "global.filter", Desc: "search logs", Group: 1, Footer: 4},
+	{Name: "table.page_up", Group: 1, Footer: 5, Run: scrollLogs},
+	{Name: "table.page_down", Group: 1, Run: scrollLogs},
+	{Name: "table.top", Group: 1, Run: scrollLogs},
+	{Name: "table.bottom", Group: 1, Run: scrollLogs},
+}, pane.GlobalActs(
+	keymap.Act[*Detail]{Name: "global.back", Footer: 1},
+	keymap.Act[*Detail]{Name: "global.command"},
+	keymap.Act[*Detail]{Name: "global.pane_envs"},
+	keymap.Act[*Detail]{Name: "global.pane_apps"},
+	keymap.Act[*Detail]{Name: "global.pane_runners"},
+	keymap.Act[*Detail]{Name: "global.pane_secrets"},
+	keymap.Act[*Detail]{Name: "global.refresh"},
+	keymap.Act[*Detail]{Name: "global.help", Footer: 6},
+	keymap.Act[*Detail]{Name: "global.quit", Footer: 7},
+	keymap.Act[*Detail]{Name: "global.force_quit"},
+))
+
+// DetailScope is the keys live in a runner's detail, for the clash check.
+func DetailScope() keymap.Scope { return detailActions.Scope("log view") }
+
+func scrollRecord(p *Detail, km tea.KeyMsg) tea.Cmd { p.scroll(km); return nil }
+func scrollLogs(p *Detail, km tea.KeyMsg) tea.Cmd   { p.logKey(km); return nil }
+
+// MutatingKey is the mutating action km is here, if any.
+func (p *Detail) MutatingKey(km tea.KeyMsg) (keymap.Action, bool) {
+	return detailActions.Mutating(p.d.Keys, km)
 }
+
+func (p *Detail) help() keymap.Help { return detailActions.Help(p.d.Keys, p, p.d.ReadOnly) }
 
 // Fetch lists the app's runners, the recently terminated ones included so
 // that a runner that ends stays on screen, and picks this one.
@@ -133,13 +158,8 @@ func (p *Detail) Update(msg tea.Msg) tea.Cmd {
 	case logsRead:
 		return p.applyLogs(msg)
 	case tea.KeyMsg:
-		if key.Matches(msg, p.d.Keys.Runners.Shell) {
-			// Refused by the root where writing is not allowed.
-			return pane.Cmd(pane.Shell{Runner: p.id})
-		}
-		if !p.logKey(msg) {
-			p.scroll(msg)
-		}
+		cmd, _ := detailActions.Dispatch(p.d.Keys, p, msg)
+		return cmd
 	}
 	return nil
 }
@@ -384,5 +404,5 @@ func sanitizeJSON(v any) any {
 	return v
 }
 
-func (p *Detail) ShortHelp() []key.Binding  { return p.help.ShortHelp() }
-func (p *Detail) FullHelp() [][]key.Binding { return p.help.FullHelp() }
+func (p *Detail) ShortHelp() []key.Binding  { return p.help().ShortHelp() }
+func (p *Detail) FullHelp() [][]key.Binding { return p.help().FullHelp() }

@@ -59,7 +59,6 @@ type Pane struct {
 	app     string
 	history *History
 	table   *table.Table[client.RunnerID, *client.Runner]
-	help    pane.HelpKeys
 
 	counts         Counts
 	showTerminated bool
@@ -220,7 +219,6 @@ func findApp(ctx context.Context, c client.Client, env, app string) (client.App,
 }
 
 func (p *Pane) Update(msg tea.Msg) tea.Cmd {
-	k := p.d.Keys
 	switch msg := msg.(type) {
 	case pane.Result[listing]:
 		return p.apply(msg)
@@ -231,25 +229,7 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	case pane.Tick:
 		p.table.Tick()
 	case tea.KeyMsg:
-		if cmd, ok := p.action(msg); ok {
-			return cmd
-		}
-		switch {
-		case key.Matches(msg, k.Global.Enter, k.Runners.Logs):
-			if id, ok := p.table.CursorID(); ok {
-				return pane.Cmd(pane.Open{Key: pane.RunnerKey(p.env, p.app, id)})
-			}
-			return nil
-		case key.Matches(msg, k.Runners.Mark):
-			if id, ok := p.table.CursorID(); ok {
-				p.table.ToggleSelect(id)
-				p.table.MoveDown(1)
-			}
-			return nil
-		case key.Matches(msg, k.Runners.ToggleTerminated):
-			return p.toggleTerminated()
-		}
-		return p.table.Update(msg)
+		return p.key(msg)
 	case acted:
 		p.unmark(msg.ok)
 	default:
@@ -265,7 +245,6 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 // SetReadOnly shows or hides the mutating keys in the help.
 func (p *Pane) SetReadOnly(readOnly bool) {
 	p.d.ReadOnly = readOnly
-	p.labelToggle()
 }
 
 func (p *Pane) apply(r pane.Result[listing]) tea.Cmd {
@@ -376,8 +355,8 @@ func (p *Pane) Cursor() (client.RunnerID, bool) { return p.table.CursorID() }
 // Marked returns the runners marked with space, for actions on several.
 func (p *Pane) Marked() []client.RunnerID { return p.table.Selected() }
 
-func (p *Pane) ShortHelp() []key.Binding  { return p.help.ShortHelp() }
-func (p *Pane) FullHelp() [][]key.Binding { return p.help.FullHelp() }
+func (p *Pane) ShortHelp() []key.Binding  { return p.help().ShortHelp() }
+func (p *Pane) FullHelp() [][]key.Binding { return p.help().FullHelp() }
 func (p *Pane) Filter() string            { return p.table.Filter() }
 func (p *Pane) SetFilter(q string)        { p.table.SetFilter(q) }
 func (p *Pane) Len() int                  { return p.table.Len() }

@@ -2,36 +2,54 @@ package secrets
 
 import (
 	"context"
+	"slices"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/internal/ui/sanitize"
+	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
 	"github.com/faldash/faldash/views/runnerenv"
 	"github.com/faldash/faldash/views/secretform"
 )
 
-// key handles a key on the secrets. Mutating keys arrive only when writing
-// is allowed: the root refuses them otherwise.
-func (p *Pane) key(km tea.KeyMsg) tea.Cmd {
-	k := p.d.Keys.Secrets
-	switch {
-	case key.Matches(km, k.New):
+// actions are the keys of the secrets pane. Mutating keys arrive only
+// when writing is allowed: the root refuses them otherwise.
+var actions = slices.Concat(keymap.Context[*Pane]{
+	{Name: "secrets.new", Footer: 1, Run: func(p *Pane, _ tea.KeyMsg) tea.Cmd {
 		return pane.Cmd(pane.ShowModal{Modal: secretform.New(p.d, p.env, p.table.Values(), p.seek)})
-	case key.Matches(km, k.Delete):
+	}},
+	{Name: "secrets.delete", Footer: 2, Run: func(p *Pane, _ tea.KeyMsg) tea.Cmd {
 		name, ok := p.table.CursorID()
 		if !ok {
 			return pane.Cmd(pane.Status{Text: "No secret selected."})
 		}
 		return pane.Cmd(pane.ShowModal{Modal: p.unset(name)})
-	case key.Matches(km, k.RunnerEnv):
+	}},
+	{Name: "secrets.runner_env", Footer: 3, Run: func(p *Pane, _ tea.KeyMsg) tea.Cmd {
 		return pane.Cmd(pane.ShowModal{Modal: runnerenv.New(p.d, p.env, nil)})
+	}},
+}, pane.TableActs[*Pane]("", nil))
+
+// Scope is the keys live in the secrets pane, for the clash check.
+func Scope() keymap.Scope { return actions.Scope("secrets pane") }
+
+// key handles a key on the secrets.
+func (p *Pane) key(km tea.KeyMsg) tea.Cmd {
+	if cmd, ok := actions.Dispatch(p.d.Keys, p, km); ok {
+		return cmd
 	}
 	return p.table.Update(km)
 }
+
+// MutatingKey is the mutating action km is here, if any.
+func (p *Pane) MutatingKey(km tea.KeyMsg) (keymap.Action, bool) {
+	return actions.Mutating(p.d.Keys, km)
+}
+
+func (p *Pane) help() keymap.Help { return actions.Help(p.d.Keys, p, p.d.ReadOnly) }
 
 // unset confirms deleting a secret.
 func (p *Pane) unset(name string) *modal.Confirm {

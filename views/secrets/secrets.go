@@ -13,7 +13,6 @@ import (
 	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/internal/ui/table"
-	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/pane"
 )
@@ -31,7 +30,6 @@ type Pane struct {
 	d     pane.Deps
 	env   string
 	table *table.Table[string, *client.Secret]
-	help  pane.HelpKeys
 	want  string // the secret to put the cursor on once it is listed
 }
 
@@ -91,7 +89,6 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 // SetReadOnly shows or hides the mutating keys in the help.
 func (p *Pane) SetReadOnly(readOnly bool) {
 	p.d.ReadOnly = readOnly
-	p.help = pane.Help(p.d.Keys, keymap.PaneSecrets, readOnly)
 }
 
 // seek puts the cursor on the secret just set, now if it is listed, else
@@ -108,8 +105,8 @@ func (p *Pane) seek(name string) {
 
 func (p *Pane) View() string              { return p.table.View() }
 func (p *Pane) SetSize(width, height int) { p.table.SetSize(width, height) }
-func (p *Pane) ShortHelp() []key.Binding  { return p.help.ShortHelp() }
-func (p *Pane) FullHelp() [][]key.Binding { return p.help.FullHelp() }
+func (p *Pane) ShortHelp() []key.Binding  { return p.help().ShortHelp() }
+func (p *Pane) FullHelp() [][]key.Binding { return p.help().FullHelp() }
 func (p *Pane) Filter() string            { return p.table.Filter() }
 func (p *Pane) SetFilter(q string)        { p.table.SetFilter(q) }
 func (p *Pane) Len() int                  { return p.table.Len() }
