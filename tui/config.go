@@ -24,7 +24,7 @@ import (
 //	Env      --env NAME: start in that environment's apps
 //	Refresh  --refresh DURATION (0 means DefaultRefresh)
 //	ReadOnly --readonly
-//	KeyMap   keymap.Load(keymap.ConfigPath()) (nil means keymap.Default())
+//	KeyMap   keymap.Load(keymap.ConfigPath(), KeyScopes()...) (nil: keymap.Default())
 //	Debug    --debug FILE, opened for writing (nil: no log)
 type Config struct {
 	Client client.Client

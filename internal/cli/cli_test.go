@@ -112,13 +112,17 @@ func TestConfigErrorNamesTheFileOnce(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	for _, config := range []string{"[keys]\n\"nope.x\" = \"X\"\n", "[keys\n"} {
+	for _, config := range []string{"[keys]\n\"nope.x\" = \"X\"\n", "[keys\n", "[keys]\n\"apps.delete\" = \"q\"\n"} {
 		if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		_, errOut, status := invoke(t, "--data", t.TempDir())
 		if status != 1 || strings.Count(errOut, path) != 1 || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("config %q: status %d, stderr %q; want one line naming %s once", config, status, errOut, path)
+		}
+		// A clash is found in the panes' declared keys, before the dashboard starts.
+		if strings.Contains(config, "apps.delete") && !strings.Contains(errOut, "live together in the apps pane") {
+			t.Errorf("config %q: stderr %q does not name the clash", config, errOut)
 		}
 	}
 }

@@ -69,12 +69,6 @@ func New(d pane.Deps, env string) *Scaler {
 	return &Scaler{d: d, env: env, book: book}
 }
 
-// IsKey reports whether km is one of the scaling keys.
-func (s *Scaler) IsKey(km tea.KeyMsg) bool {
-	a := s.d.Keys.Apps
-	return key.Matches(km, a.ScaleUpMin, a.ScaleDownMin, a.ScaleUpMax, a.ScaleDownMax)
-}
-
 // Key applies a scaling key to app, whose settings are as last listed.
 func (s *Scaler) Key(km tea.KeyMsg, app client.App) tea.Cmd {
 	a := s.d.Keys.Apps
