@@ -56,8 +56,9 @@ func (c Context[T]) Scope(name string) Scope {
 // Dispatch runs the handler of the act whose key km is; false when no act
 // with a handler has it.
 func (c Context[T]) Dispatch(k *KeyMap, t T, km tea.KeyMsg) (tea.Cmd, bool) {
+	es := k.entries()
 	for _, a := range c {
-		if a.Run != nil && key.Matches(km, k.Binding(a.Name)) {
+		if e, ok := find(es, a.Name); ok && a.Run != nil && key.Matches(km, *e.b) {
 			return a.Run(t, km), true
 		}
 	}
@@ -67,8 +68,9 @@ func (c Context[T]) Dispatch(k *KeyMap, t T, km tea.KeyMsg) (tea.Cmd, bool) {
 // Mutating returns the mutating action of c whose key km is, for the root
 // to refuse while writing is not allowed.
 func (c Context[T]) Mutating(k *KeyMap, km tea.KeyMsg) (Action, bool) {
+	es := k.entries()
 	for _, a := range c {
-		if e, ok := k.entry(a.Name); ok && e.flags&mutating != 0 && key.Matches(km, *e.b) {
+		if e, ok := find(es, a.Name); ok && e.flags&mutating != 0 && key.Matches(km, *e.b) {
 			return e.action(), true
 		}
 	}
@@ -85,8 +87,9 @@ func (c Context[T]) Help(k *KeyMap, t T, readOnly bool) Help {
 	}
 	var footer []item
 	var full [][]key.Binding
+	es := k.entries()
 	for _, a := range c {
-		e, ok := k.entry(a.Name)
+		e, ok := find(es, a.Name)
 		if !ok {
 			continue
 		}
@@ -109,7 +112,7 @@ func (c Context[T]) Help(k *KeyMap, t T, readOnly bool) Help {
 		if !inFooter {
 			continue
 		}
-		if w, ok := k.entry(a.With); ok {
+		if w, ok := find(es, a.With); ok {
 			if readOnly && w.flags&mutating != 0 {
 				continue
 			}
@@ -135,20 +138,10 @@ func (c Context[T]) Help(k *KeyMap, t T, readOnly bool) Help {
 	return h
 }
 
-// Binding is the binding of the action called name; an unknown name has
-// none, which matches no key.
-func (k *KeyMap) Binding(name string) key.Binding {
-	if e, ok := k.entry(name); ok {
-		return *e.b
-	}
-	return key.Binding{}
-}
-
-func (k *KeyMap) entry(name string) (entry, bool) {
-	if name == "" {
-		return entry{}, false
-	}
-	for _, e := range k.entries() {
+// find is the entry of the action called name; an unknown name has
+// none, so a context naming it has no such key.
+func find(es []entry, name string) (entry, bool) {
+	for _, e := range es {
 		if e.name == name {
 			return e, true
 		}

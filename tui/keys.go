@@ -8,9 +8,16 @@ import (
 
 	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/apps"
+	"github.com/faldash/faldash/views/envdelete"
+	"github.com/faldash/faldash/views/envform"
 	"github.com/faldash/faldash/views/envs"
+	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
+	"github.com/faldash/faldash/views/revisions"
+	"github.com/faldash/faldash/views/runnerenv"
 	"github.com/faldash/faldash/views/runners"
+	"github.com/faldash/faldash/views/scaleform"
+	"github.com/faldash/faldash/views/secretform"
 	"github.com/faldash/faldash/views/secrets"
 )
 
@@ -91,21 +98,20 @@ var globalActions = keymap.Context[*Model]{
 	{Name: "global.pane_secrets", Run: (*Model).jumpAction},
 }
 
-// dialogScope is the keys of dialogs and forms, which get every key while
-// open.
-var dialogScope = keymap.Scope{Name: "dialogs", Actions: []string{"dialog.confirm", "dialog.deny",
-	"dialog.submit", "dialog.cancel", "dialog.next_field", "dialog.prev_field", "dialog.toggle"}}
-
 // KeyScopes are the sets of keys live together, for keymap.Load to refuse
 // a key bound twice in one of them: each pane's own keys with the root's
-// and the table's, which reach every pane, and the dialogs' keys.
+// and the table's, which reach every pane; and each dialog's keys, which
+// are all that is live while it is open.
 func KeyScopes() []keymap.Scope {
 	shared := slices.Concat(globalActions.Scope("").Actions, pane.TableActs[*Model]("", nil).Scope("").Actions)
 	scopes := []keymap.Scope{envs.Scope(), apps.Scope(), runners.Scope(), secrets.Scope(), runners.DetailScope()}
 	for i := range scopes {
 		scopes[i].Actions = slices.Concat(scopes[i].Actions, shared)
 	}
-	return append(scopes, dialogScope)
+	return slices.Concat(scopes,
+		[]keymap.Scope{modal.ConfirmScope(), envform.Scope(), envdelete.Scope(), scaleform.Scope(),
+			runnerenv.Scope(), errorActions.Scope("last error")},
+		secretform.Scope(), revisions.Scope())
 }
 
 // jumpAction is a key that shows another pane.

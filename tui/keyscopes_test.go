@@ -25,7 +25,11 @@ func TestKeyClashesAreRefusedPerScope(t *testing.T) {
 		{map[string][]string{"secrets.runner_env": {"s"}}, []string{`"apps.scale"`, "apps pane"}},
 		{map[string][]string{"logs.follow": {"x"}}, []string{`"runners.shell"`, "log view"}},
 		{map[string][]string{"envs.new": {"j"}}, []string{`"table.down"`, "environments pane"}},
-		{map[string][]string{"dialog.confirm": {"n"}}, []string{`"dialog.deny"`, "dialogs"}},
+		{map[string][]string{"dialog.confirm": {"n"}}, []string{`"dialog.deny"`, "confirmation"}},
+		{map[string][]string{"dialog.next_field": {"enter"}}, []string{`"dialog.submit"`, "scale form"}},
+		// A dialog's keys are all that is live in it: the revisions'
+		// list moves with the table's keys.
+		{map[string][]string{"dialog.cancel": {"k"}}, []string{`"table.up"`, "revisions"}},
 	} {
 		err := keymap.Default().Apply(tc.overrides, KeyScopes()...)
 		if err == nil {
@@ -84,5 +88,62 @@ func TestDetailKeys(t *testing.T) {
 	h.key("x")
 	if !strings.Contains(h.status(), "Read-only (--readonly)") {
 		t.Errorf("x in a read-only detail: status %q", h.status())
+	}
+}
+
+// footer is the last line of the view: the keys that work now.
+func footer(h *harness) string {
+	lines := strings.Split(h.view(), "\n")
+	return lines[len(lines)-1]
+}
+
+// A dialog's footer comes from its declared keys and follows its state.
+func TestDialogFooters(t *testing.T) {
+	h := newHarness(t, seeded(), Config{Env: "main"})
+	h.settle()
+	h.key("r")
+	if f := footer(h); !strings.Contains(f, "y yes • n no • esc cancel • space toggle option") {
+		t.Errorf("rollout question footer %q", f)
+	}
+	h.key(" ")
+	h.viewContains("[x] force")
+	h.key("esc")
+	h.key("4", "n")
+	if f := footer(h); !strings.Contains(f, "enter next • tab next field • esc cancel") {
+		t.Errorf("secret form footer %q", f)
+	}
+	h.key("tab", "tab")
+	if f := footer(h); !strings.Contains(f, "enter set • space toggle option • tab next field") {
+		t.Errorf("secret form footer on its option %q", f)
+	}
+	h.key("esc", "1", "down", "enter", "e")
+	if f := footer(h); !strings.Contains(f, "↑/k up • ↓/j down • esc close") {
+		t.Errorf("runner environment footer %q", f)
+	}
+	h.key("e")
+	if h.modalOpen() {
+		t.Error("the key that opened the runner environment did not close it")
+	}
+}
+
+// Every action a place declares exists, so a misspelt name can't drop a
+// key silently, and every action is live somewhere.
+func TestEveryActionIsDeclaredSomewhere(t *testing.T) {
+	known := map[string]bool{}
+	for _, a := range keymap.Default().Actions() {
+		known[a.Name] = false
+	}
+	for _, s := range KeyScopes() {
+		for _, n := range s.Actions {
+			if _, ok := known[n]; !ok {
+				t.Errorf("%s declares unknown action %q", s.Name, n)
+			}
+			known[n] = true
+		}
+	}
+	for n, used := range known {
+		if !used {
+			t.Errorf("action %q is live nowhere", n)
+		}
 	}
 }

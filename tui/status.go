@@ -11,6 +11,7 @@ import (
 
 	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/internal/ui/theme"
+	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
 )
@@ -126,17 +127,24 @@ func (v *errorView) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	k := v.d.Keys
-	switch {
-	case key.Matches(km, k.Dialog.Cancel, k.Dialog.Submit, k.Global.LastError):
-		return pane.Cmd(pane.CloseModal{})
-	case key.Matches(km, k.Table.Down):
-		v.top = min(v.top+1, max(0, len(v.lines())-1))
-	case key.Matches(km, k.Table.Up):
-		v.top = max(0, v.top-1)
-	}
-	return nil
+	cmd, _ := errorActions.Dispatch(v.d.Keys, v, km)
+	return cmd
 }
+
+// errorActions scroll the error and close it, also with the key that
+// opened it.
+var errorActions = keymap.Context[*errorView]{
+	{Name: "dialog.cancel", Desc: "close", Footer: 1, Run: closeError},
+	{Name: "dialog.submit", Run: closeError},
+	{Name: "global.last_error", Run: closeError},
+	{Name: "table.up", Footer: 2, Run: func(v *errorView, _ tea.KeyMsg) tea.Cmd { v.top = max(0, v.top-1); return nil }},
+	{Name: "table.down", Footer: 3, Run: func(v *errorView, _ tea.KeyMsg) tea.Cmd {
+		v.top = min(v.top+1, max(0, len(v.lines())-1))
+		return nil
+	}},
+}
+
+func closeError(*errorView, tea.KeyMsg) tea.Cmd { return pane.Cmd(pane.CloseModal{}) }
 
 func (v *errorView) lines() []string {
 	var out []string
@@ -157,13 +165,11 @@ func (v *errorView) View() string {
 func (v *errorView) SetSize(width, height int) { v.width, v.height = width, height }
 
 func (v *errorView) ShortHelp() []key.Binding {
-	k := v.d.Keys
-	closeKey := k.Dialog.Cancel
-	closeKey.SetHelp(closeKey.Help().Key, "close")
-	return []key.Binding{closeKey, k.Table.Up, k.Table.Down}
+	return errorActions.Help(v.d.Keys, v, false).ShortHelp()
 }
-
-func (v *errorView) FullHelp() [][]key.Binding { return [][]key.Binding{v.ShortHelp()} }
+func (v *errorView) FullHelp() [][]key.Binding {
+	return errorActions.Help(v.d.Keys, v, false).FullHelp()
+}
 
 // task is something running that the status line shows with a spinner
 // until it ends.

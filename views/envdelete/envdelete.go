@@ -21,6 +21,7 @@ import (
 	"github.com/faldash/faldash/internal/ui/lineedit"
 	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/internal/ui/theme"
+	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
@@ -157,18 +158,11 @@ func (m *Modal) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (m *Modal) key(km tea.KeyMsg) tea.Cmd {
-	d := m.d.Keys.Dialog
+	if cmd, ok := modalActions.Dispatch(m.d.Keys, m, km); ok {
+		return cmd
+	}
 	switch {
-	case key.Matches(km, d.Cancel):
-		return m.cancel()
 	case m.sending:
-		return nil
-	case key.Matches(km, d.NextField):
-		m.move(1)
-	case key.Matches(km, d.PrevField):
-		m.move(-1)
-	case key.Matches(km, d.Submit):
-		return m.submit()
 	case km.Type == tea.KeyRunes || km.Type == tea.KeySpace:
 		// Typing goes to the name, wherever the focus was: focus on Cancel
 		// is there to catch a stray Enter, not to swallow the name.
@@ -178,6 +172,30 @@ func (m *Modal) key(km tea.KeyMsg) tea.Cmd {
 	case m.focus == FocusInput:
 		m.input.Update(km)
 		m.err = ""
+	}
+	return nil
+}
+
+// modalActions are the dialog's keys; typing goes to the name. Once the
+// deletion is sent, only Esc does something.
+var modalActions = keymap.Context[*Modal]{
+	{Name: "dialog.next_field", Footer: 1, Run: func(m *Modal, _ tea.KeyMsg) tea.Cmd { return m.step(1) }},
+	{Name: "dialog.prev_field", Run: func(m *Modal, _ tea.KeyMsg) tea.Cmd { return m.step(-1) }},
+	{Name: "dialog.submit", Desc: "press focused", Footer: 2, Run: func(m *Modal, _ tea.KeyMsg) tea.Cmd {
+		if m.sending {
+			return nil
+		}
+		return m.submit()
+	}},
+	{Name: "dialog.cancel", Footer: 3, Run: func(m *Modal, _ tea.KeyMsg) tea.Cmd { return m.cancel() }},
+}
+
+// Scope is the keys live in the dialog, for the clash check.
+func Scope() keymap.Scope { return modalActions.Scope("delete-environment dialog") }
+
+func (m *Modal) step(by int) tea.Cmd {
+	if !m.sending {
+		m.move(by)
 	}
 	return nil
 }
@@ -312,11 +330,5 @@ func runnersNote(n int) string {
 	return ", which are stopped"
 }
 
-func (m *Modal) ShortHelp() []key.Binding {
-	d := m.d.Keys.Dialog
-	press := d.Submit
-	press.SetHelp(press.Help().Key, "press focused")
-	return []key.Binding{d.NextField, press, d.Cancel}
-}
-
-func (m *Modal) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
+func (m *Modal) ShortHelp() []key.Binding  { return modalActions.Help(m.d.Keys, m, false).ShortHelp() }
+func (m *Modal) FullHelp() [][]key.Binding { return modalActions.Help(m.d.Keys, m, false).FullHelp() }

@@ -14,6 +14,7 @@ import (
 	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/internal/ui/theme"
+	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
 )
@@ -80,21 +81,37 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (f *Form) key(km tea.KeyMsg) tea.Cmd {
-	d := f.d.Keys.Dialog
-	switch {
-	case key.Matches(km, d.Cancel):
-		return pane.Cmd(pane.CloseModal{})
-	case f.sending:
-		return nil
-	case key.Matches(km, d.Submit):
-		return f.submit()
-	case key.Matches(km, d.NextField, d.PrevField):
-		f.focus = 1 - f.focus
-	default:
-		if f.fields[f.focus].Ed.Update(km) {
-			f.err = ""
-			f.check()
+	if cmd, ok := formActions.Dispatch(f.d.Keys, f, km); ok {
+		return cmd
+	}
+	if !f.sending && f.fields[f.focus].Ed.Update(km) {
+		f.err = ""
+		f.check()
+	}
+	return nil
+}
+
+// formActions are the form's keys; every other key is typed into the
+// focused field. Once sent, only Esc does something.
+var formActions = keymap.Context[*Form]{
+	{Name: "dialog.submit", Desc: "create", Footer: 1, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd {
+		if f.sending {
+			return nil
 		}
+		return f.submit()
+	}},
+	{Name: "dialog.next_field", Footer: 2, Run: (*Form).switchField},
+	{Name: "dialog.prev_field", Run: (*Form).switchField},
+	{Name: "dialog.cancel", Footer: 3, Run: func(*Form, tea.KeyMsg) tea.Cmd { return pane.Cmd(pane.CloseModal{}) }},
+}
+
+// Scope is the keys live in the form, for the clash check.
+func Scope() keymap.Scope { return formActions.Scope("new environment form") }
+
+// switchField moves the focus to the other of the two fields.
+func (f *Form) switchField(tea.KeyMsg) tea.Cmd {
+	if !f.sending {
+		f.focus = 1 - f.focus
 	}
 	return nil
 }
@@ -166,11 +183,5 @@ func (f *Form) View() string {
 	return modal.Frame(st, f.width, f.height, st.ModalTitle.Render("New environment"), body, foot)
 }
 
-func (f *Form) ShortHelp() []key.Binding {
-	d := f.d.Keys.Dialog
-	create := d.Submit
-	create.SetHelp(create.Help().Key, "create")
-	return []key.Binding{create, d.NextField, d.Cancel}
-}
-
-func (f *Form) FullHelp() [][]key.Binding { return [][]key.Binding{f.ShortHelp()} }
+func (f *Form) ShortHelp() []key.Binding  { return formActions.Help(f.d.Keys, f, false).ShortHelp() }
+func (f *Form) FullHelp() [][]key.Binding { return formActions.Help(f.d.Keys, f, false).FullHelp() }

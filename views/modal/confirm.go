@@ -4,6 +4,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -57,16 +58,31 @@ func (c *Confirm) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	d := c.d.Keys.Dialog
-	switch {
-	case key.Matches(km, d.Confirm):
+	cmd, _ := confirmActions.Dispatch(c.d.Keys, c, km)
+	return cmd
+}
+
+// confirmActions are the keys of a question; Esc answers no.
+var confirmActions = keymap.Context[*Confirm]{
+	{Name: "dialog.confirm", Footer: 1, Run: func(c *Confirm, _ tea.KeyMsg) tea.Cmd {
 		return tea.Batch(pane.Cmd(pane.CloseModal{}), c.yes(c.Option()))
-	case key.Matches(km, d.Deny, d.Cancel):
-		return tea.Batch(pane.Cmd(pane.CloseModal{}), pane.Cmd(pane.Status{Text: "Cancelled: nothing was changed."}))
-	case key.Matches(km, d.Toggle) && c.option != nil:
-		c.option.on = !c.option.on
-	}
-	return nil
+	}},
+	{Name: "dialog.deny", Footer: 2, Run: (*Confirm).no},
+	{Name: "dialog.cancel", Footer: 3, Run: (*Confirm).no},
+	{Name: "dialog.toggle", Footer: 4, Label: func(c *Confirm) (string, bool) { return "", c.option != nil },
+		Run: func(c *Confirm, _ tea.KeyMsg) tea.Cmd {
+			if c.option != nil {
+				c.option.on = !c.option.on
+			}
+			return nil
+		}},
+}
+
+// ConfirmScope is the keys live in a question, for the clash check.
+func ConfirmScope() keymap.Scope { return confirmActions.Scope("confirmation") }
+
+func (c *Confirm) no(tea.KeyMsg) tea.Cmd {
+	return tea.Batch(pane.Cmd(pane.CloseModal{}), pane.Cmd(pane.Status{Text: "Cancelled: nothing was changed."}))
 }
 
 func (c *Confirm) SetSize(width, height int) {
@@ -99,15 +115,10 @@ func (c *Confirm) answerLine() string {
 		st.FooterKey.Render(d.Deny.Help().Key+"/"+d.Cancel.Help().Key) + st.FooterDesc.Render(" no")
 }
 
-func (c *Confirm) ShortHelp() []key.Binding {
-	d := c.d.Keys.Dialog
-	out := []key.Binding{d.Confirm, d.Deny, d.Cancel}
-	if c.option != nil {
-		out = append(out, d.Toggle)
-	}
-	return out
-}
+func (c *Confirm) ShortHelp() []key.Binding { return c.help().ShortHelp() }
 
-func (c *Confirm) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHelp()} }
+func (c *Confirm) FullHelp() [][]key.Binding { return c.help().FullHelp() }
+
+func (c *Confirm) help() keymap.Help { return confirmActions.Help(c.d.Keys, c, false) }
 
 func (c *Confirm) Init() tea.Cmd { return nil }

@@ -18,6 +18,7 @@ import (
 	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/internal/ui/theme"
+	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
@@ -98,44 +99,80 @@ func (v *View) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (v *View) key(km tea.KeyMsg) tea.Cmd {
-	d, t := v.d.Keys.Dialog, v.d.Keys.Table
 	if v.asking {
-		switch {
-		case key.Matches(km, d.Confirm):
-			v.asking = false
-			return v.setRevision()
-		case key.Matches(km, d.Deny, d.Cancel):
-			v.asking = false
-		}
-		return nil
+		cmd, _ := askActions.Dispatch(v.d.Keys, v, km)
+		return cmd
 	}
-	switch {
-	case key.Matches(km, d.Cancel):
-		return pane.Cmd(pane.CloseModal{})
-	case v.sending:
-		return nil
-	case key.Matches(km, t.Up):
-		v.cursor = max(0, v.cursor-1)
-	case key.Matches(km, t.Down):
-		v.cursor = max(0, min(len(v.revs)-1, v.cursor+1))
-	case key.Matches(km, t.Top):
-		v.cursor = 0
-	case key.Matches(km, t.Bottom):
-		v.cursor = max(0, len(v.revs)-1)
-	case key.Matches(km, d.Submit):
-		v.err = ""
-		r, ok := v.selected()
-		switch {
-		case !ok:
-		case r.ID == v.app.Revision:
-			v.err = "This is the revision the app runs already."
-		case v.d.ReadOnly:
-			v.err = "Read-only: pointing the app at another revision is not allowed here."
-		default:
-			v.asking = true
-		}
+	cmd, _ := listActions.Dispatch(v.d.Keys, v, km)
+	return cmd
+}
+
+// askActions answer whether to point the app at the chosen revision.
+var askActions = keymap.Context[*View]{
+	{Name: "dialog.confirm", Footer: 1, Run: func(v *View, _ tea.KeyMsg) tea.Cmd {
+		v.asking = false
+		return v.setRevision()
+	}},
+	{Name: "dialog.deny", Footer: 2, Run: (*View).notAsking},
+	{Name: "dialog.cancel", Run: (*View).notAsking},
+}
+
+// listActions move through the revisions and choose one. Once the
+// choice is sent, only Esc does something.
+var listActions = keymap.Context[*View]{
+	{Name: "table.up", Footer: 1, Run: func(v *View, _ tea.KeyMsg) tea.Cmd { return v.moveTo(v.cursor - 1) }},
+	{Name: "table.down", Footer: 2, Run: func(v *View, _ tea.KeyMsg) tea.Cmd { return v.moveTo(v.cursor + 1) }},
+	{Name: "table.top", Run: func(v *View, _ tea.KeyMsg) tea.Cmd { return v.moveTo(0) }},
+	{Name: "table.bottom", Run: func(v *View, _ tea.KeyMsg) tea.Cmd { return v.moveTo(len(v.revs) - 1) }},
+	// Read-only, a revision can be looked at, not chosen.
+	{Name: "dialog.submit", Footer: 3, Label: func(v *View) (string, bool) { return "run this revision", !v.d.ReadOnly },
+		Run: (*View).choose},
+	{Name: "dialog.cancel", Footer: 4, Run: func(*View, tea.KeyMsg) tea.Cmd { return pane.Cmd(pane.CloseModal{}) }},
+}
+
+// Scope is the keys live in the list of revisions, and in its question,
+// for the clash check.
+func Scope() []keymap.Scope {
+	return []keymap.Scope{listActions.Scope("revisions"), askActions.Scope("revisions' question")}
+}
+
+func (v *View) notAsking(tea.KeyMsg) tea.Cmd {
+	v.asking = false
+	return nil
+}
+
+// moveTo puts the cursor on revision i, or the nearest there is.
+func (v *View) moveTo(i int) tea.Cmd {
+	if !v.sending {
+		v.cursor = max(0, min(len(v.revs)-1, i))
 	}
 	return nil
+}
+
+// choose asks whether to point the app at the revision under the cursor.
+func (v *View) choose(tea.KeyMsg) tea.Cmd {
+	if v.sending {
+		return nil
+	}
+	v.err = ""
+	r, ok := v.selected()
+	switch {
+	case !ok:
+	case r.ID == v.app.Revision:
+		v.err = "This is the revision the app runs already."
+	case v.d.ReadOnly:
+		v.err = "Read-only: pointing the app at another revision is not allowed here."
+	default:
+		v.asking = true
+	}
+	return nil
+}
+
+func (v *View) help() keymap.Help {
+	if v.asking {
+		return askActions.Help(v.d.Keys, v, false)
+	}
+	return listActions.Help(v.d.Keys, v, false)
 }
 
 func (v *View) selected() (client.Revision, bool) {
@@ -234,18 +271,5 @@ func (v *View) keysLine() string {
 	return strings.Join(parts, "   ")
 }
 
-func (v *View) ShortHelp() []key.Binding {
-	d, t := v.d.Keys.Dialog, v.d.Keys.Table
-	if v.asking {
-		return []key.Binding{d.Confirm, d.Deny}
-	}
-	out := []key.Binding{t.Up, t.Down}
-	if !v.d.ReadOnly {
-		run := d.Submit
-		run.SetHelp(run.Help().Key, "run this revision")
-		out = append(out, run)
-	}
-	return append(out, d.Cancel)
-}
-
-func (v *View) FullHelp() [][]key.Binding { return [][]key.Binding{v.ShortHelp()} }
+func (v *View) ShortHelp() []key.Binding  { return v.help().ShortHelp() }
+func (v *View) FullHelp() [][]key.Binding { return v.help().FullHelp() }

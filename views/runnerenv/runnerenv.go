@@ -19,6 +19,7 @@ import (
 	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/internal/ui/theme"
+	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
 )
@@ -86,18 +87,26 @@ func (v *View) Update(msg tea.Msg) tea.Cmd {
 			return strings.Compare(a.Name, b.Name)
 		})
 	case tea.KeyMsg:
-		d, t := v.d.Keys.Dialog, v.d.Keys.Table
-		switch {
-		case key.Matches(msg, d.Cancel, d.Submit, v.d.Keys.Secrets.RunnerEnv):
-			return pane.Cmd(pane.CloseModal{})
-		case key.Matches(msg, t.Up):
-			v.offset = max(0, v.offset-1)
-		case key.Matches(msg, t.Down):
-			v.offset++
-		}
+		cmd, _ := viewActions.Dispatch(v.d.Keys, v, msg)
+		return cmd
 	}
 	return nil
 }
+
+// viewActions scroll the view and close it, also with the key that opened
+// it.
+var viewActions = keymap.Context[*View]{
+	{Name: "table.up", Footer: 1, Run: func(v *View, _ tea.KeyMsg) tea.Cmd { v.offset = max(0, v.offset-1); return nil }},
+	{Name: "table.down", Footer: 2, Run: func(v *View, _ tea.KeyMsg) tea.Cmd { v.offset++; return nil }},
+	{Name: "dialog.cancel", Desc: "close", Footer: 3, Run: closeView},
+	{Name: "dialog.submit", Run: closeView},
+	{Name: "secrets.runner_env", Run: closeView},
+}
+
+// Scope is the keys live in the view, for the clash check.
+func Scope() keymap.Scope { return viewActions.Scope("runner environment") }
+
+func closeView(*View, tea.KeyMsg) tea.Cmd { return pane.Cmd(pane.CloseModal{}) }
 
 // Var is one variable a runner receives: its name, its value as shown,
 // and what it is.
@@ -266,11 +275,5 @@ func (v *View) View() string {
 	return modal.Frame(st, v.width, v.height, title, body, []string{keys})
 }
 
-func (v *View) ShortHelp() []key.Binding {
-	t, d := v.d.Keys.Table, v.d.Keys.Dialog
-	closeKey := d.Cancel
-	closeKey.SetHelp(closeKey.Help().Key, "close")
-	return []key.Binding{t.Up, t.Down, closeKey}
-}
-
-func (v *View) FullHelp() [][]key.Binding { return [][]key.Binding{v.ShortHelp()} }
+func (v *View) ShortHelp() []key.Binding  { return viewActions.Help(v.d.Keys, v, false).ShortHelp() }
+func (v *View) FullHelp() [][]key.Binding { return viewActions.Help(v.d.Keys, v, false).FullHelp() }

@@ -20,6 +20,7 @@ import (
 	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/internal/ui/theme"
+	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
 )
@@ -86,23 +87,38 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (f *Form) key(km tea.KeyMsg) tea.Cmd {
-	d := f.d.Keys.Dialog
-	switch {
-	case key.Matches(km, d.Cancel):
-		return pane.Cmd(pane.CloseModal{})
-	case f.sending:
-		return nil // the answer closes the form or says why it can't
-	case key.Matches(km, d.Submit):
-		return f.submit()
-	case key.Matches(km, d.NextField):
-		f.focus = (f.focus + 1) % len(f.fields)
-	case key.Matches(km, d.PrevField):
-		f.focus = (f.focus + len(f.fields) - 1) % len(f.fields)
-	default:
-		if f.fields[f.focus].Ed.Update(km) {
-			f.err = ""
-			f.check()
+	if cmd, ok := formActions.Dispatch(f.d.Keys, f, km); ok {
+		return cmd
+	}
+	if !f.sending && f.fields[f.focus].Ed.Update(km) {
+		f.err = ""
+		f.check()
+	}
+	return nil
+}
+
+// formActions are the form's keys; every other key is typed into the
+// focused field. Once sent, only Esc does something: the answer closes
+// the form or says why it can't.
+var formActions = keymap.Context[*Form]{
+	{Name: "dialog.submit", Footer: 1, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd {
+		if f.sending {
+			return nil
 		}
+		return f.submit()
+	}},
+	{Name: "dialog.next_field", Footer: 2, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd { return f.move(1) }},
+	{Name: "dialog.prev_field", Footer: 3, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd { return f.move(len(f.fields) - 1) }},
+	{Name: "dialog.cancel", Footer: 4, Run: func(*Form, tea.KeyMsg) tea.Cmd { return pane.Cmd(pane.CloseModal{}) }},
+}
+
+// Scope is the keys live in the form, for the clash check.
+func Scope() keymap.Scope { return formActions.Scope("scale form") }
+
+// move moves the focus by fields, round.
+func (f *Form) move(by int) tea.Cmd {
+	if !f.sending {
+		f.focus = (f.focus + by) % len(f.fields)
 	}
 	return nil
 }
@@ -270,11 +286,7 @@ func (f *Form) keysLine() string {
 		k(d.PrevField, "previous") + "   " + k(d.Cancel, "cancel")
 }
 
-func (f *Form) ShortHelp() []key.Binding {
-	d := f.d.Keys.Dialog
-	return []key.Binding{d.Submit, d.NextField, d.PrevField, d.Cancel}
-}
-
-func (f *Form) FullHelp() [][]key.Binding { return [][]key.Binding{f.ShortHelp()} }
+func (f *Form) ShortHelp() []key.Binding  { return formActions.Help(f.d.Keys, f, false).ShortHelp() }
+func (f *Form) FullHelp() [][]key.Binding { return formActions.Help(f.d.Keys, f, false).FullHelp() }
 
 func (f *Form) Init() tea.Cmd { return nil }

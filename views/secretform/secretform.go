@@ -21,6 +21,7 @@ import (
 	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/internal/ui/sanitize"
 	"github.com/faldash/faldash/internal/ui/theme"
+	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
 	"github.com/faldash/faldash/views/runnerenv"
@@ -114,40 +115,92 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (f *Form) key(km tea.KeyMsg) tea.Cmd {
-	d := f.d.Keys.Dialog
 	if f.asking {
-		switch {
-		case key.Matches(km, d.Confirm):
-			f.asking = false
-			return f.send()
-		case key.Matches(km, d.Deny, d.Cancel):
-			f.asking = false
-		}
-		return nil
+		cmd, _ := askActions.Dispatch(f.d.Keys, f, km)
+		return cmd
 	}
-	switch {
-	case key.Matches(km, d.Cancel):
-		f.fields[fieldValue].Ed.Wipe()
-		return pane.Cmd(pane.CloseModal{})
-	case f.sending:
-		return nil
-	case key.Matches(km, d.NextField):
-		f.focus = (f.focus + 1) % focusStops
-	case key.Matches(km, d.PrevField):
-		f.focus = (f.focus + focusStops - 1) % focusStops
-	case key.Matches(km, d.Submit):
-		return f.submit()
-	case f.focus == fieldOption:
-		if key.Matches(km, d.Toggle) {
-			f.hidden, f.toggled = !f.hidden, true
-		}
-	default:
-		if f.fields[f.focus].Ed.Update(km) {
-			f.err = ""
-			f.check()
-		}
+	if cmd, ok := formActions.Dispatch(f.d.Keys, f, km); ok {
+		return cmd
+	}
+	return f.typed(km)
+}
+
+// typed gives a key to the focused field; the option has no text.
+func (f *Form) typed(km tea.KeyMsg) tea.Cmd {
+	if !f.sending && f.focus != fieldOption && f.fields[f.focus].Ed.Update(km) {
+		f.err = ""
+		f.check()
 	}
 	return nil
+}
+
+// askActions answer whether to overwrite a secret that exists.
+var askActions = keymap.Context[*Form]{
+	{Name: "dialog.confirm", Footer: 1, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd {
+		f.asking = false
+		return f.send()
+	}},
+	{Name: "dialog.deny", Footer: 2, Run: (*Form).notAsking},
+	{Name: "dialog.cancel", Run: (*Form).notAsking},
+}
+
+// formActions are the form's keys; every other key is typed into the
+// focused field. Once sent, only Esc does something.
+var formActions = keymap.Context[*Form]{
+	{Name: "dialog.submit", Footer: 1, Label: func(f *Form) (string, bool) {
+		if f.focus != fieldName {
+			return "set", true
+		}
+		return "next", true
+	}, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd {
+		if f.sending {
+			return nil
+		}
+		return f.submit()
+	}},
+	// The toggle key is text in a text field.
+	{Name: "dialog.toggle", Footer: 2, Label: func(f *Form) (string, bool) { return "", f.focus == fieldOption },
+		Run: func(f *Form, km tea.KeyMsg) tea.Cmd {
+			if f.focus != fieldOption {
+				return f.typed(km)
+			}
+			if !f.sending {
+				f.hidden, f.toggled = !f.hidden, true
+			}
+			return nil
+		}},
+	{Name: "dialog.next_field", Footer: 3, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd { return f.move(1) }},
+	{Name: "dialog.prev_field", Run: func(f *Form, _ tea.KeyMsg) tea.Cmd { return f.move(focusStops - 1) }},
+	{Name: "dialog.cancel", Footer: 4, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd {
+		f.fields[fieldValue].Ed.Wipe()
+		return pane.Cmd(pane.CloseModal{})
+	}},
+}
+
+// Scope is the keys live in the form, and in its question, for the clash
+// check.
+func Scope() []keymap.Scope {
+	return []keymap.Scope{formActions.Scope("secret form"), askActions.Scope("secret form's question")}
+}
+
+func (f *Form) notAsking(tea.KeyMsg) tea.Cmd {
+	f.asking = false
+	return nil
+}
+
+// move moves the focus by stops, round.
+func (f *Form) move(by int) tea.Cmd {
+	if !f.sending {
+		f.focus = (f.focus + by) % focusStops
+	}
+	return nil
+}
+
+func (f *Form) help() keymap.Help {
+	if f.asking {
+		return askActions.Help(f.d.Keys, f, false)
+	}
+	return formActions.Help(f.d.Keys, f, false)
 }
 
 func (f *Form) exists() bool {
@@ -263,21 +316,5 @@ func (f *Form) View() string {
 	return modal.Frame(st, f.width, f.height, title, body, foot)
 }
 
-func (f *Form) ShortHelp() []key.Binding {
-	d := f.d.Keys.Dialog
-	if f.asking {
-		return []key.Binding{d.Confirm, d.Deny}
-	}
-	submit := d.Submit
-	if f.focus != fieldName {
-		submit.SetHelp(submit.Help().Key, "set")
-	} else {
-		submit.SetHelp(submit.Help().Key, "next")
-	}
-	if f.focus == fieldOption {
-		return []key.Binding{submit, d.Toggle, d.NextField, d.Cancel}
-	}
-	return []key.Binding{submit, d.NextField, d.Cancel}
-}
-
-func (f *Form) FullHelp() [][]key.Binding { return [][]key.Binding{f.ShortHelp()} }
+func (f *Form) ShortHelp() []key.Binding  { return f.help().ShortHelp() }
+func (f *Form) FullHelp() [][]key.Binding { return f.help().FullHelp() }
