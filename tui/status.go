@@ -4,7 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
@@ -106,16 +105,19 @@ func (m *Model) openLastError() tea.Cmd {
 	if m.lastErr.text == "" {
 		return m.setStatus("No error so far.", statusInfo)
 	}
-	return m.openModal(&errorView{d: m.paneDeps(), err: m.lastErr}, m.cur)
+	v := &errorView{d: m.paneDeps(), err: m.lastErr}
+	v.KeyActions = pane.Bind(errorActions, v, &v.d)
+	return m.openModal(v, m.cur)
 }
 
 // errorView is the last error in full: a status line holds one line of
 // it, and an action on several runners can fail for several reasons.
 type errorView struct {
-	d             pane.Deps
-	err           lastError
-	top           int // the first line shown, when it is longer than the box
-	width, height int
+	pane.KeyActions[*errorView] // its keys, bound to it
+	d                           pane.Deps
+	err                         lastError
+	top                         int // the first line shown, when it is longer than the box
+	width, height               int
 }
 
 var _ pane.Modal = (*errorView)(nil)
@@ -127,7 +129,7 @@ func (v *errorView) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	cmd, _ := errorActions.Dispatch(v.d.Keys, v, km)
+	cmd, _ := v.Key(km)
 	return cmd
 }
 
@@ -163,13 +165,6 @@ func (v *errorView) View() string {
 }
 
 func (v *errorView) SetSize(width, height int) { v.width, v.height = width, height }
-
-func (v *errorView) ShortHelp() []key.Binding {
-	return errorActions.Help(v.d.Keys, v, false).ShortHelp()
-}
-func (v *errorView) FullHelp() [][]key.Binding {
-	return errorActions.Help(v.d.Keys, v, false).FullHelp()
-}
 
 // task is something running that the status line shows with a spinner
 // until it ends.

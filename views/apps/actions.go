@@ -62,7 +62,7 @@ func onApp(run func(p *Pane, a client.App, km tea.KeyMsg) tea.Cmd) func(*Pane, t
 
 // key handles a key on the apps.
 func (p *Pane) key(km tea.KeyMsg) tea.Cmd {
-	if cmd, ok := actions.Dispatch(p.d.Keys, p, km); ok {
+	if cmd, ok := p.Key(km); ok {
 		return cmd
 	}
 	return p.table.Update(km)
@@ -74,13 +74,6 @@ func (p *Pane) scale(a client.App, km tea.KeyMsg) tea.Cmd {
 	p.table.Invalidate() // the pending change shows in MIN/MAX
 	return cmd
 }
-
-// MutatingKey is the mutating action km is here, if any.
-func (p *Pane) MutatingKey(km tea.KeyMsg) (keymap.Action, bool) {
-	return actions.Mutating(p.d.Keys, km)
-}
-
-func (p *Pane) help() keymap.Help { return actions.Help(p.d.Keys, p, p.d.ReadOnly) }
 
 // rollout confirms replacing the app's runners with fresh ones of its
 // current revision.

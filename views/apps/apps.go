@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/client"
@@ -48,11 +47,12 @@ const minMaxWidth = 7
 // app under the cursor. Its keys scale, roll out and delete the app under
 // the cursor, list its revisions, and show what its runners receive.
 type Pane struct {
-	d      pane.Deps
-	env    string
-	table  *table.Table[string, *row]
-	scaler *scalekeys.Scaler
-	queues queues
+	pane.KeyActions[*Pane] // its keys, bound to it
+	d                      pane.Deps
+	env                    string
+	table                  *table.Table[string, *row]
+	scaler                 *scalekeys.Scaler
+	queues                 queues
 }
 
 // row is an app as the table holds it: as listed, with its queue depth
@@ -74,6 +74,7 @@ var (
 // New builds the apps pane of env.
 func New(d pane.Deps, env string) *Pane {
 	p := &Pane{d: d, env: env, scaler: scalekeys.New(d, env)}
+	p.KeyActions = pane.Bind(actions, p, &p.d)
 	p.SetReadOnly(d.ReadOnly)
 	cols := columns()
 	cols[colMinMax].Live = func(r *row, _ table.Clock) string { return p.minMax(r.App) }
@@ -261,8 +262,6 @@ func (p *Pane) Selected() (client.App, bool) {
 
 func (p *Pane) View() string              { return p.table.View() }
 func (p *Pane) SetSize(width, height int) { p.table.SetSize(width, height) }
-func (p *Pane) ShortHelp() []key.Binding  { return p.help().ShortHelp() }
-func (p *Pane) FullHelp() [][]key.Binding { return p.help().FullHelp() }
 func (p *Pane) Filter() string            { return p.table.Filter() }
 func (p *Pane) SetFilter(q string)        { p.table.SetFilter(q) }
 func (p *Pane) Len() int                  { return p.table.Len() }

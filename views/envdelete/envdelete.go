@@ -45,8 +45,9 @@ const (
 
 // Modal asks for the typed name of the environment to delete.
 type Modal struct {
-	d   pane.Deps
-	env string
+	pane.KeyActions[*Modal] // its keys, bound to it
+	d                       pane.Deps
+	env                     string
 
 	counts   *Contents // nil until counted
 	countErr string
@@ -82,6 +83,7 @@ var _ pane.Modal = (*Modal)(nil)
 // refused before it comes to this.
 func New(d pane.Deps, env string) *Modal {
 	m := &Modal{d: d, env: env, focus: FocusCancel, width: boxWidth, height: 30}
+	m.KeyActions = pane.Bind(modalActions, m, &m.d)
 	m.input.Limit = names.MaxEnvironmentLen + 8
 	return m
 }
@@ -158,7 +160,7 @@ func (m *Modal) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (m *Modal) key(km tea.KeyMsg) tea.Cmd {
-	if cmd, ok := modalActions.Dispatch(m.d.Keys, m, km); ok {
+	if cmd, ok := m.Key(km); ok {
 		return cmd
 	}
 	switch {
@@ -329,6 +331,3 @@ func runnersNote(n int) string {
 	}
 	return ", which are stopped"
 }
-
-func (m *Modal) ShortHelp() []key.Binding  { return modalActions.Help(m.d.Keys, m, false).ShortHelp() }
-func (m *Modal) FullHelp() [][]key.Binding { return modalActions.Help(m.d.Keys, m, false).FullHelp() }

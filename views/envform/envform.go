@@ -32,13 +32,14 @@ const (
 
 // Form creates one environment.
 type Form struct {
-	d        pane.Deps
-	existing []string
-	fields   [2]modal.Field
-	focus    int
-	tried    bool // Enter was pressed: an empty name is an error from now on
-	sending  bool
-	err      string // the controller's refusal, or why Enter did nothing
+	pane.KeyActions[*Form] // its keys, bound to it
+	d                      pane.Deps
+	existing               []string
+	fields                 [2]modal.Field
+	focus                  int
+	tried                  bool // Enter was pressed: an empty name is an error from now on
+	sending                bool
+	err                    string // the controller's refusal, or why Enter did nothing
 
 	width, height int
 }
@@ -54,6 +55,7 @@ var _ pane.Modal = (*Form)(nil)
 // New builds the form; existing are the names listed already.
 func New(d pane.Deps, existing []string) *Form {
 	f := &Form{d: d, existing: existing, width: boxWidth, height: 20}
+	f.KeyActions = pane.Bind(formActions, f, &f.d)
 	f.fields[fieldName].Label = "name"
 	f.fields[fieldName].Ed.Limit = names.MaxEnvironmentLen
 	f.fields[fieldName].Note = "lowercase letters, digits, hyphens"
@@ -81,7 +83,7 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (f *Form) key(km tea.KeyMsg) tea.Cmd {
-	if cmd, ok := formActions.Dispatch(f.d.Keys, f, km); ok {
+	if cmd, ok := f.Key(km); ok {
 		return cmd
 	}
 	if !f.sending && f.fields[f.focus].Ed.Update(km) {
@@ -182,6 +184,3 @@ func (f *Form) View() string {
 	foot = append(foot, k(d.Submit, "create")+"   "+k(d.NextField, "next field")+"   "+k(d.Cancel, "cancel"))
 	return modal.Frame(st, f.width, f.height, st.ModalTitle.Render("New environment"), body, foot)
 }
-
-func (f *Form) ShortHelp() []key.Binding  { return formActions.Help(f.d.Keys, f, false).ShortHelp() }
-func (f *Form) FullHelp() [][]key.Binding { return formActions.Help(f.d.Keys, f, false).FullHelp() }

@@ -25,7 +25,7 @@ func Scope() keymap.Scope { return actions.Scope("environments pane") }
 
 // key handles a key on the environments.
 func (p *Pane) key(km tea.KeyMsg) tea.Cmd {
-	if cmd, ok := actions.Dispatch(p.d.Keys, p, km); ok {
+	if cmd, ok := p.Key(km); ok {
 		return cmd
 	}
 	return p.table.Update(km)
@@ -41,13 +41,6 @@ func (p *Pane) open(tea.KeyMsg) tea.Cmd {
 func (p *Pane) create(tea.KeyMsg) tea.Cmd {
 	return pane.Cmd(pane.ShowModal{Modal: envform.New(p.d, p.table.AllIDs())})
 }
-
-// MutatingKey is the mutating action km is here, if any.
-func (p *Pane) MutatingKey(km tea.KeyMsg) (keymap.Action, bool) {
-	return actions.Mutating(p.d.Keys, km)
-}
-
-func (p *Pane) help() keymap.Help { return actions.Help(p.d.Keys, p, p.d.ReadOnly) }
 
 // delete opens the typed-name dialog for the environment under the
 // cursor; the default environment can't be deleted, so for it there is an

@@ -5,7 +5,6 @@ package envs
 import (
 	"context"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/client"
@@ -27,9 +26,10 @@ const (
 // cursor. Its keys create an environment and delete the one under the
 // cursor.
 type Pane struct {
-	d     pane.Deps
-	table *table.Table[string, *client.Environment]
-	want  string // put the cursor on this environment once it is listed
+	pane.KeyActions[*Pane] // its keys, bound to it
+	d                      pane.Deps
+	table                  *table.Table[string, *client.Environment]
+	want                   string // put the cursor on this environment once it is listed
 }
 
 var (
@@ -40,6 +40,7 @@ var (
 // New builds an empty environments pane; its rows come with the first Result.
 func New(d pane.Deps) *Pane {
 	p := &Pane{d: d}
+	p.KeyActions = pane.Bind(actions, p, &p.d)
 	p.SetReadOnly(d.ReadOnly)
 	name := func(e *client.Environment) string { return e.Name }
 	p.table = table.New(name, []table.Column[*client.Environment]{
@@ -119,8 +120,6 @@ func (p *Pane) Selected() (string, bool) { return p.table.CursorID() }
 
 func (p *Pane) View() string              { return p.table.View() }
 func (p *Pane) SetSize(width, height int) { p.table.SetSize(width, height) }
-func (p *Pane) ShortHelp() []key.Binding  { return p.help().ShortHelp() }
-func (p *Pane) FullHelp() [][]key.Binding { return p.help().FullHelp() }
 func (p *Pane) Filter() string            { return p.table.Filter() }
 func (p *Pane) SetFilter(q string)        { p.table.SetFilter(q) }
 func (p *Pane) Len() int                  { return p.table.Len() }

@@ -1,7 +1,6 @@
 package modal
 
 import (
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/keymap"
@@ -14,12 +13,13 @@ import (
 // action may have one option (force, replace first) that the toggle key
 // turns on and off before answering.
 type Confirm struct {
-	d      pane.Deps
-	title  string
-	body   []string // plain text, wrapped to the box
-	danger bool
-	option *option
-	yes    func(option bool) tea.Cmd
+	pane.KeyActions[*Confirm] // its keys, bound to it
+	d                         pane.Deps
+	title                     string
+	body                      []string // plain text, wrapped to the box
+	danger                    bool
+	option                    *option
+	yes                       func(option bool) tea.Cmd
 
 	width, height int
 }
@@ -35,7 +35,9 @@ var _ pane.Modal = (*Confirm)(nil)
 // paragraph per string). yes builds the action's command when the answer is
 // yes, with the option's state; it must hold copies only, as every command.
 func NewConfirm(d pane.Deps, title string, body []string, yes func(option bool) tea.Cmd) *Confirm {
-	return &Confirm{d: d, title: title, body: body, yes: yes, width: Width, height: 20}
+	c := &Confirm{d: d, title: title, body: body, yes: yes, width: Width, height: 20}
+	c.KeyActions = pane.Bind(confirmActions, c, &c.d)
+	return c
 }
 
 // Danger draws the question as a warning, for actions that lose something.
@@ -58,7 +60,7 @@ func (c *Confirm) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	cmd, _ := confirmActions.Dispatch(c.d.Keys, c, km)
+	cmd, _ := c.Key(km)
 	return cmd
 }
 
@@ -114,11 +116,5 @@ func (c *Confirm) answerLine() string {
 	return st.FooterKey.Render(d.Confirm.Help().Key) + st.FooterDesc.Render(" yes   ") +
 		st.FooterKey.Render(d.Deny.Help().Key+"/"+d.Cancel.Help().Key) + st.FooterDesc.Render(" no")
 }
-
-func (c *Confirm) ShortHelp() []key.Binding { return c.help().ShortHelp() }
-
-func (c *Confirm) FullHelp() [][]key.Binding { return c.help().FullHelp() }
-
-func (c *Confirm) help() keymap.Help { return confirmActions.Help(c.d.Keys, c, false) }
 
 func (c *Confirm) Init() tea.Cmd { return nil }

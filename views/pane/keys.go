@@ -1,6 +1,7 @@
 package pane
 
 import (
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/keymap"
@@ -68,3 +69,32 @@ func GlobalActs[T any](acts ...keymap.Act[T]) keymap.Context[T] {
 	}
 	return acts
 }
+
+// KeyActions is a context of keys bound to the child that declares it.
+// Embedded, it gives the child its help (help.KeyMap, read-only as its
+// Deps say) and the root's Keyed.
+type KeyActions[T any] struct {
+	acts keymap.Context[T]
+	self T
+	d    *Deps
+}
+
+// Bind binds acts to self, whose Deps are d.
+func Bind[T any](acts keymap.Context[T], self T, d *Deps) KeyActions[T] {
+	return KeyActions[T]{acts: acts, self: self, d: d}
+}
+
+// Key runs the handler of km; false when none has it.
+func (k KeyActions[T]) Key(km tea.KeyMsg) (tea.Cmd, bool) {
+	return k.acts.Dispatch(k.d.Keys, k.self, km)
+}
+
+// MutatingKey is the mutating action km is here, if any.
+func (k KeyActions[T]) MutatingKey(km tea.KeyMsg) (keymap.Action, bool) {
+	return k.acts.Mutating(k.d.Keys, km)
+}
+
+func (k KeyActions[T]) help() keymap.Help { return k.acts.Help(k.d.Keys, k.self, k.d.ReadOnly) }
+
+func (k KeyActions[T]) ShortHelp() []key.Binding  { return k.help().ShortHelp() }
+func (k KeyActions[T]) FullHelp() [][]key.Binding { return k.help().FullHelp() }

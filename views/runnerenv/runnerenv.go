@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/client"
@@ -34,9 +33,10 @@ const Masked = "••••••••"
 
 // View is the runner environment of one environment, or of one app in it.
 type View struct {
-	d   pane.Deps
-	env string
-	app *client.App // nil: any app of env
+	pane.KeyActions[*View] // its keys, bound to it
+	d                      pane.Deps
+	env                    string
+	app                    *client.App // nil: any app of env
 
 	secrets []client.Secret
 	loaded  bool
@@ -58,6 +58,7 @@ var _ pane.Modal = (*View)(nil)
 // nil.
 func New(d pane.Deps, env string, app *client.App) *View {
 	v := &View{d: d, env: env, width: boxWidth, height: 30}
+	v.KeyActions = pane.Bind(viewActions, v, &v.d)
 	if app != nil {
 		a := *app
 		v.app = &a
@@ -87,7 +88,7 @@ func (v *View) Update(msg tea.Msg) tea.Cmd {
 			return strings.Compare(a.Name, b.Name)
 		})
 	case tea.KeyMsg:
-		cmd, _ := viewActions.Dispatch(v.d.Keys, v, msg)
+		cmd, _ := v.Key(msg)
 		return cmd
 	}
 	return nil
@@ -274,6 +275,3 @@ func (v *View) View() string {
 		st.FooterKey.Render(d.Cancel.Help().Key) + " " + st.FooterDesc.Render("close")
 	return modal.Frame(st, v.width, v.height, title, body, []string{keys})
 }
-
-func (v *View) ShortHelp() []key.Binding  { return viewActions.Help(v.d.Keys, v, false).ShortHelp() }
-func (v *View) FullHelp() [][]key.Binding { return viewActions.Help(v.d.Keys, v, false).FullHelp() }

@@ -36,9 +36,10 @@ type lookup struct {
 // Detail is one runner's full record, kept fresh by polling its app's
 // runners, above its logs.
 type Detail struct {
-	d        pane.Deps
-	env, app string
-	id       client.RunnerID
+	pane.KeyActions[*Detail] // its keys, bound to it
+	d                        pane.Deps
+	env, app                 string
+	id                       client.RunnerID
 
 	runner client.Runner
 	found  bool
@@ -64,6 +65,7 @@ var (
 // NewDetail builds the detail of runner id of app in env.
 func NewDetail(d pane.Deps, env, app string, id client.RunnerID) *Detail {
 	p := &Detail{d: d, env: env, app: app, id: id}
+	p.KeyActions = pane.Bind(detailActions, p, &p.d)
 	p.SetReadOnly(d.ReadOnly)
 	return p
 }
@@ -106,13 +108,6 @@ func DetailScope() keymap.Scope { return detailActions.Scope("log view") }
 
 func scrollRecord(p *Detail, km tea.KeyMsg) tea.Cmd { p.scroll(km); return nil }
 func scrollLogs(p *Detail, km tea.KeyMsg) tea.Cmd   { p.logKey(km); return nil }
-
-// MutatingKey is the mutating action km is here, if any.
-func (p *Detail) MutatingKey(km tea.KeyMsg) (keymap.Action, bool) {
-	return detailActions.Mutating(p.d.Keys, km)
-}
-
-func (p *Detail) help() keymap.Help { return detailActions.Help(p.d.Keys, p, p.d.ReadOnly) }
 
 // Fetch lists the app's runners, the recently terminated ones included so
 // that a runner that ends stays on screen, and picks this one.
@@ -158,7 +153,7 @@ func (p *Detail) Update(msg tea.Msg) tea.Cmd {
 	case logsRead:
 		return p.applyLogs(msg)
 	case tea.KeyMsg:
-		cmd, _ := detailActions.Dispatch(p.d.Keys, p, msg)
+		cmd, _ := p.Key(msg)
 		return cmd
 	}
 	return nil
@@ -403,6 +398,3 @@ func sanitizeJSON(v any) any {
 	}
 	return v
 }
-
-func (p *Detail) ShortHelp() []key.Binding  { return p.help().ShortHelp() }
-func (p *Detail) FullHelp() [][]key.Binding { return p.help().FullHelp() }

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
@@ -54,11 +53,12 @@ const liveWidth = 7
 
 // Pane lists the runners of one app.
 type Pane struct {
-	d       pane.Deps
-	env     string
-	app     string
-	history *History
-	table   *table.Table[client.RunnerID, *client.Runner]
+	pane.KeyActions[*Pane] // its keys, bound to it
+	d                      pane.Deps
+	env                    string
+	app                    string
+	history                *History
+	table                  *table.Table[client.RunnerID, *client.Runner]
 
 	counts         Counts
 	showTerminated bool
@@ -94,6 +94,7 @@ func New(d pane.Deps, env, app string, history *History) *Pane {
 		d: d, env: env, app: app, history: history,
 		scaler: scalekeys.New(d, env),
 	}
+	p.KeyActions = pane.Bind(actions, p, &p.d)
 	p.SetReadOnly(d.ReadOnly)
 	id := func(r *client.Runner) client.RunnerID { return r.ID }
 	p.table = table.New(id, columns(d.Styles), d.Keys.Table, d.Styles)
@@ -355,9 +356,7 @@ func (p *Pane) Cursor() (client.RunnerID, bool) { return p.table.CursorID() }
 // Marked returns the runners marked with space, for actions on several.
 func (p *Pane) Marked() []client.RunnerID { return p.table.Selected() }
 
-func (p *Pane) ShortHelp() []key.Binding  { return p.help().ShortHelp() }
-func (p *Pane) FullHelp() [][]key.Binding { return p.help().FullHelp() }
-func (p *Pane) Filter() string            { return p.table.Filter() }
-func (p *Pane) SetFilter(q string)        { p.table.SetFilter(q) }
-func (p *Pane) Len() int                  { return p.table.Len() }
-func (p *Pane) Total() int                { return p.table.Total() }
+func (p *Pane) Filter() string     { return p.table.Filter() }
+func (p *Pane) SetFilter(q string) { p.table.SetFilter(q) }
+func (p *Pane) Len() int           { return p.table.Len() }
+func (p *Pane) Total() int         { return p.table.Total() }

@@ -34,12 +34,13 @@ const (
 
 // Form edits the scaling of one app.
 type Form struct {
-	d      pane.Deps
-	env    string
-	app    string
-	cur    scaling.Settings
-	fields []modal.Field
-	focus  int
+	pane.KeyActions[*Form] // its keys, bound to it
+	d                      pane.Deps
+	env                    string
+	app                    string
+	cur                    scaling.Settings
+	fields                 []modal.Field
+	focus                  int
 
 	spec    client.ScaleSpec // what the fields ask to change
 	invalid bool             // some field is refused
@@ -57,6 +58,7 @@ var _ pane.Modal = (*Form)(nil)
 // New builds the form for app in env, prefilled with its settings.
 func New(d pane.Deps, env string, app client.App) *Form {
 	f := &Form{d: d, env: env, app: app.Name, cur: app.Scaling, width: boxWidth, height: 40}
+	f.KeyActions = pane.Bind(formActions, f, &f.d)
 	f.fields = make([]modal.Field, len(defs))
 	for i, def := range defs {
 		fl := &f.fields[i]
@@ -87,7 +89,7 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (f *Form) key(km tea.KeyMsg) tea.Cmd {
-	if cmd, ok := formActions.Dispatch(f.d.Keys, f, km); ok {
+	if cmd, ok := f.Key(km); ok {
 		return cmd
 	}
 	if !f.sending && f.fields[f.focus].Ed.Update(km) {
@@ -285,8 +287,5 @@ func (f *Form) keysLine() string {
 	return k(d.Submit, "apply") + "   " + k(d.NextField, "next field") + "   " +
 		k(d.PrevField, "previous") + "   " + k(d.Cancel, "cancel")
 }
-
-func (f *Form) ShortHelp() []key.Binding  { return formActions.Help(f.d.Keys, f, false).ShortHelp() }
-func (f *Form) FullHelp() [][]key.Binding { return formActions.Help(f.d.Keys, f, false).FullHelp() }
 
 func (f *Form) Init() tea.Cmd { return nil }

@@ -38,18 +38,11 @@ func Scope() keymap.Scope { return actions.Scope("secrets pane") }
 
 // key handles a key on the secrets.
 func (p *Pane) key(km tea.KeyMsg) tea.Cmd {
-	if cmd, ok := actions.Dispatch(p.d.Keys, p, km); ok {
+	if cmd, ok := p.Key(km); ok {
 		return cmd
 	}
 	return p.table.Update(km)
 }
-
-// MutatingKey is the mutating action km is here, if any.
-func (p *Pane) MutatingKey(km tea.KeyMsg) (keymap.Action, bool) {
-	return actions.Mutating(p.d.Keys, km)
-}
-
-func (p *Pane) help() keymap.Help { return actions.Help(p.d.Keys, p, p.d.ReadOnly) }
 
 // unset confirms deleting a secret.
 func (p *Pane) unset(name string) *modal.Confirm {

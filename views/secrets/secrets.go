@@ -6,7 +6,6 @@ package secrets
 import (
 	"context"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/client"
@@ -27,10 +26,11 @@ const (
 // the one under the cursor, and show what a runner of the environment
 // receives.
 type Pane struct {
-	d     pane.Deps
-	env   string
-	table *table.Table[string, *client.Secret]
-	want  string // the secret to put the cursor on once it is listed
+	pane.KeyActions[*Pane] // its keys, bound to it
+	d                      pane.Deps
+	env                    string
+	table                  *table.Table[string, *client.Secret]
+	want                   string // the secret to put the cursor on once it is listed
 }
 
 var (
@@ -41,6 +41,7 @@ var (
 // New builds the secrets pane of env.
 func New(d pane.Deps, env string) *Pane {
 	p := &Pane{d: d, env: env}
+	p.KeyActions = pane.Bind(actions, p, &p.d)
 	p.SetReadOnly(d.ReadOnly)
 	name := func(s *client.Secret) string { return s.Name }
 	p.table = table.New(name, []table.Column[*client.Secret]{
@@ -105,8 +106,6 @@ func (p *Pane) seek(name string) {
 
 func (p *Pane) View() string              { return p.table.View() }
 func (p *Pane) SetSize(width, height int) { p.table.SetSize(width, height) }
-func (p *Pane) ShortHelp() []key.Binding  { return p.help().ShortHelp() }
-func (p *Pane) FullHelp() [][]key.Binding { return p.help().FullHelp() }
 func (p *Pane) Filter() string            { return p.table.Filter() }
 func (p *Pane) SetFilter(q string)        { p.table.SetFilter(q) }
 func (p *Pane) Len() int                  { return p.table.Len() }
