@@ -60,14 +60,6 @@ func onApp(run func(p *Pane, a client.App, km tea.KeyMsg) tea.Cmd) func(*Pane, t
 	}
 }
 
-// key handles a key on the apps.
-func (p *Pane) key(km tea.KeyMsg) tea.Cmd {
-	if cmd, ok := p.Key(km); ok {
-		return cmd
-	}
-	return p.table.Update(km)
-}
-
 // scale is a press of a scaling key.
 func (p *Pane) scale(a client.App, km tea.KeyMsg) tea.Cmd {
 	cmd := p.scaler.Key(km, a)

@@ -181,7 +181,7 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 		p.table.SetStale(true)
 		return nil
 	case tea.KeyMsg:
-		return p.key(msg)
+		return p.KeyOr(msg, p.table.Update)
 	default:
 		cmd, ok := p.scaler.Update(msg)
 		if !ok {

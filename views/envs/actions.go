@@ -23,14 +23,6 @@ var actions = slices.Concat(keymap.Context[*Pane]{
 // Scope is the keys live in the environments pane, for the clash check.
 func Scope() keymap.Scope { return actions.Scope("environments pane") }
 
-// key handles a key on the environments.
-func (p *Pane) key(km tea.KeyMsg) tea.Cmd {
-	if cmd, ok := p.Key(km); ok {
-		return cmd
-	}
-	return p.table.Update(km)
-}
-
 func (p *Pane) open(tea.KeyMsg) tea.Cmd {
 	if id, ok := p.table.CursorID(); ok {
 		return pane.Cmd(pane.Open{Key: pane.AppsKey(id)})

@@ -86,7 +86,7 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	case pane.Tick:
 		p.table.Tick()
 	case tea.KeyMsg:
-		return p.key(msg)
+		return p.KeyOr(msg, p.table.Update)
 	case pane.EnvCreated:
 		p.want = msg.Name
 		p.seek()

@@ -118,3 +118,14 @@ func (c *Confirm) answerLine() string {
 }
 
 func (c *Confirm) Init() tea.Cmd { return nil }
+
+// AskActions are the keys of a yes/no question a dialog asks before it
+// acts: yes answers it, no or Esc returns to the dialog (back).
+func AskActions[T any](yes func(T) tea.Cmd, back func(T)) keymap.Context[T] {
+	no := func(t T, _ tea.KeyMsg) tea.Cmd { back(t); return nil }
+	return keymap.Context[T]{
+		{Name: "dialog.confirm", Footer: 1, Run: func(t T, _ tea.KeyMsg) tea.Cmd { back(t); return yes(t) }},
+		{Name: "dialog.deny", Footer: 2, Run: no},
+		{Name: "dialog.cancel", Run: no},
+	}
+}

@@ -89,6 +89,15 @@ func (k KeyActions[T]) Key(km tea.KeyMsg) (tea.Cmd, bool) {
 	return k.acts.Dispatch(k.d.Keys, k.self, km)
 }
 
+// KeyOr runs the handler of km, or else hands km to other (a pane's
+// table, which moves and sorts).
+func (k KeyActions[T]) KeyOr(km tea.KeyMsg, other func(tea.Msg) tea.Cmd) tea.Cmd {
+	if cmd, ok := k.Key(km); ok {
+		return cmd
+	}
+	return other(km)
+}
+
 // MutatingKey is the mutating action km is here, if any.
 func (k KeyActions[T]) MutatingKey(km tea.KeyMsg) (keymap.Action, bool) {
 	return k.acts.Mutating(k.d.Keys, km)

@@ -31,9 +31,10 @@ const currentGlyph = "●"
 
 // View lists the revisions of one app.
 type View struct {
-	d   pane.Deps
-	env string
-	app client.App
+	d         pane.Deps
+	ask, list pane.KeyActions[*View] // the keys of the question, and of the list
+	env       string
+	app       client.App
 
 	revs    []client.Revision
 	loaded  bool
@@ -61,7 +62,9 @@ var _ pane.Modal = (*View)(nil)
 // New builds the list of app's revisions in env. With d.ReadOnly, the list
 // can be browsed but not acted on.
 func New(d pane.Deps, env string, app client.App) *View {
-	return &View{d: d, env: env, app: app, width: boxWidth, height: 30}
+	v := &View{d: d, env: env, app: app, width: boxWidth, height: 30}
+	v.ask, v.list = pane.Bind(askActions, v, &v.d), pane.Bind(listActions, v, &v.d)
+	return v
 }
 
 // Init lists the revisions.
@@ -99,23 +102,20 @@ func (v *View) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (v *View) key(km tea.KeyMsg) tea.Cmd {
-	if v.asking {
-		cmd, _ := askActions.Dispatch(v.d.Keys, v, km)
-		return cmd
-	}
-	cmd, _ := listActions.Dispatch(v.d.Keys, v, km)
+	cmd, _ := v.keys().Key(km)
 	return cmd
 }
 
-// askActions answer whether to point the app at the chosen revision.
-var askActions = keymap.Context[*View]{
-	{Name: "dialog.confirm", Footer: 1, Run: func(v *View, _ tea.KeyMsg) tea.Cmd {
-		v.asking = false
-		return v.setRevision()
-	}},
-	{Name: "dialog.deny", Footer: 2, Run: (*View).notAsking},
-	{Name: "dialog.cancel", Run: (*View).notAsking},
+// keys are the question's while it is asked, else the list's.
+func (v *View) keys() pane.KeyActions[*View] {
+	if v.asking {
+		return v.ask
+	}
+	return v.list
 }
+
+// askActions answer whether to point the app at the chosen revision.
+var askActions = modal.AskActions((*View).setRevision, func(v *View) { v.asking = false })
 
 // listActions move through the revisions and choose one. Once the
 // choice is sent, only Esc does something.
@@ -134,11 +134,6 @@ var listActions = keymap.Context[*View]{
 // for the clash check.
 func Scope() []keymap.Scope {
 	return []keymap.Scope{listActions.Scope("revisions"), askActions.Scope("revisions' question")}
-}
-
-func (v *View) notAsking(tea.KeyMsg) tea.Cmd {
-	v.asking = false
-	return nil
 }
 
 // moveTo puts the cursor on revision i, or the nearest there is.
@@ -166,13 +161,6 @@ func (v *View) choose(tea.KeyMsg) tea.Cmd {
 		v.asking = true
 	}
 	return nil
-}
-
-func (v *View) help() keymap.Help {
-	if v.asking {
-		return askActions.Help(v.d.Keys, v, false)
-	}
-	return listActions.Help(v.d.Keys, v, false)
 }
 
 func (v *View) selected() (client.Revision, bool) {
@@ -271,5 +259,5 @@ func (v *View) keysLine() string {
 	return strings.Join(parts, "   ")
 }
 
-func (v *View) ShortHelp() []key.Binding  { return v.help().ShortHelp() }
-func (v *View) FullHelp() [][]key.Binding { return v.help().FullHelp() }
+func (v *View) ShortHelp() []key.Binding  { return v.keys().ShortHelp() }
+func (v *View) FullHelp() [][]key.Binding { return v.keys().FullHelp() }

@@ -66,14 +66,6 @@ var actions = slices.Concat(keymap.Context[*Pane]{
 // Scope is the keys live in the runners pane, for the clash check.
 func Scope() keymap.Scope { return actions.Scope("runners pane") }
 
-// key handles a key on the runners.
-func (p *Pane) key(km tea.KeyMsg) tea.Cmd {
-	if cmd, ok := p.Key(km); ok {
-		return cmd
-	}
-	return p.table.Update(km)
-}
-
 // open shows the runner under the cursor, its record and its logs.
 func (p *Pane) open(tea.KeyMsg) tea.Cmd {
 	if id, ok := p.table.CursorID(); ok {

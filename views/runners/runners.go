@@ -230,7 +230,7 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	case pane.Tick:
 		p.table.Tick()
 	case tea.KeyMsg:
-		return p.key(msg)
+		return p.KeyOr(msg, p.table.Update)
 	case acted:
 		p.unmark(msg.ok)
 	default:

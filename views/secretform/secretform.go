@@ -45,11 +45,12 @@ const (
 
 // Form sets one secret.
 type Form struct {
-	d      pane.Deps
-	env    string
-	onSet  func(name string)
-	fields [2]modal.Field
-	focus  int
+	d         pane.Deps
+	ask, form pane.KeyActions[*Form] // the keys of the question, and of the form
+	env       string
+	onSet     func(name string)
+	fields    [2]modal.Field
+	focus     int
 	// exposed holds the secrets env has, by name, with their exposure.
 	exposed map[string]bool
 	// hidden: the secret is set as not exposed by default. It follows the
@@ -76,6 +77,7 @@ var (
 // the model's goroutine.
 func New(d pane.Deps, env string, existing []*client.Secret, onSet func(name string)) *Form {
 	f := &Form{d: d, env: env, onSet: onSet, exposed: map[string]bool{}, width: boxWidth, height: 20}
+	f.ask, f.form = pane.Bind(askActions, f, &f.d), pane.Bind(formActions, f, &f.d)
 	for _, s := range existing {
 		f.exposed[s.Name] = s.DefaultExposed
 	}
@@ -116,10 +118,10 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 
 func (f *Form) key(km tea.KeyMsg) tea.Cmd {
 	if f.asking {
-		cmd, _ := askActions.Dispatch(f.d.Keys, f, km)
+		cmd, _ := f.ask.Key(km)
 		return cmd
 	}
-	if cmd, ok := formActions.Dispatch(f.d.Keys, f, km); ok {
+	if cmd, ok := f.form.Key(km); ok {
 		return cmd
 	}
 	return f.typed(km)
@@ -135,14 +137,7 @@ func (f *Form) typed(km tea.KeyMsg) tea.Cmd {
 }
 
 // askActions answer whether to overwrite a secret that exists.
-var askActions = keymap.Context[*Form]{
-	{Name: "dialog.confirm", Footer: 1, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd {
-		f.asking = false
-		return f.send()
-	}},
-	{Name: "dialog.deny", Footer: 2, Run: (*Form).notAsking},
-	{Name: "dialog.cancel", Run: (*Form).notAsking},
-}
+var askActions = modal.AskActions((*Form).send, func(f *Form) { f.asking = false })
 
 // formActions are the form's keys; every other key is typed into the
 // focused field. Once sent, only Esc does something.
@@ -183,11 +178,6 @@ func Scope() []keymap.Scope {
 	return []keymap.Scope{formActions.Scope("secret form"), askActions.Scope("secret form's question")}
 }
 
-func (f *Form) notAsking(tea.KeyMsg) tea.Cmd {
-	f.asking = false
-	return nil
-}
-
 // move moves the focus by stops, round.
 func (f *Form) move(by int) tea.Cmd {
 	if !f.sending {
@@ -196,11 +186,12 @@ func (f *Form) move(by int) tea.Cmd {
 	return nil
 }
 
-func (f *Form) help() keymap.Help {
+// keys are the question's while it is asked, else the form's.
+func (f *Form) keys() pane.KeyActions[*Form] {
 	if f.asking {
-		return askActions.Help(f.d.Keys, f, false)
+		return f.ask
 	}
-	return formActions.Help(f.d.Keys, f, false)
+	return f.form
 }
 
 func (f *Form) exists() bool {
@@ -316,5 +307,5 @@ func (f *Form) View() string {
 	return modal.Frame(st, f.width, f.height, title, body, foot)
 }
 
-func (f *Form) ShortHelp() []key.Binding  { return f.help().ShortHelp() }
-func (f *Form) FullHelp() [][]key.Binding { return f.help().FullHelp() }
+func (f *Form) ShortHelp() []key.Binding  { return f.keys().ShortHelp() }
+func (f *Form) FullHelp() [][]key.Binding { return f.keys().FullHelp() }

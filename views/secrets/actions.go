@@ -36,14 +36,6 @@ var actions = slices.Concat(keymap.Context[*Pane]{
 // Scope is the keys live in the secrets pane, for the clash check.
 func Scope() keymap.Scope { return actions.Scope("secrets pane") }
 
-// key handles a key on the secrets.
-func (p *Pane) key(km tea.KeyMsg) tea.Cmd {
-	if cmd, ok := p.Key(km); ok {
-		return cmd
-	}
-	return p.table.Update(km)
-}
-
 // unset confirms deleting a secret.
 func (p *Pane) unset(name string) *modal.Confirm {
 	c, env := p.d.Client, p.env

@@ -82,7 +82,7 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	case pane.Tick:
 		p.table.Tick()
 	case tea.KeyMsg:
-		return p.key(msg)
+		return p.KeyOr(msg, p.table.Update)
 	}
 	return nil
 }
