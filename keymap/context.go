@@ -24,9 +24,9 @@ type Act[T any] struct {
 	// context ("+/- min"), described as FooterDesc.
 	With       string
 	FooterDesc string
-	// Label, if not nil, says the help text and whether the footer shows
-	// the key now, for a key whose meaning follows the state (`t` shows or
-	// hides terminated runners).
+	// Label, if not nil, says the help text ("" for Desc's) and whether
+	// the footer shows the key now, for a key whose meaning or use follows
+	// the state (`t` shows or hides terminated runners).
 	Label func(T) (desc string, footer bool)
 	// Run handles the key; nil for a key listed here but handled by
 	// another (the root's global keys, the table's keys).
@@ -34,7 +34,8 @@ type Act[T any] struct {
 }
 
 // Context is the keys live together in one place. No two of them may
-// share a key: Check refuses that at start.
+// share a key: given the context's Scope, Apply (and so Load) refuses that
+// at start.
 type Context[T any] []Act[T]
 
 // Scope is a context's name and its action names, without handlers, for
@@ -98,8 +99,10 @@ func (c Context[T]) Help(k *KeyMap, t T, readOnly bool) Help {
 		}
 		b, desc, inFooter := *e.b, a.Desc, a.Footer > 0
 		if a.Label != nil {
-			var now bool
-			desc, now = a.Label(t)
+			d, now := a.Label(t)
+			if d != "" {
+				desc = d
+			}
 			inFooter = inFooter && now
 		}
 		if desc != "" {
