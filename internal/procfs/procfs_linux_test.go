@@ -34,6 +34,9 @@ func TestTreeEnvAndSurvivors(t *testing.T) {
 	if err != nil || self.PPid != os.Getppid() || self.Zombie() || self.Start == 0 {
 		t.Fatalf("Read(self) = %+v, %v", self, err)
 	}
+	// The shell says "started" once it has forked the sleep, which may
+	// not have left the session yet (setsid runs in the child): wait
+	// until it leads one of its own.
 	var tree []Stat
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -41,11 +44,18 @@ func TestTreeEnvAndSurvivors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(tree) >= 2 || time.Now().After(deadline) {
+		if leadsSession(tree, cmd.Process.Pid) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	// A failure below must not leave the sleep behind for the deferred
+	// Wait, which would wait for it for 1000s.
+	defer func() {
+		for _, p := range tree {
+			_ = syscall.Kill(p.Pid, syscall.SIGKILL)
+		}
+	}()
 	var sh, sleep Stat
 	for _, p := range tree {
 		switch p.PPid {
@@ -67,4 +77,14 @@ func TestTreeEnvAndSurvivors(t *testing.T) {
 	if left := Survivors(tree, 5*time.Second); len(left) != 0 {
 		t.Errorf("survivors of SIGKILL: %+v", left)
 	}
+}
+
+// leadsSession reports whether a child of parent in tree leads a session.
+func leadsSession(tree []Stat, parent int) bool {
+	for _, p := range tree {
+		if p.PPid == parent && p.Session == p.Pid {
+			return true
+		}
+	}
+	return false
 }
