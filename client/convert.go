@@ -98,19 +98,36 @@ func appFromPB(a *falpb.AliasInfo, requestedEnv string) App {
 		AuthMode:      authModeFromPB(a.GetAuthMode()),
 		ActiveRunners: int(a.GetActiveRunners()),
 		IsRolling:     a.GetIsRolling(),
-		Scaling: scaling.Settings{
-			MinConcurrency:        int(a.GetMinConcurrency()),
-			MaxConcurrency:        int(a.GetMaxConcurrency()),
-			MaxMultiplexing:       int(a.GetMaxMultiplexing()),
-			KeepAlive:             int(a.GetKeepAlive()),
-			ConcurrencyBuffer:     optInt(a.ConcurrencyBuffer),
-			ConcurrencyBufferPerc: optInt(a.ConcurrencyBufferPerc),
-			ScalingDelay:          optInt(a.ScalingDelaySeconds),
-			RequestTimeout:        optInt(a.RequestTimeout),
-			StartupTimeout:        optInt(a.StartupTimeout),
-			MachineTypes:          slices.Clone(a.GetMachineTypes()),
-			Regions:               slices.Clone(a.GetValidRegions()),
-		},
+		Scaling: scalingFromPB(a, a.ConcurrencyBuffer, a.ConcurrencyBufferPerc, a.ScalingDelaySeconds,
+			a.RequestTimeout, a.StartupTimeout),
+	}
+}
+
+// scalingPB is what AliasInfo and ApplicationInfo share of an app's
+// scaling; their optional fields, whose presence a getter would lose, are
+// passed beside it.
+type scalingPB interface {
+	GetMinConcurrency() int32
+	GetMaxConcurrency() int32
+	GetMaxMultiplexing() int32
+	GetKeepAlive() int32
+	GetMachineTypes() []string
+	GetValidRegions() []string
+}
+
+func scalingFromPB(a scalingPB, buffer, bufferPerc, delay, requestTimeout, startupTimeout *int32) scaling.Settings {
+	return scaling.Settings{
+		MinConcurrency:        int(a.GetMinConcurrency()),
+		MaxConcurrency:        int(a.GetMaxConcurrency()),
+		MaxMultiplexing:       int(a.GetMaxMultiplexing()),
+		KeepAlive:             int(a.GetKeepAlive()),
+		ConcurrencyBuffer:     optInt(buffer),
+		ConcurrencyBufferPerc: optInt(bufferPerc),
+		ScalingDelay:          optInt(delay),
+		RequestTimeout:        optInt(requestTimeout),
+		StartupTimeout:        optInt(startupTimeout),
+		MachineTypes:          slices.Clone(a.GetMachineTypes()),
+		Regions:               slices.Clone(a.GetValidRegions()),
 	}
 }
 
@@ -120,19 +137,8 @@ func revisionFromPB(a *falpb.ApplicationInfo, requestedEnv string) Revision {
 		Env:           respondedEnv(a.EnvironmentName, requestedEnv),
 		CreatedAt:     timeFromPB(a.GetCreatedAt()),
 		ActiveRunners: int(a.GetActiveRunners()),
-		Scaling: scaling.Settings{
-			MinConcurrency:        int(a.GetMinConcurrency()),
-			MaxConcurrency:        int(a.GetMaxConcurrency()),
-			MaxMultiplexing:       int(a.GetMaxMultiplexing()),
-			KeepAlive:             int(a.GetKeepAlive()),
-			ConcurrencyBuffer:     optInt(a.ConcurrencyBuffer),
-			ConcurrencyBufferPerc: optInt(a.ConcurrencyBufferPerc),
-			ScalingDelay:          optInt(a.ScalingDelaySeconds),
-			RequestTimeout:        optInt(a.RequestTimeout),
-			StartupTimeout:        optInt(a.StartupTimeout),
-			MachineTypes:          slices.Clone(a.GetMachineTypes()),
-			Regions:               slices.Clone(a.GetValidRegions()),
-		},
+		Scaling: scalingFromPB(a, a.ConcurrencyBuffer, a.ConcurrencyBufferPerc, a.ScalingDelaySeconds,
+			a.RequestTimeout, a.StartupTimeout),
 	}
 }
 
