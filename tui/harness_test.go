@@ -14,7 +14,6 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/ui/theme"
-	"github.com/faldash/faldash/views/pane"
 )
 
 // t0 is the fixed "now" of every test.
@@ -53,8 +52,12 @@ type harness struct {
 	// a log that follows waits for lines forever, which a test that runs
 	// commands in turn can't afford. runParked runs them one by one.
 	parkLoads bool
-	parked    []stamped
+	parked    []tea.Cmd
 }
+
+// loadMsg is a child's load, handed over by the model in tests so that
+// the harness can hold it back.
+type loadMsg struct{ run tea.Cmd }
 
 func monochrome() *theme.Styles {
 	r := lipgloss.NewRenderer(io.Discard)
@@ -90,6 +93,9 @@ func newHarnessOn(t *testing.T, c client.Client, cfg Config) *harness {
 	h.m.after = func(d time.Duration, msg tea.Msg) tea.Cmd {
 		return func() tea.Msg { return timerMsg{timer{d, msg}} }
 	}
+	h.m.loads = func(run tea.Cmd) tea.Cmd {
+		return func() tea.Msg { return loadMsg{run} }
+	}
 	h.run(h.m.Init())
 	h.send(tea.WindowSizeMsg{Width: 120, Height: 40})
 	return h
@@ -108,6 +114,12 @@ func (h *harness) run(cmd tea.Cmd) {
 		}
 	case timerMsg:
 		h.timers = append(h.timers, msg.timer)
+	case loadMsg:
+		if h.parkLoads {
+			h.parked = append(h.parked, msg.run)
+			return
+		}
+		h.run(msg.run)
 	case tea.QuitMsg:
 		h.quit = true
 	default:
@@ -131,12 +143,6 @@ func (h *harness) settle() {
 		}
 		msg := h.out[0]
 		h.out = h.out[1:]
-		if s, ok := msg.(stamped); ok && h.parkLoads {
-			if _, isLoad := s.msg.(pane.Load); isLoad {
-				h.parked = append(h.parked, s)
-				continue
-			}
-		}
 		h.send(msg)
 	}
 }
@@ -147,9 +153,9 @@ func (h *harness) runParked() {
 	if len(h.parked) == 0 {
 		h.t.Fatal("no load parked")
 	}
-	s := h.parked[0]
+	run := h.parked[0]
 	h.parked = h.parked[1:]
-	h.send(s)
+	h.run(run)
 	h.settle()
 }
 

@@ -221,5 +221,5 @@ func (m *Model) searchKey(s pane.Searcher, km tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	m.closeInput()
-	return stamp(s.SetSearch(q), origin{pane: m.cur})
+	return m.call(origin{pane: m.cur}, func() tea.Cmd { return s.SetSearch(q) })
 }

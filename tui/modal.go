@@ -22,7 +22,7 @@ func (m *Model) openModal(md pane.Modal, owner pane.Key) tea.Cmd {
 	m.modalID++
 	m.modal, m.modalOwner = md, owner
 	m.sizeModal()
-	return stamp(md.Init(), m.fromModal())
+	return m.call(m.fromModal(), md.Init)
 }
 
 // closeModal goes back to the pane, and to polling it.

@@ -42,6 +42,9 @@ type Model struct {
 	ctx context.Context
 	// after schedules msg after d; tests replace it to fire timers by hand.
 	after func(d time.Duration, msg tea.Msg) tea.Cmd
+	// loads hands over the command of a child's Load; tests replace it
+	// to hold loads back (a log that follows never ends).
+	loads func(tea.Cmd) tea.Cmd
 
 	width, height int
 
@@ -51,6 +54,8 @@ type Model struct {
 	env     string     // the environment in use, never empty
 	app     string     // the app whose runners `3` shows, or ""
 	history *runners.History
+	// fx collects the requests of the child being called (Deps.Ask).
+	fx *pane.Effects
 	// scaling is the keyboard scaling in progress, one change per app
 	// whichever pane it was pressed in.
 	scaling *pending.Book
@@ -109,6 +114,8 @@ func New(cfg Config) *Model {
 		panes:    map[pane.Key]*entry{},
 		history:  runners.NewHistory(),
 		scaling:  pending.New(),
+		fx:       &pane.Effects{},
+		loads:    func(c tea.Cmd) tea.Cmd { return c },
 		env:      names.Env(cfg.Env),
 	}
 	if m.keys == nil {
@@ -150,6 +157,11 @@ func (m *Model) Init() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.logMsg(msg)
 	cmd := m.update(msg)
+	if left := m.fx.Take(); len(left) > 0 {
+		// Asked outside a call (a method the root calls without call):
+		// the visible child's, as a request nobody stamped.
+		cmd = tea.Batch(cmd, m.act(m.visibleChild(), left))
+	}
 	return m, tea.Batch(cmd, m.keepTicking())
 }
 
@@ -206,11 +218,7 @@ func (m *Model) updateActions(msg tea.Msg) tea.Cmd {
 	case pane.Task, pane.Load, pane.Schedule, pane.CloseModal, pane.ShowModal:
 		// Not stamped: it came from a command the root did not wrap. It
 		// is the visible child's, if anyone's.
-		from := origin{pane: m.cur}
-		if m.modal != nil {
-			from = m.fromModal()
-		}
-		return m.request(stamped{from: from, msg: msg})
+		return m.request(stamped{from: m.visibleChild(), msg: msg})
 	case pane.EnvDeleted:
 		return m.envDeleted(msg.Name)
 	case pane.EnvCreated:
@@ -228,6 +236,15 @@ func (m *Model) updateActions(msg tea.Msg) tea.Cmd {
 		return m.modalUpdate(msg)
 	}
 	return m.paneUpdate(m.cur, msg)
+}
+
+// visibleChild is the origin of what is on screen: the modal if one is
+// open, else the visible pane.
+func (m *Model) visibleChild() origin {
+	if m.modal != nil {
+		return m.fromModal()
+	}
+	return origin{pane: m.cur}
 }
 
 // keepTicking schedules the one-second tick and the spinner frame while

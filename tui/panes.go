@@ -36,6 +36,7 @@ func (m *Model) paneDeps() pane.Deps {
 		Now:      m.now,
 		ReadOnly: m.locked(),
 		Scaling:  m.scaling,
+		Effects:  m.fx,
 	}
 }
 

@@ -23,7 +23,9 @@ type origin struct {
 func (m *Model) fromModal() origin { return origin{pane: m.modalOwner, modal: m.modalID} }
 
 // stamped is a request of a child (a Task, Load, Schedule, Status, ...)
-// with the child it came from, so that its answer can go back there.
+// with the child it came from, so that its answer can go back there. A
+// request asked with Deps.Ask is acted on where the child was called;
+// one returned as a command (pane.Cmd) arrives stamped, a hop later.
 type stamped struct {
 	from origin
 	msg  tea.Msg
@@ -78,21 +80,46 @@ func stampInner(msg tea.Msg, from origin) (tea.Msg, bool) {
 	return out.Interface(), true
 }
 
-// paneUpdate hands msg to the pane of k and stamps what it asks for.
+// paneUpdate hands msg to the pane of k and acts on what it asks for.
 func (m *Model) paneUpdate(k pane.Key, msg tea.Msg) tea.Cmd {
 	e, ok := m.panes[k]
 	if !ok {
 		return nil
 	}
-	return stamp(e.pane.Update(msg), origin{pane: k})
+	return m.call(origin{pane: k}, func() tea.Cmd { return e.pane.Update(msg) })
 }
 
-// modalUpdate hands msg to the open modal and stamps what it asks for.
+// modalUpdate hands msg to the open modal and acts on what it asks for.
 func (m *Model) modalUpdate(msg tea.Msg) tea.Cmd {
 	if m.modal == nil {
 		return nil
 	}
-	return stamp(m.modal.Update(msg), m.fromModal())
+	md := m.modal
+	return m.call(m.fromModal(), func() tea.Cmd { return md.Update(msg) })
+}
+
+// call runs one method of the child from, then acts at once on the
+// requests it made meanwhile (Deps.Ask), in the order it made them: the
+// root knows who it just called, so a request needs no envelope and no
+// trip through Bubble Tea. Requests that a child still returns as
+// commands (pane.Cmd) are stamped with the same origin. Acting on a
+// request may call another child (a modal's Init): Take has emptied the
+// list first, so each call hears only its own requests.
+func (m *Model) call(from origin, method func() tea.Cmd) tea.Cmd {
+	cmd := stamp(method(), from)
+	return tea.Batch(cmd, m.act(from, m.fx.Take()))
+}
+
+// act acts on requests of the child from.
+func (m *Model) act(from origin, reqs []pane.Request) tea.Cmd {
+	var cmds []tea.Cmd
+	for _, r := range reqs {
+		// Logged as it is acted on: it never passes Update, which logs
+		// the messages.
+		m.logf("%s, asked by %s", describe(r), describeOrigin(from))
+		cmds = append(cmds, m.request(stamped{from: from, msg: r}))
+	}
+	return tea.Batch(cmds...)
 }
 
 // request acts on a child's stamped request.
@@ -115,6 +142,10 @@ func (m *Model) request(s stamped) tea.Cmd {
 		return m.openModal(msg.Modal, s.from.pane)
 	case pane.Status:
 		return m.paneStatus(s.from, msg)
+	case pane.Open:
+		return m.jump(msg.Key)
+	case pane.Refresh:
+		return m.refreshNow()
 	}
 	return nil
 }

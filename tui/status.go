@@ -146,7 +146,7 @@ var errorActions = keymap.Context[*errorView]{
 	}},
 }
 
-func closeError(*errorView, tea.KeyMsg) tea.Cmd { return pane.Cmd(pane.CloseModal{}) }
+func closeError(v *errorView, _ tea.KeyMsg) tea.Cmd { return v.d.Ask(pane.CloseModal{}) }
 
 func (v *errorView) lines() []string {
 	var out []string

@@ -73,9 +73,9 @@ func (m *Model) runLoad(from origin, l pane.Load) tea.Cmd {
 		return nil
 	}
 	run, ctx := l.Run, m.ctx
-	return func() tea.Msg {
+	return m.loads(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, callTimeout)
 		defer cancel()
 		return delivery{to: from, msg: run(ctx)}
-	}
+	})
 }

@@ -28,22 +28,22 @@ var actions = slices.Concat(keymap.Context[*Pane]{
 	{Name: "apps.scale_up_max", Footer: 3, With: "apps.scale_down_max", FooterDesc: "max", Run: onApp((*Pane).scale)},
 	{Name: "apps.scale_down_max", Run: onApp((*Pane).scale)},
 	{Name: "apps.scale", Footer: 4, Run: onApp(func(p *Pane, a client.App, _ tea.KeyMsg) tea.Cmd {
-		return pane.Cmd(pane.ShowModal{Modal: scaleform.New(p.d, p.env, a)})
+		return p.d.Ask(pane.ShowModal{Modal: scaleform.New(p.d, p.env, a)})
 	})},
 	{Name: "apps.rollout", Footer: 5, Run: onApp(func(p *Pane, a client.App, _ tea.KeyMsg) tea.Cmd {
-		return pane.Cmd(pane.ShowModal{Modal: p.rollout(a)})
+		return p.d.Ask(pane.ShowModal{Modal: p.rollout(a)})
 	})},
 	{Name: "apps.revisions", Run: onApp(func(p *Pane, a client.App, _ tea.KeyMsg) tea.Cmd {
-		return pane.Cmd(pane.ShowModal{Modal: revisions.New(p.d, p.env, a)})
+		return p.d.Ask(pane.ShowModal{Modal: revisions.New(p.d, p.env, a)})
 	})},
 	{Name: "secrets.runner_env", Run: onApp(func(p *Pane, a client.App, _ tea.KeyMsg) tea.Cmd {
-		return pane.Cmd(pane.ShowModal{Modal: runnerenv.New(p.d, p.env, &a)})
+		return p.d.Ask(pane.ShowModal{Modal: runnerenv.New(p.d, p.env, &a)})
 	})},
 	{Name: "apps.delete", Run: onApp(func(p *Pane, a client.App, _ tea.KeyMsg) tea.Cmd {
-		return pane.Cmd(pane.ShowModal{Modal: p.deleteApp(a)})
+		return p.d.Ask(pane.ShowModal{Modal: p.deleteApp(a)})
 	})},
 }, pane.TableActs("runners", onApp(func(p *Pane, a client.App, _ tea.KeyMsg) tea.Cmd {
-	return pane.Cmd(pane.Open{Key: pane.RunnersKey(p.env, a.Name)})
+	return p.d.Ask(pane.Open{Key: pane.RunnersKey(p.env, a.Name)})
 })))
 
 // Scope is the keys live in the apps pane, for the clash check.
@@ -54,7 +54,7 @@ func onApp(run func(p *Pane, a client.App, km tea.KeyMsg) tea.Cmd) func(*Pane, t
 	return func(p *Pane, km tea.KeyMsg) tea.Cmd {
 		a, ok := p.Selected()
 		if !ok {
-			return pane.Cmd(pane.Status{Text: "No app selected."})
+			return p.d.Ask(pane.Status{Text: "No app selected."})
 		}
 		return run(p, a, km)
 	}
@@ -83,7 +83,7 @@ func (p *Pane) rollout(a client.App) *modal.Confirm {
 		if force {
 			how = " (forced)"
 		}
-		return pane.Cmd(pane.Call("rolling out "+alias+how, "rollout of "+alias+" started"+how,
+		return p.d.Ask(pane.Call("rolling out "+alias+how, "rollout of "+alias+" started"+how,
 			func(ctx context.Context) error { return c.RolloutApp(ctx, env, app, force) }, nil))
 	}).WithOption("force", false)
 }
@@ -99,7 +99,7 @@ func (p *Pane) deleteApp(a client.App) *modal.Confirm {
 			format.Short(string(a.Revision), revisionLen)),
 	}
 	return modal.NewConfirm(p.d, "Delete app "+alias+"?", body, func(bool) tea.Cmd {
-		return pane.Cmd(pane.Call("deleting "+alias, "deleted "+alias+"; its runners are stopping",
+		return p.d.Ask(pane.Call("deleting "+alias, "deleted "+alias+"; its runners are stopping",
 			func(ctx context.Context) error {
 				_, err := c.DeleteAlias(ctx, env, app)
 				return err

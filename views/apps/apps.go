@@ -210,7 +210,7 @@ func (p *Pane) apply(r pane.Result[listing]) tea.Cmd {
 	var cmd tea.Cmd
 	if l.asked {
 		if err := p.queues.apply(l.queues); err != nil {
-			cmd = pane.Cmd(pane.Status{Err: true, Text: "queue sizes: " + sanitize.String(err.Error())})
+			cmd = p.d.Ask(pane.Status{Err: true, Text: "queue sizes: " + sanitize.String(err.Error())})
 		}
 	}
 	p.table.Swap(l.rows, r.At)

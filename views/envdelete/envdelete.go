@@ -91,7 +91,7 @@ func New(d pane.Deps, env string) *Modal {
 // Init counts the environment's apps, secrets and live runners.
 func (m *Modal) Init() tea.Cmd {
 	c, env := m.d.Client, m.env
-	return pane.Cmd(pane.Load{Run: func(ctx context.Context) tea.Msg {
+	return m.d.Ask(pane.Load{Run: func(ctx context.Context) tea.Msg {
 		got, err := count(ctx, c, env)
 		return counted{env: env, c: got, err: err}
 	}})
@@ -152,7 +152,7 @@ func (m *Modal) Update(msg tea.Msg) tea.Cmd {
 			m.err = sanitize.String(msg.err.Error())
 			return nil
 		}
-		return pane.Cmd(pane.CloseModal{})
+		return m.d.Ask(pane.CloseModal{})
 	case tea.KeyMsg:
 		return m.key(msg)
 	}
@@ -216,8 +216,8 @@ func (m *Modal) move(dir int) {
 // cancel closes the dialog and says that nothing was deleted, so that
 // closing it is not mistaken for the deletion having run.
 func (m *Modal) cancel() tea.Cmd {
-	return tea.Batch(pane.Cmd(pane.CloseModal{}),
-		pane.Cmd(pane.Status{Text: "Cancelled: environment " + sanitize.String(m.env) + " was not deleted."}))
+	return m.d.Ask(pane.CloseModal{},
+		pane.Status{Text: "Cancelled: environment " + sanitize.String(m.env) + " was not deleted."})
 }
 
 // submit acts on Enter: Cancel closes; anywhere else it deletes if and only
@@ -237,7 +237,7 @@ func (m *Modal) submit() tea.Cmd {
 		func(ctx context.Context) error { return c.DeleteEnvironment(ctx, env) },
 		func(err error) tea.Msg { return deleted{err: err} })
 	t.Then = pane.EnvDeleted{Name: env}
-	return pane.Cmd(t)
+	return m.d.Ask(t)
 }
 
 func (m *Modal) SetSize(width, height int) {

@@ -75,7 +75,7 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 			f.err = sanitize.String(msg.err.Error())
 			return nil
 		}
-		return tea.Batch(pane.Cmd(pane.CloseModal{}), pane.Cmd(pane.EnvCreated{Name: msg.name}))
+		return tea.Batch(f.d.Ask(pane.CloseModal{}), pane.Cmd(pane.EnvCreated{Name: msg.name}))
 	case tea.KeyMsg:
 		return f.key(msg)
 	}
@@ -104,7 +104,7 @@ var formActions = keymap.Context[*Form]{
 	}},
 	{Name: "dialog.next_field", Footer: 2, Run: (*Form).switchField},
 	{Name: "dialog.prev_field", Run: (*Form).switchField},
-	{Name: "dialog.cancel", Footer: 3, Run: func(*Form, tea.KeyMsg) tea.Cmd { return pane.Cmd(pane.CloseModal{}) }},
+	{Name: "dialog.cancel", Footer: 3, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd { return f.d.Ask(pane.CloseModal{}) }},
 }
 
 // Scope is the keys live in the form, for the clash check.
@@ -147,7 +147,7 @@ func (f *Form) submit() tea.Cmd {
 	f.sending, f.err = true, ""
 	c := f.d.Client
 	name, desc := f.fields[fieldName].Ed.Value(), f.fields[fieldDescription].Ed.Value()
-	return pane.Cmd(pane.Task{
+	return f.d.Ask(pane.Task{
 		Label: "creating environment " + sanitize.String(name),
 		Run: func(ctx context.Context) pane.Outcome {
 			e, err := c.CreateEnvironment(ctx, name, desc)

@@ -25,13 +25,13 @@ func Scope() keymap.Scope { return actions.Scope("environments pane") }
 
 func (p *Pane) open(tea.KeyMsg) tea.Cmd {
 	if id, ok := p.table.CursorID(); ok {
-		return pane.Cmd(pane.Open{Key: pane.AppsKey(id)})
+		return p.d.Ask(pane.Open{Key: pane.AppsKey(id)})
 	}
 	return nil
 }
 
 func (p *Pane) create(tea.KeyMsg) tea.Cmd {
-	return pane.Cmd(pane.ShowModal{Modal: envform.New(p.d, p.table.AllIDs())})
+	return p.d.Ask(pane.ShowModal{Modal: envform.New(p.d, p.table.AllIDs())})
 }
 
 // delete opens the typed-name dialog for the environment under the
@@ -40,11 +40,11 @@ func (p *Pane) create(tea.KeyMsg) tea.Cmd {
 func (p *Pane) delete() tea.Cmd {
 	name, ok := p.table.CursorID()
 	if !ok {
-		return pane.Cmd(pane.Status{Text: "No environment selected."})
+		return p.d.Ask(pane.Status{Text: "No environment selected."})
 	}
 	if e, _ := p.table.Value(name); names.IsDefault(name) || (e != nil && e.IsDefault) {
-		return pane.Cmd(pane.Status{Err: true, Text: sanitize.String(name) +
+		return p.d.Ask(pane.Status{Err: true, Text: sanitize.String(name) +
 			" is the default environment: fal never deletes it. Delete its apps and secrets one by one instead."})
 	}
-	return pane.Cmd(pane.ShowModal{Modal: envdelete.New(p.d, name)})
+	return p.d.Ask(pane.ShowModal{Modal: envdelete.New(p.d, name)})
 }

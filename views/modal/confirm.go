@@ -67,7 +67,7 @@ func (c *Confirm) Update(msg tea.Msg) tea.Cmd {
 // confirmActions are the keys of a question; Esc answers no.
 var confirmActions = keymap.Context[*Confirm]{
 	{Name: "dialog.confirm", Footer: 1, Run: func(c *Confirm, _ tea.KeyMsg) tea.Cmd {
-		return tea.Batch(pane.Cmd(pane.CloseModal{}), c.yes(c.Option()))
+		return tea.Batch(c.d.Ask(pane.CloseModal{}), c.yes(c.Option()))
 	}},
 	{Name: "dialog.deny", Footer: 2, Run: (*Confirm).no},
 	{Name: "dialog.cancel", Footer: 3, Run: (*Confirm).no},
@@ -84,7 +84,7 @@ var confirmActions = keymap.Context[*Confirm]{
 func ConfirmScope() keymap.Scope { return confirmActions.Scope("confirmation") }
 
 func (c *Confirm) no(tea.KeyMsg) tea.Cmd {
-	return tea.Batch(pane.Cmd(pane.CloseModal{}), pane.Cmd(pane.Status{Text: "Cancelled: nothing was changed."}))
+	return c.d.Ask(pane.CloseModal{}, pane.Status{Text: "Cancelled: nothing was changed."})
 }
 
 func (c *Confirm) SetSize(width, height int) {

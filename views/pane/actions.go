@@ -10,11 +10,12 @@ import (
 	"github.com/faldash/faldash/client"
 )
 
-// Children (panes and modals) act only through messages: they never call
-// the client from Update, and the functions they hand over run on another
-// goroutine, so those must hold copies of whatever they need. The root
-// remembers which child asked (a pane, by Key, even once hidden; a modal,
-// while it is still open) and sends the answer there.
+// Children (panes and modals) never call the client from Update: they ask
+// the root (Deps.Ask) for a Task, a Load or a Schedule, and the functions
+// they hand over run on another goroutine, so those must hold copies of
+// whatever they need. The root acts on the request as soon as the child
+// returns, remembers which child asked (a pane, by Key, even once hidden;
+// a modal, while it is still open) and sends the answer, a message, there.
 
 // Task asks the root to run a call that changes something, as a task of
 // the status line: a spinner and Label while Run runs, then ✓ and what the

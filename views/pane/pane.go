@@ -124,6 +124,9 @@ type Deps struct {
 	// Scaling is the keyboard scaling in progress, shared by every pane
 	// that scales an app; nil gives a pane a Book of its own.
 	Scaling *pending.Book
+	// Effects receives what the pane asks of the root (see Ask); nil
+	// outside the root.
+	Effects *Effects
 }
 
 // Result is the data of the pane's Fetch that receives it, of the type its
@@ -160,8 +163,8 @@ type Status struct {
 	Err  bool
 }
 
-// Cmd wraps a message as a command, for panes returning Open, Refresh or
-// Status from Update.
+// Cmd wraps a message as a command, for the messages that are not
+// Requests (EnvCreated, Shell); a Request is asked with Deps.Ask.
 func Cmd(msg tea.Msg) tea.Cmd {
 	return func() tea.Msg { return msg }
 }

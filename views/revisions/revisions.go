@@ -70,7 +70,7 @@ func New(d pane.Deps, env string, app client.App) *View {
 // Init lists the revisions.
 func (v *View) Init() tea.Cmd {
 	c, env, app := v.d.Client, v.env, v.app.Name
-	return pane.Cmd(pane.Load{Run: func(ctx context.Context) tea.Msg {
+	return v.d.Ask(pane.Load{Run: func(ctx context.Context) tea.Msg {
 		revs, err := c.ListRevisions(ctx, env, app)
 		return listed{revs: revs, err: err}
 	}})
@@ -94,7 +94,7 @@ func (v *View) Update(msg tea.Msg) tea.Cmd {
 			v.err = sanitize.String(msg.err.Error())
 			return nil
 		}
-		return pane.Cmd(pane.CloseModal{})
+		return v.d.Ask(pane.CloseModal{})
 	case tea.KeyMsg:
 		return v.key(msg)
 	}
@@ -127,7 +127,7 @@ var listActions = keymap.Context[*View]{
 	// Read-only, a revision can be looked at, not chosen.
 	{Name: "dialog.submit", Footer: 3, Label: func(v *View) (string, bool) { return "run this revision", !v.d.ReadOnly },
 		Run: (*View).choose},
-	{Name: "dialog.cancel", Footer: 4, Run: func(*View, tea.KeyMsg) tea.Cmd { return pane.Cmd(pane.CloseModal{}) }},
+	{Name: "dialog.cancel", Footer: 4, Run: func(v *View, _ tea.KeyMsg) tea.Cmd { return v.d.Ask(pane.CloseModal{}) }},
 }
 
 // Scope is the keys live in the list of revisions, and in its question,
@@ -179,7 +179,7 @@ func (v *View) setRevision() tea.Cmd {
 	c, env, app, rev := v.d.Client, v.env, v.app.Name, r.ID
 	alias := sanitize.String(names.Alias(app, env))
 	short := format.Short(string(rev), 8)
-	return pane.Cmd(pane.Call("pointing "+alias+" at "+short, alias+" now runs revision "+short,
+	return v.d.Ask(pane.Call("pointing "+alias+" at "+short, alias+" now runs revision "+short,
 		func(ctx context.Context) error {
 			_, err := c.SetAlias(ctx, env, app, rev, nil, nil)
 			return err

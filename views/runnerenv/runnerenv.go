@@ -70,7 +70,7 @@ func New(d pane.Deps, env string, app *client.App) *View {
 // runner receives.
 func (v *View) Init() tea.Cmd {
 	c, env := v.d.Client, v.env
-	return pane.Cmd(pane.Load{Run: func(ctx context.Context) tea.Msg {
+	return v.d.Ask(pane.Load{Run: func(ctx context.Context) tea.Msg {
 		s, err := c.ListSecrets(ctx, env)
 		return listed{secrets: s, err: err}
 	}})
@@ -107,7 +107,7 @@ var viewActions = keymap.Context[*View]{
 // Scope is the keys live in the view, for the clash check.
 func Scope() keymap.Scope { return viewActions.Scope("runner environment") }
 
-func closeView(*View, tea.KeyMsg) tea.Cmd { return pane.Cmd(pane.CloseModal{}) }
+func closeView(v *View, _ tea.KeyMsg) tea.Cmd { return v.d.Ask(pane.CloseModal{}) }
 
 // Var is one variable a runner receives: its name, its value as shown,
 // and what it is.

@@ -38,7 +38,7 @@ var actions = slices.Concat(keymap.Context[*Pane]{
 		// shell.
 		id, ok := p.table.CursorID()
 		if !ok {
-			return pane.Cmd(pane.Status{Text: "No runner selected."})
+			return p.d.Ask(pane.Status{Text: "No runner selected."})
 		}
 		return pane.Cmd(pane.Shell{Runner: id})
 	}},
@@ -69,7 +69,7 @@ func Scope() keymap.Scope { return actions.Scope("runners pane") }
 // open shows the runner under the cursor, its record and its logs.
 func (p *Pane) open(tea.KeyMsg) tea.Cmd {
 	if id, ok := p.table.CursorID(); ok {
-		return pane.Cmd(pane.Open{Key: pane.RunnerKey(p.env, p.app, id)})
+		return p.d.Ask(pane.Open{Key: pane.RunnerKey(p.env, p.app, id)})
 	}
 	return nil
 }
@@ -81,7 +81,7 @@ func (p *Pane) scale(km tea.KeyMsg) tea.Cmd {
 		if p.appErr != nil {
 			why = sanitize.String(p.appErr.Error())
 		}
-		return pane.Cmd(pane.Status{Err: true, Text: "Can't scale " + sanitize.String(p.app) + " from here: " + why})
+		return p.d.Ask(pane.Status{Err: true, Text: "Can't scale " + sanitize.String(p.app) + " from here: " + why})
 	}
 	return p.scaler.Key(km, p.appInfo)
 }
@@ -92,9 +92,9 @@ func onTargets(confirm func(p *Pane, ids []client.RunnerID) *modal.Confirm) func
 	return func(p *Pane, _ tea.KeyMsg) tea.Cmd {
 		ids := p.targets()
 		if len(ids) == 0 {
-			return pane.Cmd(pane.Status{Text: "No runner selected."})
+			return p.d.Ask(pane.Status{Text: "No runner selected."})
 		}
-		return pane.Cmd(pane.ShowModal{Modal: confirm(p, ids)})
+		return p.d.Ask(pane.ShowModal{Modal: confirm(p, ids)})
 	}
 }
 
@@ -173,7 +173,7 @@ func listIDs(ids []client.RunnerID) []string {
 // were ("1 killed, 1 failed") and the last-error view has every reason;
 // what names the runners, and verb what the call did to one ("killed").
 func (p *Pane) each(ids []client.RunnerID, what, verb, label, done string, do func(context.Context, client.RunnerID) error) tea.Cmd {
-	return pane.Cmd(pane.Task{
+	return p.d.Ask(pane.Task{
 		Label: label,
 		Run: func(ctx context.Context) pane.Outcome {
 			var o outcome

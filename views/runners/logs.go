@@ -85,7 +85,7 @@ func (p *Detail) startLogs() tea.Cmd {
 	p.logs.cancel = cancel
 	c, id, gen := p.d.Client, p.id, p.logs.gen
 	q := client.LogQuery{Tail: logTail, Follow: true, Search: p.logs.search}
-	return pane.Cmd(pane.Load{
+	return p.d.Ask(pane.Load{
 		// The stream outlives this load: it feeds lines until stopLogs
 		// cancels it, so it runs on its own context, not on the load's,
 		// which ends when Run returns.
@@ -165,7 +165,7 @@ func (p *Detail) applyLogs(r logsRead) tea.Cmd {
 	switch {
 	case r.err == nil:
 		gen, feed := r.gen, r.feed
-		return pane.Cmd(pane.Load{
+		return p.d.Ask(pane.Load{
 			// No context to watch: the feed closes when the stream's own
 			// context (see startLogs) is cancelled.
 			Run: func(context.Context) tea.Msg { return readFeed(gen, feed) },

@@ -266,7 +266,7 @@ func (p *Pane) apply(r pane.Result[listing]) tea.Cmd {
 	// Built off the model's goroutine: a load's answer comes back to
 	// this pane even if it is hidden by then.
 	all, preview := l.all, l.rows
-	return pane.Cmd(pane.Load{
+	return p.d.Ask(pane.Load{
 		Run: func(context.Context) tea.Msg { return built{preview: preview, rows: all()} },
 	})
 }

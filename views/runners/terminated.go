@@ -20,7 +20,7 @@ func (p *Pane) toggleTerminated() tea.Cmd {
 	} else {
 		p.dropTerminated()
 	}
-	return tea.Batch(pane.Cmd(pane.Refresh{}), pane.Cmd(pane.Status{Text: text}))
+	return p.d.Ask(pane.Refresh{}, pane.Status{Text: text})
 }
 
 // revealed is called with each listing swapped in. The first one with

@@ -81,7 +81,7 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 			f.err = sanitize.String(msg.err.Error())
 			return nil
 		}
-		return pane.Cmd(pane.CloseModal{})
+		return f.d.Ask(pane.CloseModal{})
 	case tea.KeyMsg:
 		return f.key(msg)
 	}
@@ -111,7 +111,7 @@ var formActions = keymap.Context[*Form]{
 	}},
 	{Name: "dialog.next_field", Footer: 2, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd { return f.move(1) }},
 	{Name: "dialog.prev_field", Footer: 3, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd { return f.move(len(f.fields) - 1) }},
-	{Name: "dialog.cancel", Footer: 4, Run: func(*Form, tea.KeyMsg) tea.Cmd { return pane.Cmd(pane.CloseModal{}) }},
+	{Name: "dialog.cancel", Footer: 4, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd { return f.d.Ask(pane.CloseModal{}) }},
 }
 
 // Scope is the keys live in the form, for the clash check.
@@ -197,7 +197,7 @@ func (f *Form) submit() tea.Cmd {
 	c, env, app, spec := f.d.Client, f.env, f.app, f.spec
 	alias := sanitize.String(names.Alias(app, env))
 	changed := strings.Join(f.changedLabels(), ", ")
-	return pane.Cmd(pane.Call("scaling "+alias, "scaled "+alias+": "+changed,
+	return f.d.Ask(pane.Call("scaling "+alias, "scaled "+alias+": "+changed,
 		func(ctx context.Context) error {
 			_, err := c.UpdateApp(ctx, env, app, spec)
 			return err

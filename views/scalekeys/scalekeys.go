@@ -97,7 +97,7 @@ func (s *Scaler) Key(km tea.KeyMsg, app client.App) tea.Cmd {
 			c.Limit = limit
 			why += " (" + format.Count(c.Refused, "press", "presses") + " refused)"
 		}
-		return pane.Cmd(pane.Status{Text: name + ": " + why, Err: true})
+		return s.d.Ask(pane.Status{Text: name + ": " + why, Err: true})
 	}
 	if c == nil {
 		c = s.book.Begin(s.env, app.Name, cur)
@@ -107,7 +107,7 @@ func (s *Scaler) Key(km tea.KeyMsg, app client.App) tea.Cmd {
 	// No status per press: commands run concurrently, so statuses of quick
 	// presses could land out of order and show an older value last. The
 	// row (or the runners' summary) shows the pending value instead.
-	return pane.Cmd(pane.Schedule{After: Delay, Msg: Due{App: app.Name, Seq: seq}})
+	return s.d.Ask(pane.Schedule{After: Delay, Msg: Due{App: app.Name, Seq: seq}})
 }
 
 // refuse says why b can't be asked for, or "", and names the limit it
@@ -151,7 +151,7 @@ func (s *Scaler) due(msg Due) tea.Cmd {
 	}
 	if c.To == c.From {
 		s.book.Drop(s.env, msg.App)
-		return pane.Cmd(pane.Status{Text: sanitize.String(msg.App) + ": unchanged, nothing sent"})
+		return s.d.Ask(pane.Status{Text: sanitize.String(msg.App) + ": unchanged, nothing sent"})
 	}
 	return s.send(msg.App, c)
 }
@@ -174,7 +174,7 @@ func (s *Scaler) send(app string, c *pending.Change) tea.Cmd {
 		c.Refused, c.Limit = 0, ""
 	}
 	name := sanitize.String(names.Alias(app, env))
-	return pane.Cmd(pane.Task{
+	return s.d.Ask(pane.Task{
 		Label: "scaling " + name + ": " + what,
 		Run: func(ctx context.Context) pane.Outcome {
 			got, err := cl.UpdateApp(ctx, env, app, spec)

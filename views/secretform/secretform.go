@@ -109,7 +109,7 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 		if f.onSet != nil {
 			f.onSet(f.fields[fieldName].Ed.Value())
 		}
-		return pane.Cmd(pane.CloseModal{})
+		return f.d.Ask(pane.CloseModal{})
 	case tea.KeyMsg:
 		return f.key(msg)
 	}
@@ -168,7 +168,7 @@ var formActions = keymap.Context[*Form]{
 	{Name: "dialog.prev_field", Run: func(f *Form, _ tea.KeyMsg) tea.Cmd { return f.move(focusStops - 1) }},
 	{Name: "dialog.cancel", Footer: 4, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd {
 		f.fields[fieldValue].Ed.Wipe()
-		return pane.Cmd(pane.CloseModal{})
+		return f.d.Ask(pane.CloseModal{})
 	}},
 }
 
@@ -253,7 +253,7 @@ func (f *Form) send() tea.Cmd {
 	exposed := !f.hidden
 	f.fields[fieldValue].Ed.Wipe()
 	where := sanitize.String(name) + " in " + sanitize.String(names.Env(env))
-	return pane.Cmd(pane.Call("setting secret "+where, "set secret "+where,
+	return f.d.Ask(pane.Call("setting secret "+where, "set secret "+where,
 		func(ctx context.Context) error { return c.SetSecret(ctx, env, name, value, &exposed) },
 		func(err error) tea.Msg { return set{err: err} }))
 }

@@ -19,17 +19,17 @@ import (
 // when writing is allowed: the root refuses them otherwise.
 var actions = slices.Concat(keymap.Context[*Pane]{
 	{Name: "secrets.new", Footer: 1, Run: func(p *Pane, _ tea.KeyMsg) tea.Cmd {
-		return pane.Cmd(pane.ShowModal{Modal: secretform.New(p.d, p.env, p.table.Values(), p.seek)})
+		return p.d.Ask(pane.ShowModal{Modal: secretform.New(p.d, p.env, p.table.Values(), p.seek)})
 	}},
 	{Name: "secrets.delete", Footer: 2, Run: func(p *Pane, _ tea.KeyMsg) tea.Cmd {
 		name, ok := p.table.CursorID()
 		if !ok {
-			return pane.Cmd(pane.Status{Text: "No secret selected."})
+			return p.d.Ask(pane.Status{Text: "No secret selected."})
 		}
-		return pane.Cmd(pane.ShowModal{Modal: p.unset(name)})
+		return p.d.Ask(pane.ShowModal{Modal: p.unset(name)})
 	}},
 	{Name: "secrets.runner_env", Footer: 3, Run: func(p *Pane, _ tea.KeyMsg) tea.Cmd {
-		return pane.Cmd(pane.ShowModal{Modal: runnerenv.New(p.d, p.env, nil)})
+		return p.d.Ask(pane.ShowModal{Modal: runnerenv.New(p.d, p.env, nil)})
 	}},
 }, pane.TableActs[*Pane]("", nil))
 
@@ -42,7 +42,7 @@ func (p *Pane) unset(name string) *modal.Confirm {
 	where := sanitize.String(name) + " in " + sanitize.String(names.Env(env))
 	body := []string{"Runners started from now on no longer receive it; running ones keep the value they started with until they are replaced."}
 	return modal.NewConfirm(p.d, "Unset secret "+where+"?", body, func(bool) tea.Cmd {
-		return pane.Cmd(pane.Call("unsetting secret "+where, "unset secret "+where,
+		return p.d.Ask(pane.Call("unsetting secret "+where, "unset secret "+where,
 			func(ctx context.Context) error { return c.UnsetSecret(ctx, env, name) }, nil))
 	}).Danger()
 }
