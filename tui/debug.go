@@ -67,8 +67,6 @@ func describe(msg tea.Msg) string {
 		return fmt.Sprintf("%s checked: found %v, error %v", describeKey(msg.open), msg.found, msg.err)
 	case pane.Open:
 		return "open " + describeKey(msg.Key)
-	case stamped:
-		return fmt.Sprintf("request %T from %s", msg.msg, describeOrigin(msg.from))
 	case delivery:
 		return fmt.Sprintf("deliver %T to %s", msg.msg, describeOrigin(msg.to))
 	case taskDoneMsg:

@@ -158,8 +158,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.logMsg(msg)
 	cmd := m.update(msg)
 	if left := m.fx.Take(); len(left) > 0 {
-		// Asked outside a call (a method the root calls without call):
-		// the visible child's, as a request nobody stamped.
+		// Asked outside call (a child's method the root called
+		// directly): the visible child's, as an unrouted request is.
 		cmd = tea.Batch(cmd, m.act(m.visibleChild(), left))
 	}
 	return m, tea.Batch(cmd, m.keepTicking())
@@ -191,14 +191,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.checked(msg)
 	case namesMsg:
 		m.namesLoaded(msg)
-	case pane.Open:
-		return m.jump(msg.Key)
-	case pane.Refresh:
-		return m.refreshNow()
-	case pane.Status:
-		// Not stamped: it came from a command the root did not wrap, so
-		// from what is on screen.
-		return m.paneStatus(origin{pane: m.cur}, msg)
+	case pane.Request:
+		// Not asked through Deps.Ask (a child's pane.Cmd, or a test): it
+		// is the visible child's, if anyone's.
+		return m.request(m.visibleChild(), msg)
 	default:
 		return m.updateActions(msg)
 	}
@@ -209,16 +205,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 // requests, the answers to them, modals opening, and what changed.
 func (m *Model) updateActions(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case stamped:
-		return m.request(msg)
 	case delivery:
 		return m.deliver(msg)
 	case taskDoneMsg:
 		return m.taskDone(msg)
-	case pane.Task, pane.Load, pane.Schedule, pane.CloseModal, pane.ShowModal:
-		// Not stamped: it came from a command the root did not wrap. It
-		// is the visible child's, if anyone's.
-		return m.request(stamped{from: m.visibleChild(), msg: msg})
 	case pane.EnvDeleted:
 		return m.envDeleted(msg.Name)
 	case pane.EnvCreated:

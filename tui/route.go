@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"reflect"
-
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/views/pane"
@@ -22,62 +20,10 @@ type origin struct {
 // fromModal is the origin of the open modal.
 func (m *Model) fromModal() origin { return origin{pane: m.modalOwner, modal: m.modalID} }
 
-// stamped is a request of a child (a Task, Load, Schedule, Status, ...)
-// with the child it came from, so that its answer can go back there. A
-// request asked with Deps.Ask is acted on where the child was called;
-// one returned as a command (pane.Cmd) arrives stamped, a hop later.
-type stamped struct {
-	from origin
-	msg  tea.Msg
-}
-
 // delivery is a message for one child, whatever is visible by then.
 type delivery struct {
 	to  origin
 	msg tea.Msg
-}
-
-// stamp wraps a child's command so that the requests it produces carry
-// their origin. Children need not know who they are; their commands run
-// later, when the root may show something else.
-func stamp(cmd tea.Cmd, from origin) tea.Cmd {
-	if cmd == nil {
-		return nil
-	}
-	return func() tea.Msg {
-		msg := cmd()
-		switch msg.(type) {
-		case pane.Task, pane.Load, pane.Schedule, pane.CloseModal, pane.ShowModal, pane.Status:
-			return stamped{from: from, msg: msg}
-		}
-		if inner, ok := stampInner(msg, from); ok {
-			return inner
-		}
-		return msg
-	}
-}
-
-var cmdType = reflect.TypeFor[tea.Cmd]()
-
-// stampInner stamps the commands inside a composite message: a message
-// that is a list of commands, as tea.Batch and tea.Sequence make. The
-// list keeps its own type, so that Bubble Tea still runs a sequence in
-// order; a sequence's type is unexported, hence reflection, which also
-// covers any composite of the same shape without naming each.
-func stampInner(msg tea.Msg, from origin) (tea.Msg, bool) {
-	v := reflect.ValueOf(msg)
-	if !v.IsValid() || v.Kind() != reflect.Slice || v.Type().Elem() != cmdType {
-		return nil, false
-	}
-	out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
-	for i := range v.Len() {
-		var c tea.Cmd
-		reflect.ValueOf(&c).Elem().Set(v.Index(i))
-		if s := stamp(c, from); s != nil {
-			out.Index(i).Set(reflect.ValueOf(s))
-		}
-	}
-	return out.Interface(), true
 }
 
 // paneUpdate hands msg to the pane of k and acts on what it asks for.
@@ -101,12 +47,12 @@ func (m *Model) modalUpdate(msg tea.Msg) tea.Cmd {
 // call runs one method of the child from, then acts at once on the
 // requests it made meanwhile (Deps.Ask), in the order it made them: the
 // root knows who it just called, so a request needs no envelope and no
-// trip through Bubble Tea. Requests that a child still returns as
-// commands (pane.Cmd) are stamped with the same origin. Acting on a
-// request may call another child (a modal's Init): Take has emptied the
-// list first, so each call hears only its own requests.
+// trip through Bubble Tea; only its answer comes back as a message (a
+// delivery, or a task's end), carrying from. Acting on a request may call
+// another child (a modal's Init): Take has emptied the list first, so
+// each call hears only its own requests.
 func (m *Model) call(from origin, method func() tea.Cmd) tea.Cmd {
-	cmd := stamp(method(), from)
+	cmd := method()
 	return tea.Batch(cmd, m.act(from, m.fx.Take()))
 }
 
@@ -117,31 +63,31 @@ func (m *Model) act(from origin, reqs []pane.Request) tea.Cmd {
 		// Logged as it is acted on: it never passes Update, which logs
 		// the messages.
 		m.logf("%s, asked by %s", describe(r), describeOrigin(from))
-		cmds = append(cmds, m.request(stamped{from: from, msg: r}))
+		cmds = append(cmds, m.request(from, r))
 	}
 	return tea.Batch(cmds...)
 }
 
-// request acts on a child's stamped request.
-func (m *Model) request(s stamped) tea.Cmd {
-	switch msg := s.msg.(type) {
+// request acts on a request of the child from.
+func (m *Model) request(from origin, r pane.Request) tea.Cmd {
+	switch msg := r.(type) {
 	case pane.Task:
-		return m.runTask(s.from, msg)
+		return m.runTask(from, msg)
 	case pane.Load:
-		return m.runLoad(s.from, msg)
+		return m.runLoad(from, msg)
 	case pane.Schedule:
-		return m.after(msg.After, delivery{to: s.from, msg: msg.Msg})
+		return m.after(msg.After, delivery{to: from, msg: msg.Msg})
 	case pane.CloseModal:
 		// Only the modal that asked closes: a late request of one closed
 		// already must not close the next.
-		if s.from.modal != 0 && s.from.modal == m.modalID {
+		if from.modal != 0 && from.modal == m.modalID {
 			return m.closeModal()
 		}
 	case pane.ShowModal:
 		// A modal opened from a modal belongs to the same pane.
-		return m.openModal(msg.Modal, s.from.pane)
+		return m.openModal(msg.Modal, from.pane)
 	case pane.Status:
-		return m.paneStatus(s.from, msg)
+		return m.paneStatus(from, msg)
 	case pane.Open:
 		return m.jump(msg.Key)
 	case pane.Refresh:

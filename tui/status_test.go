@@ -55,9 +55,9 @@ func TestMessagesExpire(t *testing.T) {
 func TestHiddenPaneSaysNothing(t *testing.T) {
 	h := newHarness(t, seeded(), Config{Env: "staging"})
 	h.settle()
-	h.send(stamped{from: origin{pane: pane.SecretsKey("staging")}, msg: pane.Status{Text: "from elsewhere"}})
+	h.run(h.m.act(origin{pane: pane.SecretsKey("staging")}, []pane.Request{pane.Status{Text: "from elsewhere"}}))
 	h.viewLacks("from elsewhere")
-	h.send(stamped{from: origin{pane: h.m.cur}, msg: pane.Status{Text: "from here"}})
+	h.run(h.m.act(origin{pane: h.m.cur}, []pane.Request{pane.Status{Text: "from here"}}))
 	h.viewContains("from here")
 }
 
