@@ -2,8 +2,11 @@ package tui
 
 import (
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/client"
 )
 
 // A `+` press reaches the controller after two passes of the root's
@@ -45,4 +48,24 @@ func TestScalePressReachesTheControllerInTwoUpdates(t *testing.T) {
 	if call.App != "my-app" || *call.Spec.MinConcurrency != 1 {
 		t.Errorf("UpdateApp %+v, want my-app's min raised to 1", call)
 	}
+}
+
+// The answer to a load asked by a dialog since closed does not reach the
+// dialog opened next, though the request was acted on in the same pass
+// as the first dialog's Init: each answer carries the dialog it is for.
+func TestClosedDialogsLateAnswerIsDropped(t *testing.T) {
+	fc := seeded()
+	fc.SetRevisions("staging", "my-app", client.Revision{ID: "0badc0de-0000-4000-8000-000000000001", Env: "staging", CreatedAt: t0.Add(-time.Hour)})
+	h := newHarness(t, fc, Config{Env: "staging"})
+	h.parkLoads = true
+	h.settle()
+	h.key("v", "esc", "v")
+	if len(h.parked) != 2 {
+		t.Fatalf("%d loads asked, want one per dialog", len(h.parked))
+	}
+	h.runParked() // the first dialog's
+	h.viewContains("Loading revisions…")
+	h.viewLacks("0badc0de")
+	h.runParked()
+	h.viewContains("0badc0de")
 }
