@@ -35,8 +35,9 @@ func TestTreeEnvAndSurvivors(t *testing.T) {
 		t.Fatalf("Read(self) = %+v, %v", self, err)
 	}
 	// The shell says "started" once it has forked the sleep, which may
-	// not have left the session yet (setsid runs in the child): wait
-	// until it leads one of its own.
+	// not have left the session yet (setsid runs in the child), nor be
+	// done exec'ing (its environ reads empty meanwhile): wait until it is
+	// the sleep, leading a session of its own.
 	var tree []Stat
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -44,7 +45,7 @@ func TestTreeEnvAndSurvivors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if leadsSession(tree, cmd.Process.Pid) || time.Now().After(deadline) {
+		if sleeping(tree, cmd.Process.Pid) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -79,10 +80,11 @@ func TestTreeEnvAndSurvivors(t *testing.T) {
 	}
 }
 
-// leadsSession reports whether a child of parent in tree leads a session.
-func leadsSession(tree []Stat, parent int) bool {
+// sleeping reports whether a child of parent in tree leads a session and
+// has the environment it was started with: the sleep, exec'd.
+func sleeping(tree []Stat, parent int) bool {
 	for _, p := range tree {
-		if p.PPid == parent && p.Session == p.Pid {
+		if p.PPid == parent && p.Session == p.Pid && EnvValue(p.Pid, "PROCFS_TEST") == "marked" {
 			return true
 		}
 	}
