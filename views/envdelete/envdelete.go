@@ -52,10 +52,9 @@ type Modal struct {
 	counts   *Contents // nil until counted
 	countErr string
 
-	input   lineedit.Editor
-	focus   Focus
-	sending bool
-	err     string
+	input lineedit.Editor
+	focus Focus
+	send  modal.Send
 
 	width, height int
 }
@@ -147,12 +146,8 @@ func (m *Modal) Update(msg tea.Msg) tea.Cmd {
 		c := msg.c
 		m.counts = &c
 	case deleted:
-		m.sending = false
-		if msg.err != nil {
-			m.err = sanitize.String(msg.err.Error())
-			return nil
-		}
-		return m.d.Ask(pane.CloseModal{})
+		closed, _ := m.send.Answer(m.d, msg.err)
+		return closed
 	case tea.KeyMsg:
 		return m.key(msg)
 	}
@@ -164,16 +159,16 @@ func (m *Modal) key(km tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	switch {
-	case m.sending:
+	case m.send.Out:
 	case km.Type == tea.KeyRunes || km.Type == tea.KeySpace:
 		// Typing goes to the name, wherever the focus was: focus on Cancel
 		// is there to catch a stray Enter, not to swallow the name.
 		m.focus = FocusInput
 		m.input.Update(km)
-		m.err = ""
+		m.send.Err = ""
 	case m.focus == FocusInput:
 		m.input.Update(km)
-		m.err = ""
+		m.send.Err = ""
 	}
 	return nil
 }
@@ -184,7 +179,7 @@ var modalActions = keymap.Context[*Modal]{
 	{Name: "dialog.next_field", Footer: 1, Run: func(m *Modal, _ tea.KeyMsg) tea.Cmd { return m.step(1) }},
 	{Name: "dialog.prev_field", Run: func(m *Modal, _ tea.KeyMsg) tea.Cmd { return m.step(-1) }},
 	{Name: "dialog.submit", Desc: "press focused", Footer: 2, Run: func(m *Modal, _ tea.KeyMsg) tea.Cmd {
-		if m.sending {
+		if m.send.Out {
 			return nil
 		}
 		return m.submit()
@@ -196,7 +191,7 @@ var modalActions = keymap.Context[*Modal]{
 func Scope() keymap.Scope { return modalActions.Scope("delete-environment dialog") }
 
 func (m *Modal) step(by int) tea.Cmd {
-	if !m.sending {
+	if !m.send.Out {
 		m.move(by)
 	}
 	return nil
@@ -227,10 +222,10 @@ func (m *Modal) submit() tea.Cmd {
 		return m.cancel()
 	}
 	if !m.Matches() {
-		m.err = fmt.Sprintf("Type %s exactly to delete it.", sanitize.String(m.env))
+		m.send.Err = fmt.Sprintf("Type %s exactly to delete it.", sanitize.String(m.env))
 		return nil
 	}
-	m.sending, m.err = true, ""
+	m.send = modal.Send{Out: true}
 	c, env := m.d.Client, m.env
 	name := sanitize.String(env)
 	t := pane.Call("deleting environment "+name, "deleted environment "+name+" with its apps and secrets",
@@ -276,10 +271,10 @@ func (m *Modal) View() string {
 
 	var foot []string
 	switch {
-	case m.sending:
+	case m.send.Out:
 		foot = append(foot, st.StatusInfo.Render("Deleting…"))
-	case m.err != "":
-		foot = append(foot, modal.Wrap(st.FieldError.Render(theme.GlyphErr+" "+m.err), inner)...)
+	case m.send.Err != "":
+		foot = append(foot, modal.Wrap(st.FieldError.Render(theme.GlyphErr+" "+m.send.Err), inner)...)
 	}
 	foot = append(foot, m.buttons(), "", m.keysLine())
 	return modal.Frame(st, m.width, m.height, title, body, foot)

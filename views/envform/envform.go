@@ -38,8 +38,7 @@ type Form struct {
 	fields                 [2]modal.Field
 	focus                  int
 	tried                  bool // Enter was pressed: an empty name is an error from now on
-	sending                bool
-	err                    string // the controller's refusal, or why Enter did nothing
+	send                   modal.Send
 
 	width, height int
 }
@@ -70,12 +69,11 @@ func (f *Form) Init() tea.Cmd { return nil }
 func (f *Form) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case created:
-		f.sending = false
-		if msg.err != nil {
-			f.err = sanitize.String(msg.err.Error())
+		closed, ok := f.send.Answer(f.d, msg.err)
+		if !ok {
 			return nil
 		}
-		return tea.Batch(f.d.Ask(pane.CloseModal{}), pane.Cmd(pane.EnvCreated{Name: msg.name}))
+		return tea.Batch(closed, pane.Cmd(pane.EnvCreated{Name: msg.name}))
 	case tea.KeyMsg:
 		return f.key(msg)
 	}
@@ -86,8 +84,7 @@ func (f *Form) key(km tea.KeyMsg) tea.Cmd {
 	if cmd, ok := f.Key(km); ok {
 		return cmd
 	}
-	if !f.sending && f.fields[f.focus].Ed.Update(km) {
-		f.err = ""
+	if f.send.Type(&f.fields[f.focus], km) {
 		f.check()
 	}
 	return nil
@@ -97,7 +94,7 @@ func (f *Form) key(km tea.KeyMsg) tea.Cmd {
 // focused field. Once sent, only Esc does something.
 var formActions = keymap.Context[*Form]{
 	{Name: "dialog.submit", Desc: "create", Footer: 1, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd {
-		if f.sending {
+		if f.send.Out {
 			return nil
 		}
 		return f.submit()
@@ -112,7 +109,7 @@ func Scope() keymap.Scope { return formActions.Scope("new environment form") }
 
 // switchField moves the focus to the other of the two fields.
 func (f *Form) switchField(tea.KeyMsg) tea.Cmd {
-	if !f.sending {
+	if !f.send.Out {
 		f.focus = 1 - f.focus
 	}
 	return nil
@@ -141,10 +138,10 @@ func (f *Form) check() bool {
 func (f *Form) submit() tea.Cmd {
 	f.tried = true
 	if !f.check() {
-		f.err = "Fix the marked fields first."
+		f.send.Err = "Fix the marked fields first."
 		return nil
 	}
-	f.sending, f.err = true, ""
+	f.send = modal.Send{Out: true}
 	c := f.d.Client
 	name, desc := f.fields[fieldName].Ed.Value(), f.fields[fieldDescription].Ed.Value()
 	return f.d.Ask(pane.Task{
@@ -172,10 +169,10 @@ func (f *Form) View() string {
 	body = append(body, layout.Lines(st, &f.fields[fieldDescription], f.focus == fieldDescription, inner)...)
 	var foot []string
 	switch {
-	case f.sending:
+	case f.send.Out:
 		foot = append(foot, st.StatusInfo.Render("Creating…"))
-	case f.err != "":
-		foot = append(foot, modal.Wrap(st.FieldError.Render(theme.GlyphErr+" "+f.err), modal.Inner(f.width))...)
+	case f.send.Err != "":
+		foot = append(foot, modal.Wrap(st.FieldError.Render(theme.GlyphErr+" "+f.send.Err), modal.Inner(f.width))...)
 	}
 	d := f.d.Keys.Dialog
 	k := func(b key.Binding, desc string) string {

@@ -3,8 +3,6 @@
 package envs
 
 import (
-	"context"
-
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/client"
@@ -63,14 +61,7 @@ func New(d pane.Deps) *Pane {
 
 // Fetch lists the environments and builds their rows.
 func (p *Pane) Fetch() pane.Fetch {
-	c, build := p.d.Client, p.table.Builder()
-	return pane.FetchOf(func(ctx context.Context) (listing, error) {
-		envs, err := c.ListEnvironments(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return build.Build(table.Elems(envs)), nil
-	})
+	return pane.FetchRows(p.table.Builder(), p.d.Client.ListEnvironments)
 }
 
 // listing is what Fetch brings: the environments' rows.

@@ -36,14 +36,12 @@ type View struct {
 	env       string
 	app       client.App
 
-	revs    []client.Revision
-	loaded  bool
-	loadErr string
-	cursor  int
+	revs   []client.Revision
+	load   modal.Loading
+	cursor int
 
-	asking  bool // the set-revision question is open
-	sending bool
-	err     string
+	asking bool // the set-revision question is open
+	send   modal.Send
 
 	width, height int
 }
@@ -79,9 +77,7 @@ func (v *View) Init() tea.Cmd {
 func (v *View) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case listed:
-		v.loaded = true
-		if msg.err != nil {
-			v.loadErr = sanitize.String(msg.err.Error())
+		if !v.load.Answer(msg.err) {
 			return nil
 		}
 		v.revs = slices.SortedFunc(slices.Values(msg.revs), func(a, b client.Revision) int {
@@ -89,12 +85,8 @@ func (v *View) Update(msg tea.Msg) tea.Cmd {
 		})
 		v.cursor = max(0, slices.IndexFunc(v.revs, func(r client.Revision) bool { return r.ID == v.app.Revision }))
 	case set:
-		v.sending = false
-		if msg.err != nil {
-			v.err = sanitize.String(msg.err.Error())
-			return nil
-		}
-		return v.d.Ask(pane.CloseModal{})
+		closed, _ := v.send.Answer(v.d, msg.err)
+		return closed
 	case tea.KeyMsg:
 		return v.key(msg)
 	}
@@ -138,7 +130,7 @@ func Scope() []keymap.Scope {
 
 // moveTo puts the cursor on revision i, or the nearest there is.
 func (v *View) moveTo(i int) tea.Cmd {
-	if !v.sending {
+	if !v.send.Out {
 		v.cursor = max(0, min(len(v.revs)-1, i))
 	}
 	return nil
@@ -146,17 +138,17 @@ func (v *View) moveTo(i int) tea.Cmd {
 
 // choose asks whether to point the app at the revision under the cursor.
 func (v *View) choose(tea.KeyMsg) tea.Cmd {
-	if v.sending {
+	if v.send.Out {
 		return nil
 	}
-	v.err = ""
+	v.send.Err = ""
 	r, ok := v.selected()
 	switch {
 	case !ok:
 	case r.ID == v.app.Revision:
-		v.err = "This is the revision the app runs already."
+		v.send.Err = "This is the revision the app runs already."
 	case v.d.ReadOnly:
-		v.err = "Read-only: pointing the app at another revision is not allowed here."
+		v.send.Err = "Read-only: pointing the app at another revision is not allowed here."
 	default:
 		v.asking = true
 	}
@@ -175,7 +167,7 @@ func (v *View) setRevision() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	v.sending = true
+	v.send.Out = true
 	c, env, app, rev := v.d.Client, v.env, v.app.Name, r.ID
 	alias := sanitize.String(names.Alias(app, env))
 	short := format.Short(string(rev), 8)
@@ -195,11 +187,10 @@ func (v *View) View() string {
 	st := v.d.Styles
 	title := st.ModalTitle.Render("Revisions of " + sanitize.String(names.Alias(v.app.Name, v.env)))
 	var body []string
+	status, loading := v.load.Status(st, "revisions")
 	switch {
-	case !v.loaded:
-		body = []string{st.Empty.Render("Loading revisions…")}
-	case v.loadErr != "":
-		body = []string{st.StatusErr.Render(theme.GlyphErr + " Can't list revisions: " + v.loadErr)}
+	case loading:
+		body = []string{status}
 	case len(v.revs) == 0:
 		body = []string{st.Empty.Render("No revisions registered in " + sanitize.String(names.Env(v.env)) + ".")}
 	default:
@@ -213,10 +204,10 @@ func (v *View) View() string {
 			sanitize.String(names.Alias(v.app.Name, v.env)), format.Short(string(r.ID), 8))),
 			st.FooterKey.Render(v.d.Keys.Dialog.Confirm.Help().Key)+st.FooterDesc.Render(" yes   ")+
 				st.FooterKey.Render(v.d.Keys.Dialog.Deny.Help().Key)+st.FooterDesc.Render(" no"))
-	case v.sending:
+	case v.send.Out:
 		foot = append(foot, st.StatusInfo.Render("Setting the revision…"))
-	case v.err != "":
-		foot = append(foot, st.FieldError.Render(theme.GlyphErr+" "+v.err))
+	case v.send.Err != "":
+		foot = append(foot, st.FieldError.Render(theme.GlyphErr+" "+v.send.Err))
 	}
 	if !v.asking {
 		foot = append(foot, v.keysLine())

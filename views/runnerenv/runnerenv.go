@@ -17,7 +17,6 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/internal/ui/sanitize"
-	"github.com/faldash/faldash/internal/ui/theme"
 	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/modal"
 	"github.com/faldash/faldash/views/pane"
@@ -39,8 +38,7 @@ type View struct {
 	app                    *client.App // nil: any app of env
 
 	secrets []client.Secret
-	loaded  bool
-	loadErr string
+	load    modal.Loading
 	offset  int
 
 	width, height int
@@ -79,9 +77,7 @@ func (v *View) Init() tea.Cmd {
 func (v *View) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case listed:
-		v.loaded = true
-		if msg.err != nil {
-			v.loadErr = sanitize.String(msg.err.Error())
+		if !v.load.Answer(msg.err) {
 			return nil
 		}
 		v.secrets = slices.SortedFunc(slices.Values(msg.secrets), func(a, b client.Secret) int {
@@ -192,11 +188,10 @@ func (v *View) lines() []string {
 		out = append(out, row(pv.Name, pv.Value, pv.About))
 	}
 	out = append(out, "", st.TableHeader.Render("Secrets of "+sanitize.String(names.Env(v.env))+" (values are never shown)"))
+	status, loading := v.load.Status(st, "secrets")
 	switch {
-	case !v.loaded:
-		out = append(out, "  "+st.Empty.Render("Loading secrets…"))
-	case v.loadErr != "":
-		out = append(out, "  "+st.StatusErr.Render(theme.GlyphErr+" Can't list secrets: "+v.loadErr))
+	case loading:
+		out = append(out, "  "+status)
 	case len(v.secrets) == 0:
 		out = append(out, "  "+st.Empty.Render("none"))
 	}

@@ -44,8 +44,7 @@ type Form struct {
 
 	spec    client.ScaleSpec // what the fields ask to change
 	invalid bool             // some field is refused
-	sending bool
-	err     string // the controller's refusal, or why Enter did nothing
+	send    modal.Send
 
 	width, height int
 }
@@ -76,12 +75,8 @@ func New(d pane.Deps, env string, app client.App) *Form {
 func (f *Form) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case applied:
-		f.sending = false
-		if msg.err != nil {
-			f.err = sanitize.String(msg.err.Error())
-			return nil
-		}
-		return f.d.Ask(pane.CloseModal{})
+		closed, _ := f.send.Answer(f.d, msg.err)
+		return closed
 	case tea.KeyMsg:
 		return f.key(msg)
 	}
@@ -92,8 +87,7 @@ func (f *Form) key(km tea.KeyMsg) tea.Cmd {
 	if cmd, ok := f.Key(km); ok {
 		return cmd
 	}
-	if !f.sending && f.fields[f.focus].Ed.Update(km) {
-		f.err = ""
+	if f.send.Type(&f.fields[f.focus], km) {
 		f.check()
 	}
 	return nil
@@ -104,7 +98,7 @@ func (f *Form) key(km tea.KeyMsg) tea.Cmd {
 // the form or says why it can't.
 var formActions = keymap.Context[*Form]{
 	{Name: "dialog.submit", Footer: 1, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd {
-		if f.sending {
+		if f.send.Out {
 			return nil
 		}
 		return f.submit()
@@ -119,7 +113,7 @@ func Scope() keymap.Scope { return formActions.Scope("scale form") }
 
 // move moves the focus by fields, round.
 func (f *Form) move(by int) tea.Cmd {
-	if !f.sending {
+	if !f.send.Out {
 		f.focus = (f.focus + by) % len(f.fields)
 	}
 	return nil
@@ -187,13 +181,13 @@ func (f *Form) Spec() client.ScaleSpec { return f.spec }
 func (f *Form) submit() tea.Cmd {
 	switch {
 	case f.invalid:
-		f.err = "Fix the marked fields first."
+		f.send.Err = "Fix the marked fields first."
 		return nil
 	case f.spec.IsEmpty():
-		f.err = "Nothing to apply: no field was changed."
+		f.send.Err = "Nothing to apply: no field was changed."
 		return nil
 	}
-	f.sending, f.err = true, ""
+	f.send = modal.Send{Out: true}
 	c, env, app, spec := f.d.Client, f.env, f.app, f.spec
 	alias := sanitize.String(names.Alias(app, env))
 	changed := strings.Join(f.changedLabels(), ", ")
@@ -239,10 +233,10 @@ func (f *Form) View() string {
 
 	var status []string
 	switch {
-	case f.sending:
+	case f.send.Out:
 		status = append(status, st.StatusInfo.Render("Applying…"))
-	case f.err != "":
-		status = append(status, st.FieldError.Render(theme.GlyphErr+" "+f.err))
+	case f.send.Err != "":
+		status = append(status, st.FieldError.Render(theme.GlyphErr+" "+f.send.Err))
 	}
 	foot := append(status[:len(status):len(status)], f.keysLine())
 	body := append(append(fields[:len(fields):len(fields)], legend, ""), diff...)

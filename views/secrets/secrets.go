@@ -59,13 +59,9 @@ func New(d pane.Deps, env string) *Pane {
 
 // Fetch lists the secrets of the pane's environment and builds their rows.
 func (p *Pane) Fetch() pane.Fetch {
-	c, env, build := p.d.Client, p.env, p.table.Builder()
-	return pane.FetchOf(func(ctx context.Context) (listing, error) {
-		secrets, err := c.ListSecrets(ctx, env)
-		if err != nil {
-			return nil, err
-		}
-		return build.Build(table.Elems(secrets)), nil
+	c, env := p.d.Client, p.env
+	return pane.FetchRows(p.table.Builder(), func(ctx context.Context) ([]client.Secret, error) {
+		return c.ListSecrets(ctx, env)
 	})
 }
 

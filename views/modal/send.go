@@ -1,0 +1,70 @@
+package modal
+
+import (
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/faldash/faldash/internal/ui/sanitize"
+	"github.com/faldash/faldash/internal/ui/theme"
+	"github.com/faldash/faldash/views/pane"
+)
+
+// Send is a dialog's one call to the controller as the dialog shows it:
+// whether it is out, and why the last try was refused. A refusal keeps the
+// dialog open with the reason, so that the input can be corrected and sent
+// again rather than typed anew.
+type Send struct {
+	Out bool   // sent and not answered: the dialog ignores all but Esc
+	Err string // the controller's refusal, or why Enter did nothing
+}
+
+// Answer takes the call's answer: nil closes the dialog (ok true), an
+// error is kept to be shown.
+func (s *Send) Answer(d pane.Deps, err error) (closed tea.Cmd, ok bool) {
+	s.Out = false
+	if err != nil {
+		s.Err = sanitize.String(err.Error())
+		return nil, false
+	}
+	return d.Ask(pane.CloseModal{}), true
+}
+
+// Type types km into f, the focused field of a form, unless the call is
+// out, and reports whether the text changed: then the old refusal no
+// longer applies, and the form checks its fields again.
+func (s *Send) Type(f *Field, km tea.KeyMsg) bool {
+	if s.Out || !f.Ed.Update(km) {
+		return false
+	}
+	s.Err = ""
+	return true
+}
+
+// Loading is what a dialog lists when it opens, as it shows it: still
+// loading, failed, or loaded.
+type Loading struct {
+	Done bool
+	Err  string // why the listing failed, sanitised
+}
+
+// Answer takes the listing's answer and reports whether it brought data.
+func (l *Loading) Answer(err error) bool {
+	l.Done = true
+	if err != nil {
+		l.Err = sanitize.String(err.Error())
+		return false
+	}
+	return true
+}
+
+// Status is the line drawn in place of the data of what (e.g. "secrets")
+// until they are listed: that they are loading, or why they can't be
+// listed. ok is false once they are.
+func (l Loading) Status(st *theme.Styles, what string) (line string, ok bool) {
+	switch {
+	case !l.Done:
+		return st.Empty.Render("Loading " + what + "…"), true
+	case l.Err != "":
+		return st.StatusErr.Render(theme.GlyphErr + " Can't list " + what + ": " + l.Err), true
+	}
+	return "", false
+}
