@@ -178,12 +178,7 @@ func (m *Modal) key(km tea.KeyMsg) tea.Cmd {
 var modalActions = keymap.Context[*Modal]{
 	{Name: "dialog.next_field", Footer: 1, Run: func(m *Modal, _ tea.KeyMsg) tea.Cmd { return m.step(1) }},
 	{Name: "dialog.prev_field", Run: func(m *Modal, _ tea.KeyMsg) tea.Cmd { return m.step(-1) }},
-	{Name: "dialog.submit", Desc: "press focused", Footer: 2, Run: func(m *Modal, _ tea.KeyMsg) tea.Cmd {
-		if m.send.Out {
-			return nil
-		}
-		return m.submit()
-	}},
+	{Name: "dialog.submit", Desc: "press focused", Footer: 2, Run: func(m *Modal, _ tea.KeyMsg) tea.Cmd { return m.send.Submit(m.submit) }},
 	{Name: "dialog.cancel", Footer: 3, Run: func(m *Modal, _ tea.KeyMsg) tea.Cmd { return m.cancel() }},
 }
 

@@ -75,30 +75,18 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(closed, pane.Cmd(pane.EnvCreated{Name: msg.name}))
 	case tea.KeyMsg:
-		return f.key(msg)
+		return f.send.FormKey(f.KeyActions, msg, &f.fields[f.focus], f.edited)
 	}
 	return nil
 }
 
-func (f *Form) key(km tea.KeyMsg) tea.Cmd {
-	if cmd, ok := f.Key(km); ok {
-		return cmd
-	}
-	if f.send.Type(&f.fields[f.focus], km) {
-		f.check()
-	}
-	return nil
-}
+// edited checks the fields again after a change of text.
+func (f *Form) edited() { f.check() }
 
 // formActions are the form's keys; every other key is typed into the
 // focused field. Once sent, only Esc does something.
 var formActions = keymap.Context[*Form]{
-	{Name: "dialog.submit", Desc: "create", Footer: 1, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd {
-		if f.send.Out {
-			return nil
-		}
-		return f.submit()
-	}},
+	{Name: "dialog.submit", Desc: "create", Footer: 1, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd { return f.send.Submit(f.submit) }},
 	{Name: "dialog.next_field", Footer: 2, Run: (*Form).switchField},
 	{Name: "dialog.prev_field", Run: (*Form).switchField},
 	{Name: "dialog.cancel", Footer: 3, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd { return f.d.Ask(pane.CloseModal{}) }},

@@ -1,6 +1,7 @@
 package modal
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -77,5 +78,86 @@ func TestButtonsShowFocusWithoutColour(t *testing.T) {
 	st := panetest.Deps(fakeclient.New(client.Target{}), &now).Styles
 	if got := Buttons(st, 1, "Delete", "Cancel"); !strings.Contains(got, "[Cancel]") || strings.Contains(got, "[Delete]") {
 		t.Errorf("buttons %q", got)
+	}
+}
+
+func TestSendAnswer(t *testing.T) {
+	now := panetest.Now
+	d := panetest.Deps(fakeclient.New(client.Target{}), &now)
+
+	s := Send{Out: true}
+	cmd, ok := s.Answer(d, errors.New("refused\x1b[31m: name taken"))
+	if ok || cmd != nil || s.Out || !strings.HasSuffix(s.Err, "name taken") || strings.ContainsRune(s.Err, '\x1b') {
+		t.Fatalf("refusal: ok %v, cmd %v, send %+v; want the dialog kept open with the sanitised reason", ok, cmd != nil, s)
+	}
+	s.Out = true
+	cmd, ok = s.Answer(d, nil)
+	if msgs := panetest.Msgs(cmd); !ok || s.Out || len(msgs) != 1 || msgs[0] != (pane.CloseModal{}) {
+		t.Fatalf("success: ok %v, send %+v, msgs %#v; want the dialog closed", ok, s, msgs)
+	}
+}
+
+// formKeys are a form's keys for TestSendFormKey: Enter only.
+type formKeys struct{}
+
+func (formKeys) Key(km tea.KeyMsg) (tea.Cmd, bool) {
+	if km.Type == tea.KeyEnter {
+		return pane.Cmd(yes{}), true
+	}
+	return nil, false
+}
+
+func TestSendFormKey(t *testing.T) {
+	var f Field
+	edits := 0
+	edited := func() { edits++ }
+	s := Send{Err: "refused"}
+	if cmd := s.FormKey(formKeys{}, tea.KeyMsg{Type: tea.KeyEnter}, &f, edited); len(panetest.Msgs(cmd)) != 1 || f.Ed.Value() != "" {
+		t.Fatalf("Enter: want the form's key run, not typed")
+	}
+	s.FormKey(formKeys{}, panetest.Key("a"), &f, edited)
+	if f.Ed.Value() != "a" || s.Err != "" || edits != 1 {
+		t.Fatalf("typing: value %q, err %q, %d checks; want the key typed, the refusal cleared, one check", f.Ed.Value(), s.Err, edits)
+	}
+	s.FormKey(formKeys{}, tea.KeyMsg{Type: tea.KeyF5}, &f, edited)
+	if edits != 1 {
+		t.Error("a key that edits nothing checked the fields")
+	}
+	s = Send{Out: true, Err: "kept"}
+	s.FormKey(formKeys{}, panetest.Key("b"), &f, edited)
+	if f.Ed.Value() != "a" || s.Err != "kept" || edits != 1 {
+		t.Errorf("typing while sent: value %q, err %q; want nothing changed", f.Ed.Value(), s.Err)
+	}
+	sent := 0
+	s.Submit(func() tea.Cmd { sent++; return nil })
+	if sent != 0 {
+		t.Error("Submit sent again while the call was out")
+	}
+	s.Out = false
+	s.Submit(func() tea.Cmd { sent++; return nil })
+	if sent != 1 {
+		t.Error("Submit did not send")
+	}
+}
+
+func TestLoading(t *testing.T) {
+	now := panetest.Now
+	st := panetest.Deps(fakeclient.New(client.Target{}), &now).Styles
+	var l Loading
+	if line, ok := l.Status(st, "secrets"); !ok || !strings.Contains(line, "Loading secrets…") {
+		t.Errorf("before the answer: %q, %v", line, ok)
+	}
+	if l.Answer(errors.New("unavailable")) {
+		t.Error("a failed listing reported data")
+	}
+	if line, ok := l.Status(st, "secrets"); !ok || !strings.Contains(line, "Can't list secrets: unavailable") {
+		t.Errorf("after a failure: %q, %v", line, ok)
+	}
+	l = Loading{}
+	if !l.Answer(nil) {
+		t.Error("a listing reported no data")
+	}
+	if line, ok := l.Status(st, "secrets"); ok || line != "" {
+		t.Errorf("once loaded: %q, %v; want no status", line, ok)
 	}
 }

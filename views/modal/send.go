@@ -28,15 +28,33 @@ func (s *Send) Answer(d pane.Deps, err error) (closed tea.Cmd, ok bool) {
 	return d.Ask(pane.CloseModal{}), true
 }
 
-// Type types km into f, the focused field of a form, unless the call is
-// out, and reports whether the text changed: then the old refusal no
-// longer applies, and the form checks its fields again.
-func (s *Send) Type(f *Field, km tea.KeyMsg) bool {
-	if s.Out || !f.Ed.Update(km) {
-		return false
+// Submit runs submit, the dialog's send, unless its call is out already:
+// a second Enter must not send it twice.
+func (s *Send) Submit(submit func() tea.Cmd) tea.Cmd {
+	if s.Out {
+		return nil
 	}
-	s.Err = ""
-	return true
+	return submit()
+}
+
+// Keys are a dialog's bound keys (a pane.KeyActions).
+type Keys interface {
+	Key(km tea.KeyMsg) (tea.Cmd, bool)
+}
+
+// FormKey handles a key of a form: the form's keys first, then typing
+// into focused, its focused field, unless the call is out. When the text
+// changed the old refusal no longer applies, and edited runs to check the
+// fields again.
+func (s *Send) FormKey(keys Keys, km tea.KeyMsg, focused *Field, edited func()) tea.Cmd {
+	if cmd, ok := keys.Key(km); ok {
+		return cmd
+	}
+	if !s.Out && focused.Ed.Update(km) {
+		s.Err = ""
+		edited()
+	}
+	return nil
 }
 
 // Loading is what a dialog lists when it opens, as it shows it: still

@@ -78,17 +78,7 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 		closed, _ := f.send.Answer(f.d, msg.err)
 		return closed
 	case tea.KeyMsg:
-		return f.key(msg)
-	}
-	return nil
-}
-
-func (f *Form) key(km tea.KeyMsg) tea.Cmd {
-	if cmd, ok := f.Key(km); ok {
-		return cmd
-	}
-	if f.send.Type(&f.fields[f.focus], km) {
-		f.check()
+		return f.send.FormKey(f.KeyActions, msg, &f.fields[f.focus], f.check)
 	}
 	return nil
 }
@@ -97,12 +87,7 @@ func (f *Form) key(km tea.KeyMsg) tea.Cmd {
 // focused field. Once sent, only Esc does something: the answer closes
 // the form or says why it can't.
 var formActions = keymap.Context[*Form]{
-	{Name: "dialog.submit", Footer: 1, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd {
-		if f.send.Out {
-			return nil
-		}
-		return f.submit()
-	}},
+	{Name: "dialog.submit", Footer: 1, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd { return f.send.Submit(f.submit) }},
 	{Name: "dialog.next_field", Footer: 2, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd { return f.move(1) }},
 	{Name: "dialog.prev_field", Footer: 3, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd { return f.move(len(f.fields) - 1) }},
 	{Name: "dialog.cancel", Footer: 4, Run: func(f *Form, _ tea.KeyMsg) tea.Cmd { return f.d.Ask(pane.CloseModal{}) }},
