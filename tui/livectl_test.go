@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/ctltest"
 	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/server/localctl"
 	"github.com/faldash/faldash/server/supervisor"
@@ -23,26 +24,8 @@ type liveCtl struct {
 
 func startLiveCtl(t *testing.T) *liveCtl {
 	t.Helper()
-	ctl, err := localctl.Start(localctl.Options{
-		DataDir: t.TempDir(), Listen: "127.0.0.1:0", Gateway: localctl.GatewayOff, REST: localctl.Off,
-		Supervisor: supervisor.Config{DefaultGrace: time.Second, Interval: 50 * time.Millisecond},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, secret := ctl.Server().AdminKey()
-	cl, err := client.Dial(client.DialOptions{Addr: ctl.Addr(), Kind: client.TargetLocal,
-		Credentials: client.Credentials{KeyID: id, KeySecret: secret}})
-	if err != nil {
-		ctl.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cl.Close()
-		if err := ctl.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	_, cl := ctltest.Start(t, localctl.Options{Gateway: localctl.GatewayOff, REST: localctl.Off,
+		Supervisor: supervisor.Config{DefaultGrace: time.Second, Interval: 50 * time.Millisecond}})
 	return &liveCtl{t: t, cl: cl}
 }
 

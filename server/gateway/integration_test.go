@@ -12,6 +12,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/cmdline"
+	"github.com/faldash/faldash/internal/ctltest"
 	"github.com/faldash/faldash/internal/samplerunner"
 	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/server/gateway"
@@ -50,25 +51,8 @@ func startStack(t *testing.T, cfg supervisor.Config) *stack {
 	if cfg.DefaultGrace == 0 {
 		cfg.DefaultGrace = 2 * time.Second
 	}
-	ctl, err := localctl.Start(localctl.Options{
-		DataDir: t.TempDir(), Listen: "127.0.0.1:0", Gateway: "127.0.0.1:0", REST: localctl.Off, Supervisor: cfg,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctl, c := ctltest.Start(t, localctl.Options{Gateway: "127.0.0.1:0", REST: localctl.Off, Supervisor: cfg})
 	id, secret := ctl.Server().AdminKey()
-	c, err := client.Dial(client.DialOptions{Addr: ctl.Addr(), Kind: client.TargetLocal,
-		Credentials: client.Credentials{KeyID: id, KeySecret: secret}})
-	if err != nil {
-		ctl.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Close()
-		if err := ctl.Close(); err != nil {
-			t.Error(err)
-		}
-	})
 	return &stack{t: t, c: c, ctl: ctl, gw: ctl.GatewayURL(), key: "Key " + id + ":" + secret}
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/cmdline"
+	"github.com/faldash/faldash/internal/ctltest"
 	"github.com/faldash/faldash/internal/poll"
 	"github.com/faldash/faldash/internal/samplerunner"
 	"github.com/faldash/faldash/internal/scaling"
@@ -91,25 +92,8 @@ func startStack(t *testing.T, cfg supervisor.Config) *stack {
 	if cfg.Interval == 0 {
 		cfg.Interval = 50 * time.Millisecond
 	}
-	c, err := localctl.Start(localctl.Options{
-		DataDir: t.TempDir(), Listen: "127.0.0.1:0", Gateway: "127.0.0.1:0", REST: "127.0.0.1:0", Supervisor: cfg,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, cl := ctltest.Start(t, localctl.Options{Gateway: "127.0.0.1:0", REST: "127.0.0.1:0", Supervisor: cfg})
 	id, secret := c.Server().AdminKey()
-	cl, err := client.Dial(client.DialOptions{Addr: c.Addr(), Kind: client.TargetLocal,
-		Credentials: client.Credentials{KeyID: id, KeySecret: secret}})
-	if err != nil {
-		c.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cl.Close()
-		if err := c.Close(); err != nil {
-			t.Error(err)
-		}
-	})
 	return &stack{t: t, ctl: c, cl: cl, admin: id + ":" + secret, api: c.RESTURL()}
 }
 
