@@ -93,10 +93,8 @@ type Model struct {
 
 // entry is a cached pane with what the root knows of its data.
 type entry struct {
-	pane    pane.Pane
-	loaded  bool      // some data arrived
-	updated time.Time // when the last good answer arrived
-	err     error     // of the last poll, nil after a good one
+	pane  pane.Pane
+	fresh pane.Freshness
 }
 
 // New builds the dashboard. It makes no call: Init starts the first poll.
@@ -258,7 +256,7 @@ func (m *Model) clockWanted() bool {
 	if m.tooSmall() {
 		return false
 	}
-	return m.current().loaded || m.poll.failures > 0
+	return m.current().fresh.Loaded || m.poll.failures > 0
 }
 
 func (m *Model) resize(w, h int) {

@@ -72,14 +72,14 @@ func (m *Model) fetched(msg fetchedMsg) tea.Cmd {
 	now := m.now()
 	err := msg.answer.Err()
 	if err == nil {
-		e.loaded, e.updated, e.err = true, now, nil
+		e.fresh = pane.Freshness{Loaded: true, Updated: now}
 		p.failures, p.lastErr = 0, nil
 		m.lastOK = now
 		// A faldash controller says where it serves its apps and as whom
 		// with every answer: the header follows.
 		m.target = m.client.Target()
 	} else {
-		e.err = err
+		e.fresh.Err = err
 		p.failures++
 		p.lastErr = err
 	}
@@ -145,11 +145,11 @@ func (m *Model) pollTick(msg pollTickMsg) tea.Cmd {
 // poll fails too.
 func (m *Model) staleOnShow() tea.Cmd {
 	e := m.current()
-	if m.poll.lastErr == nil || m.conn() == connOK || !e.loaded || e.err != nil {
+	if m.poll.lastErr == nil || m.conn() == connOK || !e.fresh.Loaded || e.fresh.Err != nil {
 		return nil
 	}
-	e.err = m.poll.lastErr
-	return m.paneUpdate(m.cur, pane.Failed{Err: e.err, At: m.now()})
+	e.fresh.Err = m.poll.lastErr
+	return m.paneUpdate(m.cur, pane.Failed{Err: e.fresh.Err, At: m.now()})
 }
 
 // pollSwitched moves polling to a newly shown pane: at once if nothing is

@@ -205,7 +205,7 @@ func (m *Model) spinWanted() bool {
 		return true
 	}
 	e := m.current()
-	return !e.loaded && e.err == nil && m.poll.inFlight
+	return e.fresh.Loading() && m.poll.inFlight
 }
 
 func (m *Model) spinnerView() string {

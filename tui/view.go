@@ -55,7 +55,7 @@ func (m *Model) tooSmallView() string {
 // bodySize is the pane's size: the body less the error banner.
 func (m *Model) bodySize() (int, int) {
 	h := m.height - headerHeight - footerHeight
-	if e := m.current(); e.loaded && e.err != nil {
+	if e := m.current(); e.fresh.Stale() {
 		h--
 	}
 	return max(0, m.width), max(0, h)
@@ -68,13 +68,13 @@ func (m *Model) bodyView() string {
 		return m.modalView()
 	case m.mode == modeHelp:
 		return m.helpView()
-	case !e.loaded && e.err == nil:
+	case e.fresh.Loading():
 		return m.spinnerView() + " Loading " + m.what(m.cur) + "…"
-	case !e.loaded:
-		return m.errorView(e.err)
-	case e.err != nil:
-		banner := m.st.Disconnected.Render(theme.GlyphErr+" "+sanitize.String(e.err.Error())) +
-			m.st.Stale.Render(" · showing data from "+format.Age(m.now().Sub(e.updated))+" ago")
+	case !e.fresh.Loaded:
+		return m.errorView(e.fresh.Err)
+	case e.fresh.Err != nil:
+		banner := m.st.Disconnected.Render(theme.GlyphErr+" "+sanitize.String(e.fresh.Err.Error())) +
+			m.st.Stale.Render(" · showing data from "+format.Age(m.now().Sub(e.fresh.Updated))+" ago")
 		return ansi.Truncate(banner, m.width, "…") + "\n" + e.pane.View()
 	}
 	return e.pane.View()
@@ -202,21 +202,21 @@ func (m *Model) targetText(addr bool) string {
 func (m *Model) freshnessText(short bool) string {
 	e := m.current()
 	switch {
-	case !e.loaded && e.err == nil:
+	case e.fresh.Loading():
 		return m.st.Fresh.Render("loading…")
-	case !e.loaded:
+	case !e.fresh.Loaded:
 		return m.st.Stale.Render("no data")
-	case e.err != nil && m.conn() == connUnreachable:
+	case e.fresh.Err != nil && m.conn() == connUnreachable:
 		return m.st.Stale.Render("stale") // the age is in connText
-	case e.err != nil && short:
-		return m.st.Stale.Render("stale " + format.Age(m.now().Sub(e.updated)))
-	case e.err != nil:
-		return m.st.Stale.Render("stale · updated " + format.Age(m.now().Sub(e.updated)) + " ago")
+	case e.fresh.Err != nil && short:
+		return m.st.Stale.Render("stale " + format.Age(m.now().Sub(e.fresh.Updated)))
+	case e.fresh.Err != nil:
+		return m.st.Stale.Render("stale · updated " + format.Age(m.now().Sub(e.fresh.Updated)) + " ago")
 	}
 	// While polls answer on time the data is as fresh as polling makes it:
 	// a header counting the seconds between two polls would redraw every
 	// second and tell nothing. Only a late answer shows its age.
-	age := m.now().Sub(e.updated)
+	age := m.now().Sub(e.fresh.Updated)
 	switch {
 	case age < 2*m.refresh && short:
 		return ""
@@ -244,8 +244,8 @@ func (m *Model) connText(short bool) string {
 	case connUnreachable:
 		s := theme.GlyphErr + " unreachable"
 		last := m.lastOK
-		if e := m.current(); e.loaded {
-			last = e.updated // the age of what is on screen
+		if e := m.current(); e.fresh.Loaded {
+			last = e.fresh.Updated // the age of what is on screen
 		}
 		if !last.IsZero() && !short {
 			s += " · last data " + format.Age(m.now().Sub(last)) + " ago"
@@ -290,7 +290,7 @@ func (m *Model) breadcrumb() string {
 func (m *Model) countText() string {
 	e := m.current()
 	f, ok := e.pane.(pane.Filterable)
-	if !ok || !e.loaded {
+	if !ok || !e.fresh.Loaded {
 		return ""
 	}
 	noun := m.cur.Kind.String()

@@ -146,6 +146,22 @@ type Failed struct {
 	At  time.Time
 }
 
+// Freshness is the root's record of a pane's data, the one place it is
+// kept: whether any arrived, when the last good answer did, and the error
+// of the last poll (nil after a good one). The header, the error banner
+// and the Result and Failed a pane receives are all read from it.
+type Freshness struct {
+	Loaded  bool
+	Updated time.Time
+	Err     error
+}
+
+// Stale: the pane shows data older than its last poll, which failed.
+func (f Freshness) Stale() bool { return f.Loaded && f.Err != nil }
+
+// Loading: nothing arrived yet and nothing failed.
+func (f Freshness) Loading() bool { return !f.Loaded && f.Err == nil }
+
 // Tick arrives once a second while the pane is visible and showing data,
 // so that uptimes and countdowns move between polls.
 type Tick struct{}
