@@ -20,7 +20,9 @@ func (m *Model) entry(k pane.Key) *entry {
 	if e, ok := m.panes[k]; ok {
 		return e
 	}
-	e := &entry{pane: m.makePane(k)}
+	e := &entry{}
+	// The pane reads its freshness from the entry, which alone keeps it.
+	e.pane = m.makePane(k, e.fresh.Get)
 	m.panes[k] = e
 	return e
 }
@@ -40,9 +42,10 @@ func (m *Model) paneDeps() pane.Deps {
 	}
 }
 
-func (m *Model) makePane(k pane.Key) pane.Pane {
+func (m *Model) makePane(k pane.Key, fresh func() pane.Freshness) pane.Pane {
 	d := m.paneDeps()
 	d.ReadOnly = m.lockedAt(k)
+	d.Fresh = fresh
 	s := k.Scope
 	switch k.Kind {
 	case pane.Apps:

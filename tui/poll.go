@@ -71,15 +71,14 @@ func (m *Model) fetched(msg fetchedMsg) tea.Cmd {
 	e := m.current()
 	now := m.now()
 	err := msg.answer.Err()
+	e.fresh.Note(err, now)
 	if err == nil {
-		e.fresh = pane.Freshness{Loaded: true, Updated: now}
 		p.failures, p.lastErr = 0, nil
 		m.lastOK = now
 		// A faldash controller says where it serves its apps and as whom
 		// with every answer: the header follows.
 		m.target = m.client.Target()
 	} else {
-		e.fresh.Err = err
 		p.failures++
 		p.lastErr = err
 	}
@@ -148,7 +147,7 @@ func (m *Model) staleOnShow() tea.Cmd {
 	if m.poll.lastErr == nil || m.conn() == connOK || !e.fresh.Loaded || e.fresh.Err != nil {
 		return nil
 	}
-	e.fresh.Err = m.poll.lastErr
+	e.fresh.Note(m.poll.lastErr, m.now())
 	return m.paneUpdate(m.cur, pane.Failed{Err: e.fresh.Err, At: m.now()})
 }
 

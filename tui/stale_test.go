@@ -48,3 +48,56 @@ func TestPaneShownWhileUnreachableKeepsItsValues(t *testing.T) {
 		t.Errorf("stale uptime ticked: %q, then %q", left, got)
 	}
 }
+
+// TestRunnerDetailStaleAsTheRootSays: the runner's detail keeps no
+// staleness of its own but reads the root's record, so its uptime stops
+// when the header says stale, stays stopped when it is shown again while
+// the controller is away, and counts on with the first good answer.
+func TestRunnerDetailStaleAsTheRootSays(t *testing.T) {
+	h := newHarness(t, quietApp(), Config{Env: "staging"})
+	h.settle()
+	h.send(pane.Open{Key: pane.RunnerKey("staging", "quiet", "young")})
+	h.settle()
+	uptime := func() string {
+		t.Helper()
+		for _, l := range strings.Split(h.view(), "\n") {
+			if strings.HasPrefix(l, "Uptime") {
+				return strings.TrimSpace(strings.TrimPrefix(l, "Uptime"))
+			}
+		}
+		t.Fatalf("no uptime:\n%s", h.view())
+		return ""
+	}
+	h.clock.Advance(5 * time.Second)
+	fire[clockMsg](h)
+	before := uptime()
+
+	h.fc.FailAll(unavailable())
+	h.poll()
+	h.viewContains("stale")
+	h.clock.Advance(30 * time.Second)
+	fire[clockMsg](h)
+	if got := uptime(); got != before {
+		t.Errorf("stale uptime counted on: %q, then %q", before, got)
+	}
+	h.key("esc")
+	h.settle()
+	h.send(pane.Open{Key: pane.RunnerKey("staging", "quiet", "young")})
+	h.view()
+	if got := uptime(); got != before {
+		t.Errorf("shown again while away: %q, then %q", before, got)
+	}
+	h.settle()
+
+	h.fc.FailAll(nil)
+	for !strings.Contains(h.view(), "connected") {
+		h.poll() // the back-off lets the first ticks pass
+	}
+	h.viewLacks("stale")
+	fresh := uptime()
+	h.clock.Advance(3 * time.Second)
+	fire[clockMsg](h)
+	if got := uptime(); got == fresh {
+		t.Errorf("fresh uptime stopped at %q", got)
+	}
+}

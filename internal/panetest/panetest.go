@@ -4,6 +4,7 @@
 package panetest
 
 import (
+	"context"
 	"io"
 	"time"
 
@@ -32,6 +33,24 @@ func Deps(fc *fakeclient.Client, now *time.Time) pane.Deps {
 		Styles: theme.NewStyles(theme.Default(), r),
 		Now:    func() time.Time { return *now },
 	}
+}
+
+// Fresh gives d a freshness record of its own, standing in for the root's,
+// and returns it: a test notes an answer in it before handing the pane
+// the answer's message, as the root does.
+func Fresh(d *pane.Deps) *pane.Freshness {
+	f := &pane.Freshness{}
+	d.Fresh = f.Get
+	return f
+}
+
+// Poll refreshes p as the root does: runs its Fetch, notes the answer in
+// f (see Fresh) and hands the pane its message, returning the pane's
+// command.
+func Poll(p pane.Pane, f *pane.Freshness, at time.Time) tea.Cmd {
+	a := p.Fetch()(context.Background())
+	f.Note(a.Err(), at)
+	return p.Update(a.Msg(at))
 }
 
 // Key is a key press as Bubble Tea reports it.

@@ -79,7 +79,7 @@ func New(d pane.Deps, env string) *Pane {
 	cols := columns()
 	cols[colMinMax].Live = func(r *row, _ table.Clock) string { return p.minMax(r.App) }
 	p.table = table.New(func(r *row) string { return r.Name }, cols, d.Keys.Table, d.Styles)
-	p.table.SetClock(d.Now)
+	p.table.SetClock(d.Now, d.Stale)
 	p.table.SetEmpty("No apps in " + sanitize.String(names.Env(env)) + ". Deploy one with `faldash deploy` or fal's CLI.")
 	return p
 }
@@ -177,9 +177,6 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case pane.Result[listing]:
 		return p.apply(msg)
-	case pane.Failed:
-		p.table.SetStale(true)
-		return nil
 	case tea.KeyMsg:
 		return p.KeyOr(msg, p.table.Update)
 	default:

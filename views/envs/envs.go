@@ -54,7 +54,7 @@ func New(d pane.Deps) *Pane {
 			Live: func(e *client.Environment, c table.Clock) string { return format.Ago(c.Now, e.CreatedAt) },
 			Key:  func(e *client.Environment) int64 { return e.CreatedAt.Unix() }},
 	}, d.Keys.Table, d.Styles)
-	p.table.SetClock(d.Now)
+	p.table.SetClock(d.Now, d.Stale)
 	p.table.SetEmpty("No environments.")
 	return p
 }
@@ -72,8 +72,6 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	case pane.Result[listing]:
 		p.table.Swap(msg.Data, msg.At)
 		p.seek()
-	case pane.Failed:
-		p.table.SetStale(true)
 	case pane.Tick:
 		p.table.Tick()
 	case tea.KeyMsg:

@@ -94,9 +94,14 @@ func TestSortByCreatedKeepsCursor(t *testing.T) {
 }
 
 func TestErrorKeepsRowsStale(t *testing.T) {
-	p, fc, now := setup(t)
+	_, fc, now := setup(t)
+	d := panetest.Deps(fc, now)
+	fresh := panetest.Fresh(&d) // staleness is the root's record: the pane reads it
+	p := New(d)
+	p.SetSize(100, 10)
+	panetest.Poll(p, fresh, *now)
 	fc.Fail("ListEnvironments", errors.New("boom"))
-	load(t, p, fc, *now)
+	panetest.Poll(p, fresh, *now)
 	if p.Total() != 2 {
 		t.Errorf("rows dropped on error: %d", p.Total())
 	}
@@ -104,7 +109,7 @@ func TestErrorKeepsRowsStale(t *testing.T) {
 		t.Error("rows not marked stale")
 	}
 	fc.Fail("ListEnvironments", nil)
-	load(t, p, fc, *now)
+	panetest.Poll(p, fresh, *now)
 	if p.table.Stale() {
 		t.Error("still stale after a good answer")
 	}

@@ -127,7 +127,24 @@ type Deps struct {
 	// Effects receives what the pane asks of the root (see Ask); nil
 	// outside the root.
 	Effects *Effects
+	// Fresh reads the root's record of this pane's data. A pane draws its
+	// data as stale when Stale says so, never from a flag of its own, so
+	// the pane and the header can't disagree. Nil (a dialog, a test without
+	// a root) reads as fresh.
+	Fresh func() Freshness
 }
+
+// Freshness is what Fresh reads, or the zero Freshness without one.
+func (d Deps) Freshness() Freshness {
+	if d.Fresh == nil {
+		return Freshness{}
+	}
+	return d.Fresh()
+}
+
+// Stale reports whether the root holds the pane's data stale; a table
+// takes it through StaleWhen.
+func (d Deps) Stale() bool { return d.Freshness().Stale() }
 
 // Result is the data of the pane's Fetch that receives it, of the type its
 // FetchOf call returned. The root delivers it only while the pane is
@@ -140,7 +157,7 @@ type Result[T any] struct {
 
 // Failed says the pane's data could not be refreshed (its Fetch failed, or
 // the controller stopped answering another pane's): the pane keeps its last
-// data and draws it as stale.
+// data, which Deps.Stale now reports stale.
 type Failed struct {
 	Err error
 	At  time.Time
@@ -148,13 +165,26 @@ type Failed struct {
 
 // Freshness is the root's record of a pane's data, the one place it is
 // kept: whether any arrived, when the last good answer did, and the error
-// of the last poll (nil after a good one). The header, the error banner
-// and the Result and Failed a pane receives are all read from it.
+// of the last poll (nil after a good one). The header and the error banner
+// read it, and so does the pane, through Deps.Fresh.
 type Freshness struct {
 	Loaded  bool
 	Updated time.Time
 	Err     error
 }
+
+// Note records the answer to a poll made at at: good (err nil) or failed.
+// A failure keeps the data and when it was read.
+func (f *Freshness) Note(err error, at time.Time) {
+	if err != nil {
+		f.Err = err
+		return
+	}
+	*f = Freshness{Loaded: true, Updated: at}
+}
+
+// Get returns f, for Deps.Fresh.
+func (f *Freshness) Get() Freshness { return *f }
 
 // Stale: the pane shows data older than its last poll, which failed.
 func (f Freshness) Stale() bool { return f.Loaded && f.Err != nil }

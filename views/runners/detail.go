@@ -44,11 +44,9 @@ type Detail struct {
 	runner client.Runner
 	found  bool
 	loaded bool
-	stale  bool      // the last refresh failed: the record is drawn dimmed
 	at     time.Time // when the record was listed
-	frozen time.Time // while stale, its durations stop there
 	// shownAt is the time its durations were last counted to, where they
-	// stop if the data goes stale.
+	// stop while the data is stale (Deps.Stale: the root's word).
 	shownAt time.Time
 
 	offset        int // first record line shown
@@ -129,17 +127,7 @@ func (p *Detail) Fetch() pane.Fetch {
 
 func (p *Detail) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case pane.Failed:
-		if !p.stale {
-			p.frozen = p.at
-			if p.shownAt.After(p.at) {
-				p.frozen = p.shownAt // as last drawn: the data reached no further
-			}
-		}
-		p.stale = true
-		return nil // the record stays, dimmed
 	case pane.Result[lookup]:
-		p.stale = false
 		l := msg.Data
 		p.loaded, p.at = true, msg.At
 		p.found = l.found
@@ -160,10 +148,14 @@ func (p *Detail) Update(msg tea.Msg) tea.Cmd {
 }
 
 // now is the time the record's durations are counted to: stale data
-// does not tick.
+// does not tick, but stays as last drawn, since the data reached no
+// further; shownAt is not moved while it is stale.
 func (p *Detail) now() time.Time {
-	if p.stale {
-		return p.frozen
+	if p.d.Stale() {
+		if p.shownAt.After(p.at) {
+			return p.shownAt
+		}
+		return p.at
 	}
 	p.shownAt = p.d.Now()
 	return p.shownAt
@@ -206,10 +198,11 @@ func (p *Detail) View() string {
 	lines := p.record()
 	p.clampOffset(len(lines))
 	h := p.recordHeight()
+	stale := p.d.Stale() // the record stays, dimmed
 	out := make([]string, 0, p.height)
 	for i := p.offset; i < min(len(lines), p.offset+h); i++ {
 		line := ansi.Truncate(lines[i], p.width, "…")
-		if p.stale {
+		if stale {
 			line = p.d.Styles.Dim.Render(ansi.Strip(line))
 		}
 		out = append(out, line)

@@ -98,7 +98,7 @@ func New(d pane.Deps, env, app string, history *History) *Pane {
 	p.SetReadOnly(d.ReadOnly)
 	id := func(r *client.Runner) client.RunnerID { return r.ID }
 	p.table = table.New(id, columns(d.Styles), d.Keys.Table, d.Styles)
-	p.table.SetClock(d.Now)
+	p.table.SetClock(d.Now, d.Stale)
 	p.table.SetSelectable(true)
 	p.setEmpty()
 	return p
@@ -223,8 +223,6 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case pane.Result[listing]:
 		return p.apply(msg)
-	case pane.Failed:
-		p.table.SetStale(true)
 	case built:
 		p.showAll(msg)
 	case pane.Tick:

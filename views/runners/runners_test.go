@@ -35,9 +35,17 @@ func sample() []client.Runner {
 }
 
 type fixture struct {
-	p   *Pane
-	fc  *fakeclient.Client
-	now *time.Time
+	p     *Pane
+	fc    *fakeclient.Client
+	now   *time.Time
+	fresh *pane.Freshness // the root's record of the pane's data
+}
+
+// newFixture builds the runners pane of my-app in staging over fc.
+func newFixture(fc *fakeclient.Client, now *time.Time) *fixture {
+	d := panetest.Deps(fc, now)
+	fresh := panetest.Fresh(&d)
+	return &fixture{p: New(d, "staging", "my-app", NewHistory()), fc: fc, now: now, fresh: fresh}
 }
 
 func setup(t *testing.T, rs ...client.Runner) *fixture {
@@ -45,7 +53,7 @@ func setup(t *testing.T, rs ...client.Runner) *fixture {
 	now := panetest.Now
 	fc := fakeclient.New(client.Target{})
 	fc.SetRunners("staging", "my-app", rs...)
-	f := &fixture{p: New(panetest.Deps(fc, &now), "staging", "my-app", NewHistory()), fc: fc, now: &now}
+	f := newFixture(fc, &now)
 	f.p.SetSize(140, 14)
 	f.load(t)
 	return f
@@ -53,7 +61,7 @@ func setup(t *testing.T, rs ...client.Runner) *fixture {
 
 func (f *fixture) load(t *testing.T) {
 	t.Helper()
-	f.p.Update(f.p.Fetch()(context.Background()).Msg(*f.now))
+	panetest.Poll(f.p, f.fresh, *f.now)
 }
 
 func TestCount(t *testing.T) {
@@ -276,14 +284,14 @@ func TestDetail(t *testing.T) {
 	r.PresentInGroup = &in
 	fc.SetRunners("staging", "my-app",
 		r.WithLeases(client.Lease{RequestID: "q1", CallerUserID: "u1", LeasedAt: now.Add(-5 * time.Second)}))
-	d := NewDetail(panetest.Deps(fc, &now), "staging", "my-app", "r-9")
+	deps := panetest.Deps(fc, &now)
+	fresh := panetest.Fresh(&deps)
+	d := NewDetail(deps, "staging", "my-app", "r-9")
 	d.SetSize(100, 30)
 	if !strings.Contains(d.View(), "Loading runner r-9") {
 		t.Errorf("before data:\n%s", d.View())
 	}
-	load := func() {
-		d.Update(d.Fetch()(context.Background()).Msg(now))
-	}
+	load := func() { panetest.Poll(d, fresh, now) }
 	load()
 	q := fc.CallsTo("ListAppRunners")[0].Query
 	if q.TerminatedSince.IsZero() {
@@ -302,7 +310,8 @@ func TestDetail(t *testing.T) {
 	}
 
 	// A failed refresh dims the record and stops its clock.
-	d.Update(pane.Failed{Err: errors.New("unreachable"), At: now})
+	fresh.Note(errors.New("unreachable"), now)
+	d.Update(pane.Failed{Err: fresh.Err, At: now})
 	now = now.Add(30 * time.Second)
 	if v := d.View(); !strings.Contains(v, "1m00s") || !strings.Contains(v, "q1       u1      5s") {
 		t.Errorf("stale record ticked:\n%s", v)
@@ -463,7 +472,7 @@ func TestSummaryShowsTheQueue(t *testing.T) {
 	fc.SetQueue("staging", "my-app", 3)
 	fc.SetEnvironments(client.Environment{Name: "staging"})
 	fc.SetApps("staging", client.App{Name: "my-app", Env: "staging", Scaling: scaling.Settings{MaxConcurrency: 5}})
-	f = &fixture{p: New(panetest.Deps(fc, &now), "staging", "my-app", NewHistory()), fc: fc, now: &now}
+	f = newFixture(fc, &now)
 	f.p.SetSize(140, 14)
 	f.load(t)
 	if c := f.fc.CallsTo("QueueSize"); c[len(c)-1].Env != "staging" || c[len(c)-1].App != "my-app" {

@@ -52,7 +52,7 @@ func New(d pane.Deps, env string) *Pane {
 		colExposed: {Title: "EXPOSED BY DEFAULT", Align: table.AlignCenter,
 			Cell: func(s *client.Secret) string { return format.YesNo(s.DefaultExposed) }},
 	}, d.Keys.Table, d.Styles)
-	p.table.SetClock(d.Now)
+	p.table.SetClock(d.Now, d.Stale)
 	p.table.SetEmpty("No secrets in " + sanitize.String(names.Env(env)) + ".")
 	return p
 }
@@ -73,8 +73,6 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	case pane.Result[listing]:
 		p.table.Swap(msg.Data, msg.At)
 		p.seek("")
-	case pane.Failed:
-		p.table.SetStale(true)
 	case pane.Tick:
 		p.table.Tick()
 	case tea.KeyMsg:

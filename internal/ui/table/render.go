@@ -17,6 +17,14 @@ func (t *Table[ID, V]) View() string {
 	if t.width <= 0 || t.height <= 0 {
 		return ""
 	}
+	// Asked once per View, so that every row is drawn alike; going stale
+	// redraws live cells at the clock where it stopped, every row alike.
+	if stale := t.Stale(); stale != t.drawStale {
+		t.drawStale = stale
+		if stale {
+			t.liveGen++
+		}
+	}
 	lines := make([]string, 0, t.height)
 	lines = append(lines, t.headerLine())
 	h := t.bodyHeight()
@@ -85,7 +93,7 @@ func (t *Table[ID, V]) rowLine(vi int) string {
 			flags |= flagChanged
 		}
 	}
-	if t.stale {
+	if t.drawStale {
 		flags |= flagStale
 	}
 	d := t.drawn[r.id]

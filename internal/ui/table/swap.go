@@ -6,15 +6,14 @@ import (
 	"time"
 )
 
-// Swap shows snapshot s, whose data was read at listed, and draws it as
-// fresh. The cursor stays on the row with the same ID wherever sorting
+// Swap shows snapshot s, whose data was read at listed. The cursor stays on the row with the same ID wherever sorting
 // puts it, or, if that row is gone or filtered out, at the same position
 // (clamped). A sort or filter chosen since s's Builder was taken is
 // applied here, from s's keys. Apart from that, its cost does not grow
 // with the rows but for passes over integers.
 func (t *Table[ID, V]) Swap(s *Snapshot[ID, V], listed time.Time) {
 	t.install(s)
-	t.listed, t.loaded, t.stale, t.unmarked = listed, s.more == 0, false, false
+	t.listed, t.loaded, t.unmarked = listed, s.more == 0, false
 }
 
 // Shows reports whether s is the snapshot shown, for a snapshot that

@@ -159,9 +159,9 @@ type Table[ID ~string, V any] struct {
 
 	selectable bool
 	selected   map[ID]struct{}
-	stale      bool
-	frozen     time.Time // the clock of live cells while stale
-	shownAt    time.Time // the clock of the live cells last drawn
+	staleFn    func() bool // see SetClock
+	drawStale  bool        // Stale as the View being drawn read it
+	shownAt    time.Time   // the clock of the live cells last drawn
 	empty      string
 
 	width, height int
@@ -216,8 +216,15 @@ func New[ID ~string, V any](id func(V) ID, cols []Column[V], keys keymap.TableKe
 	return t
 }
 
-// SetClock sets where live cells read the time (time.Now by default).
-func (t *Table[ID, V]) SetClock(now func() time.Time) { t.now = now }
+// SetClock sets where live cells read the time (time.Now by default), and
+// stale, which says whether the data could not be refreshed (nil: never).
+// The table keeps no staleness of its own: whoever owns the data's
+// freshness answers stale, so the table can't disagree with it. Stale
+// rows are drawn dimmed and do not tick: live cells keep the time they
+// were last drawn at.
+func (t *Table[ID, V]) SetClock(now func() time.Time, stale func() bool) {
+	t.now, t.staleFn = now, stale
+}
 
 // SetStyles changes the styles the table is drawn with.
 func (t *Table[ID, V]) SetStyles(st *theme.Styles) {
@@ -248,33 +255,24 @@ func (t *Table[ID, V]) Height() int { return t.height }
 // SetEmpty sets what an empty table says, e.g. "No runners.".
 func (t *Table[ID, V]) SetEmpty(msg string) { t.empty = msg }
 
-// SetStale draws every row dimmed (true) or normally (false), for data that
-// could not be refreshed. Stale data does not tick: live cells keep the
-// time they were last drawn at.
-func (t *Table[ID, V]) SetStale(stale bool) {
-	if stale && !t.stale {
-		t.frozen = t.lastShown()
-		t.liveGen++ // drawn at the frozen clock, every row alike
-	}
-	t.stale = stale
-}
-
 // lastShown is the time live cells were last drawn at, or when the data
 // was listed if they were not drawn since: the clock stops where the
 // screen was, and a table shown again after the data went stale shows
 // what it showed when it was left, not a time the data never reached.
+// Nothing updates shownAt while the data is stale, so the clock stays.
 func (t *Table[ID, V]) lastShown() time.Time {
 	switch {
 	case t.shownAt.After(t.listed):
 		return t.shownAt
 	case t.listed.IsZero():
-		return t.now()
+		t.shownAt = t.now() // stops here, for the next draws too
+		return t.shownAt
 	}
 	return t.listed
 }
 
 // Stale reports whether the table is drawn as stale.
-func (t *Table[ID, V]) Stale() bool { return t.stale }
+func (t *Table[ID, V]) Stale() bool { return t.staleFn != nil && t.staleFn() }
 
 // Listed is when the data shown was read (zero before any).
 func (t *Table[ID, V]) Listed() time.Time { return t.listed }
@@ -283,7 +281,7 @@ func (t *Table[ID, V]) Listed() time.Time { return t.listed }
 // once per second while a pane with live columns is shown; without live
 // columns, or while the data is stale, it is free.
 func (t *Table[ID, V]) Tick() {
-	if t.hasLive && !t.stale {
+	if t.hasLive && !t.Stale() {
 		t.liveGen++
 	}
 }
@@ -298,12 +296,11 @@ func (t *Table[ID, V]) Invalidate() {
 
 // clock is the time live cells are drawn at.
 func (t *Table[ID, V]) clock() Clock {
-	now := t.frozen
-	if !t.stale {
-		now = t.now()
-		t.shownAt = now
+	if t.drawStale {
+		return Clock{Now: t.lastShown(), Listed: t.listed}
 	}
-	return Clock{Now: now, Listed: t.listed}
+	t.shownAt = t.now()
+	return Clock{Now: t.shownAt, Listed: t.listed}
 }
 
 // Len is the number of rows the filter lets through; Total counts all rows.

@@ -383,24 +383,32 @@ func TestStaleDataStopsTheClock(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	up := Column[val]{Title: "UP", Width: 6, Live: func(_ val, c Clock) string { return c.Elapsed().String() }}
 	tb := newTable(t, append(cols(), up))
-	tb.SetClock(func() time.Time { return now })
+	stale := false // the owner's record, which the table only reads
+	tb.SetClock(func() time.Time { return now }, func() bool { return stale })
 	tb.Swap(tb.Builder().Build(valsOf("a")), now)
 	now = now.Add(3 * time.Second)
 	tb.Tick()
 	if !strings.Contains(tb.View(), "3s") {
 		t.Fatalf("live cell not ticking: %q", tb.View())
 	}
-	tb.SetStale(true)
+	stale = true
 	now = now.Add(5 * time.Second)
 	tb.Tick()
-	if v := tb.View(); !strings.Contains(v, "3s") {
+	if v := tb.View(); !strings.Contains(v, "3s") || !tb.Stale() {
 		t.Errorf("stale data ticked: %q", v)
 	}
-	tb.SetStale(true) // still stale: the clock stays where it stopped
+	now = now.Add(5 * time.Second) // still stale: the clock stays where it stopped
 	tb.Invalidate()
 	if v := tb.View(); !strings.Contains(v, "3s") {
-		t.Errorf("stale data ticked after a second SetStale: %q", v)
+		t.Errorf("stale data ticked after an Invalidate: %q", v)
 	}
+	// A local change while the data is stale keeps it stale: the owner
+	// says when it is fresh.
+	tb.SetValues(valsOf("a", "b"))
+	if v := tb.View(); !tb.Stale() || !strings.Contains(v, "3s") {
+		t.Errorf("a local change made stale data tick: stale %v, %q", tb.Stale(), v)
+	}
+	stale = false
 	tb.Swap(tb.Builder().Build(valsOf("a")), now)
 	if v := tb.View(); tb.Stale() || !strings.Contains(v, "0s") {
 		t.Errorf("fresh data: stale %v, %q", tb.Stale(), v)
@@ -810,8 +818,9 @@ func TestViewUnderAsciiHasNoEscapes(t *testing.T) {
 	tb.ToggleSelect("b")
 	tb.SetSort(0, true)
 	tb.SetCursorID("d")
-	for _, stale := range []bool{false, true} {
-		tb.SetStale(stale)
+	var stale bool
+	tb.SetClock(time.Now, func() bool { return stale })
+	for _, stale = range []bool{false, true} {
 		view := tb.View()
 		if strings.Contains(view, "\x1b") {
 			t.Fatalf("stale=%v: escape codes under Ascii: %q", stale, view)
