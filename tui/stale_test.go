@@ -17,16 +17,7 @@ func TestPaneShownWhileUnreachableKeepsItsValues(t *testing.T) {
 	h.settle()
 	h.send(pane.Open{Key: pane.RunnersKey("staging", "quiet")})
 	h.settle()
-	young := func() string {
-		t.Helper()
-		for _, l := range strings.Split(h.view(), "\n") {
-			if strings.Contains(l, "young") {
-				return strings.TrimSpace(strings.TrimLeft(l, "▌ +*"))
-			}
-		}
-		t.Fatalf("no young runner:\n%s", h.view())
-		return ""
-	}
+	young := func() string { return strings.TrimSpace(strings.TrimLeft(h.line("young"), "▌ +*")) }
 	left := young()
 
 	h.key("1")
@@ -58,16 +49,7 @@ func TestRunnerDetailStaleAsTheRootSays(t *testing.T) {
 	h.settle()
 	h.send(pane.Open{Key: pane.RunnerKey("staging", "quiet", "young")})
 	h.settle()
-	uptime := func() string {
-		t.Helper()
-		for _, l := range strings.Split(h.view(), "\n") {
-			if strings.HasPrefix(l, "Uptime") {
-				return strings.TrimSpace(strings.TrimPrefix(l, "Uptime"))
-			}
-		}
-		t.Fatalf("no uptime:\n%s", h.view())
-		return ""
-	}
+	uptime := func() string { return strings.TrimSpace(strings.TrimPrefix(h.line("Uptime  "), "Uptime")) }
 	h.clock.Advance(5 * time.Second)
 	fire[clockMsg](h)
 	before := uptime()
@@ -100,4 +82,16 @@ func TestRunnerDetailStaleAsTheRootSays(t *testing.T) {
 	if got := uptime(); got == fresh {
 		t.Errorf("fresh uptime stopped at %q", got)
 	}
+}
+
+// line is the first line of the view that contains s.
+func (h *harness) line(s string) string {
+	h.t.Helper()
+	for _, l := range strings.Split(h.view(), "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	h.t.Fatalf("no line has %q:\n%s", s, h.view())
+	return ""
 }
