@@ -113,12 +113,12 @@ func (m *Model) show(k pane.Key) tea.Cmd {
 	if m.mode == modeFilter || m.mode == modeCommand {
 		m.closeInput()
 	}
-	stale := m.staleOnShow()
+	m.staleOnShow()
 	m.layout()
 	// Its live columns were last drawn when it was left: bring them to now
 	// before it is drawn, not a second later.
 	cmd := m.paneUpdate(m.cur, pane.Tick{})
-	return tea.Batch(hidden, stale, cmd, m.paneUpdate(m.cur, pane.Shown{}), m.pollSwitched())
+	return tea.Batch(hidden, cmd, m.paneUpdate(m.cur, pane.Shown{}), m.pollSwitched())
 }
 
 // envDeleted forgets the panes of a deleted environment. If one of them

@@ -82,7 +82,10 @@ func (m *Model) fetched(msg fetchedMsg) tea.Cmd {
 		p.failures++
 		p.lastErr = err
 	}
-	cmd := m.paneUpdate(m.cur, msg.answer.Msg(now))
+	var cmd tea.Cmd
+	if r := msg.answer.Msg(now); r != nil { // a failure is in e.fresh, which the pane reads
+		cmd = m.paneUpdate(m.cur, r)
+	}
 	m.layout() // the error banner comes and goes with errors
 	if p.again {
 		return tea.Batch(cmd, m.pollNow())
@@ -138,17 +141,16 @@ func (m *Model) pollTick(msg pollTickMsg) tea.Cmd {
 	return m.pollNow()
 }
 
-// staleOnShow draws the pane just shown as stale at once when the
+// staleOnShow marks the pane just shown as stale at once when the
 // controller is not answering: its data is older than the failure, and
 // its uptimes must not count on from where it was left until its own
 // poll fails too.
-func (m *Model) staleOnShow() tea.Cmd {
+func (m *Model) staleOnShow() {
 	e := m.current()
 	if m.poll.lastErr == nil || m.conn() == connOK || !e.fresh.Loaded || e.fresh.Err != nil {
-		return nil
+		return
 	}
 	e.fresh.Note(m.poll.lastErr, m.now())
-	return m.paneUpdate(m.cur, pane.Failed{Err: e.fresh.Err, At: m.now()})
 }
 
 // pollSwitched moves polling to a newly shown pane: at once if nothing is

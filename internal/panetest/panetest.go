@@ -45,12 +45,15 @@ func Fresh(d *pane.Deps) *pane.Freshness {
 }
 
 // Poll refreshes p as the root does: runs its Fetch, notes the answer in
-// f (see Fresh) and hands the pane its message, returning the pane's
-// command.
+// f (see Fresh) and hands the pane its Result, if any, returning the
+// pane's command.
 func Poll(p pane.Pane, f *pane.Freshness, at time.Time) tea.Cmd {
 	a := p.Fetch()(context.Background())
 	f.Note(a.Err(), at)
-	return p.Update(a.Msg(at))
+	if msg := a.Msg(at); msg != nil {
+		return p.Update(msg)
+	}
+	return nil
 }
 
 // Key is a key press as Bubble Tea reports it.

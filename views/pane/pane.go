@@ -5,8 +5,10 @@
 // The root builds panes lazily, caches them by Key so that the cursor and
 // the filter survive switching, and polls only the visible one: it calls
 // Fetch, runs the returned function off the model's goroutine, and hands the
-// answer back (a Result of the pane's own data type, or Failed) only if it
-// is still wanted. Panes never call the client from Update.
+// answer back (a Result of the pane's own data type) only if it is still
+// wanted. A failed call is recorded in the root's Freshness of the pane,
+// which the pane reads (Deps.Fresh): it is told nothing. Panes never call
+// the client from Update.
 package pane
 
 import (
@@ -28,8 +30,7 @@ import (
 // the model's goroutine only.
 type Pane interface {
 	// Update handles keys the root did not take, the Result of its own
-	// Fetch (or Failed), Tick, and any message a pane's own commands
-	// produce.
+	// Fetch, Tick, and any message a pane's own commands produce.
 	Update(tea.Msg) tea.Cmd
 	// View draws the pane in exactly the size given to SetSize.
 	View() string
@@ -50,8 +51,8 @@ type Fetch func(ctx context.Context) Answer
 // failed (for freshness and back-off), and the message the pane gets.
 type Answer interface {
 	Err() error
-	// Msg is the message for the pane: Result of the pane's data type, or
-	// Failed, taken at time at.
+	// Msg is the message for the pane, the Result of the pane's data type
+	// taken at time at; nil when the call failed.
 	Msg(at time.Time) tea.Msg
 	// Len counts the items fetched, for the debug log; false when the data
 	// is not a list.
@@ -59,7 +60,7 @@ type Answer interface {
 }
 
 // FetchOf makes a Fetch of call, whose answer reaches the pane as a
-// Result[T] (or Failed): T goes from the call to the pane without an
+// Result[T]: T goes from the call to the pane without an
 // assertion on the way.
 func FetchOf[T any](call func(ctx context.Context) (T, error)) Fetch {
 	return func(ctx context.Context) Answer {
@@ -77,7 +78,7 @@ func (a answer[T]) Err() error { return a.err }
 
 func (a answer[T]) Msg(at time.Time) tea.Msg {
 	if a.err != nil {
-		return Failed{Err: a.err, At: at}
+		return nil
 	}
 	return Result[T]{Data: a.data, At: at}
 }
@@ -153,14 +154,6 @@ func (d Deps) Stale() bool { return d.Freshness().Stale() }
 type Result[T any] struct {
 	Data T
 	At   time.Time
-}
-
-// Failed says the pane's data could not be refreshed (its Fetch failed, or
-// the controller stopped answering another pane's): the pane keeps its last
-// data, which Deps.Stale now reports stale.
-type Failed struct {
-	Err error
-	At  time.Time
 }
 
 // Freshness is the root's record of a pane's data, the one place it is

@@ -310,8 +310,7 @@ func TestDetail(t *testing.T) {
 	}
 
 	// A failed refresh dims the record and stops its clock.
-	fresh.Note(errors.New("unreachable"), now)
-	d.Update(pane.Failed{Err: fresh.Err, At: now})
+	fresh.Note(errors.New("unreachable"), now) // the detail is told nothing: it reads this
 	now = now.Add(30 * time.Second)
 	if v := d.View(); !strings.Contains(v, "1m00s") || !strings.Contains(v, "q1       u1      5s") {
 		t.Errorf("stale record ticked:\n%s", v)

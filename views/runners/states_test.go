@@ -225,7 +225,6 @@ func TestStaleRunnersKeepTheirValues(t *testing.T) {
 	before := f.p.View()
 	*f.now = f.now.Add(20 * time.Second)
 	f.fresh.Note(errors.New("unreachable"), *f.now)
-	f.p.Update(pane.Failed{Err: f.fresh.Err, At: *f.now})
 	for range 3 {
 		*f.now = f.now.Add(time.Second)
 		f.p.Update(pane.Tick{})
