@@ -199,6 +199,7 @@ func (v *View) lines() []string {
 	// ones, unless its app lists the secrets it takes; the others only
 	// when listed. Each group says so rather than claiming every runner
 	// gets every secret.
+	kind := v.d.Client.Target().Kind
 	for _, exposed := range []bool{true, false} {
 		group := slices.DeleteFunc(slices.Clone(v.secrets), func(s client.Secret) bool { return s.DefaultExposed != exposed })
 		if len(group) == 0 {
@@ -208,12 +209,12 @@ func (v *View) lines() []string {
 		if !exposed {
 			heading = "Not exposed by default: "
 		}
-		for _, l := range modal.Wrap(heading+Reach(v.d.Client.Target().Kind, "", "these", exposed), modal.Inner(v.width)-2) {
+		for _, l := range modal.Wrap(heading+Reach(kind, "", "these", exposed), modal.Inner(v.width)-2) {
 			out = append(out, "  "+st.Empty.Render(l))
 		}
 		for _, s := range group {
 			value, about := Masked, ""
-			if !exposed && v.d.Client.Target().Kind != client.TargetCloud {
+			if !exposed && kind != client.TargetCloud {
 				value = "not received"
 			}
 			if names.IsPlatformVariable(s.Name) {

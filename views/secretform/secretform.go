@@ -275,9 +275,10 @@ func (f *Form) View() string {
 	}
 	body = append(body, marker+modal.Check(st, f.hidden, "not exposed by default ("+d.Toggle.Help().Key+" toggles)"))
 	body = append(body, "")
-	reach := runnerenv.Reach(f.d.Client.Target().Kind, f.env, "it", !f.hidden)
+	kind := f.d.Client.Target().Kind
+	reach := runnerenv.Reach(kind, f.env, "it", !f.hidden)
 	reach = strings.ToUpper(reach[:1]) + reach[1:]
-	if !f.hidden || f.d.Client.Target().Kind == client.TargetCloud {
+	if !f.hidden || kind == client.TargetCloud {
 		reach += " It arrives as an environment variable of this name."
 	}
 	body = append(body, modal.Wrap(st.Label.Render(reach), modal.Inner(f.width))...)
