@@ -213,8 +213,6 @@ func (m *Model) updateActions(msg tea.Msg) tea.Cmd {
 		return m.paneUpdate(pane.EnvironmentsKey(), msg)
 	case unlockedMsg:
 		return m.unlock()
-	case pane.Shell:
-		return m.openShell(msg)
 	case shellOpenedMsg:
 		return m.shellOpened(msg)
 	case shellEndedMsg:

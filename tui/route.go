@@ -92,6 +92,8 @@ func (m *Model) request(from origin, r pane.Request) tea.Cmd {
 		return m.jump(msg.Key)
 	case pane.Refresh:
 		return m.refreshNow()
+	case pane.Shell:
+		return m.openShell(msg)
 	}
 	return nil
 }

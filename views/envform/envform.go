@@ -44,10 +44,7 @@ type Form struct {
 }
 
 // created is the answer to CreateEnvironment.
-type created struct {
-	name string
-	err  error
-}
+type created struct{ err error }
 
 var _ pane.Modal = (*Form)(nil)
 
@@ -73,7 +70,7 @@ func (f *Form) Update(msg tea.Msg) tea.Cmd {
 		if !ok {
 			return nil
 		}
-		return tea.Batch(closed, pane.Cmd(pane.EnvCreated{Name: msg.name}))
+		return closed
 	case tea.KeyMsg:
 		return f.send.FormKey(f.KeyActions, msg, &f.fields[f.focus], f.edited)
 	}
@@ -134,13 +131,13 @@ func (f *Form) submit() tea.Cmd {
 	name, desc := f.fields[fieldName].Ed.Value(), f.fields[fieldDescription].Ed.Value()
 	return f.d.Ask(pane.Task{
 		Label: "creating environment " + sanitize.String(name),
+		// The environments pane puts its cursor on it once it is listed,
+		// whether or not the form is still there to hear the answer.
+		Then: pane.EnvCreated{Name: name},
 		Run: func(ctx context.Context) pane.Outcome {
-			e, err := c.CreateEnvironment(ctx, name, desc)
-			if e.Name == "" {
-				e.Name = name
-			}
+			_, err := c.CreateEnvironment(ctx, name, desc)
 			return pane.Outcome{Said: "created environment " + sanitize.String(name), Err: err,
-				Reply: created{name: e.Name, err: err}}
+				Reply: created{err: err}}
 		},
 	})
 }

@@ -3,7 +3,8 @@ package pane
 import tea "github.com/charmbracelet/bubbletea"
 
 // Request is something a child asks of the root: a Task, Load, Schedule,
-// ShowModal, CloseModal, Status, Open or Refresh. A child asks with
+// ShowModal, CloseModal, Status, Open,
+// Refresh or Shell. A child asks with
 // Deps.Ask while it handles a message, and the root acts on it as soon as
 // the child's Update (or Init, or SetSearch) returns, knowing which child
 // it called: the request itself does not travel through Bubble Tea and
@@ -18,6 +19,7 @@ func (CloseModal) request() {}
 func (Status) request()     {}
 func (Open) request()       {}
 func (Refresh) request()    {}
+func (Shell) request()      {}
 
 // Effects holds the requests of the child the root is calling. The root
 // owns it and shares it through Deps; it is used from the model's

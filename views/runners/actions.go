@@ -40,7 +40,7 @@ var actions = slices.Concat(keymap.Context[*Pane]{
 		if !ok {
 			return p.d.Ask(pane.Status{Text: "No runner selected."})
 		}
-		return pane.Cmd(pane.Shell{Runner: id})
+		return p.d.Ask(pane.Shell{Runner: id})
 	}},
 	{Name: "runners.mark", Footer: 4, Run: func(p *Pane, _ tea.KeyMsg) tea.Cmd {
 		if id, ok := p.table.CursorID(); ok {

@@ -81,7 +81,7 @@ var detailActions = slices.Concat(keymap.Context[*Detail]{
 	{Name: "logs.follow", Group: 1, Footer: 2, Run: scrollLogs},
 	{Name: "runners.shell", Group: 1, Footer: 3, Run: func(p *Detail, _ tea.KeyMsg) tea.Cmd {
 		// Refused by the root where writing is not allowed.
-		return pane.Cmd(pane.Shell{Runner: p.id})
+		return p.d.Ask(pane.Shell{Runner: p.id})
 	}},
 	{Name: "global.filter", Desc: "search logs", Group: 1, Footer: 4},
 	{Name: "table.page_up", Group: 1, Footer: 5, Run: scrollLogs},
