@@ -161,6 +161,34 @@ func TestScaleForm(t *testing.T) {
 	h.viewContains("✓ scaled my-app--staging")
 }
 
+// Presses still pending when the form opens are sent at once, and the form
+// starts from the values they asked for: it neither shows the old values
+// nor races the pause's call with its own.
+func TestScaleFormAfterPendingPresses(t *testing.T) {
+	h := newHarness(t, seeded(), Config{Env: "staging"})
+	h.settle() // my-app: min 0, max 10
+	h.key("+", "+", "]")
+	h.key("s")
+	h.settle()
+	call := called(t, h.fc, "UpdateApp", 1)[0]
+	if call.Spec.MinConcurrency == nil || *call.Spec.MinConcurrency != 2 ||
+		call.Spec.MaxConcurrency == nil || *call.Spec.MaxConcurrency != 11 {
+		t.Fatalf("UpdateApp %+v, want the presses' min 2, max 11", call.Spec)
+	}
+	h.viewContains("Scale my-app--staging", "none yet: edit a field")
+	fire[delivery](h) // the presses' pause ends: nothing more to send
+	h.settle()
+	called(t, h.fc, "UpdateApp", 1)
+
+	h.key("tab", "backspace", "backspace") // max "11" → ""
+	h.typeText("12")
+	h.viewContains("max concurrency      11 → 12")
+	h.key("enter")
+	if s := called(t, h.fc, "UpdateApp", 2)[1].Spec; s.MinConcurrency != nil || *s.MaxConcurrency != 12 {
+		t.Errorf("the form sent %+v, want max 12 only", s)
+	}
+}
+
 func TestScaleFormStaysOpenOnRefusal(t *testing.T) {
 	h := newHarness(t, seeded(), Config{Env: "staging"})
 	h.settle()

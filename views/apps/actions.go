@@ -28,7 +28,8 @@ var actions = slices.Concat(keymap.Context[*Pane]{
 	{Name: "apps.scale_up_max", Footer: 3, With: "apps.scale_down_max", FooterDesc: "max", Run: onApp((*Pane).scale)},
 	{Name: "apps.scale_down_max", Run: onApp((*Pane).scale)},
 	{Name: "apps.scale", Footer: 4, Run: onApp(func(p *Pane, a client.App, _ tea.KeyMsg) tea.Cmd {
-		return p.d.Ask(pane.ShowModal{Modal: scaleform.New(p.d, p.env, a)})
+		a, send := p.scaler.Now(a)
+		return tea.Batch(send, p.d.Ask(pane.ShowModal{Modal: scaleform.New(p.d, p.env, a)}))
 	})},
 	{Name: "apps.rollout", Footer: 5, Run: onApp(func(p *Pane, a client.App, _ tea.KeyMsg) tea.Cmd {
 		return p.d.Ask(pane.ShowModal{Modal: p.rollout(a)})

@@ -207,6 +207,27 @@ func (s *Scaler) done(msg Done) tea.Cmd {
 	return s.send(msg.App, c) // keys pressed while the call was in flight
 }
 
+// Now is for the scale form, which opens on app: app as the keys left it,
+// with the values asked for while a change is pending, and the command
+// that sends that change at once rather than after the pause. Otherwise
+// the form would show the values the presses replaced, and the pause's
+// call, landing while the form is open, would undo or be undone by it.
+func (s *Scaler) Now(app client.App) (client.App, tea.Cmd) {
+	c := s.book.Get(s.env, app.Name)
+	if c == nil {
+		return app, nil
+	}
+	app.Scaling.MinConcurrency, app.Scaling.MaxConcurrency = c.To.Min, c.To.Max
+	switch {
+	case c.Sent != nil:
+		return app, nil // its answer sends the rest, as after a pause
+	case c.To == c.From:
+		s.book.Drop(s.env, app.Name)
+		return app, nil
+	}
+	return app, s.send(app.Name, c)
+}
+
 // Shown is what app's min and max read as: the values asked for while a
 // change is pending, else cur's. pending reports which.
 func (s *Scaler) Shown(app string, cur scaling.Settings) (minC, maxC int, pending bool) {
