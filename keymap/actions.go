@@ -33,7 +33,7 @@ type entry struct {
 // and the full help show them. It is the only place that maps names to
 // fields, so adding a binding means adding a line here.
 func (k *KeyMap) entries() []entry {
-	g, t, a, e, s, r, l, d := &k.Global, &k.Table, &k.Apps, &k.Envs, &k.Secrets, &k.Runners, &k.Logs, &k.Dialog
+	g, t, a, e, s, r, l, d, c := &k.Global, &k.Table, &k.Apps, &k.Envs, &k.Secrets, &k.Runners, &k.Logs, &k.Dialog, &k.Command
 	return []entry{
 		{"global.quit", &g.Quit, 0},
 		{"global.force_quit", &g.ForceQuit, 0},
@@ -96,6 +96,8 @@ func (k *KeyMap) entries() []entry {
 		{"dialog.next_field", &d.NextField, 0},
 		{"dialog.prev_field", &d.PrevField, 0},
 		{"dialog.toggle", &d.Toggle, 0},
+
+		{"command.complete", &c.Complete, 0},
 	}
 }
 

@@ -19,6 +19,7 @@ type KeyMap struct {
 	Runners RunnersKeys
 	Logs    LogsKeys
 	Dialog  DialogKeys
+	Command CommandKeys
 }
 
 // GlobalKeys work in every pane (not inside dialogs, which get every key).
@@ -107,6 +108,12 @@ type DialogKeys struct {
 	Toggle    key.Binding // an option of a confirmation: force, replace first
 }
 
+// CommandKeys work on the `:` command line, besides the dialog keys that
+// run and cancel it; every other key is typed.
+type CommandKeys struct {
+	Complete key.Binding // a command, environment or app; again, the next candidate
+}
+
 // Default returns faldash's default bindings. Destructive actions sit on
 // plain letters a user must mean (d, K, S), never on a Ctrl chord, and each
 // of them is confirmed by its view.
@@ -179,6 +186,9 @@ func Default() *KeyMap {
 			NextField: bind("next field", "tab"),
 			PrevField: bind("previous field", "shift+tab"),
 			Toggle:    bind("toggle option", " "),
+		},
+		Command: CommandKeys{
+			Complete: bind("complete", "tab"),
 		},
 	}
 }

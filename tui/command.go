@@ -278,7 +278,8 @@ func commonPrefix(ss []string) string {
 }
 
 // candidatesLine lists the candidates of the last Tab in place of the
-// footer's keys, the one Tab puts in next marked; "" when there are none.
+// footer's keys, the one Tab puts in next marked, after the completion
+// key; "" when there are none.
 func (m *Model) candidatesLine() string {
 	c := m.compl
 	if m.mode != modeCommand || len(c.cands) < 2 {
@@ -292,5 +293,5 @@ func (m *Model) candidatesLine() string {
 		}
 		parts[i] = s
 	}
-	return ansi.Truncate("tab: "+strings.Join(parts, "  "), m.width, "…")
+	return ansi.Truncate(m.keys.Command.Complete.Help().Key+": "+strings.Join(parts, "  "), m.width, "…")
 }

@@ -162,26 +162,14 @@ func widest(lines []string) int {
 	return w
 }
 
-// scrollHelp moves the help with the table's keys, when it is taller than
-// the body.
-func (m *Model) scrollHelp(km tea.KeyMsg) {
-	rows := m.helpRows()
-	last := max(0, len(m.helpLines(rows))-rows)
-	t := m.keys.Table
-	top := min(m.helpTop, last)
-	switch {
-	case key.Matches(km, t.Up):
-		top--
-	case key.Matches(km, t.Down):
-		top++
-	case key.Matches(km, t.PageUp, t.HalfPageUp):
-		top -= rows
-	case key.Matches(km, t.PageDown, t.HalfPageDown):
-		top += rows
-	case key.Matches(km, t.Top):
-		top = 0
-	case key.Matches(km, t.Bottom):
-		top = last
+// scrollHelp is a key that moves the help, when it is taller than the
+// body, to where to says from the first line shown, the lines the body
+// holds and the last first line there is.
+func scrollHelp(to func(top, rows, last int) int) func(*Model, tea.KeyMsg) tea.Cmd {
+	return func(m *Model, _ tea.KeyMsg) tea.Cmd {
+		rows := m.helpRows()
+		last := max(0, len(m.helpLines(rows))-rows)
+		m.helpTop = max(0, min(to(min(m.helpTop, last), rows, last), last))
+		return nil
 	}
-	m.helpTop = max(0, min(top, last))
 }

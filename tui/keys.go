@@ -22,7 +22,8 @@ import (
 )
 
 // handleKey routes a key: Ctrl+C always quits; an open modal, command
-// line, filter or help screen takes every other key; then the global keys;
+// line, filter or help screen takes every other key, its declared keys
+// first, the rest typed; then the global keys;
 // then the visible pane, but for its mutating keys while writing is not
 // allowed, which are refused here.
 func (m *Model) handleKey(km tea.KeyMsg) tea.Cmd {
@@ -34,21 +35,11 @@ func (m *Model) handleKey(km tea.KeyMsg) tea.Cmd {
 	if m.modal != nil {
 		return m.modalUpdate(km)
 	}
-	switch m.mode {
-	case modeCommand:
-		return m.commandKey(km)
-	case modeFilter:
-		return m.filterKey(km)
-	case modeHelp:
-		switch {
-		case key.Matches(km, g.Quit):
-			return m.quit()
-		case key.Matches(km, g.Help, g.Back):
-			m.mode = modeNormal
-		default:
-			m.scrollHelp(km)
+	if acts, ok := m.modeActions(); ok {
+		if cmd, ok := acts.Dispatch(m.keys, m, km); ok {
+			return cmd
 		}
-		return nil
+		return m.typed(km)
 	}
 
 	if km.Type == tea.KeyRunes && (km.Paste || len(km.Runes) > 1) {
@@ -100,8 +91,9 @@ var globalActions = keymap.Context[*Model]{
 
 // KeyScopes are the sets of keys live together, for keymap.Load to refuse
 // a key bound twice in one of them: each pane's own keys with the root's
-// and the table's, which reach every pane; and each dialog's keys, which
-// are all that is live while it is open.
+// and the table's, which reach every pane; each mode's keys (the help, the
+// command line, the filter); and each dialog's keys, which are all that is
+// live while it is open.
 func KeyScopes() []keymap.Scope {
 	shared := slices.Concat(globalActions.Scope("").Actions, pane.TableActs[*Model]("", nil).Scope("").Actions)
 	scopes := []keymap.Scope{envs.Scope(), apps.Scope(), runners.Scope(), secrets.Scope(), runners.DetailScope()}
@@ -109,7 +101,9 @@ func KeyScopes() []keymap.Scope {
 		scopes[i].Actions = slices.Concat(scopes[i].Actions, shared)
 	}
 	return slices.Concat(scopes,
-		[]keymap.Scope{modal.ConfirmScope(), envform.Scope(), envdelete.Scope(), scaleform.Scope(),
+		[]keymap.Scope{helpActions.Scope("help"), commandActions.Scope("command line"),
+			filterActions.Scope("filter"), searchActions.Scope("log search"),
+			modal.ConfirmScope(), envform.Scope(), envdelete.Scope(), scaleform.Scope(),
 			runnerenv.Scope(), errorActions.Scope("last error")},
 		secretform.Scope(), revisions.Scope())
 }
@@ -162,64 +156,119 @@ func (m *Model) closeInput() {
 	m.input.reset("", "")
 }
 
-func (m *Model) commandKey(km tea.KeyMsg) tea.Cmd {
-	d := m.keys.Dialog
-	switch {
-	case key.Matches(km, d.Cancel):
-		m.closeInput()
-		return nil
-	case key.Matches(km, d.Submit):
+// modeActions are the keys of the root's mode other than the panes:
+// false in normal mode, where the global keys and the pane's have them.
+func (m *Model) modeActions() (keymap.Context[*Model], bool) {
+	switch m.mode {
+	case modeHelp:
+		return helpActions, true
+	case modeCommand:
+		return commandActions, true
+	case modeFilter:
+		if _, ok := m.current().pane.(pane.Searcher); ok {
+			return searchActions, true
+		}
+		return filterActions, true
+	}
+	return nil, false
+}
+
+// typed is a key the mode's acts do not claim: text for the command line
+// or the filter, nothing for the help.
+func (m *Model) typed(km tea.KeyMsg) tea.Cmd {
+	switch m.mode {
+	case modeCommand:
+		m.compl.cands = nil
+		m.input.update(km)
+	case modeFilter:
+		if _, ok := m.current().pane.(pane.Searcher); ok {
+			m.input.update(km)
+			return nil
+		}
+		f, ok := m.current().pane.(pane.Filterable)
+		if !ok {
+			m.closeInput()
+			return nil
+		}
+		// The table narrows as the query is typed.
+		if m.input.update(km) {
+			f.SetFilter(m.input.Value())
+		}
+	}
+	return nil
+}
+
+// helpActions close the help, or quit; the table's keys scroll it when
+// it is taller than the body.
+var helpActions = keymap.Context[*Model]{
+	{Name: "global.help", Desc: "close help", Footer: 1, Run: closeHelp},
+	{Name: "global.back", Desc: "close help", Footer: 2, Run: closeHelp},
+	{Name: "global.quit", Footer: 3, Run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.quit() }},
+	{Name: "table.up", Run: scrollHelp(func(top, _, _ int) int { return top - 1 })},
+	{Name: "table.down", Run: scrollHelp(func(top, _, _ int) int { return top + 1 })},
+	{Name: "table.page_up", Run: scrollHelp(func(top, rows, _ int) int { return top - rows })},
+	{Name: "table.page_down", Run: scrollHelp(func(top, rows, _ int) int { return top + rows })},
+	{Name: "table.half_page_up", Run: scrollHelp(func(top, rows, _ int) int { return top - rows })},
+	{Name: "table.half_page_down", Run: scrollHelp(func(top, rows, _ int) int { return top + rows })},
+	{Name: "table.top", Run: scrollHelp(func(int, int, int) int { return 0 })},
+	{Name: "table.bottom", Run: scrollHelp(func(_, _, last int) int { return last })},
+}
+
+func closeHelp(m *Model, _ tea.KeyMsg) tea.Cmd {
+	m.mode = modeNormal
+	return nil
+}
+
+// commandActions run or drop the command line and complete its last word;
+// every other key is typed. Ctrl+C is handled before any mode and is
+// listed for the footer and the clash check.
+var commandActions = keymap.Context[*Model]{
+	{Name: "dialog.submit", Desc: "run", Footer: 1, Run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
 		line := m.input.Value()
 		m.closeInput()
 		return m.runCommand(line)
-	case km.Type == tea.KeyTab:
-		return m.complete()
-	}
-	m.compl.cands = nil
-	m.input.update(km)
-	return nil
+	}},
+	{Name: "dialog.cancel", Footer: 2, Run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+		m.closeInput()
+		return nil
+	}},
+	{Name: "command.complete", Footer: 3, Run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.complete() }},
+	{Name: "global.force_quit", Footer: 4},
 }
 
-// filterKey narrows the table as the query is typed. Enter keeps the
-// filter and gives the keys back to the table; Esc drops it. A pane that
-// searches on the server gets the query on Enter only.
-func (m *Model) filterKey(km tea.KeyMsg) tea.Cmd {
-	if s, ok := m.current().pane.(pane.Searcher); ok {
-		return m.searchKey(s, km)
-	}
-	f, ok := m.current().pane.(pane.Filterable)
-	if !ok {
+// filterActions end a filter: Enter keeps it and gives the keys back to
+// the table; Esc drops it.
+var filterActions = keymap.Context[*Model]{
+	{Name: "dialog.submit", Desc: "keep filter", Footer: 1, Run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
 		m.closeInput()
 		return nil
-	}
-	d := m.keys.Dialog
-	switch {
-	case key.Matches(km, d.Cancel):
-		f.SetFilter("")
+	}},
+	{Name: "dialog.cancel", Desc: "clear filter", Footer: 2, Run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+		if f, ok := m.current().pane.(pane.Filterable); ok {
+			f.SetFilter("")
+		}
 		m.closeInput()
 		return nil
-	case key.Matches(km, d.Submit):
-		m.closeInput()
-		return nil
-	}
-	if m.input.update(km) {
-		f.SetFilter(m.input.Value())
-	}
-	return nil
+	}},
+	{Name: "global.force_quit", Footer: 3},
 }
 
-// searchKey edits a search: Enter hands it to the pane, Esc clears it.
-func (m *Model) searchKey(s pane.Searcher, km tea.KeyMsg) tea.Cmd {
-	d := m.keys.Dialog
-	var q string
-	switch {
-	case key.Matches(km, d.Submit):
-		q = m.input.Value()
-	case key.Matches(km, d.Cancel):
-	default:
-		m.input.update(km)
-		return nil
-	}
+// searchActions end a search of a pane that searches on the server, which
+// gets the query on Enter only: Enter hands it over, Esc clears it.
+var searchActions = keymap.Context[*Model]{
+	{Name: "dialog.submit", Desc: "search", Footer: 1, Run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+		return m.search(m.input.Value())
+	}},
+	{Name: "dialog.cancel", Desc: "clear search", Footer: 2, Run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.search("") }},
+	{Name: "global.force_quit", Footer: 3},
+}
+
+// search closes the search line and hands q to the pane.
+func (m *Model) search(q string) tea.Cmd {
+	s, ok := m.current().pane.(pane.Searcher)
 	m.closeInput()
+	if !ok {
+		return nil
+	}
 	return m.call(origin{pane: m.cur}, func() tea.Cmd { return s.SetSearch(q) })
 }

@@ -373,26 +373,14 @@ func (m *Model) statusLine() string {
 	return spread(left, right, m.width)
 }
 
+// footerKeys are the keys of what has them now: the dialog, else the
+// mode's, else the pane's.
 func (m *Model) footerKeys() []key.Binding {
-	g, d := m.keys.Global, m.keys.Dialog
-	relabel := func(b key.Binding, desc string) key.Binding {
-		b.SetHelp(b.Help().Key, desc)
-		return b
-	}
 	if m.modal != nil {
 		return m.modal.ShortHelp()
 	}
-	switch m.mode {
-	case modeHelp:
-		return []key.Binding{relabel(g.Help, "close help"), relabel(g.Back, "close help"), g.Quit}
-	case modeCommand:
-		return []key.Binding{relabel(d.Submit, "run"), relabel(d.Cancel, "cancel"),
-			key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete")), g.ForceQuit}
-	case modeFilter:
-		if _, ok := m.current().pane.(pane.Searcher); ok {
-			return []key.Binding{relabel(d.Submit, "search"), relabel(d.Cancel, "clear search"), g.ForceQuit}
-		}
-		return []key.Binding{relabel(d.Submit, "keep filter"), relabel(d.Cancel, "clear filter"), g.ForceQuit}
+	if acts, ok := m.modeActions(); ok {
+		return acts.Help(m.keys, m, m.readOnly).ShortHelp()
 	}
 	return m.helpKeys(pane.HelpKeys{Short: m.current().pane.ShortHelp()}).ShortHelp()
 }
