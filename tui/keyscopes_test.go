@@ -27,6 +27,8 @@ func TestKeyClashesAreRefusedPerScope(t *testing.T) {
 		{map[string][]string{"envs.new": {"j"}}, []string{`"table.down"`, "environments pane"}},
 		{map[string][]string{"dialog.confirm": {"n"}}, []string{`"dialog.deny"`, "confirmation"}},
 		{map[string][]string{"dialog.next_field": {"enter"}}, []string{`"dialog.submit"`, "scale form"}},
+		// The command line's keys are live together: completion too.
+		{map[string][]string{"command.complete": {"enter"}}, []string{`"dialog.submit"`, `"command.complete"`, "command line"}},
 		// A dialog's keys are all that is live in it: the revisions'
 		// list moves with the table's keys.
 		{map[string][]string{"dialog.cancel": {"k"}}, []string{`"table.up"`, "revisions"}},
