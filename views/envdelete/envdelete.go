@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/client"
@@ -271,7 +270,7 @@ func (m *Modal) View() string {
 	case m.send.Err != "":
 		foot = append(foot, modal.Wrap(st.FieldError.Render(theme.GlyphErr+" "+m.send.Err), inner)...)
 	}
-	foot = append(foot, m.buttons(), "", m.keysLine())
+	foot = append(foot, m.buttons(), "", modal.KeysLine(st, m.ShortHelp()))
 	return modal.Frame(st, m.width, m.height, title, body, foot)
 }
 
@@ -289,14 +288,6 @@ func (m *Modal) buttons() string {
 		return modal.Buttons(st, focus, "Delete", "Cancel")
 	}
 	return st.Empty.Render(" Delete ") + " " + modal.Buttons(st, focus-1, "Cancel")
-}
-
-func (m *Modal) keysLine() string {
-	st, d := m.d.Styles, m.d.Keys.Dialog
-	k := func(b key.Binding, desc string) string {
-		return st.FooterKey.Render(b.Help().Key) + " " + st.FooterDesc.Render(desc)
-	}
-	return k(d.NextField, "move") + "   " + k(d.Submit, "press the focused button") + "   " + k(d.Cancel, "cancel")
 }
 
 // named lists up to maxNames names after a count: ": a, b and 3 more".

@@ -163,3 +163,21 @@ func TestCancellingSaysNothingWasDeleted(t *testing.T) {
 		}
 	}
 }
+
+// The keys in the box are the dialog's declared keys, remapped as they
+// are: a remapped key is the one the box names, and the one that acts.
+func TestBoxKeysFollowARemap(t *testing.T) {
+	m, _ := setup(t)
+	if err := m.d.Keys.Apply(map[string][]string{"dialog.next_field": {"ctrl+n"}}, Scope()); err != nil {
+		t.Fatal(err)
+	}
+	m.SetSize(100, 30)
+	v := m.View()
+	if !strings.Contains(v, "ctrl+n next field   enter press focused   esc cancel") || strings.Contains(v, "tab") {
+		t.Errorf("keys in the box after a remap:\n%s", v)
+	}
+	m.Update(tea.KeyMsg{Type: tea.KeyCtrlN}) // from Cancel, round to the name
+	if m.Focused() != FocusInput {
+		t.Errorf("ctrl+n moved the focus to %v, want the name", m.Focused())
+	}
+}

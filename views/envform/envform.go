@@ -8,7 +8,6 @@ import (
 	"context"
 	"slices"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/internal/names"
@@ -159,10 +158,6 @@ func (f *Form) View() string {
 	case f.send.Err != "":
 		foot = append(foot, modal.Wrap(st.FieldError.Render(theme.GlyphErr+" "+f.send.Err), modal.Inner(f.width))...)
 	}
-	d := f.d.Keys.Dialog
-	k := func(b key.Binding, desc string) string {
-		return st.FooterKey.Render(b.Help().Key) + " " + st.FooterDesc.Render(desc)
-	}
-	foot = append(foot, k(d.Submit, "create")+"   "+k(d.NextField, "next field")+"   "+k(d.Cancel, "cancel"))
+	foot = append(foot, modal.KeysLine(st, f.ShortHelp()))
 	return modal.Frame(st, f.width, f.height, st.ModalTitle.Render("New environment"), body, foot)
 }

@@ -108,23 +108,18 @@ func (c *Confirm) View() string {
 		body = append(body, "", Check(st, c.option.on, c.option.label)+"  "+
 			st.Label.Render("("+c.d.Keys.Dialog.Toggle.Help().Key+" toggles)"))
 	}
-	return Frame(st, c.width, c.height, title, body, []string{c.answerLine()})
-}
-
-func (c *Confirm) answerLine() string {
-	st, d := c.d.Styles, c.d.Keys.Dialog
-	return st.FooterKey.Render(d.Confirm.Help().Key) + st.FooterDesc.Render(" yes   ") +
-		st.FooterKey.Render(d.Deny.Help().Key+"/"+d.Cancel.Help().Key) + st.FooterDesc.Render(" no")
+	return Frame(st, c.width, c.height, title, body, []string{KeysLine(st, c.ShortHelp())})
 }
 
 func (c *Confirm) Init() tea.Cmd { return nil }
 
 // AskActions are the keys of a yes/no question a dialog asks before it
-// acts: yes answers it, no or Esc returns to the dialog (back).
-func AskActions[T any](yes func(T) tea.Cmd, back func(T)) keymap.Context[T] {
+// acts: yes answers it, no or Esc returns to the dialog (back). yesDesc
+// says what yes does ("overwrite"), "" for plain yes.
+func AskActions[T any](yesDesc string, yes func(T) tea.Cmd, back func(T)) keymap.Context[T] {
 	no := func(t T, _ tea.KeyMsg) tea.Cmd { back(t); return nil }
 	return keymap.Context[T]{
-		{Name: "dialog.confirm", Footer: 1, Run: func(t T, _ tea.KeyMsg) tea.Cmd { back(t); return yes(t) }},
+		{Name: "dialog.confirm", Desc: yesDesc, Footer: 1, Run: func(t T, _ tea.KeyMsg) tea.Cmd { back(t); return yes(t) }},
 		{Name: "dialog.deny", Footer: 2, Run: no},
 		{Name: "dialog.cancel", Run: no},
 	}

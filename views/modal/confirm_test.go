@@ -57,7 +57,7 @@ func TestConfirmView(t *testing.T) {
 	c := confirm(t)
 	c.SetSize(60, 20)
 	v := c.View()
-	for _, want := range []string{"Kill it?", "It ends at once.", "[ ] gently", "space toggles", "y yes", "n/esc no"} {
+	for _, want := range []string{"Kill it?", "It ends at once.", "[ ] gently", "space toggles", "y yes   n no   esc cancel   space toggle option"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}
@@ -70,6 +70,24 @@ func TestConfirmView(t *testing.T) {
 		if w := len([]rune(l)); w > 60 {
 			t.Errorf("line %q is %d wide in a 60-wide body", l, w)
 		}
+	}
+}
+
+// The keys in the box are the question's declared keys as remapped: the
+// same as the footer's, not a line of their own.
+func TestConfirmKeysFollowARemap(t *testing.T) {
+	now := panetest.Now
+	d := panetest.Deps(fakeclient.New(client.Target{}), &now)
+	if err := d.Keys.Apply(map[string][]string{"dialog.deny": {"N"}, "dialog.cancel": {"ctrl+g"}}, ConfirmScope()); err != nil {
+		t.Fatal(err)
+	}
+	c := NewConfirm(d, "Kill it?", nil, func(bool) tea.Cmd { return nil })
+	c.SetSize(60, 20)
+	if v := c.View(); !strings.Contains(v, "y yes   N no   ctrl+g cancel") || strings.Contains(v, "esc") {
+		t.Errorf("keys in the box after a remap:\n%s", v)
+	}
+	if got := panetest.Msgs(c.Update(tea.KeyMsg{Type: tea.KeyCtrlG})); len(got) == 0 || got[0] != (pane.CloseModal{}) {
+		t.Errorf("the remapped cancel key: %#v", got)
 	}
 }
 

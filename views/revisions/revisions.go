@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -107,7 +106,7 @@ func (v *View) keys() pane.KeyActions[*View] {
 }
 
 // askActions answer whether to point the app at the chosen revision.
-var askActions = modal.AskActions((*View).setRevision, func(v *View) { v.asking = false })
+var askActions = modal.AskActions("", (*View).setRevision, func(v *View) { v.asking = false })
 
 // listActions move through the revisions and choose one. Once the
 // choice is sent, only Esc does something.
@@ -119,7 +118,7 @@ var listActions = keymap.Context[*View]{
 	// Read-only, a revision can be looked at, not chosen.
 	{Name: "dialog.submit", Footer: 3, Label: func(v *View) (string, bool) { return "run this revision", !v.d.ReadOnly },
 		Run: (*View).choose},
-	{Name: "dialog.cancel", Footer: 4, Run: func(v *View, _ tea.KeyMsg) tea.Cmd { return v.d.Ask(pane.CloseModal{}) }},
+	{Name: "dialog.cancel", Desc: "close", Footer: 4, Run: func(v *View, _ tea.KeyMsg) tea.Cmd { return v.d.Ask(pane.CloseModal{}) }},
 }
 
 // Scope is the keys live in the list of revisions, and in its question,
@@ -202,15 +201,14 @@ func (v *View) View() string {
 		r, _ := v.selected()
 		foot = append(foot, st.ModalDanger.Render(fmt.Sprintf("Point %s at revision %s? Its runners are replaced by runners of it.",
 			sanitize.String(names.Alias(v.app.Name, v.env)), format.Short(string(r.ID), 8))),
-			st.FooterKey.Render(v.d.Keys.Dialog.Confirm.Help().Key)+st.FooterDesc.Render(" yes   ")+
-				st.FooterKey.Render(v.d.Keys.Dialog.Deny.Help().Key)+st.FooterDesc.Render(" no"))
+			modal.KeysLine(st, v.ask.ShortHelp()))
 	case v.send.Out:
 		foot = append(foot, st.StatusInfo.Render("Setting the revision…"))
 	case v.send.Err != "":
 		foot = append(foot, st.FieldError.Render(theme.GlyphErr+" "+v.send.Err))
 	}
 	if !v.asking {
-		foot = append(foot, v.keysLine())
+		foot = append(foot, modal.KeysLine(st, v.list.ShortHelp()))
 	}
 	return modal.Frame(st, v.width, v.height, title, body, foot)
 }
@@ -237,17 +235,6 @@ func (v *View) rows() []string {
 	lines = append(lines, "", st.Label.Render(currentGlyph+" the revision "+
 		sanitize.String(names.Alias(v.app.Name, v.env))+" points at"))
 	return lines
-}
-
-func (v *View) keysLine() string {
-	st, d, t := v.d.Styles, v.d.Keys.Dialog, v.d.Keys.Table
-	k := func(keys, desc string) string { return st.FooterKey.Render(keys) + " " + st.FooterDesc.Render(desc) }
-	parts := []string{k(t.Up.Help().Key+" "+t.Down.Help().Key, "move")}
-	if !v.d.ReadOnly {
-		parts = append(parts, k(d.Submit.Help().Key, "run this revision"))
-	}
-	parts = append(parts, k(d.Cancel.Help().Key, "close"))
-	return strings.Join(parts, "   ")
 }
 
 func (v *View) ShortHelp() []key.Binding  { return v.keys().ShortHelp() }

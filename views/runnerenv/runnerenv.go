@@ -266,8 +266,5 @@ func (v *View) View() string {
 	room := max(1, v.height-8) // the frame, the title and the keys
 	v.offset = max(0, min(v.offset, len(lines)-room))
 	body := lines[v.offset:]
-	t, d := v.d.Keys.Table, v.d.Keys.Dialog
-	keys := st.FooterKey.Render(t.Up.Help().Key+" "+t.Down.Help().Key) + " " + st.FooterDesc.Render("scroll") + "   " +
-		st.FooterKey.Render(d.Cancel.Help().Key) + " " + st.FooterDesc.Render("close")
-	return modal.Frame(st, v.width, v.height, title, body, []string{keys})
+	return modal.Frame(st, v.width, v.height, title, body, []string{modal.KeysLine(st, v.ShortHelp())})
 }

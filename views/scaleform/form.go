@@ -12,7 +12,6 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/client"
@@ -223,7 +222,7 @@ func (f *Form) View() string {
 	case f.send.Err != "":
 		status = append(status, st.FieldError.Render(theme.GlyphErr+" "+f.send.Err))
 	}
-	foot := append(status[:len(status):len(status)], f.keysLine())
+	foot := append(status[:len(status):len(status)], modal.KeysLine(st, f.ShortHelp()))
 	body := append(append(fields[:len(fields):len(fields)], legend, ""), diff...)
 	if len(body) > modal.Room(f.width, f.height, title, foot) {
 		// Short of room, the diff must stay in view, or Enter would apply
@@ -256,15 +255,6 @@ func (f *Form) diff() []string {
 		lines = append(lines, "  "+st.Empty.Render("none yet: edit a field"))
 	}
 	return lines
-}
-
-func (f *Form) keysLine() string {
-	st, d := f.d.Styles, f.d.Keys.Dialog
-	k := func(b key.Binding, desc string) string {
-		return st.FooterKey.Render(b.Help().Key) + " " + st.FooterDesc.Render(desc)
-	}
-	return k(d.Submit, "apply") + "   " + k(d.NextField, "next field") + "   " +
-		k(d.PrevField, "previous") + "   " + k(d.Cancel, "cancel")
 }
 
 func (f *Form) Init() tea.Cmd { return nil }

@@ -137,7 +137,7 @@ func (f *Form) typed(km tea.KeyMsg) tea.Cmd {
 }
 
 // askActions answer whether to overwrite a secret that exists.
-var askActions = modal.AskActions((*Form).send, func(f *Form) { f.asking = false })
+var askActions = modal.AskActions("overwrite", (*Form).send, func(f *Form) { f.asking = false })
 
 // formActions are the form's keys; every other key is typed into the
 // focused field. Once sent, only Esc does something.
@@ -285,26 +285,19 @@ func (f *Form) View() string {
 
 	title := st.ModalTitle.Render("Set a secret of " + sanitize.String(names.Env(f.env)))
 	var foot []string
-	k := func(b key.Binding, desc string) string {
-		return st.FooterKey.Render(b.Help().Key) + " " + st.FooterDesc.Render(desc)
-	}
 	switch {
 	case f.asking:
 		foot = append(foot,
 			st.ModalDanger.Render(sanitize.String(f.fields[fieldName].Ed.Value())+" exists in "+
 				sanitize.String(names.Env(f.env))+": overwrite its value?"),
-			k(d.Confirm, "overwrite")+"   "+k(d.Deny, "no"))
+			modal.KeysLine(st, f.ShortHelp()))
 		return modal.Frame(st, f.width, f.height, title, body, foot)
 	case f.sending:
 		foot = append(foot, st.StatusInfo.Render("Setting…"))
 	case f.err != "":
 		foot = append(foot, modal.Wrap(st.FieldError.Render(theme.GlyphErr+" "+f.err), modal.Inner(f.width))...)
 	}
-	next := "next"
-	if f.focus != fieldName {
-		next = "set"
-	}
-	foot = append(foot, k(d.Submit, next)+"   "+k(d.NextField, "next field")+"   "+k(d.Cancel, "cancel"))
+	foot = append(foot, modal.KeysLine(st, f.ShortHelp()))
 	return modal.Frame(st, f.width, f.height, title, body, foot)
 }
 
