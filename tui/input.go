@@ -9,8 +9,9 @@ import (
 )
 
 // lineInput is the one-line editor of the command line and the filter: a
-// prompt and the text. The command line completes on Tab itself (see
-// complete in command.go), since its candidates depend on the command.
+// prompt and the text. The command line completes with its own key
+// (command.complete; see complete in command.go), since its candidates
+// depend on the command.
 type lineInput struct {
 	prompt string
 	ed     lineedit.Editor

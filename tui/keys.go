@@ -142,8 +142,9 @@ func (m *Model) runesKey(km tea.KeyMsg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// openInput opens the command line or the filter. The command line's Tab
-// is the root's (complete), which knows names as well as commands.
+// openInput opens the command line or the filter. The command line's
+// completion is the root's (complete), which knows names as well as
+// commands.
 func (m *Model) openInput(md mode, prompt, value string) {
 	m.mode = md
 	m.compl = completion{}
