@@ -251,23 +251,7 @@ func (s *Store) Aliases(ctx context.Context, env string) ([]Alias, error) {
 		q += ` WHERE env = ?`
 		args = append(args, env)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY env, app`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list aliases: %w", err)
-	}
-	defer rows.Close()
-	var out []Alias
-	for rows.Next() {
-		a, err := scanAlias(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list aliases: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list aliases: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.db, "list aliases", scanAlias, q+` ORDER BY env, app`, args...)
 }
 
 // DeleteAlias removes ref's alias and returns the revision it pointed at.
@@ -309,23 +293,7 @@ func (s *Store) Revisions(ctx context.Context, env, app string) ([]Revision, err
 		q += ` AND app = ?`
 		args = append(args, app)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY created_at DESC, rowid DESC`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list revisions: %w", err)
-	}
-	defer rows.Close()
-	var out []Revision
-	for rows.Next() {
-		r, err := scanRevision(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list revisions: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list revisions: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.db, "list revisions", scanRevision, q+` ORDER BY created_at DESC, rowid DESC`, args...)
 }
 
 // DeleteRevision removes a revision no alias points at. A revision still
@@ -380,22 +348,13 @@ func (s *Store) Deployment(ctx context.Context, ref AppRef) (Deployment, error) 
 func (s *Store) Deployments(ctx context.Context) ([]Deployment, error) {
 	var out []Deployment
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT env, app FROM aliases ORDER BY env, app`)
-		if err != nil {
-			return fmt.Errorf("list deployments: %w", err)
-		}
-		var refs []AppRef
-		for rows.Next() {
+		refs, err := queryAll(ctx, tx, "list deployments", func(row rowScanner) (AppRef, error) {
 			var r AppRef
-			if err := rows.Scan(&r.Env, &r.App); err != nil {
-				rows.Close()
-				return fmt.Errorf("list deployments: %w", err)
-			}
-			refs = append(refs, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("list deployments: %w", err)
+			err := row.Scan(&r.Env, &r.App)
+			return r, err
+		}, `SELECT env, app FROM aliases ORDER BY env, app`)
+		if err != nil {
+			return err
 		}
 		for _, r := range refs {
 			d, err := deployment(ctx, tx, r)

@@ -45,24 +45,8 @@ func scanEnvironment(row interface{ Scan(...any) error }) (Environment, error) {
 // Environments lists every environment: the default first, then by
 // creation.
 func (s *Store) Environments(ctx context.Context) ([]Environment, error) {
-	rows, err := s.db.QueryContext(ctx,
+	return queryAll(ctx, s.db, "list environments", scanEnvironment,
 		`SELECT `+envColumns+` FROM environments ORDER BY is_default DESC, created_at, rowid`)
-	if err != nil {
-		return nil, fmt.Errorf("list environments: %w", err)
-	}
-	defer rows.Close()
-	var out []Environment
-	for rows.Next() {
-		e, err := scanEnvironment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list environments: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list environments: %w", err)
-	}
-	return out, nil
 }
 
 // Environment returns one environment, or an error wrapping ErrNotFound.
@@ -189,18 +173,9 @@ func (s *Store) Contents(ctx context.Context, env string) (EnvironmentContents, 
 }
 
 func aliasNames(ctx context.Context, tx *sql.Tx, env string) ([]AppRef, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT app FROM aliases WHERE env = ? ORDER BY app`, env)
-	if err != nil {
-		return nil, fmt.Errorf("list aliases of %q: %w", env, err)
-	}
-	defer rows.Close()
-	var out []AppRef
-	for rows.Next() {
-		var app string
-		if err := rows.Scan(&app); err != nil {
-			return nil, fmt.Errorf("list aliases of %q: %w", env, err)
-		}
-		out = append(out, AppRef{Env: env, App: app})
-	}
-	return out, rows.Err()
+	return queryAll(ctx, tx, fmt.Sprintf("list aliases of %q", env), func(row rowScanner) (AppRef, error) {
+		r := AppRef{Env: env}
+		err := row.Scan(&r.App)
+		return r, err
+	}, `SELECT app FROM aliases WHERE env = ? ORDER BY app`, env)
 }

@@ -91,26 +91,13 @@ func (s *Store) DeleteSecret(ctx context.Context, env, name string) error {
 
 // Secrets lists env's secrets by name, without values.
 func (s *Store) Secrets(ctx context.Context, env string) ([]Secret, error) {
-	rows, err := s.db.QueryContext(ctx,
-		`SELECT env, name, default_exposed, created_at FROM secrets WHERE env = ? ORDER BY name`, env)
-	if err != nil {
-		return nil, fmt.Errorf("list secrets of %q: %w", env, err)
-	}
-	defer rows.Close()
-	var out []Secret
-	for rows.Next() {
+	return queryAll(ctx, s.db, fmt.Sprintf("list secrets of %q", env), func(row rowScanner) (Secret, error) {
 		var sec Secret
 		var created int64
-		if err := rows.Scan(&sec.Env, &sec.Name, &sec.DefaultExposed, &created); err != nil {
-			return nil, fmt.Errorf("list secrets of %q: %w", env, err)
-		}
+		err := row.Scan(&sec.Env, &sec.Name, &sec.DefaultExposed, &created)
 		sec.CreatedAt = fromStamp(created)
-		out = append(out, sec)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list secrets of %q: %w", env, err)
-	}
-	return out, nil
+		return sec, err
+	}, `SELECT env, name, default_exposed, created_at FROM secrets WHERE env = ? ORDER BY name`, env)
 }
 
 // SecretValues returns the secrets of env exposed by default as name →
@@ -119,21 +106,18 @@ func (s *Store) Secrets(ctx context.Context, env string) ([]Secret, error) {
 // their secrets, and a local app cannot list any, so those stay out.
 // Nothing of another environment is ever included.
 func (s *Store) SecretValues(ctx context.Context, env string) (map[string]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name, value FROM secrets WHERE env = ? AND default_exposed`, env)
+	type secretValue struct{ name, value string }
+	vals, err := queryAll(ctx, s.db, fmt.Sprintf("read secrets of %q", env), func(row rowScanner) (secretValue, error) {
+		var v secretValue
+		err := row.Scan(&v.name, &v.value)
+		return v, err
+	}, `SELECT name, value FROM secrets WHERE env = ? AND default_exposed`, env)
 	if err != nil {
-		return nil, fmt.Errorf("read secrets of %q: %w", env, err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var name, value string
-		if err := rows.Scan(&name, &value); err != nil {
-			return nil, fmt.Errorf("read secrets of %q: %w", env, err)
-		}
-		out[name] = value
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read secrets of %q: %w", env, err)
+	out := make(map[string]string, len(vals))
+	for _, v := range vals {
+		out[v.name] = v.value
 	}
 	return out, nil
 }
