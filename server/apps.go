@@ -100,12 +100,9 @@ func (s *service) UpdateApplication(ctx context.Context, req *falpb.UpdateApplic
 // ones of its current revision. Without a Runtime there is nothing to
 // replace, and an existing app answers OK.
 func (s *service) RolloutApplication(ctx context.Context, req *falpb.RolloutApplicationRequest) (*falpb.RolloutApplicationResult, error) {
-	ref, err := s.existingEnvRef(ctx, req.GetApplicationName(), req.EnvironmentName)
+	ref, err := s.existingApp(ctx, req.GetApplicationName(), req.EnvironmentName)
 	if err != nil {
 		return nil, err
-	}
-	if _, err := s.st.Alias(ctx, ref); err != nil {
-		return nil, toStatus(err)
 	}
 	if s.rt != nil {
 		if err := s.rt.Rollout(ctx, ref, req.GetForce()); err != nil {
@@ -212,6 +209,19 @@ func (s *service) existingEnvRef(ctx context.Context, alias string, env *string)
 	}
 	if err := s.requireEnv(ctx, ref.Env); err != nil {
 		return AppRef{}, err
+	}
+	return ref, nil
+}
+
+// existingApp is existingEnvRef for calls on an app that must exist: an
+// unknown one is NOT_FOUND.
+func (s *service) existingApp(ctx context.Context, alias string, env *string) (AppRef, error) {
+	ref, err := s.existingEnvRef(ctx, alias, env)
+	if err != nil {
+		return AppRef{}, err
+	}
+	if _, err := s.st.Alias(ctx, ref); err != nil {
+		return AppRef{}, toStatus(err)
 	}
 	return ref, nil
 }

@@ -13,12 +13,9 @@ import (
 
 // ListAliasRunners lists one app's runners; an unknown app is NOT_FOUND.
 func (s *service) ListAliasRunners(ctx context.Context, req *falpb.ListAliasRunnersRequest) (*falpb.ListAliasRunnersResponse, error) {
-	ref, err := s.existingEnvRef(ctx, req.GetAlias(), req.EnvironmentName)
+	ref, err := s.existingApp(ctx, req.GetAlias(), req.EnvironmentName)
 	if err != nil {
 		return nil, err
-	}
-	if _, err := s.st.Alias(ctx, ref); err != nil {
-		return nil, toStatus(err)
 	}
 	f := RunnerFilter{App: &ref, IncludePending: req.GetListPending(), TerminatedSince: since(req.StartTime)}
 	return &falpb.ListAliasRunnersResponse{Runners: s.runners(f)}, nil
