@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sync"
 
 	"google.golang.org/grpc"
@@ -92,12 +93,7 @@ func (r *Keyring) Add(k Key) error {
 func (r *Keyring) Remove(id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for i, k := range r.keys {
-		if k.ID == id {
-			r.keys = append(r.keys[:i], r.keys[i+1:]...)
-			return
-		}
-	}
+	r.keys = slices.DeleteFunc(r.keys, func(k Key) bool { return k.ID == id })
 }
 
 // match finds the key with this id and secret. Every key is compared in

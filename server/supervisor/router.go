@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -221,12 +222,7 @@ func (s *Supervisor) lease(a *app, r *runner, req gateway.RequestInfo) *gateway.
 func (s *Supervisor) releaseLease(r *runner, n uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i, l := range r.leases {
-		if l.n == n {
-			r.leases = append(r.leases[:i], r.leases[i+1:]...)
-			break
-		}
-	}
+	r.leases = slices.DeleteFunc(r.leases, func(l leaseRecord) bool { return l.n == n })
 	r.inFlight = max(r.inFlight-1, 0)
 	if r.inFlight == 0 {
 		r.idleSince = s.now()
