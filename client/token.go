@@ -18,6 +18,8 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/faldash/faldash/internal/atomicfile"
 )
 
 // DefaultAuthURL is where fal refreshes sign-in tokens (FALDASH_AUTH_URL
@@ -244,27 +246,7 @@ func writeTokenFile(path, refresh, access string) error {
 	if fi, err := os.Stat(path); err == nil {
 		mode = fi.Mode().Perm()
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), tokenFile+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // a no-op after the rename
-	if _, err := tmp.WriteString(refresh + "\n" + access); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, []byte(refresh+"\n"+access), mode)
 }
 
 // refresh trades the refresh token for a new access token (and, with

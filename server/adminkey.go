@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/faldash/faldash/internal/atomicfile"
 )
 
 // AdminKeyFile is the admin key's file in the data directory. It holds
@@ -46,46 +48,8 @@ func createAdminKey(path string) (Key, error) {
 		return Key{}, fmt.Errorf("generate admin key: %w", err)
 	}
 	k := Key{ID: uuid.NewString(), Secret: hex.EncodeToString(buf), Scope: ScopeAdmin}
-	if err := writeFileAtomic(path, []byte(k.ID+":"+k.Secret+"\n"), 0o600); err != nil {
+	if err := atomicfile.Write(path, []byte(k.ID+":"+k.Secret+"\n"), 0o600); err != nil {
 		return Key{}, fmt.Errorf("write admin key: %w", err)
 	}
 	return k, nil
-}
-
-// writeFileAtomic writes data to a temporary file in path's directory,
-// syncs it, renames it over path and syncs the directory.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op once renamed
-	// CreateTemp makes the file 0600 already; Chmod makes it independent
-	// of that detail and of the umask.
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

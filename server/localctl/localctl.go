@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/faldash/faldash/internal/atomicfile"
 	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/server/gateway"
 	"github.com/faldash/faldash/server/rest"
@@ -352,17 +353,7 @@ func writeEndpoints(dir string, e Endpoints) error {
 	if err != nil {
 		return fmt.Errorf("write endpoints: %w", err)
 	}
-	f, err := os.CreateTemp(dir, EndpointsFile+".*")
-	if err != nil {
-		return fmt.Errorf("write endpoints: %w", err)
-	}
-	_, werr := f.Write(append(b, '\n'))
-	if err := errors.Join(werr, f.Close()); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write endpoints: %w", err)
-	}
-	if err := os.Rename(f.Name(), filepath.Join(dir, EndpointsFile)); err != nil {
-		os.Remove(f.Name())
+	if err := atomicfile.Write(filepath.Join(dir, EndpointsFile), append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write endpoints: %w", err)
 	}
 	return nil
