@@ -29,16 +29,30 @@ func noAnswer(op, what string) *Error {
 	return &Error{Kind: Other, Op: op, Msg: "the controller's answer holds no " + what}
 }
 
+// fromPBs converts a listing's protobuf messages, keeping their order. An
+// empty listing is an empty slice, not nil.
+func fromPBs[P, T any](ps []P, conv func(P) T) []T {
+	out := make([]T, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, conv(p))
+	}
+	return out
+}
+
+// appAnswer is the app a call that changes one answers with.
+func appAnswer(op string, a *falpb.AliasInfo, env string) (App, error) {
+	if a == nil {
+		return App{}, noAnswer(op, "app")
+	}
+	return appFromPB(a, env), nil
+}
+
 func (g *GRPC) ListEnvironments(ctx context.Context) ([]Environment, error) {
 	resp, err := unary(ctx, g, "list environments", &falpb.ListEnvironmentsRequest{}, g.rpc.ListEnvironments)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Environment, 0, len(resp.GetEnvironments()))
-	for _, e := range resp.GetEnvironments() {
-		out = append(out, environmentFromPB(e))
-	}
-	return out, nil
+	return fromPBs(resp.GetEnvironments(), environmentFromPB), nil
 }
 
 // CreateEnvironment is retried: a second try meets ALREADY_EXISTS if the
@@ -71,11 +85,7 @@ func (g *GRPC) ListApps(ctx context.Context, env string) ([]App, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]App, 0, len(resp.GetAliases()))
-	for _, a := range resp.GetAliases() {
-		out = append(out, appFromPB(a, env))
-	}
-	return out, nil
+	return fromPBs(resp.GetAliases(), func(a *falpb.AliasInfo) App { return appFromPB(a, env) }), nil
 }
 
 // ListRevisions names the app by its full alias beside the environment,
@@ -92,11 +102,7 @@ func (g *GRPC) ListRevisions(ctx context.Context, env, app string) ([]Revision, 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Revision, 0, len(resp.GetApplications()))
-	for _, a := range resp.GetApplications() {
-		out = append(out, revisionFromPB(a, env))
-	}
-	return out, nil
+	return fromPBs(resp.GetApplications(), func(a *falpb.ApplicationInfo) Revision { return revisionFromPB(a, env) }), nil
 }
 
 func (g *GRPC) UpdateApp(ctx context.Context, env, app string, spec ScaleSpec) (App, error) {
@@ -109,10 +115,7 @@ func (g *GRPC) UpdateApp(ctx context.Context, env, app string, spec ScaleSpec) (
 	if err != nil {
 		return App{}, err
 	}
-	if resp.GetAliasInfo() == nil {
-		return App{}, noAnswer(op, "app")
-	}
-	return appFromPB(resp.GetAliasInfo(), env), nil
+	return appAnswer(op, resp.GetAliasInfo(), env)
 }
 
 // RolloutApp is tried once: a second rollout replaces the runners again.
@@ -145,10 +148,7 @@ func (g *GRPC) SetAlias(ctx context.Context, env, app string, rev RevisionID, mo
 	if err != nil {
 		return App{}, err
 	}
-	if resp.GetAliasInfo() == nil {
-		return App{}, noAnswer(op, "app")
-	}
-	return appFromPB(resp.GetAliasInfo(), env), nil
+	return appAnswer(op, resp.GetAliasInfo(), env)
 }
 
 func (g *GRPC) DeleteAlias(ctx context.Context, env, app string) (RevisionID, error) {
@@ -187,11 +187,7 @@ func (g *GRPC) ListSecrets(ctx context.Context, env string) ([]Secret, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Secret, 0, len(resp.GetSecrets()))
-	for _, s := range resp.GetSecrets() {
-		out = append(out, secretFromPB(s, env))
-	}
-	return out, nil
+	return fromPBs(resp.GetSecrets(), func(s *falpb.Secret) Secret { return secretFromPB(s, env) }), nil
 }
 
 func (g *GRPC) ListAppRunners(ctx context.Context, env, app string, q RunnerQuery) ([]Runner, error) {
