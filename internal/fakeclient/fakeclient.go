@@ -161,28 +161,28 @@ func (c *Client) SetEnvironments(envs ...client.Environment) {
 }
 
 func (c *Client) SetApps(env string, apps ...client.App) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.apps[names.Env(env)] = slices.Clone(apps)
+	setCanned(c, c.apps, names.Env(env), apps)
 }
 
 func (c *Client) SetRunners(env, app string, runners ...client.Runner) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.runners[names.Alias(app, env)] = slices.Clone(runners)
+	setCanned(c, c.runners, names.Alias(app, env), runners)
 }
 
 func (c *Client) SetSecrets(env string, secrets ...client.Secret) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.secrets[names.Env(env)] = slices.Clone(secrets)
+	setCanned(c, c.secrets, names.Env(env), secrets)
 }
 
 // SetRevisions replaces the revisions ListRevisions gives for app in env.
 func (c *Client) SetRevisions(env, app string, revs ...client.Revision) {
+	setCanned(c, c.revs, names.Alias(app, env), revs)
+}
+
+// setCanned replaces the list m keeps under key with a copy of vs. The
+// maps are made by New and never replaced, so m may be read unlocked.
+func setCanned[V any](c *Client, m map[string][]V, key string, vs []V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.revs[names.Alias(app, env)] = slices.Clone(revs)
+	m[key] = slices.Clone(vs)
 }
 
 // Fail makes method (e.g. "ListApps") return err until Fail(method, nil).
@@ -290,85 +290,75 @@ func (c *Client) begin(ctx context.Context, call Call) (func(), error) {
 	return end, err
 }
 
-func (c *Client) ListEnvironments(ctx context.Context) ([]client.Environment, error) {
-	end, err := c.begin(ctx, Call{Method: "ListEnvironments"})
+// answer records call and, unless it fails (see begin), answers what read
+// gives, read with mu held.
+func answer[T any](ctx context.Context, c *Client, call Call, read func() (T, error)) (T, error) {
+	end, err := c.begin(ctx, call)
 	defer end()
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return slices.Clone(c.envs), nil
+	return read()
+}
+
+// act is answer for the calls that answer only an error.
+func act(ctx context.Context, c *Client, call Call, apply func() error) error {
+	_, err := answer(ctx, c, call, func() (struct{}, error) { return struct{}{}, apply() })
+	return err
+}
+
+func (c *Client) ListEnvironments(ctx context.Context) ([]client.Environment, error) {
+	return answer(ctx, c, Call{Method: "ListEnvironments"}, func() ([]client.Environment, error) {
+		return slices.Clone(c.envs), nil
+	})
 }
 
 func (c *Client) ListApps(ctx context.Context, env string) ([]client.App, error) {
-	end, err := c.begin(ctx, Call{Method: "ListApps", Env: env})
-	defer end()
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	apps, ok := c.apps[names.Env(env)]
-	if !ok && !c.hasEnv(env) {
-		return nil, &client.Error{Kind: client.NotFound, Op: "list apps of " + names.Env(env), Msg: "environment " + names.Env(env) + " not found"}
-	}
-	return slices.Clone(apps), nil
+	return answer(ctx, c, Call{Method: "ListApps", Env: env}, func() ([]client.App, error) {
+		apps, ok := c.apps[names.Env(env)]
+		if !ok && !c.hasEnv(env) {
+			return nil, &client.Error{Kind: client.NotFound, Op: "list apps of " + names.Env(env), Msg: "environment " + names.Env(env) + " not found"}
+		}
+		return slices.Clone(apps), nil
+	})
 }
 
 func (c *Client) ListAppRunners(ctx context.Context, env, app string, q client.RunnerQuery) ([]client.Runner, error) {
-	end, err := c.begin(ctx, Call{Method: "ListAppRunners", Env: env, App: app, Query: q})
-	defer end()
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []client.Runner
-	for _, r := range c.runners[names.Alias(app, env)] {
-		if r.State == client.StateTerminated && q.TerminatedSince.IsZero() {
-			continue
+	return answer(ctx, c, Call{Method: "ListAppRunners", Env: env, App: app, Query: q}, func() ([]client.Runner, error) {
+		var out []client.Runner
+		for _, r := range c.runners[names.Alias(app, env)] {
+			if r.State == client.StateTerminated && q.TerminatedSince.IsZero() {
+				continue
+			}
+			out = append(out, r)
 		}
-		out = append(out, r)
-	}
-	return out, nil
+		return out, nil
+	})
 }
 
 func (c *Client) ListRunners(ctx context.Context, q client.RunnerQuery) ([]client.Runner, error) {
-	end, err := c.begin(ctx, Call{Method: "ListRunners", Query: q})
-	defer end()
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []client.Runner
-	for _, rs := range c.runners {
-		out = append(out, rs...)
-	}
-	return out, nil
+	return answer(ctx, c, Call{Method: "ListRunners", Query: q}, func() ([]client.Runner, error) {
+		var out []client.Runner
+		for _, rs := range c.runners {
+			out = append(out, rs...)
+		}
+		return out, nil
+	})
 }
 
 func (c *Client) ListSecrets(ctx context.Context, env string) ([]client.Secret, error) {
-	end, err := c.begin(ctx, Call{Method: "ListSecrets", Env: env})
-	defer end()
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.secrets[names.Env(env)]), nil
+	return answer(ctx, c, Call{Method: "ListSecrets", Env: env}, func() ([]client.Secret, error) {
+		return slices.Clone(c.secrets[names.Env(env)]), nil
+	})
 }
 
 func (c *Client) ListRevisions(ctx context.Context, env, app string) ([]client.Revision, error) {
-	end, err := c.begin(ctx, Call{Method: "ListRevisions", Env: env, App: app})
-	defer end()
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.revs[names.Alias(app, env)]), nil
+	return answer(ctx, c, Call{Method: "ListRevisions", Env: env, App: app}, func() ([]client.Revision, error) {
+		return slices.Clone(c.revs[names.Alias(app, env)]), nil
+	})
 }
 
 // hasEnv must be called with mu held.
@@ -382,54 +372,39 @@ func (c *Client) hasEnv(env string) bool {
 // set errors with Fail or check the recorded calls.
 
 func (c *Client) CreateEnvironment(ctx context.Context, name, description string) (client.Environment, error) {
-	end, err := c.begin(ctx, Call{Method: "CreateEnvironment", Env: name, Description: description})
-	defer end()
-	if err != nil {
-		return client.Environment{}, err
-	}
-	e := client.Environment{Name: name, Description: description}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.envs = append(c.envs, e)
-	c.apps[name] = nil
-	return e, nil
+	return answer(ctx, c, Call{Method: "CreateEnvironment", Env: name, Description: description}, func() (client.Environment, error) {
+		e := client.Environment{Name: name, Description: description}
+		c.envs = append(c.envs, e)
+		c.apps[name] = nil
+		return e, nil
+	})
 }
 
 // DeleteEnvironment removes the environment with its apps, runners and
 // secrets, as a controller does.
 func (c *Client) DeleteEnvironment(ctx context.Context, name string) error {
-	end, err := c.begin(ctx, Call{Method: "DeleteEnvironment", Env: name})
-	defer end()
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.envs = slices.DeleteFunc(c.envs, func(e client.Environment) bool { return e.Name == name })
-	for _, a := range c.apps[name] {
-		delete(c.runners, names.Alias(a.Name, name))
-	}
-	delete(c.apps, name)
-	delete(c.secrets, name)
-	return nil
+	return act(ctx, c, Call{Method: "DeleteEnvironment", Env: name}, func() error {
+		c.envs = slices.DeleteFunc(c.envs, func(e client.Environment) bool { return e.Name == name })
+		for _, a := range c.apps[name] {
+			delete(c.runners, names.Alias(a.Name, name))
+		}
+		delete(c.apps, name)
+		delete(c.secrets, name)
+		return nil
+	})
 }
 
 func (c *Client) UpdateApp(ctx context.Context, env, app string, spec client.ScaleSpec) (client.App, error) {
-	end, err := c.begin(ctx, Call{Method: "UpdateApp", Env: env, App: app, Spec: cloneSpec(spec)})
-	defer end()
-	if err != nil {
-		return client.App{}, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	apps := c.apps[names.Env(env)]
-	for i, a := range apps {
-		if a.Name == app {
-			apps[i].Scaling = spec.Apply(a.Scaling)
-			return apps[i], nil
+	return answer(ctx, c, Call{Method: "UpdateApp", Env: env, App: app, Spec: cloneSpec(spec)}, func() (client.App, error) {
+		apps := c.apps[names.Env(env)]
+		for i, a := range apps {
+			if a.Name == app {
+				apps[i].Scaling = spec.Apply(a.Scaling)
+				return apps[i], nil
+			}
 		}
-	}
-	return client.App{Name: app, Env: env, Scaling: spec.Apply(client.App{}.Scaling)}, nil
+		return client.App{Name: app, Env: env, Scaling: spec.Apply(client.App{}.Scaling)}, nil
+	})
 }
 
 func cloneSpec(s client.ScaleSpec) client.ScaleSpec {
@@ -462,23 +437,18 @@ func (c *Client) SetAlias(ctx context.Context, env, app string, rev client.Revis
 }
 
 func (c *Client) DeleteAlias(ctx context.Context, env, app string) (client.RevisionID, error) {
-	end, err := c.begin(ctx, Call{Method: "DeleteAlias", Env: env, App: app})
-	defer end()
-	if err != nil {
-		return "", err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var rev client.RevisionID
-	c.apps[names.Env(env)] = slices.DeleteFunc(c.apps[names.Env(env)], func(a client.App) bool {
-		if a.Name == app {
-			rev = a.Revision
-			return true
-		}
-		return false
+	return answer(ctx, c, Call{Method: "DeleteAlias", Env: env, App: app}, func() (client.RevisionID, error) {
+		var rev client.RevisionID
+		c.apps[names.Env(env)] = slices.DeleteFunc(c.apps[names.Env(env)], func(a client.App) bool {
+			if a.Name == app {
+				rev = a.Revision
+				return true
+			}
+			return false
+		})
+		delete(c.runners, names.Alias(app, env))
+		return rev, nil
 	})
-	delete(c.runners, names.Alias(app, env))
-	return rev, nil
 }
 
 func (c *Client) DeleteRevision(ctx context.Context, rev client.RevisionID) error {
@@ -490,31 +460,21 @@ func (c *Client) DeleteRevision(ctx context.Context, rev client.RevisionID) erro
 // SetSecret records the name and the value's digest only: a test double
 // must not keep values either. It lists the secret from then on.
 func (c *Client) SetSecret(ctx context.Context, env, name, value string, defaultExposed *bool) error {
-	end, err := c.begin(ctx, Call{Method: "SetSecret", Env: env, App: name, ValueDigest: Digest(value), Exposed: defaultExposed})
-	defer end()
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := names.Env(env)
-	if !slices.ContainsFunc(c.secrets[e], func(s client.Secret) bool { return s.Name == name }) {
-		c.secrets[e] = append(c.secrets[e], client.Secret{Name: name, Env: e})
-	}
-	return nil
+	return act(ctx, c, Call{Method: "SetSecret", Env: env, App: name, ValueDigest: Digest(value), Exposed: defaultExposed}, func() error {
+		e := names.Env(env)
+		if !slices.ContainsFunc(c.secrets[e], func(s client.Secret) bool { return s.Name == name }) {
+			c.secrets[e] = append(c.secrets[e], client.Secret{Name: name, Env: e})
+		}
+		return nil
+	})
 }
 
 func (c *Client) UnsetSecret(ctx context.Context, env, name string) error {
-	end, err := c.begin(ctx, Call{Method: "UnsetSecret", Env: env, App: name})
-	defer end()
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := names.Env(env)
-	c.secrets[e] = slices.DeleteFunc(c.secrets[e], func(s client.Secret) bool { return s.Name == name })
-	return nil
+	return act(ctx, c, Call{Method: "UnsetSecret", Env: env, App: name}, func() error {
+		e := names.Env(env)
+		c.secrets[e] = slices.DeleteFunc(c.secrets[e], func(s client.Secret) bool { return s.Name == name })
+		return nil
+	})
 }
 
 func (c *Client) StopRunner(ctx context.Context, id client.RunnerID, replaceFirst bool) error {
@@ -555,36 +515,26 @@ func (c *Client) RunnerLogs(ctx context.Context, id client.RunnerID, q client.Lo
 
 // RunnerInfo answers the error set by Fail, else what SetRunnerInfo gave.
 func (c *Client) RunnerInfo(ctx context.Context, id client.RunnerID) (client.RunnerInfo, error) {
-	end, err := c.begin(ctx, Call{Method: "RunnerInfo", App: string(id)})
-	defer end()
-	if err != nil {
-		return client.RunnerInfo{}, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.infos == nil {
-		return client.RunnerInfo{}, unsupported("runner " + string(id))
-	}
-	info, ok := c.infos[id]
-	if !ok {
-		return client.RunnerInfo{}, &client.Error{Kind: client.NotFound, Op: "runner " + string(id), Msg: "runner not found"}
-	}
-	return info, nil
+	return answer(ctx, c, Call{Method: "RunnerInfo", App: string(id)}, func() (client.RunnerInfo, error) {
+		if c.infos == nil {
+			return client.RunnerInfo{}, unsupported("runner " + string(id))
+		}
+		info, ok := c.infos[id]
+		if !ok {
+			return client.RunnerInfo{}, &client.Error{Kind: client.NotFound, Op: "runner " + string(id), Msg: "runner not found"}
+		}
+		return info, nil
+	})
 }
 
 // QueueSize answers the error set by Fail, else what SetQueue gave.
 func (c *Client) QueueSize(ctx context.Context, env, app string) (client.QueueSize, error) {
-	end, err := c.begin(ctx, Call{Method: "QueueSize", Env: env, App: app})
-	defer end()
-	if err != nil {
-		return client.QueueSize{}, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.queues == nil {
-		return client.QueueSize{}, unsupported("queue of " + app)
-	}
-	return client.QueueSize{Size: c.queues[names.Alias(app, env)]}, nil
+	return answer(ctx, c, Call{Method: "QueueSize", Env: env, App: app}, func() (client.QueueSize, error) {
+		if c.queues == nil {
+			return client.QueueSize{}, unsupported("queue of " + app)
+		}
+		return client.QueueSize{Size: c.queues[names.Alias(app, env)]}, nil
+	})
 }
 
 // CurrentUser answers the error set by Fail, else ErrUnsupported.
