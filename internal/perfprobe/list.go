@@ -49,25 +49,11 @@ print(json.dumps({"runners": len(rs), "call_s": time.perf_counter() - t}))
 // one controller in one run, repeat times in turn, and reports medians and
 // the ratio of each lister to fal.
 func runList(ctx context.Context, o listOptions, rep *report) error {
-	cfg := o.synth
-	cfg.Churn = synthctl.Churn{}
-	srv, err := synthctl.New(cfg)
+	srv, home, keyFile, stop, err := steadyController(o.synth)
 	if err != nil {
 		return err
 	}
-	if err := srv.Listen("127.0.0.1:0"); err != nil {
-		return err
-	}
-	defer srv.Close()
-	home, err := os.MkdirTemp("", "perfprobe-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(home)
-	keyFile := filepath.Join(home, "synth.key")
-	if err := srv.WriteKeyFile(keyFile); err != nil {
-		return err
-	}
+	defer stop()
 	want := srv.TotalRunners()
 	call := map[string][]float64{}
 	cli := map[string][]float64{}

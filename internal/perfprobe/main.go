@@ -29,6 +29,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -108,6 +109,47 @@ func synthDefaults() synthctl.Config {
 	return synthctl.Config{Runners: 100_000, Seed: 1, Churn: synthctl.Churn{Fraction: 0.05, Added: 20, Removed: 20}}
 }
 
+// steadyController starts cfg's synthetic controller without churn on
+// loopback, so that what is measured sees unchanged data, and makes a
+// fresh home directory holding its key file. stop closes the controller
+// and removes the home.
+func steadyController(cfg synthctl.Config) (srv *synthctl.Server, home, keyFile string, stop func(), err error) {
+	cfg.Churn = synthctl.Churn{}
+	srv, err = synthctl.New(cfg)
+	if err != nil {
+		return nil, "", "", nil, err
+	}
+	if err := srv.Listen("127.0.0.1:0"); err != nil {
+		return nil, "", "", nil, err
+	}
+	home, err = os.MkdirTemp("", "perfprobe-")
+	if err != nil {
+		srv.Close()
+		return nil, "", "", nil, err
+	}
+	stop = func() {
+		os.RemoveAll(home)
+		srv.Close()
+	}
+	keyFile = filepath.Join(home, "synth.key")
+	if err := srv.WriteKeyFile(keyFile); err != nil {
+		stop()
+		return nil, "", "", nil, err
+	}
+	return srv, home, keyFile, stop, nil
+}
+
+// printReport runs measure with a report that prints each figure to
+// stdout as it comes, then prints them all as a table, whether or not
+// measure failed part-way.
+func printReport(stdout io.Writer, measure func(*report) error) error {
+	rep := newReport(stdout)
+	err := measure(rep)
+	fmt.Fprintln(stdout)
+	rep.table(stdout)
+	return err
+}
+
 func runTUICommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o := tuiOptions{synth: synthDefaults()}
 	var bins labelledFlag
@@ -134,11 +176,7 @@ func runTUICommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return errors.New("--presses, --idle, --cols and --rows must be positive (at least 40x10), --gap not negative")
 	}
 	o.bins = bins
-	rep := newReport(stdout)
-	err := runTUI(ctx, o, rep)
-	fmt.Fprintln(stdout)
-	rep.table(stdout)
-	return err
+	return printReport(stdout, func(rep *report) error { return runTUI(ctx, o, rep) })
 }
 
 func runListCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -165,9 +203,5 @@ func runListCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		listers = labelledFlag{{"faldash", self}}
 	}
 	o.listers = listers
-	rep := newReport(stdout)
-	err := runList(ctx, o, rep)
-	fmt.Fprintln(stdout)
-	rep.table(stdout)
-	return err
+	return printReport(stdout, func(rep *report) error { return runList(ctx, o, rep) })
 }

@@ -59,25 +59,12 @@ func runTUI(ctx context.Context, o tuiOptions, rep *report) error {
 }
 
 func measureTUI(ctx context.Context, b labelled, o tuiOptions, rep *report) error {
-	cfg := o.synth
-	cfg.Churn = synthctl.Churn{} // browsing and the idle window see unchanged data
-	srv, err := synthctl.New(cfg)
+	// Browsing and the idle window see unchanged data.
+	srv, home, key, stop, err := steadyController(o.synth)
 	if err != nil {
 		return err
 	}
-	if err := srv.Listen("127.0.0.1:0"); err != nil {
-		return err
-	}
-	defer srv.Close()
-	home, err := os.MkdirTemp("", "perfprobe-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(home)
-	key := filepath.Join(home, "synth.key")
-	if err := srv.WriteKeyFile(key); err != nil {
-		return err
-	}
+	defer stop()
 	args := []string{"--host", srv.Addr(), "--key-file", key, "--refresh", o.refresh.String()}
 	s, err := startSession(b.path, args, o.cols, o.rows, home)
 	if err != nil {
@@ -113,7 +100,7 @@ func measureTUI(ctx context.Context, b labelled, o tuiOptions, rep *report) erro
 	if err := s.waitText(ctx, m, o.timeout, appsPane); err != nil {
 		return err
 	}
-	if err := s.waitText(ctx, m, o.timeout, regexp.MustCompile(regexp.QuoteMeta(cfg.App))); err != nil {
+	if err := s.waitText(ctx, m, o.timeout, regexp.MustCompile(regexp.QuoteMeta(o.synth.App))); err != nil {
 		return err
 	}
 	m = s.mark()
