@@ -9,35 +9,17 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/faldash/faldash/internal/poll"
+	"github.com/faldash/faldash/internal/syncbuf"
 )
 
 const (
 	secretKey   = "key-id:super-secret-key-value"
 	secretValue = "hunter2-staging-only"
 )
-
-// syncBuffer is an io.Writer tests can read while the runner writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func freePort(t *testing.T) int {
 	t.Helper()
@@ -69,7 +51,7 @@ type runner struct {
 	addr           string
 	stop           context.CancelFunc
 	done           chan int
-	stdout, stderr *syncBuffer
+	stdout, stderr *syncbuf.Buffer
 }
 
 // startRun starts Run with args and getenv and does not wait for it.
@@ -83,7 +65,7 @@ func startRun(t *testing.T, args []string, getenv func(string) string) *runner {
 func start(t *testing.T, fn func(ctx context.Context, stdout, stderr io.Writer) int) *runner {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &runner{stop: cancel, done: make(chan int, 1), stdout: &syncBuffer{}, stderr: &syncBuffer{}}
+	r := &runner{stop: cancel, done: make(chan int, 1), stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}}
 	go func() { r.done <- fn(ctx, r.stdout, r.stderr) }()
 	t.Cleanup(func() {
 		cancel()

@@ -12,6 +12,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/internal/scaling"
+	"github.com/faldash/faldash/internal/syncbuf"
 	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/server/store"
 )
@@ -25,7 +26,7 @@ import (
 func TestRunnerEnvironment(t *testing.T) {
 	t.Setenv("FALDASH_LEAK_CHECK", "1")
 	t.Setenv("LC_FALDASH_CHECK", "passes")
-	var logged syncBuffer
+	var logged syncbuf.Buffer
 	runnerDir := t.TempDir()
 	h := startIn(t, t.TempDir(), Config{RunnerDir: runnerDir}, func(c *server.Config) { c.Logger = logTo(&logged) })
 	ctx := h.ctx()

@@ -15,13 +15,14 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/procfs"
+	"github.com/faldash/faldash/internal/syncbuf"
 	"github.com/faldash/faldash/server"
 )
 
 // transcript collects a session's output as it comes.
 type transcript struct {
 	sh   client.Shell
-	out  syncBuffer
+	out  syncbuf.Buffer
 	done chan struct{}
 	err  error // Read's last error, once done is closed
 }
@@ -106,7 +107,7 @@ func escape() int {
 // bytes.
 func TestShellExec(t *testing.T) {
 	t.Parallel()
-	var logged syncBuffer
+	var logged syncbuf.Buffer
 	h := startIn(t, t.TempDir(), Config{}, func(c *server.Config) { c.Logger = logTo(&logged) })
 	if err := h.cl.SetSecret(h.ctx(), "main", "SHELL_SECRET", "value-of-the-secret", nil); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/scaling"
+	"github.com/faldash/faldash/internal/syncbuf"
 	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/server/gateway"
 )
@@ -60,7 +61,7 @@ func TestStopWithoutRunnersReportsNothing(t *testing.T) {
 // A runner's end is logged as its start is, with what ended it and how
 // its process exited.
 func TestRunnerStopIsLogged(t *testing.T) {
-	var logged syncBuffer
+	var logged syncbuf.Buffer
 	h := startIn(t, t.TempDir(), Config{}, func(c *server.Config) { c.Logger = logTo(&logged) })
 	h.deploy("main", "logged", helperCommand(t, "serve"), one())
 	rs := h.waitRunners("main", "logged", "an IDLE runner", idle(1))
