@@ -164,9 +164,7 @@ func (s *restStack) withKey(req *http.Request) *http.Request {
 
 func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	if !poll.Until(20*time.Second, 10*time.Millisecond, cond) {
-		t.Fatalf("timed out waiting for %s", what)
-	}
+	poll.Wait(t, 20*time.Second, 10*time.Millisecond, what, cond)
 }
 
 func readLogs(ctx context.Context, cl client.Client, id client.RunnerID, q client.LogQuery) ([]client.LogLine, error) {

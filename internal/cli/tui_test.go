@@ -195,9 +195,7 @@ func TestDemoTargetSaysItStopsRunners(t *testing.T) {
 			return r.State == client.StateSetup || r.State == client.StateIdle || r.State == client.StateRunning
 		})
 	}
-	if !poll.Until(30*time.Second, 20*time.Millisecond, running) {
-		t.Fatal("no demo runner started")
-	}
+	poll.Wait(t, 30*time.Second, 20*time.Millisecond, "a demo runner to start", running)
 	if stderr.String() != "" {
 		t.Errorf("said %q before closing", stderr.String())
 	}

@@ -30,9 +30,7 @@ func TestMain(m *testing.M) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	if !poll.Until(20*time.Second, 20*time.Millisecond, cond) {
-		t.Fatalf("timed out waiting for %s", what)
-	}
+	poll.Wait(t, 20*time.Second, 20*time.Millisecond, what, cond)
 }
 
 // children lists the live processes whose parent is this one.

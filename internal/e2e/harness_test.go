@@ -46,9 +46,7 @@ func TestMain(m *testing.M) {
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
-	if !poll.Until(within, 50*time.Millisecond, cond) {
-		t.Fatalf("timed out after %s waiting for %s", within, what)
-	}
+	poll.Wait(t, within, 50*time.Millisecond, what, cond)
 }
 
 // controller is `faldash serve` running as its own process.

@@ -3,7 +3,10 @@
 // fast as the machine allows and fail clearly on a slow one.
 package poll
 
-import "time"
+import (
+	"testing"
+	"time"
+)
 
 // Until calls cond every interval until it holds or within has passed,
 // and reports whether it held.
@@ -18,4 +21,13 @@ func Until(within, every time.Duration, cond func() bool) bool {
 		<-tick.C
 	}
 	return true
+}
+
+// Wait fails t at once unless cond holds within the given time, polled
+// every interval; what names the awaited condition in the failure.
+func Wait(t testing.TB, within, every time.Duration, what string, cond func() bool) {
+	t.Helper()
+	if !Until(within, every, cond) {
+		t.Fatalf("timed out after %s waiting for %s", within, what)
+	}
 }

@@ -105,9 +105,7 @@ func (r *runner) waitReady(t *testing.T, addr string) {
 // eventually polls cond until it holds, failing after a deadline.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	if !poll.Until(10*time.Second, 5*time.Millisecond, cond) {
-		t.Fatalf("timed out waiting for %s", what)
-	}
+	poll.Wait(t, 10*time.Second, 5*time.Millisecond, what, cond)
 }
 
 // exit stops the runner and returns its exit code.

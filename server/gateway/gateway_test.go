@@ -123,9 +123,7 @@ func (f *fakeRouter) waitReleased(t *testing.T, want int) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	if !poll.Until(10*time.Second, 5*time.Millisecond, cond) {
-		t.Fatalf("timed out waiting for %s", what)
-	}
+	poll.Wait(t, 10*time.Second, 5*time.Millisecond, what, cond)
 }
 
 // echo is what the echo runner answers: what it was asked.

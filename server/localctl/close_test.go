@@ -70,12 +70,10 @@ func TestCloseAnswersQueuedRequests(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		answered <- answer{status: resp.StatusCode, body: string(b)}
 	}()
-	if !poll.Until(10*time.Second, 5*time.Millisecond, func() bool {
+	poll.Wait(t, 10*time.Second, 5*time.Millisecond, "the request to be queued", func() bool {
 		q, err := c.Supervisor().Queue(t.Context(), "held")
 		return err == nil && q.Size == 1
-	}) {
-		t.Fatal("the request was never queued")
-	}
+	})
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}

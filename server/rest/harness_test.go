@@ -370,9 +370,7 @@ const waitLimit = 30 * time.Second
 // eventually polls cond until it holds, failing the test at waitLimit.
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	if !poll.Until(waitLimit, 20*time.Millisecond, cond) {
-		t.Fatalf("timed out waiting for %s", what)
-	}
+	poll.Wait(t, waitLimit, 20*time.Millisecond, what, cond)
 }
 
 // hold sends a request through the gateway that stays until cancel is

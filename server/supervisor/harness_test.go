@@ -373,9 +373,7 @@ const waitLimit = 20 * time.Second
 // eventually polls cond until it holds, failing the test at waitLimit.
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	if !poll.Until(waitLimit, 20*time.Millisecond, cond) {
-		t.Fatalf("timed out waiting for %s", what)
-	}
+	poll.Wait(t, waitLimit, 20*time.Millisecond, what, cond)
 }
 
 func idle(n int) func([]client.Runner) bool {
