@@ -387,16 +387,7 @@ func TestClientDisconnectReleasesOnceAndCancelsUpstream(t *testing.T) {
 	r.apps["slow"] = []string{addr}
 	gw := startGateway(t, r, gateway.Options{})
 
-	ctx, cancel := context.WithCancel(t.Context())
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, gw+"/local/slow", nil)
-	done := make(chan error, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		done <- err
-	}()
+	cancel, done := getCancellable(t, gw+"/local/slow")
 	<-arrived
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
@@ -406,22 +397,29 @@ func TestClientDisconnectReleasesOnceAndCancelsUpstream(t *testing.T) {
 	r.waitReleased(t, 1)
 }
 
+// getCancellable sends a GET to url in the background: cancel abandons
+// it, and done says how it ended.
+func getCancellable(t *testing.T, url string) (cancel context.CancelFunc, done <-chan error) {
+	ctx, cancel := context.WithCancel(t.Context())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	ended := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		ended <- err
+	}()
+	return cancel, ended
+}
+
 func TestCallerLeavingTheQueueTakesNoLease(t *testing.T) {
 	r := newRouter()
 	r.apps["queued"] = []string{echoRunner(t, "main")}
 	r.queue = true
 	gw := startGateway(t, r, gateway.Options{})
 
-	ctx, cancel := context.WithCancel(t.Context())
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, gw+"/local/queued", nil)
-	done := make(chan error, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		done <- err
-	}()
+	cancel, done := getCancellable(t, gw+"/local/queued")
 	<-r.queued
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
