@@ -22,17 +22,9 @@ import (
 // starts the escapee (in a session of its own, ignoring SIGTERM, SIGHUP
 // and SIGPIPE), prints "ready", and exits 4 once its stdin ends.
 func leave() int {
-	exe, err := os.Executable()
-	if err != nil {
+	if !startEscapee() {
 		return 2
 	}
-	cmd := exec.Command(exe, "helper", "escapee")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		fmt.Println("start:", err)
-		return 2
-	}
-	fmt.Println("ready")
 	_, _ = io.Copy(io.Discard, os.Stdin)
 	return 4
 }
@@ -59,10 +51,7 @@ func startControlled(t *testing.T, noNS bool) *controlled {
 	if err := os.WriteFile(filepath.Join(c.data, "admin.key"), []byte("secret"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	l := launcher(t, Options{Hidden: []string{c.data}, NoNamespaces: noNS})
-	if !noNS && !l.Status().Namespaces {
-		t.Skipf("no PID namespaces here: %v", l.Status().NamespaceErr)
-	}
+	l := launcherOrSkip(t, Options{Hidden: []string{c.data}, NoNamespaces: noNS})
 	cmd, ctl, err := l.CommandWithControl(helperArgv(t, "term"), []string{c.dir})
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +109,19 @@ func (c *controlled) spawn(t *testing.T, req SpawnRequest) *session {
 		outR.Close()
 	})
 	return &session{sp: sp, stdin: inW, out: bufio.NewReader(outR)}
+}
+
+// spawnLeave spawns the leave helper as a session and, once it is ready,
+// returns it with the processes it runs, found by a mark in their
+// environment.
+func (c *controlled) spawnLeave(t *testing.T) (*session, []procfs.Stat) {
+	t.Helper()
+	mark := t.Name()
+	s := c.spawn(t, SpawnRequest{Argv: helperArgv(t, "leave"), Env: []string{"SESSION_MARK=" + mark}})
+	if line, err := s.out.ReadString('\n'); line != "ready\n" {
+		t.Fatalf("session said %q (%v)", line, err)
+	}
+	return s, marked(t, mark)
 }
 
 // TestSessionAsTheRunner: a session runs with the runner's environment
@@ -216,13 +218,8 @@ func TestSessionLeavesNothing(t *testing.T) {
 			t.Run(fmt.Sprintf("namespaces=%v/%s", !noNS, how), func(t *testing.T) {
 				t.Parallel()
 				c := startControlled(t, noNS)
-				mark := t.Name()
-				s := c.spawn(t, SpawnRequest{Argv: helperArgv(t, "leave"), Env: []string{"SESSION_MARK=" + mark}})
-				if line, err := s.out.ReadString('\n'); line != "ready\n" {
-					t.Fatalf("session said %q (%v)", line, err)
-				}
+				s, procs := c.spawnLeave(t)
 				// The session's shim, the helper and its escapee.
-				procs := marked(t, mark)
 				if len(procs) != 3 {
 					t.Fatalf("the session's processes: %+v, want 3", procs)
 				}
@@ -254,12 +251,7 @@ func TestSessionEndsWithTheRunner(t *testing.T) {
 		t.Run(fmt.Sprintf("namespaces=%v", !noNS), func(t *testing.T) {
 			t.Parallel()
 			c := startControlled(t, noNS)
-			mark := t.Name()
-			s := c.spawn(t, SpawnRequest{Argv: helperArgv(t, "leave"), Env: []string{"SESSION_MARK=" + mark}})
-			if line, err := s.out.ReadString('\n'); line != "ready\n" {
-				t.Fatalf("session said %q (%v)", line, err)
-			}
-			procs := marked(t, mark)
+			s, procs := c.spawnLeave(t)
 			if err := syscall.Kill(-c.cmd.Process.Pid, syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}

@@ -48,17 +48,9 @@ func helper(mode string, args []string) int {
 		return 0
 	case "stubborn":
 		signal.Ignore(syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
-		exe, err := os.Executable()
-		if err != nil {
+		if !startEscapee() {
 			return 2
 		}
-		cmd := exec.Command(exe, "helper", "escapee")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-		if err := cmd.Start(); err != nil {
-			fmt.Println("start:", err)
-			return 2
-		}
-		fmt.Println("ready")
 		time.Sleep(time.Hour)
 		return 0
 	case "escapee":
@@ -121,6 +113,35 @@ func launcher(t *testing.T, opts Options) *Launcher {
 	}
 	t.Cleanup(func() { l.Close() })
 	return l
+}
+
+// launcherOrSkip is launcher, skipping the test when opts ask for PID
+// namespaces and this kernel gives none.
+func launcherOrSkip(t *testing.T, opts Options) *Launcher {
+	t.Helper()
+	l := launcher(t, opts)
+	if !opts.NoNamespaces && !l.Status().Namespaces {
+		t.Skipf("no PID namespaces here: %v", l.Status().NamespaceErr)
+	}
+	return l
+}
+
+// startEscapee starts the escapee helper in a session of its own and
+// prints "ready"; it reports false, said on stdout, when the escapee
+// could not start.
+func startEscapee() bool {
+	exe, err := os.Executable()
+	if err != nil {
+		return false
+	}
+	cmd := exec.Command(exe, "helper", "escapee")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		fmt.Println("start:", err)
+		return false
+	}
+	fmt.Println("ready")
+	return true
 }
 
 func helperArgv(t *testing.T, mode string, args ...string) []string {
@@ -204,10 +225,7 @@ func TestNothingOutlivesTheController(t *testing.T) {
 	for _, noNS := range []bool{false, true} {
 		t.Run(fmt.Sprintf("namespaces=%v", !noNS), func(t *testing.T) {
 			t.Parallel()
-			l := launcher(t, Options{NoNamespaces: noNS})
-			if !noNS && !l.Status().Namespaces {
-				t.Skipf("no PID namespaces here: %v", l.Status().NamespaceErr)
-			}
+			l := launcherOrSkip(t, Options{NoNamespaces: noNS})
 			shim, pids := startStubborn(t, l)
 			l.Close()
 			waitGone(t, append(pids, shim.Process.Pid))
@@ -222,10 +240,7 @@ func TestRunnerExitEndsItsProcesses(t *testing.T) {
 	for _, noNS := range []bool{false, true} {
 		t.Run(fmt.Sprintf("namespaces=%v", !noNS), func(t *testing.T) {
 			t.Parallel()
-			l := launcher(t, Options{NoNamespaces: noNS})
-			if !noNS && !l.Status().Namespaces {
-				t.Skipf("no PID namespaces here: %v", l.Status().NamespaceErr)
-			}
+			l := launcherOrSkip(t, Options{NoNamespaces: noNS})
 			shim, pids := startStubborn(t, l)
 			runner := pids[0]
 			if err := syscall.Kill(runner, syscall.SIGKILL); err != nil {
