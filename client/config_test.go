@@ -226,16 +226,7 @@ func TestResolveCloudErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ResolveCloud(envOf(tt.env), t.TempDir())
-			if err == nil {
-				t.Fatal("no error")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %q", err, w)
-				}
-			}
-			if strings.Contains(err.Error(), "supersecret") {
+			if err := resolveFails(t, tt.env, tt.want); strings.Contains(err.Error(), "supersecret") {
 				t.Errorf("error %q leaks the secret", err)
 			}
 		})
@@ -482,15 +473,24 @@ func TestResolveCloudSignInErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ResolveCloud(envOf(tt.env), t.TempDir())
-			if err == nil {
-				t.Fatal("no error")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %q", err, w)
-				}
-			}
+			resolveFails(t, tt.env, tt.want)
 		})
 	}
+}
+
+// resolveFails resolves a cloud target from env, fails the test unless
+// that fails with an error mentioning every one of want, and returns the
+// error.
+func resolveFails(t *testing.T, env map[string]string, want []string) error {
+	t.Helper()
+	_, err := ResolveCloud(envOf(env), t.TempDir())
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not mention %q", err, w)
+		}
+	}
+	return err
 }

@@ -256,6 +256,13 @@ func dialFake(t testing.TB, f *fakeController, opts DialOptions) *GRPC {
 	if opts.Addr == "" {
 		opts.Addr = serve(t, f, "tcp", "127.0.0.1:0")
 	}
+	return dialFast(t, opts)
+}
+
+// dialFast dials with opts and a retry policy fast enough that a test
+// sees every retry within milliseconds; the client closes with the test.
+func dialFast(t testing.TB, opts DialOptions) *GRPC {
+	t.Helper()
 	g, err := Dial(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -225,6 +225,28 @@ func recvN(t *testing.T, s LogStream, n int) []LogLine {
 	return out
 }
 
+// openLogs opens runner r-1's logs as q asks, failing the test if it
+// cannot.
+func openLogs(t *testing.T, g *GRPC, q LogQuery) LogStream {
+	t.Helper()
+	s, err := g.RunnerLogs(withDeadline(t), "r-1", q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// followFails follows the last line of runner r-1's logs and wants the
+// stream, after that line, to end with an error of kind that mentions
+// what.
+func followFails(t *testing.T, g *GRPC, kind error, what string) {
+	t.Helper()
+	s := openLogs(t, g, LogQuery{Tail: 1, Follow: true})
+	recvN(t, s, 1)
+	_, err := s.Recv()
+	wantErrKind(t, err, kind, what)
+}
+
 func recvAll(s LogStream) ([]LogLine, error) {
 	var out []LogLine
 	for {
@@ -283,10 +305,7 @@ func TestLogsHistoryTailAndRange(t *testing.T) {
 		{"search", LogQuery{Search: "line 2"}, []string{all[2], all[20], all[21], all[22], all[23], all[24], all[25]}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := g.RunnerLogs(withDeadline(t), "r-1", tc.q)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := openLogs(t, g, tc.q)
 			got, err := recvAll(s)
 			if !errors.Is(err, io.EOF) {
 				t.Fatalf("end: %v", err)
@@ -307,10 +326,7 @@ func TestLogsHistoryRequests(t *testing.T) {
 	f, g := newFakeLogs(t)
 	f.add(manyLines(0, 3)...)
 	since := time.Date(2026, 5, 6, 9, 8, 9, 123456789, time.FixedZone("CEST", 2*3600))
-	s, err := g.RunnerLogs(withDeadline(t), "r-1", LogQuery{Tail: 7, Search: "a b&c", Since: since, Until: since.Add(time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openLogs(t, g, LogQuery{Tail: 7, Search: "a b&c", Since: since, Until: since.Add(time.Hour)})
 	if _, err := recvAll(s); !errors.Is(err, io.EOF) {
 		t.Fatal(err)
 	}
@@ -364,10 +380,7 @@ func TestLogsFollowAcrossCutStreams(t *testing.T) {
 	f.maxPage, f.cutAfter = 4, 12
 	const step = 400 * time.Millisecond
 	f.add(spacedLines(0, 10, step)...)
-	s, err := g.RunnerLogs(withDeadline(t), "r-1", LogQuery{Tail: 4, Follow: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openLogs(t, g, LogQuery{Tail: 4, Follow: true})
 	want := spacedLines(6, 4, step)
 	if got := texts(recvN(t, s, 4)); !slices.Equal(got, want) {
 		t.Fatalf("tail %q, want %q", got, want)
@@ -396,10 +409,7 @@ func TestLogsFollowAcrossCutStreams(t *testing.T) {
 func TestLogsFollowReconnectsAfterCleanEndWhileAlive(t *testing.T) {
 	f, g := newFakeLogs(t)
 	f.endStreams = true
-	s, err := g.RunnerLogs(withDeadline(t), "r-1", LogQuery{Follow: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openLogs(t, g, LogQuery{Follow: true})
 	for i := range 3 {
 		f.add(fmt.Sprintf("%d/info/line %d", i*10, i))
 		if got := texts(recvN(t, s, 1)); got[0] != fmt.Sprintf("%d/info/line %d", i*10, i) {
@@ -429,10 +439,7 @@ func TestLogsFollowStartsWhereHistoryEnds(t *testing.T) {
 		{1, 9*time.Second + time.Microsecond},
 	} {
 		before := len(f.streamQueries())
-		s, err := g.RunnerLogs(withDeadline(t), "r-1", LogQuery{Tail: tc.tail, Follow: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := openLogs(t, g, LogQuery{Tail: tc.tail, Follow: true})
 		recvN(t, s, tc.tail)
 		f.add(fmt.Sprintf("%d/info/next %d", 9000001+before, tc.tail))
 		if got := texts(recvN(t, s, 1)); got[0] != fmt.Sprintf("%d/info/next %d", 9000001+before, tc.tail) {
@@ -448,10 +455,7 @@ func TestLogsFollowStartsWhereHistoryEnds(t *testing.T) {
 func TestLogsFollowWithoutHistory(t *testing.T) {
 	f, g := newFakeLogs(t)
 	began := time.Now()
-	s, err := g.RunnerLogs(withDeadline(t), "r-1", LogQuery{Tail: 5, Follow: true, Search: "needle"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openLogs(t, g, LogQuery{Tail: 5, Follow: true, Search: "needle"})
 	f.add("5/info/hay", "6/warning/a needle")
 	got := recvN(t, s, 1)
 	if texts(got)[0] != "6/warning/a needle" || got[0].Level != "warning" {
@@ -468,10 +472,7 @@ func TestLogsFollowRetriesRefusedConnections(t *testing.T) {
 	f, g := newFakeLogs(t)
 	f.streamFails = []int{http.StatusServiceUnavailable, http.StatusBadGateway}
 	f.add("1/info/a")
-	s, err := g.RunnerLogs(withDeadline(t), "r-1", LogQuery{Follow: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openLogs(t, g, LogQuery{Follow: true})
 	recvN(t, s, 1)
 	f.add("2/info/b")
 	if got := texts(recvN(t, s, 1)); got[0] != "2/info/b" {
@@ -484,13 +485,7 @@ func TestLogsFollowRetriesRefusedConnections(t *testing.T) {
 	f.mu.Lock()
 	f.streamFails = []int{http.StatusUnauthorized}
 	f.mu.Unlock()
-	s, err = g.RunnerLogs(withDeadline(t), "r-1", LogQuery{Tail: 1, Follow: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	recvN(t, s, 1)
-	_, err = s.Recv()
-	wantErrKind(t, err, ErrUnauthenticated, "stream refused")
+	followFails(t, g, ErrUnauthenticated, "stream refused")
 }
 
 // An error event is taken as a cut (a server that shuts down sends one),
@@ -499,10 +494,7 @@ func TestLogsFollowErrorEvent(t *testing.T) {
 	f, g := newFakeLogs(t)
 	f.errorEvents = []string{"the controller is shutting down"}
 	f.add("1/info/a")
-	s, err := g.RunnerLogs(withDeadline(t), "r-1", LogQuery{Follow: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openLogs(t, g, LogQuery{Follow: true})
 	f.add("2/info/b")
 	if got := texts(recvN(t, s, 2)); !slices.Equal(got, []string{"1/info/a", "2/info/b"}) {
 		t.Fatalf("%q", got)
@@ -511,13 +503,7 @@ func TestLogsFollowErrorEvent(t *testing.T) {
 	f.mu.Lock()
 	f.errorEvents = slices.Repeat([]string{"log store unavailable"}, restErrorEvents)
 	f.mu.Unlock()
-	s, err = g.RunnerLogs(withDeadline(t), "r-1", LogQuery{Tail: 1, Follow: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	recvN(t, s, 1)
-	_, err = s.Recv()
-	wantErrKind(t, err, errOther, "log store unavailable")
+	followFails(t, g, errOther, "log store unavailable")
 }
 
 func TestLogsFollowEndsWithContext(t *testing.T) {
@@ -571,10 +557,7 @@ func TestLogsFollowWithinRangeEndsWithTheStream(t *testing.T) {
 	f, g := newFakeLogs(t)
 	f.endStreams = true
 	f.add("10/info/a", "20/info/b", "60/info/c")
-	s, err := g.RunnerLogs(withDeadline(t), "r-1", LogQuery{Tail: 1, Follow: true, Until: logT0.Add(50 * time.Microsecond)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openLogs(t, g, LogQuery{Tail: 1, Follow: true, Until: logT0.Add(50 * time.Microsecond)})
 	got, err := recvAll(s)
 	if !errors.Is(err, io.EOF) || !slices.Equal(texts(got), []string{"20/info/b"}) {
 		t.Fatalf("lines %q, %v", texts(got), err)

@@ -66,13 +66,7 @@ func dialREST(t testing.TB, url string, opts DialOptions) *GRPC {
 	if opts.Auth == nil && opts.Credentials.IsZero() {
 		opts.Credentials = testCreds
 	}
-	g, err := Dial(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.retry = retryPolicy{attempts: 4, base: time.Millisecond, max: 4 * time.Millisecond}
-	t.Cleanup(func() { _ = g.Close() })
-	return g
+	return dialFast(t, opts)
 }
 
 func wantErrKind(t *testing.T, err error, kind error, says ...string) {
