@@ -19,6 +19,21 @@ import (
 	"github.com/faldash/faldash/server"
 )
 
+// wantNoAppNope sends req, a call of alice's app nope, with hc and wants
+// the gateway's answer that there is no such app.
+func wantNoAppNope(t *testing.T, gateway string, hc *http.Client, req *http.Request) {
+	t.Helper()
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), "no app nope for alice") {
+		t.Errorf("%s answered %d %s", gateway, resp.StatusCode, body)
+	}
+}
+
 func TestStartServesControllerAndGateway(t *testing.T) {
 	dir := t.TempDir()
 	c, err := Start(Options{DataDir: dir, Listen: "127.0.0.1:0", Gateway: "127.0.0.1:0", REST: "127.0.0.1:0", User: "alice"})
@@ -28,15 +43,8 @@ func TestStartServesControllerAndGateway(t *testing.T) {
 	if !strings.HasPrefix(c.GatewayURL(), "http://127.0.0.1:") || c.Addr() == "" || c.Server().DataDir() != dir {
 		t.Errorf("gateway %q, addr %q, data %q", c.GatewayURL(), c.Addr(), c.Server().DataDir())
 	}
-	resp, err := http.Get(c.GatewayURL() + "/alice/nope")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), "no app nope for alice") {
-		t.Errorf("gateway answered %d %s", resp.StatusCode, body)
-	}
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, c.GatewayURL()+"/alice/nope", nil)
+	wantNoAppNope(t, "gateway", http.DefaultClient, req)
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -134,15 +134,7 @@ func TestTLSOnEveryListener(t *testing.T) {
 	// The gateway, with the key its private apps need.
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, c.GatewayURL()+"/alice/nope", nil)
 	req.Header.Set("Authorization", "Key "+id+":"+secret)
-	resp, err := httpsClient(cert, []string{"h2", "http/1.1"}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), "no app nope for alice") {
-		t.Errorf("gateway over TLS: %d %s", resp.StatusCode, body)
-	}
+	wantNoAppNope(t, "gateway over TLS", httpsClient(cert, []string{"h2", "http/1.1"}), req)
 
 	// Nothing answers in the clear.
 	plain := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 10 * time.Second}
