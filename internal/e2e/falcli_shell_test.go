@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -19,19 +18,12 @@ import (
 // status, whatever the status.
 func (f *falCLI) exec(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), falCallTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, f.path, args...)
-	cmd.Env = f.env
-	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	stdout, stderr, code, err := f.call(t, falCallTimeout, args...)
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
-		t.Fatalf("fal %s: %v\nstderr:\n%s", strings.Join(args, " "), err, &stderr)
+		t.Fatalf("fal %s: %v\nstderr:\n%s", strings.Join(args, " "), err, stderr)
 	}
-	return stdout.String(), cmd.ProcessState.ExitCode()
+	return stdout, code
 }
 
 // fal's own CLI opens shells on a runner of `faldash serve`: `runners

@@ -97,20 +97,27 @@ func falEnv(t *testing.T, ctl *controller, settings ...string) []string {
 // but exit status 0 within the time fails the test.
 func (f *falCLI) runWithin(t *testing.T, within time.Duration, args ...string) string {
 	t.Helper()
+	stdout, stderr, _, err := f.call(t, within, args...)
+	if err != nil {
+		t.Fatalf("fal %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout, stderr)
+	}
+	return stdout
+}
+
+// call runs fal with args, killed once within has passed, and returns
+// what it wrote, its exit status and Run's error.
+func (f *falCLI) call(t *testing.T, within time.Duration, args ...string) (stdout, stderr string, code int, err error) {
 	ctx, cancel := context.WithTimeout(t.Context(), within)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, f.path, args...)
 	cmd.Env = f.env
 	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			err = fmt.Errorf("no answer within %s: %w", within, err)
-		}
-		t.Fatalf("fal %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, &stdout, &stderr)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err = cmd.Run(); err != nil && ctx.Err() != nil {
+		err = fmt.Errorf("no answer within %s: %w", within, err)
 	}
-	return stdout.String()
+	return out.String(), errOut.String(), cmd.ProcessState.ExitCode(), err
 }
 
 func (f *falCLI) run(t *testing.T, args ...string) string {
