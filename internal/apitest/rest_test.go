@@ -18,6 +18,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/cmdline"
 	"github.com/faldash/faldash/internal/poll"
+	"github.com/faldash/faldash/internal/runnertest"
 	"github.com/faldash/faldash/internal/samplerunner"
 	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/server"
@@ -30,21 +31,26 @@ import (
 // every tenth), then is the sample runner with ARGS, which logs every
 // request it answers.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 2 && os.Args[1] == "log-runner" {
-		n, err := strconv.Atoi(os.Args[2])
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(2)
-		}
-		for i := 1; i <= n; i++ {
-			fmt.Printf("line %05d\n", i)
-			if i%10 == 0 {
-				fmt.Fprintf(os.Stderr, "warning %05d\n", i)
-			}
-		}
-		os.Exit(samplerunner.Main(os.Args[3:], os.Getenv, os.Stdout, os.Stderr))
+	runnertest.Main(m, map[string]func([]string) int{"log-runner": logRunnerMain})
+}
+
+func logRunnerMain(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "log-runner N ARGS: no N")
+		return 2
 	}
-	os.Exit(m.Run())
+	n, err := strconv.Atoi(args[0])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	for i := 1; i <= n; i++ {
+		fmt.Printf("line %05d\n", i)
+		if i%10 == 0 {
+			fmt.Fprintf(os.Stderr, "warning %05d\n", i)
+		}
+	}
+	return samplerunner.Main(args[1:], os.Getenv, os.Stdout, os.Stderr)
 }
 
 // restStack is a real local controller as localctl assembles it (gRPC,

@@ -10,17 +10,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/faldash/faldash/internal/samplerunner"
+	"github.com/faldash/faldash/internal/runnertest"
 	"github.com/faldash/faldash/server"
 )
 
 // TestMain lets the test binary stand in for faldash as the runners'
 // program: `serve --demo` runs `<its own binary> sample-runner ...`.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "sample-runner" {
-		os.Exit(samplerunner.Main(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
+	runnertest.Main(m, nil)
 }
 
 // invoke runs faldash's command line as main does, without exiting.

@@ -15,17 +15,14 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/poll"
-	"github.com/faldash/faldash/internal/samplerunner"
+	"github.com/faldash/faldash/internal/runnertest"
 	"github.com/faldash/faldash/server/supervisor"
 )
 
 // TestMain lets the test binary stand in for faldash: the demo's apps run
 // `<exe> sample-runner ...`, and this binary is that exe.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "sample-runner" {
-		os.Exit(samplerunner.Main(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
+	runnertest.Main(m, nil)
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {

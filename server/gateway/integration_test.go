@@ -13,7 +13,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/cmdline"
 	"github.com/faldash/faldash/internal/ctltest"
-	"github.com/faldash/faldash/internal/samplerunner"
+	"github.com/faldash/faldash/internal/runnertest"
 	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/server/gateway"
 	"github.com/faldash/faldash/server/localctl"
@@ -24,15 +24,7 @@ import (
 // tests deploy run `<test binary> sample-runner ...` or `<test binary>
 // auth-runner`.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 {
-		switch os.Args[1] {
-		case "sample-runner":
-			os.Exit(samplerunner.Main(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
-		case "auth-runner":
-			os.Exit(authRunner())
-		}
-	}
-	os.Exit(m.Run())
+	runnertest.Main(m, map[string]func([]string) int{"auth-runner": func([]string) int { return authRunner() }})
 }
 
 // stack is a real local controller (gRPC, supervisor, gateway) as

@@ -21,7 +21,7 @@ import (
 	"github.com/faldash/faldash/internal/cmdline"
 	"github.com/faldash/faldash/internal/ctltest"
 	"github.com/faldash/faldash/internal/poll"
-	"github.com/faldash/faldash/internal/samplerunner"
+	"github.com/faldash/faldash/internal/runnertest"
 	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/server/gateway"
@@ -31,15 +31,7 @@ import (
 
 // TestMain lets the test binary be the runners' program.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 {
-		switch os.Args[1] {
-		case "sample-runner":
-			os.Exit(samplerunner.Main(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
-		case "chatter":
-			os.Exit(chatter(os.Args[2:]))
-		}
-	}
-	os.Exit(m.Run())
+	runnertest.Main(m, map[string]func([]string) int{"chatter": chatter})
 }
 
 // chatter is a runner that writes "line 001" to "line N" on stdout and a
