@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/ctltest"
 	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/server/localctl"
@@ -18,12 +19,8 @@ import (
 // dashboard with --host on another machine does.
 func announcing(t *testing.T, gateway, user string) (*client.GRPC, *localctl.Controller) {
 	t.Helper()
-	ctl, err := localctl.Start(localctl.Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Gateway: gateway, REST: localctl.Off,
+	ctl := ctltest.StartController(t, localctl.Options{Gateway: gateway, REST: localctl.Off,
 		User: user, Supervisor: supervisor.Config{RunnerDir: t.TempDir()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ctl.Close() })
 	id, secret := ctl.Server().AdminKey()
 	cl, err := client.Dial(client.DialOptions{Addr: ctl.Addr(), Kind: client.TargetCloud,
 		Credentials: client.Credentials{KeyID: id, KeySecret: secret}})

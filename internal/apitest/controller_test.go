@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/ctltest"
 	"github.com/faldash/faldash/server"
 )
 
@@ -27,18 +28,9 @@ func startControllerIn(t *testing.T, dir string) *testController {
 	t.Helper()
 	// A gateway URL, though none serves there: deploys then answer with
 	// service_urls, whose shape the wire tests check.
-	ctl, err := server.Open(server.Config{DataDir: dir, GatewayURL: "http://127.0.0.1:7778"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lis, err := server.Listen("127.0.0.1:0", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ctl.Serve(lis) //nolint:errcheck // ends with Close
-	t.Cleanup(func() { ctl.Close() })
+	ctl, addr := ctltest.Serve(t, server.Config{DataDir: dir, GatewayURL: "http://127.0.0.1:7778"})
 	id, secret := ctl.AdminKey()
-	return &testController{ctl: ctl, dir: dir, addr: lis.Addr().String(), keyID: id, keySecret: secret}
+	return &testController{ctl: ctl, dir: dir, addr: addr, keyID: id, keySecret: secret}
 }
 
 // dial connects faldash's real client to the controller with its key.

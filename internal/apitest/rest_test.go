@@ -17,6 +17,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/cmdline"
+	"github.com/faldash/faldash/internal/ctltest"
 	"github.com/faldash/faldash/internal/poll"
 	"github.com/faldash/faldash/internal/runnertest"
 	"github.com/faldash/faldash/internal/samplerunner"
@@ -67,20 +68,10 @@ func startRESTStack(t testing.TB, cfg supervisor.Config) *restStack {
 	t.Helper()
 	cfg.DefaultGrace = time.Second
 	cfg.Interval = 50 * time.Millisecond
-	ctl, err := localctl.Start(localctl.Options{
-		DataDir: t.TempDir(), Listen: "127.0.0.1:0", Gateway: "127.0.0.1:0", REST: "127.0.0.1:0", Supervisor: cfg,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctl := ctltest.StartController(t, localctl.Options{Gateway: "127.0.0.1:0", REST: "127.0.0.1:0", Supervisor: cfg})
 	id, secret := ctl.Server().AdminKey()
 	s := &restStack{t: t, ctl: ctl, key: client.Credentials{KeyID: id, KeySecret: secret}}
 	s.cl = s.dial(ctl.RESTURL(), nil)
-	t.Cleanup(func() {
-		if err := ctl.Close(); err != nil {
-			t.Error(err)
-		}
-	})
 	return s
 }
 

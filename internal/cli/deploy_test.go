@@ -16,6 +16,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/falpb"
+	"github.com/faldash/faldash/internal/ctltest"
 	"github.com/faldash/faldash/server"
 )
 
@@ -51,35 +52,8 @@ func (r *noRuntime) state() server.State {
 // with a client holding its admin key.
 func startController(t *testing.T, cfg server.Config) (*server.Controller, string, *client.GRPC) {
 	t.Helper()
-	if cfg.DataDir == "" {
-		cfg.DataDir = t.TempDir()
-	}
-	ctl, err := server.Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lis, err := server.Listen("127.0.0.1:0", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- ctl.Serve(lis) }()
-	id, secret := ctl.AdminKey()
-	c, err := client.Dial(client.DialOptions{Addr: lis.Addr().String(), Kind: client.TargetLocal,
-		Credentials: client.Credentials{KeyID: id, KeySecret: secret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Close()
-		if err := ctl.Close(); err != nil {
-			t.Error(err)
-		}
-		if err := <-served; err != nil {
-			t.Error(err)
-		}
-	})
-	return ctl, lis.Addr().String(), c
+	ctl, addr := ctltest.Serve(t, cfg)
+	return ctl, addr, ctltest.Dial(t, addr, ctl)
 }
 
 func TestDeployRefusesBadInput(t *testing.T) {

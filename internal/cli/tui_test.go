@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/ctltest"
 	"github.com/faldash/faldash/internal/poll"
 	"github.com/faldash/faldash/server/localctl"
 	"github.com/faldash/faldash/server/supervisor"
@@ -127,12 +128,8 @@ func TestHostTargetLearnsGatewayAndUser(t *testing.T) {
 	isolateFal(t)
 	for _, gw := range []string{"127.0.0.1:0", localctl.Off} {
 		t.Run("gateway "+gw, func(t *testing.T) {
-			ctl, err := localctl.Start(localctl.Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Gateway: gw, REST: localctl.Off,
+			ctl := ctltest.StartController(t, localctl.Options{Gateway: gw, REST: localctl.Off,
 				User: "alice", Supervisor: supervisor.Config{RunnerDir: t.TempDir()}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ctl.Close()
 			f := dashFlags{host: ctl.Addr(), keyFile: ctl.Server().KeyFile(), data: t.TempDir()}
 			cl, closeTarget, err := target(t.Context(), f, nil, io.Discard)
 			if err != nil {
