@@ -34,6 +34,23 @@ func wantNoAppNope(t *testing.T, gateway string, hc *http.Client, req *http.Requ
 	}
 }
 
+// wantOneEnvironment lists c's environments as its admin over a gRPC
+// connection to target dialled with opts, and wants the one it starts
+// with.
+func wantOneEnvironment(t *testing.T, what string, c *Controller, target string, opts ...grpc.DialOption) {
+	t.Helper()
+	conn, err := grpc.NewClient(target, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	id, secret := c.Server().AdminKey()
+	ctx := metadata.AppendToOutgoingContext(t.Context(), server.MetadataKeyID, id, server.MetadataKeySecret, secret)
+	if envs, err := falpb.NewIsolateControllerClient(conn).ListEnvironments(ctx, &falpb.ListEnvironmentsRequest{}); err != nil || len(envs.GetEnvironments()) != 1 {
+		t.Errorf("%s: %v, %v", what, envs, err)
+	}
+}
+
 func TestStartServesControllerAndGateway(t *testing.T) {
 	dir := t.TempDir()
 	c, err := Start(Options{DataDir: dir, Listen: "127.0.0.1:0", Gateway: "127.0.0.1:0", REST: "127.0.0.1:0", User: "alice"})
@@ -105,15 +122,7 @@ func TestRESTAndEndpoints(t *testing.T) {
 		}
 	}
 	// And gRPC is still served there.
-	conn, err := grpc.NewClient(c.Addr(), grpc.WithTransportCredentials(local.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ctx := metadata.AppendToOutgoingContext(t.Context(), server.MetadataKeyID, id, server.MetadataKeySecret, secret)
-	if envs, err := falpb.NewIsolateControllerClient(conn).ListEnvironments(ctx, &falpb.ListEnvironmentsRequest{}); err != nil || len(envs.GetEnvironments()) != 1 {
-		t.Errorf("ListEnvironments: %v, %v", envs, err)
-	}
+	wantOneEnvironment(t, "ListEnvironments", c, c.Addr(), grpc.WithTransportCredentials(local.NewCredentials()))
 
 	e, err := ReadEndpoints(dir)
 	if want := (Endpoints{GRPC: c.Addr(), REST: c.RESTURL(), Gateway: c.GatewayURL()}); err != nil || e != want {

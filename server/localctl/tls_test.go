@@ -18,12 +18,9 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/falpb"
 	"github.com/faldash/faldash/internal/testcert"
-	"github.com/faldash/faldash/server"
 )
 
 func startTLS(t *testing.T, cert testcert.Cert, listen string) *Controller {
@@ -116,20 +113,12 @@ func TestTLSOnEveryListener(t *testing.T) {
 
 	// A gRPC client without ALPN is told apart by HTTP/2's preface inside
 	// TLS.
-	conn, err := grpc.NewClient("passthrough:///"+c.Addr(),
+	wantOneEnvironment(t, "gRPC without ALPN", c, "passthrough:///"+c.Addr(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
 			d := tls.Dialer{Config: &tls.Config{RootCAs: cert.Pool, ServerName: "127.0.0.1"}}
 			return d.DialContext(ctx, "tcp", addr)
 		}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ctx := metadata.AppendToOutgoingContext(t.Context(), server.MetadataKeyID, id, server.MetadataKeySecret, secret)
-	if envs, err := falpb.NewIsolateControllerClient(conn).ListEnvironments(ctx, &falpb.ListEnvironmentsRequest{}); err != nil || len(envs.GetEnvironments()) != 1 {
-		t.Errorf("gRPC without ALPN: %v, %v", envs, err)
-	}
 
 	// The gateway, with the key its private apps need.
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, c.GatewayURL()+"/alice/nope", nil)
