@@ -34,20 +34,27 @@ func TestAlias(t *testing.T) {
 	}
 }
 
+// wantValid wants validate, named name, to accept every one of ok and
+// refuse every one of bad.
+func wantValid(t *testing.T, name string, validate func(string) error, ok, bad []string) {
+	t.Helper()
+	for _, n := range ok {
+		if err := validate(n); err != nil {
+			t.Errorf("%s(%q) = %v, want nil", name, n, err)
+		}
+	}
+	for _, n := range bad {
+		if err := validate(n); err == nil {
+			t.Errorf("%s(%q) = nil, want an error", name, n)
+		}
+	}
+}
+
 func TestValidateEnvironment(t *testing.T) {
 	ok := []string{"main", "staging", "dev-2", "a", "a1-b2-c3", strings.Repeat("a", MaxEnvironmentLen)}
 	bad := []string{"", "Main", "2dev", "-dev", "dev-", "dev--x", "dev_x", "dev x", "dév",
 		strings.Repeat("a", MaxEnvironmentLen+1), "dev\x1b[31m"}
-	for _, n := range ok {
-		if err := ValidateEnvironment(n); err != nil {
-			t.Errorf("ValidateEnvironment(%q) = %v, want nil", n, err)
-		}
-	}
-	for _, n := range bad {
-		if err := ValidateEnvironment(n); err == nil {
-			t.Errorf("ValidateEnvironment(%q) = nil, want an error", n)
-		}
-	}
+	wantValid(t, "ValidateEnvironment", ValidateEnvironment, ok, bad)
 	if err := ValidateApp(strings.Repeat("a", MaxAppLen)); err != nil {
 		t.Errorf("ValidateApp(max len) = %v", err)
 	}
@@ -60,16 +67,7 @@ func TestValidateSecret(t *testing.T) {
 	ok := []string{"HF_TOKEN", "_X", "api_key", "A1", "fal_key", "PORTS", "MY_FAL_KEY", "HF_HOME_2"}
 	bad := []string{"", "1A", "A-B", "A B", "FAL_KEY", "HF_HOME", "É", strings.Repeat("A", MaxSecretLen+1),
 		"PORT", "FAL_", "FAL_ANYTHING", "FAL_RUNNER_STATE"}
-	for _, n := range ok {
-		if err := ValidateSecret(n); err != nil {
-			t.Errorf("ValidateSecret(%q) = %v, want nil", n, err)
-		}
-	}
-	for _, n := range bad {
-		if err := ValidateSecret(n); err == nil {
-			t.Errorf("ValidateSecret(%q) = nil, want an error", n)
-		}
-	}
+	wantValid(t, "ValidateSecret", ValidateSecret, ok, bad)
 }
 
 func TestValidateSecretReservedNamesItself(t *testing.T) {
