@@ -94,9 +94,7 @@ func TestRefreshWaitsForFalsLock(t *testing.T) {
 	if n := srv.posts.Load(); n != 1 {
 		t.Errorf("%d refreshes, want 1", n)
 	}
-	if got := readTokens(t, home); got != "r2\n"+fresh {
-		t.Errorf("file = %q", got)
-	}
+	wantTokenFile(t, home, "r2\n"+fresh)
 }
 
 // fal's CLI refreshed the file while faldash waited for the lock: the file
@@ -119,9 +117,7 @@ func TestTokenRefreshedByFalWhileWaitingIsUsed(t *testing.T) {
 	if n := srv.posts.Load(); n != 0 {
 		t.Errorf("%d refreshes, want none", n)
 	}
-	if got := readTokens(t, home); got != "r2\n"+byFal {
-		t.Errorf("file = %q", got)
-	}
+	wantTokenFile(t, home, "r2\n"+byFal)
 }
 
 func TestLockWaitEndsWithTheContext(t *testing.T) {

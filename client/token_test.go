@@ -103,6 +103,14 @@ func readTokens(t testing.TB, home string) string {
 	return string(b)
 }
 
+// wantTokenFile wants the token file in home to hold exactly want.
+func wantTokenFile(t testing.TB, home, want string) {
+	t.Helper()
+	if got := readTokens(t, home); got != want {
+		t.Errorf("token file = %q, want %q", got, want)
+	}
+}
+
 // testTokenAuth is a TokenAuth on home and srv with a clock the test moves.
 func testTokenAuth(home, authURL string) (*TokenAuth, *atomic.Int64) {
 	var now atomic.Int64
@@ -136,9 +144,7 @@ func TestTokenStillValidIsUsedWithoutRefresh(t *testing.T) {
 	if n := srv.posts.Load(); n != 0 {
 		t.Errorf("%d refreshes of a valid token", n)
 	}
-	if got := readTokens(t, home); got != "r1\n"+access {
-		t.Errorf("file changed to %q", got)
-	}
+	wantTokenFile(t, home, "r1\n"+access)
 }
 
 func TestExpiredTokenRefreshesOnceAndIsWrittenBack(t *testing.T) {
@@ -175,9 +181,7 @@ func TestExpiredTokenRefreshesOnceAndIsWrittenBack(t *testing.T) {
 			if got := srv.forms[0]; fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("refresh form = %v, want %v", got, want)
 			}
-			if got := readTokens(t, home); got != tt.wantFile {
-				t.Errorf("file = %q, want %q", got, tt.wantFile)
-			}
+			wantTokenFile(t, home, tt.wantFile)
 			fi, err := os.Stat(filepath.Join(home, tokenFile))
 			if err != nil || fi.Mode().Perm() != 0o640 {
 				t.Errorf("file mode = %v, %v; want it kept at 0640", fi.Mode(), err)
@@ -204,9 +208,7 @@ func TestTokenWithoutAccessLineOrGarbageRefreshes(t *testing.T) {
 			if tok, err := a.Token(t.Context()); err != nil || tok != fresh {
 				t.Fatalf("Token = %q, %v", tok, err)
 			}
-			if got := readTokens(t, home); got != "r1\n"+fresh {
-				t.Errorf("file = %q", got)
-			}
+			wantTokenFile(t, home, "r1\n"+fresh)
 		})
 	}
 }
@@ -300,9 +302,7 @@ func TestRefreshFailureChangesNothing(t *testing.T) {
 					t.Errorf("error %q shows a token", err)
 				}
 			}
-			if got := readTokens(t, home); got != "secret-refresh-r1\n"+stale {
-				t.Errorf("file changed to %q", got)
-			}
+			wantTokenFile(t, home, "secret-refresh-r1\n"+stale)
 			after, err := os.Stat(filepath.Join(home, tokenFile))
 			if err != nil || !os.SameFile(before, after) || after.Mode() != before.Mode() {
 				t.Errorf("file replaced or its mode changed")
@@ -370,9 +370,7 @@ func TestConcurrentCallsRefreshOnce(t *testing.T) {
 	if n := srv.posts.Load(); n != 1 {
 		t.Errorf("%d refresh calls from %d concurrent callers, want 1", n, callers)
 	}
-	if got := readTokens(t, home); got != "r2\n"+fresh {
-		t.Errorf("file = %q", got)
-	}
+	wantTokenFile(t, home, "r2\n"+fresh)
 }
 
 func TestTokenRefreshedElsewhereIsPickedUp(t *testing.T) {
