@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/internal/cmdline"
 	"github.com/faldash/faldash/internal/ctltest"
 	"github.com/faldash/faldash/internal/poll"
 	"github.com/faldash/faldash/internal/runnertest"
@@ -95,17 +94,8 @@ func (s *restStack) dial(restURL string, auth client.Authenticator) *client.GRPC
 // returns the runner's id once it serves.
 func (s *restStack) deploy(app string, spec client.ScaleSpec, args ...string) client.RunnerID {
 	s.t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	argv := append([]string{exe}, args...)
 	spec.MinConcurrency, spec.MaxConcurrency = scaling.Int(1), scaling.Int(1)
-	if _, err := s.cl.Deploy(s.t.Context(), client.DeployRequest{
-		App: app, Entrypoint: cmdline.Join(argv), Metadata: cmdline.Metadata(argv), Scaling: spec,
-	}, nil); err != nil {
-		s.t.Fatal(err)
-	}
+	runnertest.Deploy(s.t, s.cl, client.DeployRequest{App: app, Scaling: spec}, args...)
 	var id client.RunnerID
 	waitUntil(s.t, "an idle runner of "+app, func() bool {
 		rs, err := s.cl.ListAppRunners(s.t.Context(), "", app, client.RunnerQuery{})

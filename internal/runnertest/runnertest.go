@@ -7,6 +7,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/cmdline"
 	"github.com/faldash/faldash/internal/samplerunner"
 )
 
@@ -24,4 +26,19 @@ func Main(m *testing.M, modes map[string]func(args []string) int) {
 		}
 	}
 	os.Exit(m.Run())
+}
+
+// Deploy deploys req through cl with the test binary, given args, as the
+// app's command, and fails the test if the deploy does.
+func Deploy(t testing.TB, cl client.Client, req client.DeployRequest, args ...string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	argv := append([]string{exe}, args...)
+	req.Entrypoint, req.Metadata = cmdline.Join(argv), cmdline.Metadata(argv)
+	if _, err := cl.Deploy(t.Context(), req, nil); err != nil {
+		t.Fatal(err)
+	}
 }

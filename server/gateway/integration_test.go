@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/internal/cmdline"
 	"github.com/faldash/faldash/internal/ctltest"
 	"github.com/faldash/faldash/internal/runnertest"
 	"github.com/faldash/faldash/internal/scaling"
@@ -57,17 +55,7 @@ func (s *stack) deploy(app string, spec scaling.Spec, runnerArgs ...string) {
 // deployAs runs the test binary with args as app in main, with mode.
 func (s *stack) deployAs(app string, mode client.AuthMode, spec scaling.Spec, args ...string) {
 	s.t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	argv := append([]string{exe}, args...)
-	_, err = s.c.Deploy(s.t.Context(), client.DeployRequest{
-		App: app, Entrypoint: cmdline.Join(argv), Metadata: cmdline.Metadata(argv), Scaling: spec, AuthMode: &mode,
-	}, nil)
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	runnertest.Deploy(s.t, s.c, client.DeployRequest{App: app, Scaling: spec, AuthMode: &mode}, args...)
 }
 
 // get sends GET path to the gateway with the admin key.

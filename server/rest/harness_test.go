@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/internal/cmdline"
 	"github.com/faldash/faldash/internal/ctltest"
 	"github.com/faldash/faldash/internal/poll"
 	"github.com/faldash/faldash/internal/runnertest"
@@ -102,21 +101,11 @@ func (s *stack) readOnlyKey() string {
 // deploy runs argv (after the test binary) as app in main with spec.
 func (s *stack) deploy(app string, spec scaling.Spec, args ...string) {
 	s.t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	argv := append([]string{exe}, args...)
 	// Public, so that a request through the gateway may come without a
 	// key, as gateway.AnonymousCaller: a second caller beside the
 	// controller's one account.
 	public := client.AuthPublic
-	_, err = s.cl.Deploy(s.t.Context(), client.DeployRequest{
-		App: app, Entrypoint: cmdline.Join(argv), Metadata: cmdline.Metadata(argv), Scaling: spec, AuthMode: &public,
-	}, nil)
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	runnertest.Deploy(s.t, s.cl, client.DeployRequest{App: app, Scaling: spec, AuthMode: &public}, args...)
 }
 
 // idleRunner waits for app's one IDLE runner and returns its id.

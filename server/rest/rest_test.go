@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/runnertest"
 	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/server/gateway"
@@ -521,15 +521,7 @@ func TestQueueOfAnotherEnvironment(t *testing.T) {
 	if _, err := s.cl.CreateEnvironment(t.Context(), "staging", ""); err != nil {
 		t.Fatal(err)
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = s.cl.Deploy(t.Context(), client.DeployRequest{App: "calm", Env: "staging", Entrypoint: exe + " sample-runner",
-		Metadata: map[string]any{"command": []any{exe, "sample-runner"}}, Scaling: scaling.Spec{MinConcurrency: scaling.Int(0)}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	runnertest.Deploy(t, s.cl, client.DeployRequest{App: "calm", Env: "staging", Scaling: scaling.Spec{MinConcurrency: scaling.Int(0)}}, "sample-runner")
 	var q queue
 	s.asAdmin(http.MethodGet, "/applications/local/calm--staging/queue").json(t, http.StatusOK, &q)
 	if q.Size != 0 {
