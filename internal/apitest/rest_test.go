@@ -96,18 +96,7 @@ func (s *restStack) deploy(app string, spec client.ScaleSpec, args ...string) cl
 	s.t.Helper()
 	spec.MinConcurrency, spec.MaxConcurrency = scaling.Int(1), scaling.Int(1)
 	runnertest.Deploy(s.t, s.cl, client.DeployRequest{App: app, Scaling: spec}, args...)
-	var id client.RunnerID
-	waitUntil(s.t, "an idle runner of "+app, func() bool {
-		rs, err := s.cl.ListAppRunners(s.t.Context(), "", app, client.RunnerQuery{})
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		if len(rs) == 1 && rs[0].State == client.StateIdle {
-			id = rs[0].ID
-		}
-		return id != ""
-	})
-	return id
+	return ctltest.SoleIdleRunner(s.t, s.cl, app)
 }
 
 // logRunner deploys a log-runner writing n lines and waits until the

@@ -6,8 +6,10 @@ package ctltest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/poll"
 	"github.com/faldash/faldash/server"
 	"github.com/faldash/faldash/server/localctl"
 )
@@ -89,4 +91,23 @@ func Serve(t testing.TB, cfg server.Config) (*server.Controller, string) {
 		}
 	})
 	return ctl, lis.Addr().String()
+}
+
+// SoleIdleRunner waits until app, in the default environment, has one
+// runner and it is idle, and returns that runner's id; thirty seconds
+// leave room for a runner process to start on a loaded machine.
+func SoleIdleRunner(t testing.TB, cl client.Client, app string) client.RunnerID {
+	t.Helper()
+	var id client.RunnerID
+	poll.Wait(t, 30*time.Second, 20*time.Millisecond, "an idle runner of "+app, func() bool {
+		rs, err := cl.ListAppRunners(t.Context(), "", app, client.RunnerQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) == 1 && rs[0].State == client.StateIdle {
+			id = rs[0].ID
+		}
+		return id != ""
+	})
+	return id
 }

@@ -111,18 +111,7 @@ func (s *stack) deploy(app string, spec scaling.Spec, args ...string) {
 // idleRunner waits for app's one IDLE runner and returns its id.
 func (s *stack) idleRunner(app string) string {
 	s.t.Helper()
-	var id string
-	eventually(s.t, "an idle runner of "+app, func() bool {
-		rs, err := s.cl.ListAppRunners(s.t.Context(), "", app, client.RunnerQuery{})
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		if len(rs) == 1 && rs[0].State == client.StateIdle {
-			id = string(rs[0].ID)
-		}
-		return id != ""
-	})
-	return id
+	return string(ctltest.SoleIdleRunner(s.t, s.cl, app))
 }
 
 // one is min = max = 1 runner.
