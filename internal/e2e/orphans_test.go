@@ -36,17 +36,6 @@ func treeOf(t *testing.T, pid int) []procfs.Stat {
 	return ds
 }
 
-// sessions counts the sessions of ps other than session.
-func otherSessions(ps []procfs.Stat, session int) int {
-	seen := map[int]bool{}
-	for _, p := range ps {
-		if p.Session != session {
-			seen[p.Session] = true
-		}
-	}
-	return len(seen)
-}
-
 // waitAllGone fails unless every process of ps is gone within 5 seconds.
 func waitAllGone(t *testing.T, what string, ps []procfs.Stat) {
 	t.Helper()
@@ -78,7 +67,7 @@ func TestKill9OfServeLeavesNoRunner(t *testing.T) {
 	var tree []procfs.Stat
 	waitFor(t, 10*time.Second, "both runners' children in sessions of their own", func() bool {
 		tree = treeOf(t, serve)
-		return otherSessions(tree, st.Session) >= 2
+		return procfs.OtherSessions(tree, st.Session) >= 2
 	})
 	if err := ctl.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -115,7 +104,7 @@ func TestKill9OfTheDemoDashboardLeavesNothing(t *testing.T) {
 			}
 		}
 		// text-to-image and llm-chat keep one runner each at least.
-		return shims >= 3 && otherSessions(tree, st.Session) >= 1
+		return shims >= 3 && procfs.OtherSessions(tree, st.Session) >= 1
 	})
 	left, err := filepath.Glob(filepath.Join(tmp, "faldash-demo-*"))
 	if err != nil || len(left) != 1 {

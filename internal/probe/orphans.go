@@ -143,7 +143,7 @@ func serveWithEscapees(ctx context.Context, exe, dir string) ([]procfs.Stat, err
 		return nil, err
 	}
 	tree, err := waitTree(ctx, cmd.Process.Pid, func(tree []procfs.Stat) bool {
-		return otherSessions(tree, self.Session) >= 2
+		return procfs.OtherSessions(tree, self.Session) >= 2
 	})
 	if err != nil {
 		return nil, fmt.Errorf("two runners with escaped children: %w", err)
@@ -209,7 +209,7 @@ func killedDemo(ctx context.Context, exe, tmp string) ([]procfs.Stat, string, er
 			}
 		}
 		// The demo's own runners, and the escaper's child.
-		return shims >= 2 && otherSessions(tree, self.Session) >= 1
+		return shims >= 2 && procfs.OtherSessions(tree, self.Session) >= 1
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("the demo's runners: %w", err)
@@ -226,17 +226,6 @@ func nextDemo(ctx context.Context, exe, tmp string) error {
 	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	return cmd.Wait()
-}
-
-// otherSessions counts the sessions of ps other than session.
-func otherSessions(ps []procfs.Stat, session int) int {
-	seen := map[int]bool{}
-	for _, p := range ps {
-		if p.Session != session {
-			seen[p.Session] = true
-		}
-	}
-	return len(seen)
 }
 
 // waitTree polls pid's descendants until ready says they are all there.

@@ -21,3 +21,15 @@ type Stat struct {
 
 // Zombie reports whether the process has exited and waits to be reaped.
 func (s Stat) Zombie() bool { return s.State == 'Z' }
+
+// OtherSessions counts the sessions of ps other than session: how many
+// sessions processes that left their parent's have made.
+func OtherSessions(ps []Stat, session int) int {
+	seen := map[int]bool{}
+	for _, p := range ps {
+		if p.Session != session {
+			seen[p.Session] = true
+		}
+	}
+	return len(seen)
+}
