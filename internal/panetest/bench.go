@@ -14,6 +14,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
+	"github.com/faldash/faldash/internal/ui/keypress"
 	"github.com/faldash/faldash/internal/ui/theme"
 	"github.com/faldash/faldash/views/pane"
 )
@@ -83,7 +84,7 @@ func Bench(b *testing.B, n int, l Listing) {
 				d.p.View()
 				b.StartTimer()
 				if k == "sort" {
-					d.p.Update(Key(">"))
+					d.p.Update(keypress.Of(">"))
 				} else {
 					f.SetFilter("ab")
 				}

@@ -1,5 +1,5 @@
 // Package panetest holds what the panes' tests share: dependencies over a
-// fake client with monochrome styles and a fixed clock, keys, and running
+// fake client with monochrome styles and a fixed clock, and running
 // the commands a pane returns.
 package panetest
 
@@ -54,21 +54,6 @@ func Poll(p pane.Pane, f *pane.Freshness, at time.Time) tea.Cmd {
 		return p.Update(msg)
 	}
 	return nil
-}
-
-// Key is a key press as Bubble Tea reports it.
-func Key(s string) tea.KeyMsg {
-	switch s {
-	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
-	case "down":
-		return tea.KeyMsg{Type: tea.KeyDown}
-	case "up":
-		return tea.KeyMsg{Type: tea.KeyUp}
-	case " ":
-		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
-	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
 }
 
 // Msgs runs cmd and what it batches, returning the messages in order.

@@ -9,6 +9,7 @@ import (
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
 	"github.com/faldash/faldash/internal/scaling"
+	"github.com/faldash/faldash/internal/ui/keypress"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -82,8 +83,8 @@ func TestBuffer(t *testing.T) {
 
 func TestEnterOpensRunners(t *testing.T) {
 	p, _ := build(t, client.Target{}, "staging", app("a", "staging"), app("b", "staging"))
-	p.Update(panetest.Key("down"))
-	msgs := panetest.Msgs(p.Update(panetest.Key("enter")))
+	p.Update(keypress.Of("down"))
+	msgs := panetest.Msgs(p.Update(keypress.Of("enter")))
 	if len(msgs) != 1 || msgs[0] != (pane.Open{Key: pane.RunnersKey("staging", "b")}) {
 		t.Errorf("enter gave %#v", msgs)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
+	"github.com/faldash/faldash/internal/ui/keypress"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -29,12 +30,12 @@ func TestConfirmAnswers(t *testing.T) {
 		keys []tea.KeyMsg
 		want []tea.Msg
 	}{
-		{[]tea.KeyMsg{panetest.Key("y")}, []tea.Msg{pane.CloseModal{}, yes{false}}},
-		{[]tea.KeyMsg{panetest.Key(" "), panetest.Key("y")}, []tea.Msg{pane.CloseModal{}, yes{true}}},
-		{[]tea.KeyMsg{panetest.Key(" "), panetest.Key(" "), panetest.Key("y")}, []tea.Msg{pane.CloseModal{}, yes{false}}},
-		{[]tea.KeyMsg{panetest.Key("n")}, []tea.Msg{pane.CloseModal{}, pane.Status{Text: "Cancelled: nothing was changed."}}},
+		{[]tea.KeyMsg{keypress.Of("y")}, []tea.Msg{pane.CloseModal{}, yes{false}}},
+		{[]tea.KeyMsg{keypress.Of(" "), keypress.Of("y")}, []tea.Msg{pane.CloseModal{}, yes{true}}},
+		{[]tea.KeyMsg{keypress.Of(" "), keypress.Of(" "), keypress.Of("y")}, []tea.Msg{pane.CloseModal{}, yes{false}}},
+		{[]tea.KeyMsg{keypress.Of("n")}, []tea.Msg{pane.CloseModal{}, pane.Status{Text: "Cancelled: nothing was changed."}}},
 		{[]tea.KeyMsg{{Type: tea.KeyEsc}}, []tea.Msg{pane.CloseModal{}, pane.Status{Text: "Cancelled: nothing was changed."}}},
-		{[]tea.KeyMsg{{Type: tea.KeyEnter}, panetest.Key("x"), panetest.Key("Y")}, nil},
+		{[]tea.KeyMsg{{Type: tea.KeyEnter}, keypress.Of("x"), keypress.Of("Y")}, nil},
 	} {
 		c := confirm(t)
 		var got []tea.Msg
@@ -62,7 +63,7 @@ func TestConfirmView(t *testing.T) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}
 	}
-	c.Update(panetest.Key(" "))
+	c.Update(keypress.Of(" "))
 	if !strings.Contains(c.View(), "[x] gently") {
 		t.Error("the option does not show as on")
 	}
@@ -133,7 +134,7 @@ func TestSendFormKey(t *testing.T) {
 	if cmd := s.FormKey(formKeys{}, tea.KeyMsg{Type: tea.KeyEnter}, &f, edited); len(panetest.Msgs(cmd)) != 1 || f.Ed.Value() != "" {
 		t.Fatalf("Enter: want the form's key run, not typed")
 	}
-	s.FormKey(formKeys{}, panetest.Key("a"), &f, edited)
+	s.FormKey(formKeys{}, keypress.Of("a"), &f, edited)
 	if f.Ed.Value() != "a" || s.Err != "" || edits != 1 {
 		t.Fatalf("typing: value %q, err %q, %d checks; want the key typed, the refusal cleared, one check", f.Ed.Value(), s.Err, edits)
 	}
@@ -142,7 +143,7 @@ func TestSendFormKey(t *testing.T) {
 		t.Error("a key that edits nothing checked the fields")
 	}
 	s = Send{Out: true, Err: "kept"}
-	s.FormKey(formKeys{}, panetest.Key("b"), &f, edited)
+	s.FormKey(formKeys{}, keypress.Of("b"), &f, edited)
 	if f.Ed.Value() != "a" || s.Err != "kept" || edits != 1 {
 		t.Errorf("typing while sent: value %q, err %q; want nothing changed", f.Ed.Value(), s.Err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
+	"github.com/faldash/faldash/internal/ui/keypress"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -120,11 +121,11 @@ func TestDetailStreamsLogsWhileShown(t *testing.T) {
 	d.Update(pane.Hidden{})
 
 	// f pauses following; G follows again.
-	d.Update(panetest.Key("f"))
+	d.Update(keypress.Of("f"))
 	if d.logs.follow {
 		t.Error("f did not pause")
 	}
-	d.Update(panetest.Key("G"))
+	d.Update(keypress.Of("G"))
 	if !d.logs.follow {
 		t.Error("G did not follow")
 	}

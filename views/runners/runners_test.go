@@ -16,6 +16,7 @@ import (
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
 	"github.com/faldash/faldash/internal/scaling"
+	"github.com/faldash/faldash/internal/ui/keypress"
 	"github.com/faldash/faldash/internal/ui/table"
 	"github.com/faldash/faldash/views/pane"
 )
@@ -89,7 +90,7 @@ func TestFetchQueryFollowsTerminatedToggle(t *testing.T) {
 		t.Error("terminated runner shown before t")
 	}
 
-	msgs := panetest.Msgs(f.p.Update(panetest.Key("t")))
+	msgs := panetest.Msgs(f.p.Update(keypress.Of("t")))
 	if !slices.ContainsFunc(msgs, func(m tea.Msg) bool { _, ok := m.(pane.Refresh); return ok }) {
 		t.Errorf("t did not ask for a refresh: %#v", msgs)
 	}
@@ -107,7 +108,7 @@ func TestFetchQueryFollowsTerminatedToggle(t *testing.T) {
 	}
 
 	// Off again: the terminated runner goes at once, without a listing.
-	f.p.Update(panetest.Key("t"))
+	f.p.Update(keypress.Of("t"))
 	if _, ok := f.p.table.Value("r-7"); ok {
 		t.Error("terminated runner still shown after the second t")
 	}
@@ -170,9 +171,9 @@ func TestLiveColumnsTick(t *testing.T) {
 
 func TestEnterAndLogsOpenDetail(t *testing.T) {
 	f := setup(t, sample()...)
-	f.p.Update(panetest.Key("down"))
+	f.p.Update(keypress.Of("down"))
 	for _, k := range []string{"enter", "l"} {
-		msgs := panetest.Msgs(f.p.Update(panetest.Key(k)))
+		msgs := panetest.Msgs(f.p.Update(keypress.Of(k)))
 		if len(msgs) != 1 || msgs[0] != (pane.Open{Key: pane.RunnerKey("staging", "my-app", "r-2")}) {
 			t.Errorf("%s gave %#v", k, msgs)
 		}
@@ -181,13 +182,13 @@ func TestEnterAndLogsOpenDetail(t *testing.T) {
 
 func TestMarkToggles(t *testing.T) {
 	f := setup(t, sample()...)
-	f.p.Update(panetest.Key(" "))
-	f.p.Update(panetest.Key(" "))
+	f.p.Update(keypress.Of(" "))
+	f.p.Update(keypress.Of(" "))
 	if got := f.p.Marked(); !slices.Equal(got, []client.RunnerID{"r-1", "r-2"}) {
 		t.Errorf("marked %v", got)
 	}
-	f.p.Update(panetest.Key("up"))
-	f.p.Update(panetest.Key(" "))
+	f.p.Update(keypress.Of("up"))
+	f.p.Update(keypress.Of(" "))
 	if got := f.p.Marked(); !slices.Equal(got, []client.RunnerID{"r-1"}) {
 		t.Errorf("marked after unmarking r-2: %v", got)
 	}
@@ -195,8 +196,8 @@ func TestMarkToggles(t *testing.T) {
 
 func TestCursorKeptAcrossRefresh(t *testing.T) {
 	f := setup(t, sample()...)
-	f.p.Update(panetest.Key("down"))
-	f.p.Update(panetest.Key("down")) // r-3
+	f.p.Update(keypress.Of("down"))
+	f.p.Update(keypress.Of("down")) // r-3
 	rs := sample()
 	slices.Reverse(rs)
 	f.fc.SetRunners("staging", "my-app", rs[1:]...)
@@ -331,17 +332,17 @@ func TestDetail(t *testing.T) {
 	// Scrolling a record longer than the room the logs leave it: up and
 	// down move the record (page keys and g/G move the logs).
 	d.SetSize(100, 14)
-	d.Update(panetest.Key("j"))
-	d.Update(panetest.Key("j"))
+	d.Update(keypress.Of("j"))
+	d.Update(keypress.Of("j"))
 	if d.offset != 2 {
 		t.Errorf("j j scrolled the record to %d, want 2", d.offset)
 	}
-	d.Update(panetest.Key("G"))
+	d.Update(keypress.Of("G"))
 	if d.offset != 2 {
 		t.Error("G scrolled the record, not the logs")
 	}
-	d.Update(panetest.Key("k"))
-	d.Update(panetest.Key("k"))
+	d.Update(keypress.Of("k"))
+	d.Update(keypress.Of("k"))
 	if d.offset != 0 {
 		t.Error("k k did not scroll back")
 	}
@@ -352,7 +353,7 @@ func TestFetchListsTheAppForItsScaling(t *testing.T) {
 	if f.p.hasApp || f.p.appErr == nil {
 		t.Fatalf("an app that is not listed: hasApp %v, err %v", f.p.hasApp, f.p.appErr)
 	}
-	msgs := panetest.Msgs(f.p.Update(panetest.Key("+")))
+	msgs := panetest.Msgs(f.p.Update(keypress.Of("+")))
 	if len(msgs) != 1 || !msgs[0].(pane.Status).Err || !strings.Contains(msgs[0].(pane.Status).Text, "Can't scale my-app from here") {
 		t.Errorf("+ without the app's settings gave %#v", msgs)
 	}
@@ -364,7 +365,7 @@ func TestFetchListsTheAppForItsScaling(t *testing.T) {
 	if !f.p.hasApp || !strings.Contains(f.p.View(), "min 1 · max 5") {
 		t.Errorf("the app's scaling is not shown:\n%s", f.p.View())
 	}
-	f.p.Update(panetest.Key("+"))
+	f.p.Update(keypress.Of("+"))
 	if !strings.Contains(f.p.View(), "scaling: min 1→2 (pending)") {
 		t.Errorf("the pending change is not shown:\n%s", f.p.View())
 	}
@@ -375,12 +376,12 @@ func TestStopAndKillTargetMarkedRunners(t *testing.T) {
 	if got := f.p.targets(); len(got) != 1 || got[0] != "r-1" {
 		t.Errorf("targets without marks %v, want the cursor's", got)
 	}
-	f.p.Update(panetest.Key(" "))
-	f.p.Update(panetest.Key(" "))
+	f.p.Update(keypress.Of(" "))
+	f.p.Update(keypress.Of(" "))
 	if got := f.p.targets(); !slices.Equal(got, []client.RunnerID{"r-1", "r-2"}) {
 		t.Errorf("targets %v, want the marked", got)
 	}
-	msgs := panetest.Msgs(f.p.Update(panetest.Key("K")))
+	msgs := panetest.Msgs(f.p.Update(keypress.Of("K")))
 	if _, ok := msgs[0].(pane.ShowModal); !ok || len(msgs) != 1 {
 		t.Fatalf("K gave %#v", msgs)
 	}

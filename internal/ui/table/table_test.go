@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
+	"github.com/faldash/faldash/internal/ui/keypress"
 	"github.com/faldash/faldash/internal/ui/theme"
 	"github.com/faldash/faldash/keymap"
 )
@@ -80,18 +81,6 @@ func cursorID(t *testing.T, tb *Table[rid, val]) rid {
 }
 
 func lines(view string) []string { return strings.Split(view, "\n") }
-
-func keyMsg(s string) tea.KeyMsg {
-	switch s {
-	case "down":
-		return tea.KeyMsg{Type: tea.KeyDown}
-	case "pgdown":
-		return tea.KeyMsg{Type: tea.KeyPgDown}
-	case "home":
-		return tea.KeyMsg{Type: tea.KeyHome}
-	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
-}
 
 func TestCursorKeptByIDAcrossReorder(t *testing.T) {
 	tb := newTable(t, cols())
@@ -420,14 +409,14 @@ func TestWindowFollowsCursor(t *testing.T) {
 	tb.SetSize(30, 4) // 3 rows
 	tb.SetValues(valsOf("a", "b", "c", "d", "e", "f"))
 	for _, k := range []string{"j", "j", "j"} {
-		tb.Update(keyMsg(k))
+		tb.Update(keypress.Of(k))
 	}
 	ls := lines(tb.View())
 	if !strings.Contains(ls[1], "b") || !strings.HasPrefix(ls[3], GlyphCursor) || !strings.Contains(ls[3], "d") {
 		t.Errorf("window after 3 downs: %q", ls)
 	}
-	tb.Update(keyMsg("k"))
-	tb.Update(keyMsg("k"))
+	tb.Update(keypress.Of("k"))
+	tb.Update(keypress.Of("k"))
 	ls = lines(tb.View())
 	if !strings.HasPrefix(ls[1], GlyphCursor) || !strings.Contains(ls[1], "b") {
 		t.Errorf("window after scrolling back up: %q", ls)
@@ -464,7 +453,7 @@ func TestUpdateKeys(t *testing.T) {
 		case "end":
 			msg = tea.KeyMsg{Type: tea.KeyEnd}
 		default:
-			msg = keyMsg(s.key)
+			msg = keypress.Of(s.key)
 		}
 		if cmd := tb.Update(msg); cmd != nil {
 			t.Errorf("%s returned a command", s.key)
@@ -473,11 +462,11 @@ func TestUpdateKeys(t *testing.T) {
 			t.Fatalf("after %s cursor at %d, want %d", s.key, tb.Cursor(), s.want)
 		}
 	}
-	tb.Update(keyMsg(">"))
+	tb.Update(keypress.Of(">"))
 	if col, desc := tb.Sort(); col != 0 || desc {
 		t.Errorf("> sorts by %d desc=%v, want 0 asc", col, desc)
 	}
-	tb.Update(keyMsg("~"))
+	tb.Update(keypress.Of("~"))
 	if _, desc := tb.Sort(); !desc {
 		t.Error("~ did not reverse")
 	}
@@ -487,7 +476,7 @@ func TestUpdateKeys(t *testing.T) {
 func TestEmptyTableIgnoresKeys(t *testing.T) {
 	tb := newTable(t, cols())
 	for _, k := range []string{"j", "k", "G", "g", "pgdown", ">", "~"} {
-		tb.Update(keyMsg(k))
+		tb.Update(keypress.Of(k))
 	}
 	if tb.Cursor() != 0 {
 		t.Errorf("cursor at %d in an empty table", tb.Cursor())
