@@ -1,6 +1,7 @@
 package table
 
 import (
+	"iter"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -141,15 +142,7 @@ func (t *Table[ID, V]) renderRow(r *row[ID, V], live []string, flags uint8) stri
 	cells := t.cellBuf[:len(t.cols)]
 	fillCells(t.cols, r.val, cells)
 	var b strings.Builder
-	first := true
-	for i, c := range t.cols {
-		if !t.shown(i) {
-			continue
-		}
-		if !first {
-			b.WriteString(columnGap)
-		}
-		first = false
+	for i, c := range t.shownCols(&b) {
 		cell := cells[i]
 		if c.Live != nil {
 			cell = cellAt(live, i)
@@ -176,6 +169,27 @@ func (t *Table[ID, V]) renderRow(r *row[ID, V], live []string, flags uint8) stri
 		content = strings.TrimRight(content, " ")
 	}
 	return t.cut(t.gutterString(flags) + content)
+}
+
+// shownCols yields the columns with room in the layout, writing the gap
+// into b before each but the first, so that the header and every row
+// space their columns alike.
+func (t *Table[ID, V]) shownCols(b *strings.Builder) iter.Seq2[int, Column[V]] {
+	return func(yield func(int, Column[V]) bool) {
+		first := true
+		for i, c := range t.cols {
+			if !t.shown(i) {
+				continue
+			}
+			if !first {
+				b.WriteString(columnGap)
+			}
+			first = false
+			if !yield(i, c) {
+				return
+			}
+		}
+	}
 }
 
 func cellAt(cells []string, i int) string {
@@ -217,15 +231,7 @@ func (t *Table[ID, V]) headerLine() string {
 	}
 	var b strings.Builder
 	b.WriteString(strings.Repeat(" ", t.gutter))
-	first := true
-	for i, c := range t.cols {
-		if !t.shown(i) {
-			continue
-		}
-		if !first {
-			b.WriteString(columnGap)
-		}
-		first = false
+	for i, c := range t.shownCols(&b) {
 		w := t.widths[i]
 		if i != t.sorting.col {
 			b.WriteString(t.st.TableHeader.Render(fit(c.Title, w, c.Align)))
