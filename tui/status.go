@@ -124,14 +124,7 @@ var _ pane.Modal = (*errorView)(nil)
 
 func (v *errorView) Init() tea.Cmd { return nil }
 
-func (v *errorView) Update(msg tea.Msg) tea.Cmd {
-	km, ok := msg.(tea.KeyMsg)
-	if !ok {
-		return nil
-	}
-	cmd, _ := v.Key(km)
-	return cmd
-}
+func (v *errorView) Update(msg tea.Msg) tea.Cmd { return v.OnlyKeys(msg) }
 
 // errorActions scroll the error and close it, also with the key that
 // opened it.

@@ -55,14 +55,7 @@ func (c *Confirm) WithOption(label string, on bool) *Confirm {
 // Option reports the option's state (false without one).
 func (c *Confirm) Option() bool { return c.option != nil && c.option.on }
 
-func (c *Confirm) Update(msg tea.Msg) tea.Cmd {
-	km, ok := msg.(tea.KeyMsg)
-	if !ok {
-		return nil
-	}
-	cmd, _ := c.Key(km)
-	return cmd
-}
+func (c *Confirm) Update(msg tea.Msg) tea.Cmd { return c.OnlyKeys(msg) }
 
 // confirmActions are the keys of a question; Esc answers no.
 var confirmActions = keymap.Context[*Confirm]{

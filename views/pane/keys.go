@@ -98,6 +98,18 @@ func (k KeyActions[T]) KeyOr(km tea.KeyMsg, other func(tea.Msg) tea.Cmd) tea.Cmd
 	return other(km)
 }
 
+// OnlyKeys is the Update of a child that answers its keys and nothing
+// else (a question, the last error): other messages and unbound keys do
+// nothing.
+func (k KeyActions[T]) OnlyKeys(msg tea.Msg) tea.Cmd {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil
+	}
+	cmd, _ := k.Key(km)
+	return cmd
+}
+
 // MutatingKey is the mutating action km is here, if any.
 func (k KeyActions[T]) MutatingKey(km tea.KeyMsg) (keymap.Action, bool) {
 	return k.acts.Mutating(k.d.Keys, km)
