@@ -48,6 +48,7 @@ const minMaxWidth = 7
 // the cursor, list its revisions, and show what its runners receive.
 type Pane struct {
 	pane.KeyActions[*Pane] // its keys, bound to it
+	pane.Listing           // its table, which draws, sizes and filters it
 	d                      pane.Deps
 	env                    string
 	table                  *table.Table[string, *row]
@@ -79,6 +80,7 @@ func New(d pane.Deps, env string) *Pane {
 	cols := columns()
 	cols[colMinMax].Live = func(r *row, _ table.Clock) string { return p.minMax(r.App) }
 	p.table = table.New(func(r *row) string { return r.Name }, cols, d.Keys.Table, d.Styles)
+	p.Listing = p.table
 	p.table.SetClock(d.Now, d.Stale)
 	p.table.SetEmpty("No apps in " + sanitize.String(names.Env(env)) + ". Deploy one with `faldash deploy` or fal's CLI.")
 	return p
@@ -256,12 +258,5 @@ func (p *Pane) Selected() (client.App, bool) {
 	}
 	return r.App, true
 }
-
-func (p *Pane) View() string              { return p.table.View() }
-func (p *Pane) SetSize(width, height int) { p.table.SetSize(width, height) }
-func (p *Pane) Filter() string            { return p.table.Filter() }
-func (p *Pane) SetFilter(q string)        { p.table.SetFilter(q) }
-func (p *Pane) Len() int                  { return p.table.Len() }
-func (p *Pane) Total() int                { return p.table.Total() }
 
 func secs(n int) time.Duration { return time.Duration(n) * time.Second }

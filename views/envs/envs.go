@@ -25,6 +25,7 @@ const (
 // cursor.
 type Pane struct {
 	pane.KeyActions[*Pane] // its keys, bound to it
+	pane.Listing           // its table, which draws, sizes and filters it
 	d                      pane.Deps
 	table                  *table.Table[string, *client.Environment]
 	want                   string // put the cursor on this environment once it is listed
@@ -54,6 +55,7 @@ func New(d pane.Deps) *Pane {
 			Live: func(e *client.Environment, c table.Clock) string { return format.Ago(c.Now, e.CreatedAt) },
 			Key:  func(e *client.Environment) int64 { return e.CreatedAt.Unix() }},
 	}, d.Keys.Table, d.Styles)
+	p.Listing = p.table
 	p.table.SetClock(d.Now, d.Stale)
 	p.table.SetEmpty("No environments.")
 	return p
@@ -106,10 +108,3 @@ func (p *Pane) remove(name string) {
 
 // Selected is the environment under the cursor.
 func (p *Pane) Selected() (string, bool) { return p.table.CursorID() }
-
-func (p *Pane) View() string              { return p.table.View() }
-func (p *Pane) SetSize(width, height int) { p.table.SetSize(width, height) }
-func (p *Pane) Filter() string            { return p.table.Filter() }
-func (p *Pane) SetFilter(q string)        { p.table.SetFilter(q) }
-func (p *Pane) Len() int                  { return p.table.Len() }
-func (p *Pane) Total() int                { return p.table.Total() }

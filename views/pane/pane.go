@@ -102,6 +102,15 @@ type Filterable interface {
 	Total() int
 }
 
+// Listing is what a pane that is one table and nothing more leaves to its
+// table. Embedded and set to the table, it draws, sizes and filters the
+// pane.
+type Listing interface {
+	View() string
+	SetSize(width, height int)
+	Filterable
+}
+
 // Searcher is a pane whose `/` searches on the server (a runner's logs,
 // through fal's search parameter) rather than narrowing rows as they are
 // typed: the root's `/` line edits the text, and only Enter (or Esc, which

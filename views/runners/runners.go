@@ -54,6 +54,7 @@ const liveWidth = 7
 // Pane lists the runners of one app.
 type Pane struct {
 	pane.KeyActions[*Pane] // its keys, bound to it
+	pane.Filterable        // its table, which filters it
 	d                      pane.Deps
 	env                    string
 	app                    string
@@ -98,6 +99,7 @@ func New(d pane.Deps, env, app string, history *History) *Pane {
 	p.SetReadOnly(d.ReadOnly)
 	id := func(r *client.Runner) client.RunnerID { return r.ID }
 	p.table = table.New(id, columns(d.Styles), d.Keys.Table, d.Styles)
+	p.Filterable = p.table
 	p.table.SetClock(d.Now, d.Stale)
 	p.table.SetSelectable(true)
 	p.setEmpty()
@@ -353,8 +355,3 @@ func (p *Pane) Cursor() (client.RunnerID, bool) { return p.table.CursorID() }
 
 // Marked returns the runners marked with space, for actions on several.
 func (p *Pane) Marked() []client.RunnerID { return p.table.Selected() }
-
-func (p *Pane) Filter() string     { return p.table.Filter() }
-func (p *Pane) SetFilter(q string) { p.table.SetFilter(q) }
-func (p *Pane) Len() int           { return p.table.Len() }
-func (p *Pane) Total() int         { return p.table.Total() }

@@ -27,6 +27,7 @@ const (
 // receives.
 type Pane struct {
 	pane.KeyActions[*Pane] // its keys, bound to it
+	pane.Listing           // its table, which draws, sizes and filters it
 	d                      pane.Deps
 	env                    string
 	table                  *table.Table[string, *client.Secret]
@@ -52,6 +53,7 @@ func New(d pane.Deps, env string) *Pane {
 		colExposed: {Title: "EXPOSED BY DEFAULT", Align: table.AlignCenter,
 			Cell: func(s *client.Secret) string { return format.YesNo(s.DefaultExposed) }},
 	}, d.Keys.Table, d.Styles)
+	p.Listing = p.table
 	p.table.SetClock(d.Now, d.Stale)
 	p.table.SetEmpty("No secrets in " + sanitize.String(names.Env(env)) + ".")
 	return p
@@ -97,10 +99,3 @@ func (p *Pane) seek(name string) {
 		p.want = ""
 	}
 }
-
-func (p *Pane) View() string              { return p.table.View() }
-func (p *Pane) SetSize(width, height int) { p.table.SetSize(width, height) }
-func (p *Pane) Filter() string            { return p.table.Filter() }
-func (p *Pane) SetFilter(q string)        { p.table.SetFilter(q) }
-func (p *Pane) Len() int                  { return p.table.Len() }
-func (p *Pane) Total() int                { return p.table.Total() }
