@@ -124,7 +124,7 @@ var _ pane.Modal = (*errorView)(nil)
 
 func (v *errorView) Init() tea.Cmd { return nil }
 
-func (v *errorView) Update(msg tea.Msg) tea.Cmd { return v.OnlyKeys(msg) }
+func (v *errorView) Update(msg tea.Msg) tea.Cmd { return v.Pressed(msg) }
 
 // errorActions scroll the error and close it, also with the key that
 // opened it.

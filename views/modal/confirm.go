@@ -55,7 +55,7 @@ func (c *Confirm) WithOption(label string, on bool) *Confirm {
 // Option reports the option's state (false without one).
 func (c *Confirm) Option() bool { return c.option != nil && c.option.on }
 
-func (c *Confirm) Update(msg tea.Msg) tea.Cmd { return c.OnlyKeys(msg) }
+func (c *Confirm) Update(msg tea.Msg) tea.Cmd { return c.Pressed(msg) }
 
 // confirmActions are the keys of a question; Esc answers no.
 var confirmActions = keymap.Context[*Confirm]{

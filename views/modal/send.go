@@ -1,6 +1,8 @@
 package modal
 
 import (
+	"context"
+
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/internal/ui/sanitize"
@@ -85,4 +87,19 @@ func (l Loading) Status(st *theme.Styles, what string) (line string, ok bool) {
 		return st.StatusErr.Render(theme.GlyphErr + " Can't list " + what + ": " + l.Err), true
 	}
 	return "", false
+}
+
+// Listed is the answer to a dialog's listing made with List.
+type Listed[T any] struct {
+	Items []T
+	Err   error
+}
+
+// List is the dialog's listing: call runs off the UI goroutine, and its
+// answer comes back to the dialog as a Listed[T].
+func List[T any](d pane.Deps, call func(context.Context) ([]T, error)) tea.Cmd {
+	return d.Ask(pane.Load{Run: func(ctx context.Context) tea.Msg {
+		items, err := call(ctx)
+		return Listed[T]{Items: items, Err: err}
+	}})
 }

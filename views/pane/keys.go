@@ -98,10 +98,10 @@ func (k KeyActions[T]) KeyOr(km tea.KeyMsg, other func(tea.Msg) tea.Cmd) tea.Cmd
 	return other(km)
 }
 
-// OnlyKeys is the Update of a child that answers its keys and nothing
-// else (a question, the last error): other messages and unbound keys do
-// nothing.
-func (k KeyActions[T]) OnlyKeys(msg tea.Msg) tea.Cmd {
+// Pressed is the command of the action msg's key is bound to: all the
+// Update of a child that answers nothing but its keys (a question, the
+// last error). Other messages and unbound keys do nothing.
+func (k KeyActions[T]) Pressed(msg tea.Msg) tea.Cmd {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return nil

@@ -45,12 +45,6 @@ type View struct {
 	width, height int
 }
 
-// listed is the answer to the listing.
-type listed struct {
-	revs []client.Revision
-	err  error
-}
-
 // set is the answer to SetAlias.
 type set struct{ err error }
 
@@ -67,19 +61,18 @@ func New(d pane.Deps, env string, app client.App) *View {
 // Init lists the revisions.
 func (v *View) Init() tea.Cmd {
 	c, env, app := v.d.Client, v.env, v.app.Name
-	return v.d.Ask(pane.Load{Run: func(ctx context.Context) tea.Msg {
-		revs, err := c.ListRevisions(ctx, env, app)
-		return listed{revs: revs, err: err}
-	}})
+	return modal.List(v.d, func(ctx context.Context) ([]client.Revision, error) {
+		return c.ListRevisions(ctx, env, app)
+	})
 }
 
 func (v *View) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case listed:
-		if !v.load.Answer(msg.err) {
+	case modal.Listed[client.Revision]:
+		if !v.load.Answer(msg.Err) {
 			return nil
 		}
-		v.revs = slices.SortedFunc(slices.Values(msg.revs), func(a, b client.Revision) int {
+		v.revs = slices.SortedFunc(slices.Values(msg.Items), func(a, b client.Revision) int {
 			return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(a.ID, b.ID))
 		})
 		v.cursor = max(0, slices.IndexFunc(v.revs, func(r client.Revision) bool { return r.ID == v.app.Revision }))
@@ -87,14 +80,9 @@ func (v *View) Update(msg tea.Msg) tea.Cmd {
 		closed, _ := v.send.Answer(v.d, msg.err)
 		return closed
 	case tea.KeyMsg:
-		return v.key(msg)
+		return v.keys().Pressed(msg)
 	}
 	return nil
-}
-
-func (v *View) key(km tea.KeyMsg) tea.Cmd {
-	cmd, _ := v.keys().Key(km)
-	return cmd
 }
 
 // keys are the question's while it is asked, else the list's.

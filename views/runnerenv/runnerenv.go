@@ -44,12 +44,6 @@ type View struct {
 	width, height int
 }
 
-// listed is the answer to the secrets listing.
-type listed struct {
-	secrets []client.Secret
-	err     error
-}
-
 var _ pane.Modal = (*View)(nil)
 
 // New builds the view for app in env, or for any app of env when app is
@@ -68,24 +62,22 @@ func New(d pane.Deps, env string, app *client.App) *View {
 // runner receives.
 func (v *View) Init() tea.Cmd {
 	c, env := v.d.Client, v.env
-	return v.d.Ask(pane.Load{Run: func(ctx context.Context) tea.Msg {
-		s, err := c.ListSecrets(ctx, env)
-		return listed{secrets: s, err: err}
-	}})
+	return modal.List(v.d, func(ctx context.Context) ([]client.Secret, error) {
+		return c.ListSecrets(ctx, env)
+	})
 }
 
 func (v *View) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case listed:
-		if !v.load.Answer(msg.err) {
+	case modal.Listed[client.Secret]:
+		if !v.load.Answer(msg.Err) {
 			return nil
 		}
-		v.secrets = slices.SortedFunc(slices.Values(msg.secrets), func(a, b client.Secret) int {
+		v.secrets = slices.SortedFunc(slices.Values(msg.Items), func(a, b client.Secret) int {
 			return strings.Compare(a.Name, b.Name)
 		})
 	case tea.KeyMsg:
-		cmd, _ := v.Key(msg)
-		return cmd
+		return v.Pressed(msg)
 	}
 	return nil
 }

@@ -141,8 +141,7 @@ func (p *Detail) Update(msg tea.Msg) tea.Cmd {
 	case logsRead:
 		return p.applyLogs(msg)
 	case tea.KeyMsg:
-		cmd, _ := p.Key(msg)
-		return cmd
+		return p.Pressed(msg)
 	}
 	return nil
 }
