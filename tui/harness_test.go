@@ -2,19 +2,16 @@ package tui
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
-	"github.com/faldash/faldash/internal/ui/keypress"
-	"github.com/faldash/faldash/internal/ui/theme"
+	"github.com/faldash/faldash/internal/ui/uitest"
 )
 
 // t0 is the fixed "now" of every test.
@@ -60,13 +57,6 @@ type harness struct {
 // the harness can hold it back.
 type loadMsg struct{ run tea.Cmd }
 
-func monochrome() *theme.Styles {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.Ascii)
-	r.SetHasDarkBackground(true)
-	return theme.NewStyles(theme.Default(), r)
-}
-
 func demoTarget() client.Target {
 	return client.Target{Kind: client.TargetDemo, Addr: "127.0.0.1:7070"}
 }
@@ -88,7 +78,7 @@ func newHarnessOn(t *testing.T, c client.Client, cfg Config) *harness {
 	cfg.Client = c
 	cfg.Now = h.clock.Now
 	if cfg.Styles == nil {
-		cfg.Styles = monochrome()
+		cfg.Styles = uitest.Styles(termenv.Ascii)
 	}
 	h.m = New(cfg)
 	h.m.after = func(d time.Duration, msg tea.Msg) tea.Cmd {
@@ -233,7 +223,7 @@ func (h *harness) poll() {
 func (h *harness) key(keys ...string) {
 	h.t.Helper()
 	for _, k := range keys {
-		h.send(keypress.Of(k))
+		h.send(uitest.Key(k))
 		h.settle()
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/muesli/termenv"
+
+	"github.com/faldash/faldash/internal/ui/uitest"
 )
 
 func TestLineInputEditing(t *testing.T) {
@@ -39,7 +42,7 @@ func TestLineInputEditing(t *testing.T) {
 }
 
 func TestLineInputViewKeepsCursorInSight(t *testing.T) {
-	st := monochrome()
+	st := uitest.Styles(termenv.Ascii)
 	var in lineInput
 	in.reset("/", "a-very-long-filter-text-that-does-not-fit")
 	v := in.view(st, 20)

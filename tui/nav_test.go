@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/internal/ui/keypress"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/views/pane"
 	"github.com/faldash/faldash/views/runners"
 )
@@ -185,7 +185,7 @@ func TestEnvCheckFailureIsReported(t *testing.T) {
 	fc.Fail("ListEnvironments", unavailable())
 	h.key(":")
 	h.typeText("env dev")
-	h.send(keypress.Of("enter"))
+	h.send(uitest.Key("enter"))
 	h.viewContains("switching to dev…")
 	h.settle()
 	h.viewContains("can't switch to dev: list: cannot reach the controller at 127.0.0.1:7070", "fal › staging › apps")

@@ -10,7 +10,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
-	"github.com/faldash/faldash/internal/ui/keypress"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -83,7 +83,7 @@ func TestPollsAtIntervalWithOneCallAtATime(t *testing.T) {
 	// not a refresh request, not the clock.
 	h.send(pollTickMsg{seq: h.m.poll.tickSeq})
 	h.send(pollTickMsg{seq: h.m.poll.tickSeq - 1})
-	h.send(keypress.Of("ctrl+r"))
+	h.send(uitest.Key("ctrl+r"))
 	h.send(pane.Refresh{})
 	fire[clockMsg](h)
 	if got := len(h.fc.Calls()); got != 1 {
@@ -108,7 +108,7 @@ func TestAnswerForLeftPaneIsDropped(t *testing.T) {
 
 	fire[pollTickMsg](h) // environments are being listed...
 	pending := take[fetchedMsg](h)
-	h.send(keypress.Of("2")) // ...when the user jumps to the apps of main
+	h.send(uitest.Key("2")) // ...when the user jumps to the apps of main
 	if got := methods(h); !slices.Equal(got, []string{"ListEnvironments"}) {
 		t.Fatalf("calls before the old answer arrived: %v (two would be in flight)", got)
 	}

@@ -7,7 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/internal/ui/keypress"
+	"github.com/faldash/faldash/internal/ui/uitest"
 )
 
 // A `+` press reaches the controller after two passes of the root's
@@ -24,7 +24,7 @@ func TestScalePressReachesTheControllerInTwoUpdates(t *testing.T) {
 		updates++
 		h.send(msg)
 	}
-	send(keypress.Of("+"))
+	send(uitest.Key("+"))
 	for i := 0; len(h.fc.CallsTo("UpdateApp")) == 0; i++ {
 		if i > 20 {
 			t.Fatal("the press never reached the controller")

@@ -11,9 +11,11 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/muesli/termenv"
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
+	"github.com/faldash/faldash/internal/ui/uitest"
 )
 
 const (
@@ -64,7 +66,7 @@ func start(t *testing.T, ctx context.Context, c client.Client) *program {
 	pr, pw := io.Pipe()
 	p := &program{in: pw, out: &syncBuffer{}, done: make(chan error, 1)}
 	go func() {
-		p.done <- Run(ctx, Config{Client: c, Refresh: MinRefresh, Styles: monochrome()},
+		p.done <- Run(ctx, Config{Client: c, Refresh: MinRefresh, Styles: uitest.Styles(termenv.Ascii)},
 			tea.WithInput(pr), tea.WithOutput(p.out), tea.WithoutSignalHandler())
 	}()
 	t.Cleanup(func() { pw.Close() })

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faldash/faldash/internal/ui/keypress"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -25,7 +25,7 @@ func TestPaneShownWhileUnreachableKeepsItsValues(t *testing.T) {
 	h.fc.FailAll(unavailable())
 	h.poll()
 	h.clock.Advance(30 * time.Second)
-	h.send(keypress.Of("3"))
+	h.send(uitest.Key("3"))
 	h.view() // Bubble Tea draws after every message, before the poll answers
 	h.settle()
 	if got := young(); got != left {

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/muesli/termenv"
@@ -17,7 +15,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/scaling"
-	"github.com/faldash/faldash/internal/ui/theme"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -234,10 +232,7 @@ func hostile() *fakeclient.Client {
 
 func TestServerStringsAreDrawnInert(t *testing.T) {
 	for _, profile := range []termenv.Profile{termenv.Ascii, termenv.ANSI256} {
-		r := lipgloss.NewRenderer(io.Discard)
-		r.SetColorProfile(profile)
-		st := theme.NewStyles(theme.Default(), r)
-		h := newHarness(t, hostile(), Config{Styles: st})
+		h := newHarness(t, hostile(), Config{Styles: uitest.Styles(profile)})
 		h.settle()
 		check := func(where string) {
 			t.Helper()

@@ -2,20 +2,17 @@ package panetest
 
 import (
 	"context"
-	"io"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
-	"github.com/faldash/faldash/internal/ui/keypress"
-	"github.com/faldash/faldash/internal/ui/theme"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -84,7 +81,7 @@ func Bench(b *testing.B, n int, l Listing) {
 				d.p.View()
 				b.StartTimer()
 				if k == "sort" {
-					d.p.Update(keypress.Of(">"))
+					d.p.Update(uitest.Key(">"))
 				} else {
 					f.SetFilter("ab")
 				}
@@ -120,10 +117,7 @@ func drive(b *testing.B, n int, l Listing) *driven {
 	fc := fakeclient.New(client.Target{Kind: client.TargetLocal, Addr: "127.0.0.1:7777", User: "local"})
 	l.Set(fc, n, 0)
 	d := Deps(fc, &now)
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.ANSI256)
-	r.SetHasDarkBackground(true)
-	d.Styles = theme.NewStyles(theme.Default(), r)
+	d.Styles = uitest.Styles(termenv.ANSI256)
 	dr := &driven{p: l.New(d), fc: fc, now: &now}
 	dr.p.SetSize(200, 56)
 	dr.load(dr.p.Update(dr.fetch(b)))

@@ -5,15 +5,13 @@ package panetest
 
 import (
 	"context"
-	"io"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
 	"github.com/faldash/faldash/internal/fakeclient"
-	"github.com/faldash/faldash/internal/ui/theme"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/pane"
 )
@@ -24,13 +22,10 @@ var Now = time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
 // Deps builds pane dependencies over fc, drawn in monochrome, with a clock
 // that reads *now.
 func Deps(fc *fakeclient.Client, now *time.Time) pane.Deps {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.Ascii)
-	r.SetHasDarkBackground(true)
 	return pane.Deps{
 		Client: fc,
 		Keys:   keymap.Default(),
-		Styles: theme.NewStyles(theme.Default(), r),
+		Styles: uitest.Styles(termenv.Ascii),
 		Now:    func() time.Time { return *now },
 	}
 }

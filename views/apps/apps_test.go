@@ -9,7 +9,7 @@ import (
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
 	"github.com/faldash/faldash/internal/scaling"
-	"github.com/faldash/faldash/internal/ui/keypress"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -83,8 +83,8 @@ func TestBuffer(t *testing.T) {
 
 func TestEnterOpensRunners(t *testing.T) {
 	p, _ := build(t, client.Target{}, "staging", app("a", "staging"), app("b", "staging"))
-	p.Update(keypress.Of("down"))
-	msgs := panetest.Msgs(p.Update(keypress.Of("enter")))
+	p.Update(uitest.Key("down"))
+	msgs := panetest.Msgs(p.Update(uitest.Key("enter")))
 	if len(msgs) != 1 || msgs[0] != (pane.Open{Key: pane.RunnersKey("staging", "b")}) {
 		t.Errorf("enter gave %#v", msgs)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
-	"github.com/faldash/faldash/internal/ui/keypress"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -154,7 +154,7 @@ func TestQueuesOfManyAppsAskedOnScreenOnly(t *testing.T) {
 	if n, _ := list(t, p, fc); n != 9 {
 		t.Errorf("next listing: %d queue calls, want the 9 on screen", n)
 	}
-	p.Update(keypress.Of("G"))
+	p.Update(uitest.Key("G"))
 	p.View()
 	fc.Reset()
 	list(t, p, fc)

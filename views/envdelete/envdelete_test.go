@@ -10,7 +10,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
-	"github.com/faldash/faldash/internal/ui/keypress"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -42,7 +42,7 @@ func send(m *Modal, k tea.KeyMsg) (tasks []pane.Task, closed bool) {
 
 func typeText(m *Modal, s string) {
 	for _, r := range s {
-		m.Update(keypress.Of(string(r)))
+		m.Update(uitest.Key(string(r)))
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
-	"github.com/faldash/faldash/internal/ui/keypress"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -53,8 +53,8 @@ func TestFetchListsEnvironments(t *testing.T) {
 
 func TestEnterOpensAppsOfCursorRow(t *testing.T) {
 	p, _, _ := setup(t)
-	p.Update(keypress.Of("down"))
-	msgs := panetest.Msgs(p.Update(keypress.Of("enter")))
+	p.Update(uitest.Key("down"))
+	msgs := panetest.Msgs(p.Update(uitest.Key("enter")))
 	want := []any{pane.Open{Key: pane.AppsKey("staging")}}
 	if !reflect.DeepEqual(toAny(msgs), want) {
 		t.Errorf("enter gave %#v, want %#v", msgs, want)
@@ -73,7 +73,7 @@ func TestSortByCreatedKeepsCursor(t *testing.T) {
 	p, _, _ := setup(t)
 	// sort by name (first column), then by description, default, created
 	for range 4 {
-		p.Update(keypress.Of(">"))
+		p.Update(uitest.Key(">"))
 	}
 	id, _ := p.Selected()
 	if id != "main" {
@@ -85,7 +85,7 @@ func TestSortByCreatedKeepsCursor(t *testing.T) {
 	if got := p.table.IDs(); !reflect.DeepEqual(got, []string{"main", "staging"}) {
 		t.Errorf("oldest first: %v", got)
 	}
-	p.Update(keypress.Of("~"))
+	p.Update(uitest.Key("~"))
 	if got := p.table.IDs(); !reflect.DeepEqual(got, []string{"staging", "main"}) {
 		t.Errorf("newest first: %v", got)
 	}
@@ -121,7 +121,7 @@ func TestDeletedRowGoesAndCursorStaysNear(t *testing.T) {
 	fc.SetEnvironments(
 		client.Environment{Name: "main", IsDefault: true}, client.Environment{Name: "staging"}, client.Environment{Name: "dev"})
 	load(t, p, fc, *now)
-	p.Update(keypress.Of("down")) // staging
+	p.Update(uitest.Key("down")) // staging
 	p.Update(pane.EnvDeleted{Name: "staging"})
 	if id, _ := p.Selected(); id != "dev" || p.Total() != 2 {
 		t.Errorf("after deleting staging: cursor on %q, %d rows", id, p.Total())
@@ -147,13 +147,13 @@ func TestCreatedEnvironmentGetsTheCursorOnceListed(t *testing.T) {
 
 func TestDeleteMainExplainsWithoutADialog(t *testing.T) {
 	p, _, _ := setup(t)
-	msgs := panetest.Msgs(p.Update(keypress.Of("d")))
+	msgs := panetest.Msgs(p.Update(uitest.Key("d")))
 	st, ok := msgs[0].(pane.Status)
 	if len(msgs) != 1 || !ok || !st.Err || !strings.Contains(st.Text, "default environment") {
 		t.Errorf("d on main gave %#v", msgs)
 	}
-	p.Update(keypress.Of("down"))
-	if _, ok := panetest.Msgs(p.Update(keypress.Of("d")))[0].(pane.ShowModal); !ok {
+	p.Update(uitest.Key("down"))
+	if _, ok := panetest.Msgs(p.Update(uitest.Key("d")))[0].(pane.ShowModal); !ok {
 		t.Error("d on staging opened no dialog")
 	}
 }

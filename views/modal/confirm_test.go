@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/muesli/termenv"
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
-	"github.com/faldash/faldash/internal/ui/keypress"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -30,12 +31,12 @@ func TestConfirmAnswers(t *testing.T) {
 		keys []tea.KeyMsg
 		want []tea.Msg
 	}{
-		{[]tea.KeyMsg{keypress.Of("y")}, []tea.Msg{pane.CloseModal{}, yes{false}}},
-		{[]tea.KeyMsg{keypress.Of(" "), keypress.Of("y")}, []tea.Msg{pane.CloseModal{}, yes{true}}},
-		{[]tea.KeyMsg{keypress.Of(" "), keypress.Of(" "), keypress.Of("y")}, []tea.Msg{pane.CloseModal{}, yes{false}}},
-		{[]tea.KeyMsg{keypress.Of("n")}, []tea.Msg{pane.CloseModal{}, pane.Status{Text: "Cancelled: nothing was changed."}}},
+		{[]tea.KeyMsg{uitest.Key("y")}, []tea.Msg{pane.CloseModal{}, yes{false}}},
+		{[]tea.KeyMsg{uitest.Key(" "), uitest.Key("y")}, []tea.Msg{pane.CloseModal{}, yes{true}}},
+		{[]tea.KeyMsg{uitest.Key(" "), uitest.Key(" "), uitest.Key("y")}, []tea.Msg{pane.CloseModal{}, yes{false}}},
+		{[]tea.KeyMsg{uitest.Key("n")}, []tea.Msg{pane.CloseModal{}, pane.Status{Text: "Cancelled: nothing was changed."}}},
 		{[]tea.KeyMsg{{Type: tea.KeyEsc}}, []tea.Msg{pane.CloseModal{}, pane.Status{Text: "Cancelled: nothing was changed."}}},
-		{[]tea.KeyMsg{{Type: tea.KeyEnter}, keypress.Of("x"), keypress.Of("Y")}, nil},
+		{[]tea.KeyMsg{{Type: tea.KeyEnter}, uitest.Key("x"), uitest.Key("Y")}, nil},
 	} {
 		c := confirm(t)
 		var got []tea.Msg
@@ -63,7 +64,7 @@ func TestConfirmView(t *testing.T) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}
 	}
-	c.Update(keypress.Of(" "))
+	c.Update(uitest.Key(" "))
 	if !strings.Contains(c.View(), "[x] gently") {
 		t.Error("the option does not show as on")
 	}
@@ -93,8 +94,7 @@ func TestConfirmKeysFollowARemap(t *testing.T) {
 }
 
 func TestButtonsShowFocusWithoutColour(t *testing.T) {
-	now := panetest.Now
-	st := panetest.Deps(fakeclient.New(client.Target{}), &now).Styles
+	st := uitest.Styles(termenv.Ascii)
 	if got := Buttons(st, 1, "Delete", "Cancel"); !strings.Contains(got, "[Cancel]") || strings.Contains(got, "[Delete]") {
 		t.Errorf("buttons %q", got)
 	}
@@ -134,7 +134,7 @@ func TestSendFormKey(t *testing.T) {
 	if cmd := s.FormKey(formKeys{}, tea.KeyMsg{Type: tea.KeyEnter}, &f, edited); len(panetest.Msgs(cmd)) != 1 || f.Ed.Value() != "" {
 		t.Fatalf("Enter: want the form's key run, not typed")
 	}
-	s.FormKey(formKeys{}, keypress.Of("a"), &f, edited)
+	s.FormKey(formKeys{}, uitest.Key("a"), &f, edited)
 	if f.Ed.Value() != "a" || s.Err != "" || edits != 1 {
 		t.Fatalf("typing: value %q, err %q, %d checks; want the key typed, the refusal cleared, one check", f.Ed.Value(), s.Err, edits)
 	}
@@ -143,7 +143,7 @@ func TestSendFormKey(t *testing.T) {
 		t.Error("a key that edits nothing checked the fields")
 	}
 	s = Send{Out: true, Err: "kept"}
-	s.FormKey(formKeys{}, keypress.Of("b"), &f, edited)
+	s.FormKey(formKeys{}, uitest.Key("b"), &f, edited)
 	if f.Ed.Value() != "a" || s.Err != "kept" || edits != 1 {
 		t.Errorf("typing while sent: value %q, err %q; want nothing changed", f.Ed.Value(), s.Err)
 	}
@@ -160,8 +160,7 @@ func TestSendFormKey(t *testing.T) {
 }
 
 func TestLoading(t *testing.T) {
-	now := panetest.Now
-	st := panetest.Deps(fakeclient.New(client.Target{}), &now).Styles
+	st := uitest.Styles(termenv.Ascii)
 	var l Loading
 	if line, ok := l.Status(st, "secrets"); !ok || !strings.Contains(line, "Loading secrets…") {
 		t.Errorf("before the answer: %q, %v", line, ok)

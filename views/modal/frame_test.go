@@ -6,17 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/faldash/faldash/client"
-	"github.com/faldash/faldash/internal/fakeclient"
-	"github.com/faldash/faldash/internal/panetest"
-	"github.com/faldash/faldash/internal/ui/theme"
-)
+	"github.com/muesli/termenv"
 
-// plainStyles are the monochrome styles every pane test draws with.
-func plainStyles() *theme.Styles {
-	now := panetest.Now
-	return panetest.Deps(fakeclient.New(client.Target{}), &now).Styles
-}
+	"github.com/faldash/faldash/internal/ui/uitest"
+)
 
 func numbered(n int) []string {
 	out := make([]string, n)
@@ -27,7 +20,7 @@ func numbered(n int) []string {
 }
 
 func TestFrameGivesUpPaddingBeforeTheBody(t *testing.T) {
-	st := plainStyles()
+	st := uitest.Styles(termenv.Ascii)
 	foot := []string{"y yes   n no"}
 	// 4 of chrome, title and blank, blank and foot: 8 lines; 5 of body fit.
 	roomy := strings.Split(Frame(st, 40, 13, "Title", numbered(5), foot), "\n")
@@ -50,7 +43,7 @@ func TestFrameGivesUpPaddingBeforeTheBody(t *testing.T) {
 }
 
 func TestWindowKeepsTheFocusInView(t *testing.T) {
-	st := plainStyles()
+	st := uitest.Styles(termenv.Ascii)
 	lines := numbered(11)
 	for _, tc := range []struct {
 		first, last, room int

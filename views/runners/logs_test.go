@@ -12,7 +12,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
-	"github.com/faldash/faldash/internal/ui/keypress"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -121,11 +121,11 @@ func TestDetailStreamsLogsWhileShown(t *testing.T) {
 	d.Update(pane.Hidden{})
 
 	// f pauses following; G follows again.
-	d.Update(keypress.Of("f"))
+	d.Update(uitest.Key("f"))
 	if d.logs.follow {
 		t.Error("f did not pause")
 	}
-	d.Update(keypress.Of("G"))
+	d.Update(uitest.Key("G"))
 	if !d.logs.follow {
 		t.Error("G did not follow")
 	}

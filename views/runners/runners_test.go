@@ -11,13 +11,14 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/muesli/termenv"
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
 	"github.com/faldash/faldash/internal/scaling"
-	"github.com/faldash/faldash/internal/ui/keypress"
 	"github.com/faldash/faldash/internal/ui/table"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -90,7 +91,7 @@ func TestFetchQueryFollowsTerminatedToggle(t *testing.T) {
 		t.Error("terminated runner shown before t")
 	}
 
-	msgs := panetest.Msgs(f.p.Update(keypress.Of("t")))
+	msgs := panetest.Msgs(f.p.Update(uitest.Key("t")))
 	if !slices.ContainsFunc(msgs, func(m tea.Msg) bool { _, ok := m.(pane.Refresh); return ok }) {
 		t.Errorf("t did not ask for a refresh: %#v", msgs)
 	}
@@ -108,7 +109,7 @@ func TestFetchQueryFollowsTerminatedToggle(t *testing.T) {
 	}
 
 	// Off again: the terminated runner goes at once, without a listing.
-	f.p.Update(keypress.Of("t"))
+	f.p.Update(uitest.Key("t"))
 	if _, ok := f.p.table.Value("r-7"); ok {
 		t.Error("terminated runner still shown after the second t")
 	}
@@ -171,9 +172,9 @@ func TestLiveColumnsTick(t *testing.T) {
 
 func TestEnterAndLogsOpenDetail(t *testing.T) {
 	f := setup(t, sample()...)
-	f.p.Update(keypress.Of("down"))
+	f.p.Update(uitest.Key("down"))
 	for _, k := range []string{"enter", "l"} {
-		msgs := panetest.Msgs(f.p.Update(keypress.Of(k)))
+		msgs := panetest.Msgs(f.p.Update(uitest.Key(k)))
 		if len(msgs) != 1 || msgs[0] != (pane.Open{Key: pane.RunnerKey("staging", "my-app", "r-2")}) {
 			t.Errorf("%s gave %#v", k, msgs)
 		}
@@ -182,13 +183,13 @@ func TestEnterAndLogsOpenDetail(t *testing.T) {
 
 func TestMarkToggles(t *testing.T) {
 	f := setup(t, sample()...)
-	f.p.Update(keypress.Of(" "))
-	f.p.Update(keypress.Of(" "))
+	f.p.Update(uitest.Key(" "))
+	f.p.Update(uitest.Key(" "))
 	if got := f.p.Marked(); !slices.Equal(got, []client.RunnerID{"r-1", "r-2"}) {
 		t.Errorf("marked %v", got)
 	}
-	f.p.Update(keypress.Of("up"))
-	f.p.Update(keypress.Of(" "))
+	f.p.Update(uitest.Key("up"))
+	f.p.Update(uitest.Key(" "))
 	if got := f.p.Marked(); !slices.Equal(got, []client.RunnerID{"r-1"}) {
 		t.Errorf("marked after unmarking r-2: %v", got)
 	}
@@ -196,8 +197,8 @@ func TestMarkToggles(t *testing.T) {
 
 func TestCursorKeptAcrossRefresh(t *testing.T) {
 	f := setup(t, sample()...)
-	f.p.Update(keypress.Of("down"))
-	f.p.Update(keypress.Of("down")) // r-3
+	f.p.Update(uitest.Key("down"))
+	f.p.Update(uitest.Key("down")) // r-3
 	rs := sample()
 	slices.Reverse(rs)
 	f.fc.SetRunners("staging", "my-app", rs[1:]...)
@@ -252,7 +253,7 @@ func TestSparkline(t *testing.T) {
 }
 
 func TestHistoryLineFitsWidth(t *testing.T) {
-	st := panetest.Deps(fakeclient.New(client.Target{}), &panetest.Now).Styles
+	st := uitest.Styles(termenv.Ascii)
 	var samples []Counts
 	for i := range 300 {
 		samples = append(samples, Counts{Running: i % 5, Idle: 1, Setup: i % 2})
@@ -332,17 +333,17 @@ func TestDetail(t *testing.T) {
 	// Scrolling a record longer than the room the logs leave it: up and
 	// down move the record (page keys and g/G move the logs).
 	d.SetSize(100, 14)
-	d.Update(keypress.Of("j"))
-	d.Update(keypress.Of("j"))
+	d.Update(uitest.Key("j"))
+	d.Update(uitest.Key("j"))
 	if d.offset != 2 {
 		t.Errorf("j j scrolled the record to %d, want 2", d.offset)
 	}
-	d.Update(keypress.Of("G"))
+	d.Update(uitest.Key("G"))
 	if d.offset != 2 {
 		t.Error("G scrolled the record, not the logs")
 	}
-	d.Update(keypress.Of("k"))
-	d.Update(keypress.Of("k"))
+	d.Update(uitest.Key("k"))
+	d.Update(uitest.Key("k"))
 	if d.offset != 0 {
 		t.Error("k k did not scroll back")
 	}
@@ -353,7 +354,7 @@ func TestFetchListsTheAppForItsScaling(t *testing.T) {
 	if f.p.hasApp || f.p.appErr == nil {
 		t.Fatalf("an app that is not listed: hasApp %v, err %v", f.p.hasApp, f.p.appErr)
 	}
-	msgs := panetest.Msgs(f.p.Update(keypress.Of("+")))
+	msgs := panetest.Msgs(f.p.Update(uitest.Key("+")))
 	if len(msgs) != 1 || !msgs[0].(pane.Status).Err || !strings.Contains(msgs[0].(pane.Status).Text, "Can't scale my-app from here") {
 		t.Errorf("+ without the app's settings gave %#v", msgs)
 	}
@@ -365,7 +366,7 @@ func TestFetchListsTheAppForItsScaling(t *testing.T) {
 	if !f.p.hasApp || !strings.Contains(f.p.View(), "min 1 · max 5") {
 		t.Errorf("the app's scaling is not shown:\n%s", f.p.View())
 	}
-	f.p.Update(keypress.Of("+"))
+	f.p.Update(uitest.Key("+"))
 	if !strings.Contains(f.p.View(), "scaling: min 1→2 (pending)") {
 		t.Errorf("the pending change is not shown:\n%s", f.p.View())
 	}
@@ -376,12 +377,12 @@ func TestStopAndKillTargetMarkedRunners(t *testing.T) {
 	if got := f.p.targets(); len(got) != 1 || got[0] != "r-1" {
 		t.Errorf("targets without marks %v, want the cursor's", got)
 	}
-	f.p.Update(keypress.Of(" "))
-	f.p.Update(keypress.Of(" "))
+	f.p.Update(uitest.Key(" "))
+	f.p.Update(uitest.Key(" "))
 	if got := f.p.targets(); !slices.Equal(got, []client.RunnerID{"r-1", "r-2"}) {
 		t.Errorf("targets %v, want the marked", got)
 	}
-	msgs := panetest.Msgs(f.p.Update(keypress.Of("K")))
+	msgs := panetest.Msgs(f.p.Update(uitest.Key("K")))
 	if _, ok := msgs[0].(pane.ShowModal); !ok || len(msgs) != 1 {
 		t.Fatalf("K gave %#v", msgs)
 	}

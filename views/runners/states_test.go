@@ -11,9 +11,9 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/panetest"
-	"github.com/faldash/faldash/internal/ui/keypress"
 	"github.com/faldash/faldash/internal/ui/table"
 	"github.com/faldash/faldash/internal/ui/theme"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -184,7 +184,7 @@ func TestShowingTerminatedMarksThemOld(t *testing.T) {
 		t.Fatalf("before t: help %q, footer %q", full(), toggle(f.p.ShortHelp()))
 	}
 
-	f.p.Update(keypress.Of("t"))
+	f.p.Update(uitest.Key("t"))
 	if full() != "hide terminated" || toggle(f.p.ShortHelp()) != "hide terminated" {
 		t.Errorf("after t: help %q, footer %q", full(), toggle(f.p.ShortHelp()))
 	}
@@ -203,7 +203,7 @@ func TestShowingTerminatedMarksThemOld(t *testing.T) {
 		t.Errorf("marks after: r-8 %v, r-7 %v", f.p.table.Marked("r-8"), f.p.table.Marked("r-7"))
 	}
 
-	f.p.Update(keypress.Of("t"))
+	f.p.Update(uitest.Key("t"))
 	if full() != "show terminated" || toggle(f.p.ShortHelp()) != "" {
 		t.Errorf("after t again: help %q, footer %q", full(), toggle(f.p.ShortHelp()))
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
 	"github.com/faldash/faldash/internal/scaling"
-	"github.com/faldash/faldash/internal/ui/keypress"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -39,7 +39,7 @@ func set(f *Form, i int, text string) {
 	f.Update(tea.KeyMsg{Type: tea.KeyEnd})
 	f.Update(tea.KeyMsg{Type: tea.KeyCtrlU})
 	for _, r := range text {
-		f.Update(keypress.Of(string(r)))
+		f.Update(uitest.Key(string(r)))
 	}
 }
 
@@ -113,7 +113,7 @@ func TestFieldErrors(t *testing.T) {
 		if got := f.fields[index(tc.field)].Err; !strings.Contains(got, tc.want) {
 			t.Errorf("%s = %q: error %q, want %q", tc.field, tc.text, got, tc.want)
 		}
-		if cmd := f.Update(keypress.Of("enter")); cmd != nil || len(fc.Calls()) != 0 {
+		if cmd := f.Update(uitest.Key("enter")); cmd != nil || len(fc.Calls()) != 0 {
 			t.Errorf("%s = %q: enter sent something", tc.field, tc.text)
 		}
 	}
@@ -122,7 +122,7 @@ func TestFieldErrors(t *testing.T) {
 func TestSubmitAndAnswers(t *testing.T) {
 	f, fc := form(t)
 	set(f, index("min_concurrency"), "2")
-	msgs := panetest.Msgs(f.Update(keypress.Of("enter")))
+	msgs := panetest.Msgs(f.Update(uitest.Key("enter")))
 	if len(msgs) != 1 {
 		t.Fatalf("enter gave %#v", msgs)
 	}
@@ -135,7 +135,7 @@ func TestSubmitAndAnswers(t *testing.T) {
 	if call.App != "api" || call.Env != "dev" || *call.Spec.MinConcurrency != 2 || call.Spec.MaxConcurrency != nil {
 		t.Errorf("UpdateApp %+v", call)
 	}
-	if f.Update(keypress.Of("x")); f.fields[index("min_concurrency")].Ed.Value() != "2" {
+	if f.Update(uitest.Key("x")); f.fields[index("min_concurrency")].Ed.Value() != "2" {
 		t.Error("a key edited the form while it was applying")
 	}
 

@@ -12,7 +12,7 @@ import (
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
 	"github.com/faldash/faldash/internal/scaling"
-	"github.com/faldash/faldash/internal/ui/keypress"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -50,7 +50,7 @@ func TestPressesCoalesce(t *testing.T) {
 	s, fc, a := setup(t)
 	var last Due
 	for range 3 {
-		st, dues, tasks := split(s.Key(keypress.Of("]"), a))
+		st, dues, tasks := split(s.Key(uitest.Key("]"), a))
 		if len(st) != 0 || len(dues) != 1 || len(tasks) != 0 {
 			t.Fatalf("a press gave %v %v %v", st, dues, tasks)
 		}
@@ -89,10 +89,10 @@ func must(cmd tea.Cmd, handled bool) tea.Cmd {
 
 func TestErrorDropsTheChange(t *testing.T) {
 	s, fc, a := setup(t)
-	_, dues, _ := split(s.Key(keypress.Of("+"), a))
+	_, dues, _ := split(s.Key(uitest.Key("+"), a))
 	_, _, tasks := split(must(s.Update(dues[0])))
 	fc.Fail("UpdateApp", errors.New("no"))
-	s.Key(keypress.Of("+"), a) // pressed while the call is in flight
+	s.Key(uitest.Key("+"), a) // pressed while the call is in flight
 	must(s.Update(run(t, tasks[0])))
 	if lo, hi, pending := s.Shown("api", a.Scaling); pending || lo != 1 || hi != 3 {
 		t.Errorf("after an error: %d/%d pending %v, want the app's 1/3", lo, hi, pending)
@@ -101,9 +101,9 @@ func TestErrorDropsTheChange(t *testing.T) {
 
 func TestPressesDuringACallAreSentAfterIt(t *testing.T) {
 	s, fc, a := setup(t)
-	_, dues, _ := split(s.Key(keypress.Of("+"), a))
+	_, dues, _ := split(s.Key(uitest.Key("+"), a))
 	_, _, tasks := split(must(s.Update(dues[0])))
-	_, dues, _ = split(s.Key(keypress.Of("+"), a))
+	_, dues, _ = split(s.Key(uitest.Key("+"), a))
 	if _, _, early := split(must(s.Update(dues[0]))); len(early) != 0 {
 		t.Fatal("sent while a call was in flight")
 	}
@@ -120,8 +120,8 @@ func TestPressesDuringACallAreSentAfterIt(t *testing.T) {
 
 func TestBackToTheStartSendsNothing(t *testing.T) {
 	s, fc, a := setup(t)
-	s.Key(keypress.Of("+"), a)
-	_, dues, _ := split(s.Key(keypress.Of("-"), a))
+	s.Key(uitest.Key("+"), a)
+	_, dues, _ := split(s.Key(uitest.Key("-"), a))
 	st, _, tasks := split(must(s.Update(dues[0])))
 	if len(tasks) != 0 || len(fc.Calls()) != 0 || !strings.Contains(st[0].Text, "unchanged") {
 		t.Errorf("status %v, tasks %d", st, len(tasks))
@@ -136,13 +136,13 @@ func TestRefusals(t *testing.T) {
 		"[": "max concurrency can't go below 0",
 		"+": "min concurrency can't go above max (0): raise max first with ]",
 	} {
-		st, dues, _ := split(s.Key(keypress.Of(key), a))
+		st, dues, _ := split(s.Key(uitest.Key(key), a))
 		if len(dues) != 0 || len(st) != 1 || !st[0].Err || !strings.Contains(st[0].Text, want) {
 			t.Errorf("%s: %v %v, want %q", key, st, dues, want)
 		}
 	}
 	a.Scaling.MaxConcurrency = scaling.MaxRunners
-	if st, _, _ := split(s.Key(keypress.Of("]"), a)); !st[0].Err {
+	if st, _, _ := split(s.Key(uitest.Key("]"), a)); !st[0].Err {
 		t.Error("max above the limit accepted")
 	}
 }

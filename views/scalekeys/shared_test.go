@@ -7,7 +7,7 @@ import (
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
 	"github.com/faldash/faldash/internal/scaling"
-	"github.com/faldash/faldash/internal/ui/keypress"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/views/scalekeys/pending"
 )
 
@@ -23,8 +23,8 @@ func TestScalersSharingABookMakeOneChange(t *testing.T) {
 	d.Scaling = pending.New()
 	apps, runners := New(d, "dev"), New(d, "dev")
 
-	_, first, _ := split(apps.Key(keypress.Of("+"), a))
-	_, second, _ := split(runners.Key(keypress.Of("+"), a)) // the listing still says min 0
+	_, first, _ := split(apps.Key(uitest.Key("+"), a))
+	_, second, _ := split(runners.Key(uitest.Key("+"), a)) // the listing still says min 0
 	if got := apps.Cell("api", a.Scaling); got != "0→2/5" {
 		t.Errorf("the apps pane shows %q, want 0→2/5", got)
 	}
@@ -55,7 +55,7 @@ func TestRefusedPressesAreCountedInTheCall(t *testing.T) {
 	s, _, a := setup(t) // min 1, max 3
 	var last Due
 	for range 4 {
-		st, dues, _ := split(s.Key(keypress.Of("+"), a))
+		st, dues, _ := split(s.Key(uitest.Key("+"), a))
 		if len(dues) == 1 {
 			last = dues[0]
 		} else if len(st) != 1 || !st[0].Err {

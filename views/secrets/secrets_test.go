@@ -9,7 +9,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
 	"github.com/faldash/faldash/internal/panetest"
-	"github.com/faldash/faldash/internal/ui/keypress"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -43,7 +43,7 @@ func TestListsSecretsOfItsEnvironment(t *testing.T) {
 		t.Errorf("ages did not move:\n%s", v)
 	}
 	// Enter does nothing here: secrets have no pane below.
-	if cmd := p.Update(keypress.Of("enter")); cmd != nil {
+	if cmd := p.Update(uitest.Key("enter")); cmd != nil {
 		t.Errorf("enter returned %v", panetest.Msgs(cmd))
 	}
 }

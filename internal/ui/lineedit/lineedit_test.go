@@ -1,23 +1,15 @@
 package lineedit
 
 import (
-	"io"
 	"slices"
 	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
-	"github.com/faldash/faldash/internal/ui/theme"
+	"github.com/faldash/faldash/internal/ui/uitest"
 )
-
-func styles() *theme.Styles {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.Ascii)
-	return theme.NewStyles(theme.Default(), r)
-}
 
 func runes(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)} }
 
@@ -63,7 +55,7 @@ func TestLimit(t *testing.T) {
 }
 
 func TestMaskedViewAndWipe(t *testing.T) {
-	st := styles()
+	st := uitest.Styles(termenv.Ascii)
 	e := Editor{Masked: true}
 	e.Update(runes("s3cret"))
 	e.Update(tea.KeyMsg{Type: tea.KeyBackspace})
@@ -95,7 +87,7 @@ func TestGrowingWipesTheOldArray(t *testing.T) {
 }
 
 func TestViewKeepsCursorInSight(t *testing.T) {
-	st := styles()
+	st := uitest.Styles(termenv.Ascii)
 	var e Editor
 	e.SetValue("a-very-long-value-that-does-not-fit")
 	v := e.View(st, 12, true)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/muesli/termenv"
 
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/keymap"
 )
 
@@ -55,7 +56,7 @@ func benchRunners(n, variant int) []*runner {
 
 func benchTable(b *testing.B, n int) *Table[rid, *runner] {
 	b.Helper()
-	tb := New(func(r *runner) rid { return r.id }, benchColumns(), keymap.Default().Table, styles(termenv.ANSI256))
+	tb := New(func(r *runner) rid { return r.id }, benchColumns(), keymap.Default().Table, uitest.Styles(termenv.ANSI256))
 	tb.SetSize(120, 40)
 	tb.SetValues(benchRunners(n, 0))
 	tb.View()
@@ -128,7 +129,7 @@ func BenchmarkRefresh(b *testing.B) {
 	}
 	b.Run("first/build", func(b *testing.B) {
 		// An app's runners opened: nothing to start from.
-		bl := New(func(r *runner) rid { return r.id }, benchColumns(), keymap.Default().Table, styles(termenv.ANSI256)).Builder()
+		bl := New(func(r *runner) rid { return r.id }, benchColumns(), keymap.Default().Table, uitest.Styles(termenv.ANSI256)).Builder()
 		b.ReportAllocs()
 		for b.Loop() {
 			bl.Build(same)

@@ -3,7 +3,6 @@ package table
 import (
 	"cmp"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -12,12 +11,10 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
-	"github.com/faldash/faldash/internal/ui/keypress"
-	"github.com/faldash/faldash/internal/ui/theme"
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/keymap"
 )
 
@@ -42,12 +39,6 @@ func texts(cs ...Column[val]) []Column[val] {
 	return cs
 }
 
-func styles(p termenv.Profile) *theme.Styles {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(p)
-	return theme.NewStyles(theme.Default(), r)
-}
-
 func cols() []Column[val] {
 	return texts(
 		Column[val]{Title: "NAME", Flex: 1},
@@ -57,7 +48,7 @@ func cols() []Column[val] {
 
 func newTable(t testing.TB, c []Column[val]) *Table[rid, val] {
 	t.Helper()
-	tb := New(idOf, c, keymap.Default().Table, styles(termenv.Ascii))
+	tb := New(idOf, c, keymap.Default().Table, uitest.Styles(termenv.Ascii))
 	tb.SetSize(40, 10)
 	return tb
 }
@@ -409,14 +400,14 @@ func TestWindowFollowsCursor(t *testing.T) {
 	tb.SetSize(30, 4) // 3 rows
 	tb.SetValues(valsOf("a", "b", "c", "d", "e", "f"))
 	for _, k := range []string{"j", "j", "j"} {
-		tb.Update(keypress.Of(k))
+		tb.Update(uitest.Key(k))
 	}
 	ls := lines(tb.View())
 	if !strings.Contains(ls[1], "b") || !strings.HasPrefix(ls[3], GlyphCursor) || !strings.Contains(ls[3], "d") {
 		t.Errorf("window after 3 downs: %q", ls)
 	}
-	tb.Update(keypress.Of("k"))
-	tb.Update(keypress.Of("k"))
+	tb.Update(uitest.Key("k"))
+	tb.Update(uitest.Key("k"))
 	ls = lines(tb.View())
 	if !strings.HasPrefix(ls[1], GlyphCursor) || !strings.Contains(ls[1], "b") {
 		t.Errorf("window after scrolling back up: %q", ls)
@@ -453,7 +444,7 @@ func TestUpdateKeys(t *testing.T) {
 		case "end":
 			msg = tea.KeyMsg{Type: tea.KeyEnd}
 		default:
-			msg = keypress.Of(s.key)
+			msg = uitest.Key(s.key)
 		}
 		if cmd := tb.Update(msg); cmd != nil {
 			t.Errorf("%s returned a command", s.key)
@@ -462,11 +453,11 @@ func TestUpdateKeys(t *testing.T) {
 			t.Fatalf("after %s cursor at %d, want %d", s.key, tb.Cursor(), s.want)
 		}
 	}
-	tb.Update(keypress.Of(">"))
+	tb.Update(uitest.Key(">"))
 	if col, desc := tb.Sort(); col != 0 || desc {
 		t.Errorf("> sorts by %d desc=%v, want 0 asc", col, desc)
 	}
-	tb.Update(keypress.Of("~"))
+	tb.Update(uitest.Key("~"))
 	if _, desc := tb.Sort(); !desc {
 		t.Error("~ did not reverse")
 	}
@@ -476,7 +467,7 @@ func TestUpdateKeys(t *testing.T) {
 func TestEmptyTableIgnoresKeys(t *testing.T) {
 	tb := newTable(t, cols())
 	for _, k := range []string{"j", "k", "G", "g", "pgdown", ">", "~"} {
-		tb.Update(keypress.Of(k))
+		tb.Update(uitest.Key(k))
 	}
 	if tb.Cursor() != 0 {
 		t.Errorf("cursor at %d in an empty table", tb.Cursor())
@@ -769,7 +760,7 @@ func TestLinesNeverExceedWidth(t *testing.T) {
 		{"2", []string{"b", "", "\x1b[32m○ idle\x1b[0m", "0"}},
 	}
 	for _, p := range []termenv.Profile{termenv.Ascii, termenv.ANSI256} {
-		tb := New(idOf, c, keymap.Default().Table, styles(p))
+		tb := New(idOf, c, keymap.Default().Table, uitest.Styles(p))
 		tb.SetSelectable(true)
 		tb.SetValues(vals)
 		tb.SetSort(0, false)
@@ -828,7 +819,7 @@ func TestViewUnderAsciiHasNoEscapes(t *testing.T) {
 
 	// In colour, the cursor row drops the cell's own colours so that the
 	// row highlight is not cut short by the cell's reset.
-	col := New(idOf, cols(), keymap.Default().Table, styles(termenv.ANSI256))
+	col := New(idOf, cols(), keymap.Default().Table, uitest.Styles(termenv.ANSI256))
 	col.SetSize(40, 5)
 	col.SetValues([]val{{"a", []string{"a", "\x1b[32mRUNNING\x1b[0m"}}, {"b", []string{"b", "\x1b[32mRUNNING\x1b[0m"}}})
 	ls := lines(col.View())
@@ -896,7 +887,7 @@ func TestShortRowsAndFlexLayout(t *testing.T) {
 		Column[val]{Title: "A", Flex: 1, MinWidth: 1},
 		Column[val]{Title: "B", Flex: 3, MinWidth: 1},
 		Column[val]{Title: "C", Width: 4},
-	), keymap.Default().Table, styles(termenv.Ascii))
+	), keymap.Default().Table, uitest.Styles(termenv.Ascii))
 	tb.SetSize(3+4+4+20, 3) // gutter, two gaps, C, and 20 to share
 	wide := strings.Repeat("x", 30)
 	tb.SetValues([]val{{"x", []string{wide, wide}}})

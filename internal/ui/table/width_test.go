@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
+	"github.com/faldash/faldash/internal/ui/uitest"
 	"github.com/faldash/faldash/keymap"
 )
 
@@ -89,7 +90,7 @@ func runnerCols() []Column[val] {
 const someUUID = "0b5e7c1e-6a41-4c8e-9d2f-3f0b8a2c4d11"
 
 func TestContentSizedColumns(t *testing.T) {
-	tb := New(idOf, runnerCols(), keymap.Default().Table, styles(termenv.Ascii))
+	tb := New(idOf, runnerCols(), keymap.Default().Table, uitest.Styles(termenv.Ascii))
 	tb.SetValues([]val{{someUUID, []string{someUUID, "1", "GPU-H100", "fal.run/alice/text-to-image--staging"}}})
 
 	tb.SetSize(250, 4)
@@ -135,7 +136,7 @@ func TestContentSizedColumns(t *testing.T) {
 }
 
 func TestLayoutRedrawsOnlyWhenWidthsChange(t *testing.T) {
-	tb := New(idOf, runnerCols(), keymap.Default().Table, styles(termenv.Ascii))
+	tb := New(idOf, runnerCols(), keymap.Default().Table, uitest.Styles(termenv.Ascii))
 	tb.SetSize(120, 4)
 	tb.SetValues([]val{{"a", []string{"a", "1", "GPU", "x"}}})
 	tb.View()

@@ -1,4 +1,4 @@
-package keypress
+package uitest
 
 import (
 	"testing"
@@ -27,12 +27,12 @@ func TestOfNamesTheKeyPressed(t *testing.T) {
 		{"k", tea.KeyRunes},
 		{"staging", tea.KeyRunes},
 	} {
-		got := Of(tc.name)
+		got := Key(tc.name)
 		if got.Type != tc.want || got.String() != tc.name {
-			t.Errorf("Of(%q) = %v (%q), want type %v", tc.name, got.Type, got.String(), tc.want)
+			t.Errorf("Key(%q) = %v (%q), want type %v", tc.name, got.Type, got.String(), tc.want)
 		}
 	}
-	if got := Of(" "); string(got.Runes) != " " {
+	if got := Key(" "); string(got.Runes) != " " {
 		t.Errorf("space carries runes %q, want the space Bubble Tea sends", string(got.Runes))
 	}
 }

@@ -1,6 +1,4 @@
-// Package keypress makes the key messages Bubble Tea sends, from the names
-// it gives keys ("enter", "ctrl+c", "k"), for tests that press keys.
-package keypress
+package uitest
 
 import tea "github.com/charmbracelet/bubbletea"
 
@@ -18,9 +16,9 @@ var named = func() map[string]tea.KeyType {
 	return m
 }()
 
-// Of is the key message of the key called name, as tea.KeyMsg.String
+// Key is the key message of the key called name, as tea.KeyMsg.String
 // spells it; any other text is typed as runes.
-func Of(name string) tea.KeyMsg {
+func Key(name string) tea.KeyMsg {
 	k, ok := named[name]
 	switch {
 	case !ok:
