@@ -52,8 +52,7 @@ func TestScaleKeysCoalesceIntoOneCall(t *testing.T) {
 }
 
 func TestScaleKeyErrorRevertsAndSaysWhy(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.fc.Fail("UpdateApp", refused("quota of 10 runners reached"))
 	h.key("]")
 	h.viewContains("0/10→11")
@@ -65,8 +64,7 @@ func TestScaleKeyErrorRevertsAndSaysWhy(t *testing.T) {
 }
 
 func TestScaleKeysRefuseOnTheSpot(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("down") // image-gen: min 0, max 2
 	h.key("-")
 	if !strings.Contains(h.status(), "min concurrency can't go below 0") {
@@ -90,8 +88,7 @@ func TestScaleKeysRefuseOnTheSpot(t *testing.T) {
 }
 
 func TestScaleKeysFromTheRunnersPane(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("enter") // my-app's runners
 	h.viewContains("min 0 · max 10")
 	h.key("]", "]")
@@ -106,8 +103,7 @@ func TestScaleKeysFromTheRunnersPane(t *testing.T) {
 }
 
 func TestScaleKeysWhileACallIsInFlight(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("+")
 	fire[delivery](h)
 	// The call goes out; its answer is held back while two more presses come.
@@ -127,8 +123,7 @@ func TestScaleKeysWhileACallIsInFlight(t *testing.T) {
 }
 
 func TestScaleForm(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("s")
 	h.viewContains("Scale my-app--staging", "↺ fal resets this field on the next deploy", "none yet: edit a field")
 	h.key("enter") // nothing changed: nothing sent
@@ -190,8 +185,7 @@ func TestScaleFormAfterPendingPresses(t *testing.T) {
 }
 
 func TestScaleFormStaysOpenOnRefusal(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.fc.Fail("UpdateApp", refused("machine type GPU-B200 is not offered"))
 	h.key("s", "tab", "backspace", "backspace")
 	h.typeText("3")
@@ -208,8 +202,7 @@ func TestScaleFormStaysOpenOnRefusal(t *testing.T) {
 }
 
 func TestRunesReadTogether(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	// A held + repeating, read as one message: three presses.
 	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("+++")})
 	h.settle()

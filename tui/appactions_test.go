@@ -8,8 +8,7 @@ import (
 )
 
 func TestRolloutWithForce(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("r")
 	h.viewContains("Roll out my-app--staging?", "Each of its 3 runners is replaced", "[ ] force")
 	h.key("enter") // not an answer
@@ -33,8 +32,7 @@ func TestRolloutWithForce(t *testing.T) {
 }
 
 func TestDeleteApp(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("d")
 	h.viewContains("Delete app my-app--staging?", "its 3 runners")
 	h.key("esc")
@@ -57,8 +55,7 @@ func TestRevisionsAndSetRevision(t *testing.T) {
 		client.Revision{ID: "0badc0de-0000-4000-8000-000000000001", Env: "staging", CreatedAt: t0.Add(-48 * time.Hour)},
 		client.Revision{ID: "a1b2c3d4-0000-4000-8000-000000000002", Env: "staging", CreatedAt: t0.Add(-time.Hour), ActiveRunners: 3},
 	)
-	h := newHarness(t, fc, Config{Env: "staging"})
-	h.settle()
+	h := started(t, fc, Config{Env: "staging"})
 	h.key("v")
 	call := called(t, h.fc, "ListRevisions", 1)[0]
 	if call.Env != "staging" || call.App != "my-app" {
@@ -83,8 +80,7 @@ func TestRevisionsAndSetRevision(t *testing.T) {
 }
 
 func TestStopMarkedRunnersReplacingFirst(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("enter") // r-0001 first
 	h.key(" ", " ")
 	h.key("S")
@@ -101,8 +97,7 @@ func TestStopMarkedRunnersReplacingFirst(t *testing.T) {
 }
 
 func TestKillRunnerUnderTheCursor(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("enter", "down") // r-0002
 	h.key("K")
 	h.viewContains("Kill runner r-0002 of my-app--staging?", "the requests it holds")
@@ -118,8 +113,7 @@ func TestKillRunnerUnderTheCursor(t *testing.T) {
 // A runner the controller no longer knows has ended: killing it is no
 // failure.
 func TestKillSeveralAlreadyGone(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.fc.Fail("KillRunner", &client.Error{Kind: client.NotFound, Op: "kill runner", Msg: "runner gone"})
 	h.key("enter", " ", " ", "K", "y")
 	called(t, h.fc, "KillRunner", 2)

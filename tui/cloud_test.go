@@ -66,8 +66,7 @@ func TestLogSearchKeyFlow(t *testing.T) {
 }
 
 func TestQueuesArePolledOnlyWhileTheAppsShow(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	queueCalls := func() int { return len(h.fc.CallsTo("QueueSize")) }
 	h.viewContains("RUNNERS  QUEUE", "public        3      3")
 	h.poll()
@@ -114,8 +113,7 @@ func TestHeaderSaysWhichAccount(t *testing.T) {
 		{client.Target{Kind: client.TargetLocal, Addr: "127.0.0.1:7777"}, "faldash  local 127.0.0.1:7777  │", " as "},
 		{client.Target{Kind: client.TargetCloud, Addr: "h", Account: "team" + evil}, "fal cloud h as team  │", "\x1b"},
 	} {
-		h := newHarness(t, seedInto(fakeclient.New(tc.target)), Config{})
-		h.settle()
+		h := started(t, seedInto(fakeclient.New(tc.target)), Config{})
 		head := strings.Split(h.view(), "\n")[0]
 		if !strings.Contains(head, tc.want) || (tc.lacks != "" && strings.Contains(head, tc.lacks)) {
 			t.Errorf("header %q, want %q without %q", head, tc.want, tc.lacks)

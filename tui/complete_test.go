@@ -8,8 +8,7 @@ import (
 
 // 3 from the apps pane opens the runners of the app under the cursor.
 func TestRunnersKeyOpensTheHighlightedApp(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("down", "3") // image-gen
 	if h.m.cur != pane.RunnersKey("staging", "image-gen") {
 		t.Fatalf("3 on image-gen opened %v", h.m.cur)
@@ -24,8 +23,7 @@ func TestRunnersKeyOpensTheHighlightedApp(t *testing.T) {
 // Tab completes environment names after :env, listing them at the first
 // Tab that needs them; several candidates are shown and gone through.
 func TestTabCompletesNames(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key(":")
 	h.typeText("env s")
 	h.key("tab")

@@ -9,8 +9,7 @@ import (
 )
 
 func TestCreateEnvironment(t *testing.T) {
-	h := newHarness(t, seeded(), Config{})
-	h.settle()
+	h := started(t, seeded(), Config{})
 	h.key("n")
 	h.typeText("Qa")
 	h.viewContains("must start with a lowercase letter")
@@ -37,8 +36,7 @@ func TestCreateEnvironment(t *testing.T) {
 }
 
 func TestCreateEnvironmentRefusedStaysOpen(t *testing.T) {
-	h := newHarness(t, seeded(), Config{})
-	h.settle()
+	h := started(t, seeded(), Config{})
 	h.fc.Fail("CreateEnvironment", &client.Error{Kind: client.PermissionDenied, Op: "create environment", Msg: "only admins create environments"})
 	h.key("n")
 	h.typeText("qa")
@@ -71,8 +69,7 @@ func openDelete(t *testing.T, h *harness) *envdelete.Modal {
 }
 
 func TestDeleteEnvironmentNeedsTheExactName(t *testing.T) {
-	h := newHarness(t, seeded(), Config{})
-	h.settle()
+	h := started(t, seeded(), Config{})
 	md := openDelete(t, h)
 	if md.Focused() != envdelete.FocusCancel {
 		t.Fatalf("focus starts on %v, want Cancel", md.Focused())
@@ -123,8 +120,7 @@ func TestDeleteEnvironmentNeedsTheExactName(t *testing.T) {
 }
 
 func TestDeleteEnvironmentFocusesDeleteOnceTheNameMatches(t *testing.T) {
-	h := newHarness(t, seeded(), Config{})
-	h.settle()
+	h := started(t, seeded(), Config{})
 	md := openDelete(t, h)
 	h.typeText("staging")
 	h.key("tab")
@@ -137,8 +133,7 @@ func TestDeleteEnvironmentFocusesDeleteOnceTheNameMatches(t *testing.T) {
 }
 
 func TestDeleteEnvironmentOnExactMatch(t *testing.T) {
-	h := newHarness(t, seeded(), Config{})
-	h.settle()
+	h := started(t, seeded(), Config{})
 	openDelete(t, h)
 	h.typeText("staging")
 	h.viewContains("✓ matches")
@@ -157,8 +152,7 @@ func TestDeleteEnvironmentOnExactMatch(t *testing.T) {
 }
 
 func TestDeleteEnvironmentInUseGoesToEnvironments(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("enter") // my-app's runners in staging
 	openDelete(t, h)
 	h.typeText("staging")
@@ -182,8 +176,7 @@ func TestDeleteEnvironmentInUseGoesToEnvironments(t *testing.T) {
 }
 
 func TestDeleteEnvironmentRefusedStaysOpen(t *testing.T) {
-	h := newHarness(t, seeded(), Config{})
-	h.settle()
+	h := started(t, seeded(), Config{})
 	h.fc.Fail("DeleteEnvironment", refused("environment staging has a rollout in progress"))
 	openDelete(t, h)
 	h.typeText("staging")
@@ -209,8 +202,7 @@ func TestDeleteMainIsRefused(t *testing.T) {
 }
 
 func TestNoPollWhileADialogIsOpen(t *testing.T) {
-	h := newHarness(t, seeded(), Config{})
-	h.settle()
+	h := started(t, seeded(), Config{})
 	openDelete(t, h)
 	h.settle()
 	h.fc.Reset()

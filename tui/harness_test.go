@@ -70,6 +70,15 @@ func newHarness(t *testing.T, fc *fakeclient.Client, cfg Config) *harness {
 	return h
 }
 
+// started is newHarness with the first answers delivered: the dashboard
+// as it first shows.
+func started(t *testing.T, fc *fakeclient.Client, cfg Config) *harness {
+	t.Helper()
+	h := newHarness(t, fc, cfg)
+	h.settle()
+	return h
+}
+
 // newHarnessOn is newHarness over any client, a real one included; h.fc
 // is nil.
 func newHarnessOn(t *testing.T, c client.Client, cfg Config) *harness {

@@ -56,8 +56,7 @@ func TestRemappedKeyDispatchesAndShows(t *testing.T) {
 	if err := k.Apply(map[string][]string{"apps.scale": {"S"}, "apps.scale_up_min": {"="}}, KeyScopes()...); err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, seeded(), Config{Env: "main", KeyMap: k})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "main", KeyMap: k})
 	h.viewContains("S scale…", "=/- min")
 	h.key("s")
 	if h.modalOpen() {
@@ -72,8 +71,7 @@ func TestRemappedKeyDispatchesAndShows(t *testing.T) {
 // The runner's detail declares its keys too: its help lists them, and the
 // shell is refused read-only.
 func TestDetailKeys(t *testing.T) {
-	h := newHarness(t, seeded(), Config{ReadOnly: true})
-	h.settle()
+	h := started(t, seeded(), Config{ReadOnly: true})
 	h.key("down", "enter", "enter", "enter")
 	if !strings.Contains(h.view(), "f follow") {
 		t.Fatalf("not on a runner's detail:\n%s", h.view())
@@ -101,8 +99,7 @@ func footer(h *harness) string {
 
 // A dialog's footer comes from its declared keys and follows its state.
 func TestDialogFooters(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "main"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "main"})
 	h.key("r")
 	if f := footer(h); !strings.Contains(f, "y yes • n no • esc cancel • space toggle option") {
 		t.Errorf("rollout question footer %q", f)

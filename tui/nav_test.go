@@ -25,8 +25,7 @@ func breadcrumb(h *harness) string {
 }
 
 func TestDrillDownAndBack(t *testing.T) {
-	h := newHarness(t, seeded(), Config{})
-	h.settle()
+	h := started(t, seeded(), Config{})
 	steps := []struct {
 		key, crumb string
 		kind       pane.Kind
@@ -59,8 +58,7 @@ func TestDrillDownAndBack(t *testing.T) {
 }
 
 func TestEscGoesUpWithoutHistory(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("esc")
 	if !strings.HasPrefix(breadcrumb(h), "fal › environments") {
 		t.Errorf("esc from the start pane: %q", breadcrumb(h))
@@ -68,8 +66,7 @@ func TestEscGoesUpWithoutHistory(t *testing.T) {
 }
 
 func TestNumberKeysJump(t *testing.T) {
-	h := newHarness(t, seeded(), Config{})
-	h.settle()
+	h := started(t, seeded(), Config{})
 	h.key("3")
 	h.viewContains("No app chosen: open one from the apps pane (2) first.")
 	if h.m.cur.Kind != pane.Environments {
@@ -93,8 +90,7 @@ func TestNumberKeysJump(t *testing.T) {
 }
 
 func TestFilter(t *testing.T) {
-	h := newHarness(t, seeded(), Config{})
-	h.settle()
+	h := started(t, seeded(), Config{})
 	h.key("/")
 	h.typeText("stag")
 	h.viewContains("/stag█", "1 of 3 environments match /stag", "pre-production")
@@ -127,8 +123,7 @@ func TestFilter(t *testing.T) {
 
 func TestCommandLine(t *testing.T) {
 	fc := seeded()
-	h := newHarness(t, fc, Config{})
-	h.settle()
+	h := started(t, fc, Config{})
 
 	run := func(line string) {
 		t.Helper()
@@ -180,8 +175,7 @@ func TestCommandLine(t *testing.T) {
 
 func TestEnvCheckFailureIsReported(t *testing.T) {
 	fc := seeded()
-	h := newHarness(t, fc, Config{Env: "staging"})
-	h.settle()
+	h := started(t, fc, Config{Env: "staging"})
 	fc.Fail("ListEnvironments", unavailable())
 	h.key(":")
 	h.typeText("env dev")
@@ -193,8 +187,7 @@ func TestEnvCheckFailureIsReported(t *testing.T) {
 
 func TestQuitKeys(t *testing.T) {
 	for _, k := range []string{"q", "ctrl+c"} {
-		h := newHarness(t, seeded(), Config{})
-		h.settle()
+		h := started(t, seeded(), Config{})
 		h.key(k)
 		if !h.quit {
 			t.Errorf("%s did not quit", k)
@@ -209,8 +202,7 @@ func TestQuitKeys(t *testing.T) {
 }
 
 func TestHelpScreen(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("enter", "?")
 	h.viewContains("Keys of the runners pane", "show terminated", "sort by next column", "reverse sort", "environments", "quit now")
 	h.key("j") // ignored
@@ -225,8 +217,7 @@ func TestHelpScreen(t *testing.T) {
 }
 
 func TestRunnersToggleTerminatedAndMark(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("enter")
 	h.viewLacks("r-0000")
 	h.viewContains("✕ - terminated")
@@ -248,8 +239,7 @@ func TestRunnersToggleTerminatedAndMark(t *testing.T) {
 }
 
 func TestLiveColumnsTickWithoutCalls(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("enter")
 	h.viewContains("45s      12m", "1h05m")
 	h.fc.Reset()
@@ -265,8 +255,7 @@ func TestLiveColumnsTickWithoutCalls(t *testing.T) {
 }
 
 func TestStatusClearedOnlyBySameSequence(t *testing.T) {
-	h := newHarness(t, seeded(), Config{})
-	h.settle()
+	h := started(t, seeded(), Config{})
 	h.send(pane.Status{Text: "first"})
 	first := scheduled[clearStatusMsg](h)
 	h.send(pane.Status{Text: "second"})

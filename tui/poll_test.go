@@ -50,8 +50,7 @@ func TestFirstFrameLoadsThenShowsData(t *testing.T) {
 }
 
 func TestStartsInEnvApps(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	calls := h.fc.Calls()
 	if len(calls) != 3 || calls[0].Method != "ListApps" || calls[0].Env != "staging" ||
 		calls[1].Method != "QueueSize" || calls[2].Method != "QueueSize" {
@@ -62,8 +61,7 @@ func TestStartsInEnvApps(t *testing.T) {
 }
 
 func TestPollsAtIntervalWithOneCallAtATime(t *testing.T) {
-	h := newHarness(t, seeded(), Config{})
-	h.settle()
+	h := started(t, seeded(), Config{})
 	h.fc.Reset()
 
 	// A poll goes out; its answer is held back.
@@ -102,8 +100,7 @@ func TestPollsAtIntervalWithOneCallAtATime(t *testing.T) {
 }
 
 func TestAnswerForLeftPaneIsDropped(t *testing.T) {
-	h := newHarness(t, seeded(), Config{})
-	h.settle()
+	h := started(t, seeded(), Config{})
 	h.fc.Reset()
 
 	fire[pollTickMsg](h) // environments are being listed...
@@ -144,8 +141,7 @@ func ghostAnswer(t *testing.T, k pane.Key) pane.Answer {
 }
 
 func TestAnswerOfOlderGenerationIsDropped(t *testing.T) {
-	h := newHarness(t, seeded(), Config{})
-	h.settle()
+	h := started(t, seeded(), Config{})
 	gen := h.m.poll.gen
 	h.fc.Reset()
 
@@ -172,8 +168,7 @@ func TestAnswerOfOlderGenerationIsDropped(t *testing.T) {
 func (h *harness) take() { h.out = nil }
 
 func TestBackoffOnErrorsAndRecovery(t *testing.T) {
-	h := newHarness(t, seeded(), Config{})
-	h.settle()
+	h := started(t, seeded(), Config{})
 	h.fc.FailAll(unavailable())
 
 	want := []time.Duration{4 * time.Second, 8 * time.Second, 16 * time.Second, 30 * time.Second, 30 * time.Second}
@@ -201,8 +196,7 @@ func TestBackoffOnErrorsAndRecovery(t *testing.T) {
 func TestErrorBeforeAnyDataIsShownNotHung(t *testing.T) {
 	fc := seeded()
 	fc.Fail("ListEnvironments", &client.Error{Kind: client.Unauthenticated, Op: "list environments"})
-	h := newHarness(t, fc, Config{})
-	h.settle()
+	h := started(t, fc, Config{})
 	h.viewContains("Can't show environments", "not authorized", "check FAL_KEY", "no data", "retrying in 4s")
 	h.viewLacks("Loading")
 	if len(scheduled[pollTickMsg](h)) != 1 {
@@ -217,8 +211,7 @@ func TestRefreshClamp(t *testing.T) {
 	for _, tc := range []struct{ in, want time.Duration }{
 		{0, DefaultRefresh}, {100 * time.Millisecond, MinRefresh}, {5 * time.Second, 5 * time.Second},
 	} {
-		h := newHarness(t, seeded(), Config{Refresh: tc.in})
-		h.settle()
+		h := started(t, seeded(), Config{Refresh: tc.in})
 		if got := scheduled[pollTickMsg](h); !slices.Equal(got, []time.Duration{tc.want}) {
 			t.Errorf("Refresh %v: next poll in %v, want %v", tc.in, got, tc.want)
 		}
@@ -226,8 +219,7 @@ func TestRefreshClamp(t *testing.T) {
 }
 
 func TestCursorKeptByIDAcrossRefresh(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("enter")        // my-app
 	h.key("down", "down") // r-0003
 	id := runnerCursor(t, h)
@@ -274,8 +266,7 @@ func changedLines(a, b string) []string {
 // tick redraws only what reads differently: the uptime under a minute,
 // and nothing once every uptime is past it and the header's freshness.
 func TestIdleScreenIsQuiet(t *testing.T) {
-	h := newHarness(t, quietApp(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, quietApp(), Config{Env: "staging"})
 	h.send(pane.Open{Key: pane.RunnersKey("staging", "quiet")})
 	h.settle()
 	before := h.view()
@@ -300,8 +291,7 @@ func TestIdleScreenIsQuiet(t *testing.T) {
 
 // TestStaleDataStopsTicking: once polls fail, uptimes stop where they were.
 func TestStaleDataStopsTicking(t *testing.T) {
-	h := newHarness(t, quietApp(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, quietApp(), Config{Env: "staging"})
 	h.send(pane.Open{Key: pane.RunnersKey("staging", "quiet")})
 	h.settle()
 	h.fc.FailAll(unavailable())

@@ -62,8 +62,7 @@ func TestReadOnlyRefusesEveryMutatingKey(t *testing.T) {
 		{secrets.Scope(), []string{"down", "enter", "4"}},
 	}
 	for _, tc := range panes {
-		h := newHarness(t, seeded(), Config{ReadOnly: true})
-		h.settle()
+		h := started(t, seeded(), Config{ReadOnly: true})
 		h.key(tc.keys...)
 		keys := mutatingKeys(tc.p)
 		if len(keys) == 0 {
@@ -128,8 +127,7 @@ func cloud() *fakeclient.Client {
 }
 
 func TestCloudMainOpensReadOnlyUntilUnlocked(t *testing.T) {
-	h := newHarness(t, cloud(), Config{Env: "main"})
-	h.settle()
+	h := started(t, cloud(), Config{Env: "main"})
 	h.viewContains("READ-ONLY", "w unlock writing")
 	h.viewLacks("s scale…")
 	h.key("s")
@@ -179,8 +177,7 @@ func TestLocalAndDemoOpenWritable(t *testing.T) {
 		local.SetEnvironments(envs...)
 		apps, _ := fc.ListApps(context.Background(), "main")
 		local.SetApps("main", apps...)
-		h := newHarness(t, local, Config{Env: "main"})
-		h.settle()
+		h := started(t, local, Config{Env: "main"})
 		h.viewLacks("READ-ONLY")
 		h.key("s")
 		if !h.modalOpen() {

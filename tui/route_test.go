@@ -17,8 +17,7 @@ import (
 // message. (When children's requests came back to the root as messages,
 // to be stamped and then acted on, it took four.)
 func TestScalePressReachesTheControllerInTwoUpdates(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	updates := 0
 	send := func(msg tea.Msg) {
 		updates++

@@ -14,8 +14,7 @@ const secretValue = "hf_s3cr3t-VALUE"
 
 func TestSetSecret(t *testing.T) {
 	var log bytes.Buffer
-	h := newHarness(t, seeded(), Config{Env: "staging", Debug: &log})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging", Debug: &log})
 	h.key("4", "n")
 	h.typeText("NEW_TOKEN")
 	h.key("enter") // to the value
@@ -48,8 +47,7 @@ func TestSetSecret(t *testing.T) {
 }
 
 func TestSetSecretNotExposedByDefault(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("4", "n")
 	h.typeText("NEW_TOKEN")
 	h.key("enter") // to the value
@@ -80,8 +78,7 @@ func TestSetSecretSendsTheExposureShown(t *testing.T) {
 		{"HF_TOKEN", true},  // exposed now
 		{"DB_URL", false},   // not exposed now: overwriting keeps it so
 	} {
-		h := newHarness(t, seeded(), Config{Env: "staging"})
-		h.settle()
+		h := started(t, seeded(), Config{Env: "staging"})
 		h.key("4", "n")
 		h.typeText(tc.name)
 		box := "[x] not exposed by default"
@@ -106,8 +103,7 @@ func TestSetSecretOnFalCloudSaysWhoReceivesIt(t *testing.T) {
 	fc := fakeclient.New(client.Target{Kind: client.TargetCloud, Addr: "api.alpha.fal.ai:443", User: "alice"})
 	envs, _ := seeded().ListEnvironments(t.Context())
 	fc.SetEnvironments(envs...)
-	h := newHarness(t, fc, Config{Env: "staging"})
-	h.settle()
+	h := started(t, fc, Config{Env: "staging"})
 	h.key("4", "n")
 	h.viewContains("Every runner of an app in staging receives it, unless the app")
 	h.key("tab", "tab", " ")
@@ -115,8 +111,7 @@ func TestSetSecretOnFalCloudSaysWhoReceivesIt(t *testing.T) {
 }
 
 func TestSetSecretPutsTheCursorOnIt(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("4") // the cursor on HF_TOKEN, the first row
 	h.key("n")
 	h.typeText("AAA_TOKEN")
@@ -129,8 +124,7 @@ func TestSetSecretPutsTheCursorOnIt(t *testing.T) {
 }
 
 func TestSetSecretOverwriteAsksFirst(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("4", "n")
 	h.typeText("HF_TOKEN")
 	h.viewContains("exists in staging: setting it overwrites it")
@@ -151,8 +145,7 @@ func TestSetSecretOverwriteAsksFirst(t *testing.T) {
 }
 
 func TestSetSecretRefusedStaysOpenWithoutTheValue(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.fc.Fail("SetSecret", &client.Error{Kind: client.PermissionDenied, Op: "set secret", Msg: "key may not write secrets"})
 	h.key("4", "n")
 	h.typeText("NEW_TOKEN")
@@ -174,8 +167,7 @@ func TestSetSecretRefusedStaysOpenWithoutTheValue(t *testing.T) {
 }
 
 func TestSecretNameChecked(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("4", "n")
 	h.typeText("FAL_KEY")
 	h.viewContains("is reserved: fal sets it in every runner")
@@ -186,8 +178,7 @@ func TestSecretNameChecked(t *testing.T) {
 }
 
 func TestUnsetSecret(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("4") // HF_TOKEN, then DB_URL
 	h.key("d")
 	h.viewContains("Unset secret HF_TOKEN in staging?")
@@ -207,8 +198,7 @@ func TestUnsetSecret(t *testing.T) {
 
 func TestRunnerEnvironment(t *testing.T) {
 	cloud := seeded()
-	h := newHarness(t, cloud, Config{Env: "staging"})
-	h.settle()
+	h := started(t, cloud, Config{Env: "staging"})
 	h.key("e") // on my-app
 	h.viewContains("What a runner of my-app--staging receives",
 		"FAL_KEY             ••••••••",

@@ -16,8 +16,7 @@ import (
 // A shell that cannot open says why in the status line, and the
 // dashboard stays where it was.
 func TestShellThatCannotOpenSaysWhy(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("enter")
 	h.fc.Fail("Shell", &client.Error{Kind: client.Precondition, Op: `shell on runner "r-0001"`,
 		Msg: "runner r-0001 is still setting up: a shell opens once the runner is ready (IDLE or RUNNING)"})
@@ -45,8 +44,7 @@ func TestShellThatCannotOpenSaysWhy(t *testing.T) {
 // action that can change something: with --readonly, and in main on fal
 // cloud until writing is unlocked; in the runner's detail as in the list.
 func TestShellRefusedWhereWritingIsNot(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging", ReadOnly: true})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging", ReadOnly: true})
 	h.key("enter", "enter", "x")
 	if !strings.Contains(h.status(), "Read-only (--readonly): shell is not allowed") {
 		t.Errorf("read-only detail: status %q", h.status())
@@ -153,8 +151,7 @@ func TestShellHandOver(t *testing.T) {
 		t.Errorf("the session got %q after it ended", sh.typed())
 	}
 
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("enter")
 	before := h.view()
 	h.send(run.ended(nil))

@@ -14,8 +14,7 @@ import (
 // uptimes it showed when it was left, not counted on to a time its data
 // never reached.
 func TestPaneShownWhileUnreachableKeepsItsValues(t *testing.T) {
-	h := newHarness(t, quietApp(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, quietApp(), Config{Env: "staging"})
 	h.send(pane.Open{Key: pane.RunnersKey("staging", "quiet")})
 	h.settle()
 	young := func() string { return strings.TrimSpace(strings.TrimLeft(h.line("young"), "▌ +*")) }
@@ -46,8 +45,7 @@ func TestPaneShownWhileUnreachableKeepsItsValues(t *testing.T) {
 // when the header says stale, stays stopped when it is shown again while
 // the controller is away, and counts on with the first good answer.
 func TestRunnerDetailStaleAsTheRootSays(t *testing.T) {
-	h := newHarness(t, quietApp(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, quietApp(), Config{Env: "staging"})
 	h.send(pane.Open{Key: pane.RunnerKey("staging", "quiet", "young")})
 	h.settle()
 	uptime := func() string { return strings.TrimSpace(strings.TrimPrefix(h.line("Uptime  "), "Uptime")) }

@@ -10,8 +10,7 @@ import (
 // An error belongs to what was on screen: the next key, or another pane,
 // clears it.
 func TestErrorsGoWithTheirPane(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key(":")
 	h.typeText("env nope")
 	h.key("enter")
@@ -35,8 +34,7 @@ func TestErrorsGoWithTheirPane(t *testing.T) {
 
 // Other messages go after a few seconds, or with their pane.
 func TestMessagesExpire(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("enter", "t")
 	h.viewContains("showing runners terminated in the last hour")
 	if d := scheduled[clearStatusMsg](h); len(d) != 1 || d[0] != statusTTL {
@@ -53,8 +51,7 @@ func TestMessagesExpire(t *testing.T) {
 
 // A message a pane sends once hidden is about what is no longer shown.
 func TestHiddenPaneSaysNothing(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.run(h.m.act(origin{pane: pane.SecretsKey("staging")}, []pane.Request{pane.Status{Text: "from elsewhere"}}))
 	h.viewLacks("from elsewhere")
 	h.run(h.m.act(origin{pane: h.m.cur}, []pane.Request{pane.Status{Text: "from here"}}))
@@ -64,8 +61,7 @@ func TestHiddenPaneSaysNothing(t *testing.T) {
 // An action on several runners that partly fails says how far it went,
 // and ! shows every reason.
 func TestPartialFailureInFull(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("!")
 	h.viewContains("No error so far.")
 	h.fc.Fail("KillRunner", refused("runner is being replaced, and this reason is long enough not to fit on the status line"))
@@ -89,8 +85,7 @@ func TestPartialFailureInFull(t *testing.T) {
 
 // A burst cut short by a limit says so when it is sent.
 func TestRefusedPressesAreSaid(t *testing.T) {
-	h := newHarness(t, seeded(), Config{Env: "staging"})
-	h.settle()
+	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("down") // image-gen: min 0, max 2
 	h.key("+", "+", "+")
 	if !strings.Contains(h.status(), "can't go above max (2)") {

@@ -174,8 +174,7 @@ func TestEveryPaneFitsEverySize(t *testing.T) {
 	widths := []int{1, 2, 10, 30, 59, 60, 61, 80, 120, 250}
 	heights := []int{1, 2, 5, 11, 12, 13, 24, 60}
 	for name, keys := range paths {
-		h := newHarness(t, seeded(), Config{})
-		h.settle()
+		h := started(t, seeded(), Config{})
 		h.key(keys...)
 		for _, w := range widths {
 			for _, hh := range heights {
@@ -202,8 +201,7 @@ func TestEveryPaneFitsEverySize(t *testing.T) {
 }
 
 func TestClockStopsWhileTooSmall(t *testing.T) {
-	h := newHarness(t, seeded(), Config{})
-	h.settle()
+	h := started(t, seeded(), Config{})
 	h.send(windowSize(40, 10))
 	fire[clockMsg](h)
 	if n := len(scheduled[clockMsg](h)); n != 0 {
@@ -232,8 +230,7 @@ func hostile() *fakeclient.Client {
 
 func TestServerStringsAreDrawnInert(t *testing.T) {
 	for _, profile := range []termenv.Profile{termenv.Ascii, termenv.ANSI256} {
-		h := newHarness(t, hostile(), Config{Styles: uitest.Styles(profile)})
-		h.settle()
+		h := started(t, hostile(), Config{Styles: uitest.Styles(profile)})
 		check := func(where string) {
 			t.Helper()
 			v := h.view()
@@ -268,8 +265,7 @@ func TestServerStringsAreDrawnInert(t *testing.T) {
 
 func TestDebugLogsEveryMessage(t *testing.T) {
 	var buf bytes.Buffer
-	h := newHarness(t, seeded(), Config{Debug: &buf})
-	h.settle()
+	h := started(t, seeded(), Config{Debug: &buf})
 	h.key("down", "enter")
 	h.send(fetchedMsg{origin: h.m.poll.origin}) // a stale answer
 	log := buf.String()
@@ -289,8 +285,7 @@ func TestModalsDrawServerStringsInert(t *testing.T) {
 	fc.SetRevisions("staging", "app"+evil, client.Revision{ID: client.RevisionID("rev" + evil),
 		Scaling: scaling.Settings{MachineTypes: []string{"m" + evil}}})
 	fc.SetSecrets("staging", client.Secret{Name: "S" + evil, Env: "staging"})
-	h := newHarness(t, fc, Config{})
-	h.settle()
+	h := started(t, fc, Config{})
 	check := func(where string) {
 		t.Helper()
 		if !h.modalOpen() {
@@ -400,8 +395,7 @@ func TestGoldenSizes(t *testing.T) {
 // the header names the environment and marks production, giving up the
 // freshness wording and the target's address first.
 func TestHeaderKeepsTheEnvironment(t *testing.T) {
-	h := newHarness(t, fleet(), Config{Env: "main"})
-	h.settle()
+	h := started(t, fleet(), Config{Env: "main"})
 	for _, w := range []int{60, 70, 80, 100, 160} {
 		h.send(windowSize(w, 24))
 		header := strings.Split(h.view(), "\n")[0]
