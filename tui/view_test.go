@@ -54,17 +54,11 @@ func TestGolden(t *testing.T) {
 			h.clock.Advance(2 * time.Second)
 		}},
 		{name: "runner_detail_cloud", cfg: Config{Env: "staging"}, fc: func(*testing.T) *fakeclient.Client { return cloudTeam() }, do: func(h *harness) {
-			h.inZone(cet)
-			h.settle()
-			h.key("enter", "enter")
-			h.readLogs(9)
+			cloudDetail(h)
 			h.clock.Advance(2 * time.Second)
 		}},
 		{name: "runner_detail_search", cfg: Config{Env: "staging"}, fc: func(*testing.T) *fakeclient.Client { return cloudTeam() }, do: func(h *harness) {
-			h.inZone(cet)
-			h.settle()
-			h.key("enter", "enter")
-			h.readLogs(9)
+			cloudDetail(h)
 			h.key("/")
 			h.typeText("ValueError")
 			h.key("enter")
@@ -131,6 +125,15 @@ func TestGolden(t *testing.T) {
 
 // runnersWithHistory polls the runners of staging's my-app while they
 // scale up, for a sparkline with something in it.
+// cloudDetail opens the record of the cloud team's first runner, in CET,
+// once its nine log lines are read.
+func cloudDetail(h *harness) {
+	h.inZone(cet)
+	h.settle()
+	h.key("enter", "enter")
+	h.readLogs(9)
+}
+
 func runnersWithHistory(h *harness) {
 	h.settle()
 	all, _ := h.fc.ListAppRunners(h.t.Context(), "staging", "my-app", client.RunnerQuery{TerminatedSince: t0.Add(-time.Hour)})
