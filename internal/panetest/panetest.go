@@ -5,6 +5,7 @@ package panetest
 
 import (
 	"context"
+	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -37,6 +38,17 @@ func Fresh(d *pane.Deps) *pane.Freshness {
 	f := &pane.Freshness{}
 	d.Fresh = f.Get
 	return f
+}
+
+// Load fetches p's data and hands p the Result, as taken at at, returning
+// p's command; a failed fetch fails t.
+func Load(t testing.TB, p pane.Pane, at time.Time) tea.Cmd {
+	t.Helper()
+	a := p.Fetch()(context.Background())
+	if err := a.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return p.Update(a.Msg(at))
 }
 
 // Poll refreshes p as the root does: runs its Fetch, notes the answer in

@@ -1,7 +1,6 @@
 package apps
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -27,11 +26,7 @@ func build(t *testing.T, target client.Target, env string, apps ...client.App) (
 	fc.SetApps(env, apps...)
 	p := New(panetest.Deps(fc, &now), env)
 	p.SetSize(200, 10)
-	a := p.Fetch()(context.Background())
-	if err := a.Err(); err != nil {
-		t.Fatal(err)
-	}
-	p.Update(a.Msg(now))
+	panetest.Load(t, p, now)
 	return p, fc
 }
 

@@ -31,7 +31,7 @@ func queueFixture(t *testing.T) (*Pane, *fakeclient.Client) {
 func list(t *testing.T, p *Pane, fc *fakeclient.Client) (int, []tea.Msg) {
 	t.Helper()
 	before := len(fc.CallsTo("QueueSize"))
-	msgs := panetest.Msgs(p.Update(p.Fetch()(context.Background()).Msg(panetest.Now)))
+	msgs := panetest.Msgs(panetest.Load(t, p, panetest.Now))
 	return len(fc.CallsTo("QueueSize")) - before, msgs
 }
 

@@ -1,7 +1,6 @@
 package envs
 
 import (
-	"context"
 	"errors"
 	"reflect"
 	"strings"
@@ -17,7 +16,7 @@ import (
 
 func load(t *testing.T, p *Pane, fc *fakeclient.Client, now time.Time) {
 	t.Helper()
-	if cmd := p.Update(p.Fetch()(context.Background()).Msg(now)); cmd != nil {
+	if cmd := panetest.Load(t, p, now); cmd != nil {
 		t.Fatalf("a result returned a command")
 	}
 }

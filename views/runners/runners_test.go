@@ -406,7 +406,7 @@ func TestDetailListsRequestsAndMarksLost(t *testing.T) {
 		PresentInGroup: &lost}.WithLeases(leases...))
 	d := NewDetail(panetest.Deps(fc, &now), "staging", "my-app", "r-9")
 	d.SetSize(100, 40)
-	d.Update(d.Fetch()(context.Background()).Msg(now))
+	panetest.Load(t, d, now)
 
 	v := d.View()
 	for _, want := range []string{
@@ -506,7 +506,7 @@ func TestHugeListingPreviewsItsFirstRows(t *testing.T) {
 	p := New(panetest.Deps(fc, &now), "staging", "big", NewHistory())
 	p.SetSize(140, 14)
 	load := func() []tea.Msg {
-		return panetest.Msgs(p.Update(p.Fetch()(context.Background()).Msg(now)))
+		return panetest.Msgs(panetest.Load(t, p, now))
 	}
 	msgs := load()
 	if p.Total() != 6000 || p.Len() != 500 || !strings.Contains(p.View(), "r-00000") {

@@ -1,7 +1,6 @@
 package secrets
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -22,11 +21,7 @@ func TestListsSecretsOfItsEnvironment(t *testing.T) {
 	)
 	p := New(panetest.Deps(fc, &now), "dev")
 	p.SetSize(80, 6)
-	a := p.Fetch()(context.Background())
-	if err := a.Err(); err != nil {
-		t.Fatal(err)
-	}
-	p.Update(a.Msg(now))
+	panetest.Load(t, p, now)
 	if calls := fc.CallsTo("ListSecrets"); len(calls) != 1 || calls[0].Env != "dev" {
 		t.Fatalf("calls %+v", calls)
 	}
@@ -53,7 +48,7 @@ func TestEmptyNamesTheEnvironment(t *testing.T) {
 	fc := fakeclient.New(client.Target{})
 	p := New(panetest.Deps(fc, &now), "qa")
 	p.SetSize(80, 4)
-	p.Update(p.Fetch()(context.Background()).Msg(now))
+	panetest.Load(t, p, now)
 	if !strings.Contains(p.View(), "No secrets in qa.") {
 		t.Errorf("view:\n%s", p.View())
 	}
