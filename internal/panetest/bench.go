@@ -24,6 +24,15 @@ type Listing struct {
 	Set func(fc *fakeclient.Client, n, variant int)
 }
 
+// Rows is n rows made by row, for a Listing's Set.
+func Rows[T any](n int, row func(i int) T) []T {
+	out := make([]T, n)
+	for i := range out {
+		out[i] = row(i)
+	}
+	return out
+}
+
 // Bench runs what every table pane is measured by, at n rows, drawn in
 // colour at 200×56:
 //

@@ -15,16 +15,14 @@ func BenchmarkApps(b *testing.B) {
 	panetest.Bench(b, 10_000, panetest.Listing{
 		New: func(d pane.Deps) pane.Pane { return New(d, "main") },
 		Set: func(fc *fakeclient.Client, n, v int) {
-			apps := make([]client.App, n)
-			for i := range apps {
-				apps[i] = client.App{
+			fc.SetApps("main", panetest.Rows(n, func(i int) client.App {
+				return client.App{
 					Name: fmt.Sprintf("app-%05d", i), Env: "main", Revision: client.RevisionID(fmt.Sprintf("%032x", i)),
 					AuthMode: client.AuthShared, ActiveRunners: (i + v) % 7,
 					Scaling: scaling.Settings{MinConcurrency: i % 3, MaxConcurrency: 10, KeepAlive: 300,
 						MachineTypes: []string{"GPU-H100"}, Regions: []string{"us-east"}},
 				}
-			}
-			fc.SetApps("main", apps...)
+			})...)
 		},
 	})
 }

@@ -15,14 +15,12 @@ func BenchmarkEnvironments(b *testing.B) {
 	panetest.Bench(b, 10_000, panetest.Listing{
 		New: func(d pane.Deps) pane.Pane { return New(d) },
 		Set: func(fc *fakeclient.Client, n, v int) {
-			envs := make([]client.Environment, n)
-			for i := range envs {
-				envs[i] = client.Environment{
+			fc.SetEnvironments(panetest.Rows(n, func(i int) client.Environment {
+				return client.Environment{
 					Name: fmt.Sprintf("env-%05d", i), Description: fmt.Sprintf("team %d, round %d", i%50, v),
 					CreatedAt: panetest.Now.Add(-time.Duration(i) * time.Minute),
 				}
-			}
-			fc.SetEnvironments(envs...)
+			})...)
 		},
 	})
 }

@@ -15,14 +15,12 @@ func BenchmarkSecrets(b *testing.B) {
 	panetest.Bench(b, 10_000, panetest.Listing{
 		New: func(d pane.Deps) pane.Pane { return New(d, "main") },
 		Set: func(fc *fakeclient.Client, n, v int) {
-			secrets := make([]client.Secret, n)
-			for i := range secrets {
-				secrets[i] = client.Secret{
+			fc.SetSecrets("main", panetest.Rows(n, func(i int) client.Secret {
+				return client.Secret{
 					Name: fmt.Sprintf("SECRET_%05d", i), Env: "main", DefaultExposed: (i+v)%2 == 0,
 					CreatedAt: panetest.Now.Add(-time.Duration(i) * time.Minute),
 				}
-			}
-			fc.SetSecrets("main", secrets...)
+			})...)
 		},
 	})
 }
