@@ -1,6 +1,7 @@
-// Package panetest holds what the panes' tests share: dependencies over a
-// fake client with monochrome styles and a fixed clock, and running
-// the commands a pane returns.
+// Package panetest holds what the panes' tests and benchmarks share:
+// dependencies over a fake client with monochrome styles and a fixed
+// clock, loading and polling a pane, running the commands it returns, and
+// the benchmark every table pane runs.
 package panetest
 
 import (
