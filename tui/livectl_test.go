@@ -8,6 +8,7 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/ctltest"
+	"github.com/faldash/faldash/internal/poll"
 	"github.com/faldash/faldash/internal/scaling"
 	"github.com/faldash/faldash/server/localctl"
 	"github.com/faldash/faldash/server/supervisor"
@@ -56,13 +57,7 @@ func (c *liveCtl) app(name string) client.App {
 // waitFor polls cond until it holds, failing the test at the deadline.
 func (c *liveCtl) waitFor(what string, cond func() bool) {
 	c.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			c.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	poll.Wait(c.t, 20*time.Second, 20*time.Millisecond, what, cond)
 }
 
 // live are app's runners that have not ended.

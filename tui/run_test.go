@@ -1,12 +1,10 @@
 package tui
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,8 @@ import (
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/fakeclient"
+	"github.com/faldash/faldash/internal/poll"
+	"github.com/faldash/faldash/internal/syncbuf"
 	"github.com/faldash/faldash/internal/ui/uitest"
 )
 
@@ -23,48 +23,22 @@ const (
 	exitAltScreen  = "\x1b[?1049l"
 )
 
-// syncBuffer is the program's output, written by its goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
+	poll.Wait(t, 10*time.Second, 5*time.Millisecond, what, cond)
 }
 
 type program struct {
 	in   *io.PipeWriter
-	out  *syncBuffer
+	out  *syncbuf.Buffer
 	done chan error
 }
 
 func start(t *testing.T, ctx context.Context, c client.Client) *program {
 	t.Helper()
 	pr, pw := io.Pipe()
-	p := &program{in: pw, out: &syncBuffer{}, done: make(chan error, 1)}
+	p := &program{in: pw, out: &syncbuf.Buffer{}, done: make(chan error, 1)}
 	go func() {
 		p.done <- Run(ctx, Config{Client: c, Refresh: MinRefresh, Styles: uitest.Styles(termenv.Ascii)},
 			tea.WithInput(pr), tea.WithOutput(p.out), tea.WithoutSignalHandler())

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/faldash/faldash/client"
+	"github.com/faldash/faldash/internal/syncbuf"
 	"github.com/faldash/faldash/views/pane"
 )
 
@@ -112,7 +113,7 @@ func TestShellHandOver(t *testing.T) {
 	}
 	defer inR.Close()
 	defer inW.Close()
-	var screen syncBuffer
+	var screen syncbuf.Buffer
 	run := &shellRun{sh: sh, runner: "r-0001"}
 	run.SetStdin(inR)
 	run.SetStdout(&screen)
@@ -122,7 +123,7 @@ func TestShellHandOver(t *testing.T) {
 	if _, err := inW.Write([]byte("echo hi; exit 5\r")); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "the typed line to reach the session", func() bool { return sh.typed() == "echo hi; exit 5\r" })
+	waitFor(t, "the typed line to reach the session", func() bool { return sh.typed() == "echo hi; exit 5\r" })
 	if _, err := sh.say("hi\r\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -161,18 +162,5 @@ func TestShellHandOver(t *testing.T) {
 	}
 	if after := h.view(); !strings.Contains(after, "exited with status 5") || h.m.cur != pane.RunnersKey("staging", "my-app") {
 		t.Errorf("the dashboard after the shell:\n%s\nbefore:\n%s", after, before)
-	}
-}
-
-// waitUntil polls cond for what another goroutine does, failing after
-// 10 seconds.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
