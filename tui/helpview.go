@@ -33,10 +33,27 @@ func (m *Model) helpView() string {
 func (m *Model) helpRows() int { return max(1, m.height-headerHeight-footerHeight-2) }
 
 // helpLines lays the help out for the terminal's width, rows lines a
-// column.
+// column: the pane's keys, then, below them, what its glyphs mean. The
+// legend is laid out on its own, so that it never costs the keys the
+// columns they fit in.
 func (m *Model) helpLines(rows int) []string {
-	groups := m.helpKeys(pane.HelpKeys{Full: m.current().pane.FullHelp()}).FullHelp()
-	return helpLayout(m.st, groups, m.width, rows)
+	var keys, legend [][]string
+	for _, g := range m.helpKeys(pane.HelpKeys{Full: m.current().pane.FullHelp()}).FullHelp() {
+		if b := helpBlock(m.st, g); len(b) > 0 {
+			keys = append(keys, b)
+		}
+	}
+	lines := helpLayout(keys, m.width, rows)
+	if l, ok := m.current().pane.(pane.Legended); ok {
+		for _, lg := range l.Legend() {
+			legend = append(legend, legendBlock(m.st, lg))
+		}
+		for len(lines) > 0 && lines[len(lines)-1] == "" {
+			lines = lines[:len(lines)-1]
+		}
+		lines = append(append(lines, ""), helpLayout(legend, m.width, rows)...)
+	}
+	return lines
 }
 
 // helpPosition says which lines are shown and how to see the others.
@@ -52,23 +69,17 @@ func (m *Model) helpPosition(top, rows, total int) string {
 	return "  " + strings.Join(more, ", ") + " (" + t.Up.Help().Key + " " + t.Down.Help().Key + " scroll)"
 }
 
-// helpLayout draws groups of keys side by side when they fit, as bubbles'
-// help does; else it runs them one after another, a blank line between
-// two groups, and splits that list into as many columns as the width
-// holds. Of the layouts no wider than width, the first no taller than rows
-// is taken, else the shortest, which the help scrolls.
-func helpLayout(st *theme.Styles, groups [][]key.Binding, width, rows int) []string {
-	blocks := make([][]string, 0, len(groups))
+// helpLayout draws blocks (groups of keys, legends) side by side when
+// they fit, as bubbles' help does; else it runs them one after another, a
+// blank line between two, and splits that list into as many columns as
+// the width holds. Of the layouts no wider than width, the first no taller
+// than rows is taken, else the shortest, which the help scrolls.
+func helpLayout(blocks [][]string, width, rows int) []string {
 	var flow []string
-	for _, g := range groups {
-		b := helpBlock(st, g)
-		if len(b) == 0 {
-			continue
-		}
-		if len(blocks) > 0 {
+	for i, b := range blocks {
+		if i > 0 {
 			flow = append(flow, "")
 		}
-		blocks = append(blocks, b)
 		flow = append(flow, b...)
 	}
 	best := flow // one column: the narrowest there is
@@ -94,20 +105,32 @@ func helpLayout(st *theme.Styles, groups [][]key.Binding, width, rows int) []str
 
 // helpBlock draws one group: its keys lined up, then their descriptions.
 func helpBlock(st *theme.Styles, g []key.Binding) []string {
-	kw := 0
+	var keys, descs []string
 	for _, b := range g {
 		if b.Enabled() {
-			kw = max(kw, ansi.StringWidth(b.Help().Key))
+			keys = append(keys, st.Help.FullKey.Render(b.Help().Key))
+			descs = append(descs, b.Help().Desc)
 		}
 	}
-	var out []string
-	for _, b := range g {
-		if !b.Enabled() {
-			continue
-		}
-		k := b.Help().Key
-		out = append(out, st.Help.FullKey.Render(k+strings.Repeat(" ", kw-ansi.StringWidth(k)))+" "+
-			st.Help.FullDesc.Render(b.Help().Desc))
+	return lineUp(st, keys, descs)
+}
+
+// legendBlock draws a legend under its title: each glyph as the pane
+// draws it, lined up, then what it means.
+func legendBlock(st *theme.Styles, l theme.Legend) []string {
+	glyphs, meanings := make([]string, len(l.Marks)), make([]string, len(l.Marks))
+	for i, mk := range l.Marks {
+		glyphs[i], meanings[i] = mk.Glyph, mk.Meaning
+	}
+	return append([]string{st.Label.Render(l.Title)}, lineUp(st, glyphs, meanings)...)
+}
+
+// lineUp puts each of left, padded to the widest, before its text.
+func lineUp(st *theme.Styles, left, text []string) []string {
+	w := widest(left)
+	out := make([]string, len(left))
+	for i, l := range left {
+		out[i] = l + strings.Repeat(" ", w-ansi.StringWidth(l)) + " " + st.Help.FullDesc.Render(text[i])
 	}
 	return out
 }

@@ -109,6 +109,12 @@ type Listing interface {
 	View() string
 	SetSize(width, height int)
 	Filterable
+	Legended
+}
+
+// Legended is a pane whose glyphs the `?` help explains below its keys.
+type Legended interface {
+	Legend() []theme.Legend
 }
 
 // Searcher is a pane whose `/` searches on the server (a runner's logs,

@@ -16,6 +16,7 @@ import (
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/names"
 	"github.com/faldash/faldash/internal/ui/sanitize"
+	"github.com/faldash/faldash/internal/ui/theme"
 	"github.com/faldash/faldash/keymap"
 	"github.com/faldash/faldash/views/format"
 	"github.com/faldash/faldash/views/pane"
@@ -390,3 +391,6 @@ func sanitizeJSON(v any) any {
 	}
 	return v
 }
+
+// Legend explains the runner states the record names.
+func (p *Detail) Legend() []theme.Legend { return []theme.Legend{p.d.Styles.StateLegend()} }

@@ -355,3 +355,8 @@ func (p *Pane) Cursor() (client.RunnerID, bool) { return p.table.CursorID() }
 
 // Marked returns the runners marked with space, for actions on several.
 func (p *Pane) Marked() []client.RunnerID { return p.table.Selected() }
+
+// Legend explains the table's glyphs and the runner states.
+func (p *Pane) Legend() []theme.Legend {
+	return append(p.table.Legend(), p.d.Styles.StateLegend())
+}

@@ -22,33 +22,34 @@ type stateLook struct {
 	glyph string
 	color func(Theme) lipgloss.AdaptiveColor
 	bold  bool
+	means string // for the legend of the `?` help
 }
 
 func lookOf(state string) (stateLook, bool) {
 	switch state {
 	case "RUNNING":
-		return stateLook{"running", "●", func(t Theme) lipgloss.AdaptiveColor { return t.Success }, true}, true
+		return stateLook{"running", "●", func(t Theme) lipgloss.AdaptiveColor { return t.Success }, true, "serving at least one request"}, true
 	case "IDLE":
-		return stateLook{"idle", "○", func(t Theme) lipgloss.AdaptiveColor { return t.Info }, false}, true
+		return stateLook{"idle", "○", func(t Theme) lipgloss.AdaptiveColor { return t.Info }, false, "ready, no request in flight"}, true
 	case "PENDING":
-		return stateLook{"pending", "◌", func(t Theme) lipgloss.AdaptiveColor { return t.Muted }, false}, true
+		return stateLook{"pending", "◌", func(t Theme) lipgloss.AdaptiveColor { return t.Muted }, false, "waiting for a machine"}, true
 	case "SETUP":
-		return stateLook{"setting up", "◐", func(t Theme) lipgloss.AdaptiveColor { return t.Warning }, false}, true
+		return stateLook{"setting up", "◐", func(t Theme) lipgloss.AdaptiveColor { return t.Warning }, false, "running the app's setup, no requests yet"}, true
 	case "DOCKER_PULL":
-		return stateLook{"pulling image", "↓", func(t Theme) lipgloss.AdaptiveColor { return t.Warning }, false}, true
+		return stateLook{"pulling image", "↓", func(t Theme) lipgloss.AdaptiveColor { return t.Warning }, false, "downloading the app's container image"}, true
 	case "DRAINING":
 		// The other half of SETUP's ◐: a runner emptying, as one setting up
 		// fills. ▽ and ▼ read as the tables' sort order.
-		return stateLook{"draining", "◑", func(t Theme) lipgloss.AdaptiveColor { return t.Stopping }, false}, true
+		return stateLook{"draining", "◑", func(t Theme) lipgloss.AdaptiveColor { return t.Stopping }, false, "finishing its requests, taking no new ones"}, true
 	case "TERMINATING":
-		return stateLook{"terminating", "⊘", func(t Theme) lipgloss.AdaptiveColor { return t.Stopping }, false}, true
+		return stateLook{"terminating", "⊘", func(t Theme) lipgloss.AdaptiveColor { return t.Stopping }, false, "stopping, within its grace period"}, true
 	case "TERMINATED":
-		return stateLook{"terminated", "✕", func(t Theme) lipgloss.AdaptiveColor { return t.Faint }, false}, true
+		return stateLook{"terminated", "✕", func(t Theme) lipgloss.AdaptiveColor { return t.Faint }, false, "ended"}, true
 	case "FAILURE_DELAY":
 		// fal's CLI calls it this; "failure delay" would hide that it crashed.
-		return stateLook{"crash backoff", "↻", func(t Theme) lipgloss.AdaptiveColor { return t.Danger }, true}, true
+		return stateLook{"crash backoff", "↻", func(t Theme) lipgloss.AdaptiveColor { return t.Danger }, true, "failed; tried again after a growing wait"}, true
 	case "UNKNOWN", "":
-		return stateLook{"unknown", "?", func(t Theme) lipgloss.AdaptiveColor { return t.Muted }, false}, true
+		return stateLook{"unknown", "?", func(t Theme) lipgloss.AdaptiveColor { return t.Muted }, false, "a state the controller did not name"}, true
 	}
 	return stateLook{}, false
 }
@@ -69,6 +70,18 @@ func StateGlyph(state string) string {
 		return l.glyph
 	}
 	return "?"
+}
+
+// StateLegend says what each runner state means, in lifecycle order, each
+// drawn as the dashboard draws it, for the `?` help.
+func (s *Styles) StateLegend() Legend {
+	l := Legend{Title: "runner states"}
+	for _, st := range RunnerStates() {
+		look, _ := lookOf(st)
+		l.Marks = append(l.Marks, Mark{Glyph: s.State(st), Meaning: look.means})
+	}
+	l.Marks = append(l.Marks, Mark{Glyph: s.Lost.Render("lost"), Meaning: "no longer in its app's group"})
+	return l
 }
 
 // StateLabel is a runner state as every part of the dashboard names it:

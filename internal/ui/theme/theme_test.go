@@ -44,6 +44,30 @@ func TestStatesAreDistinctWithoutColour(t *testing.T) {
 	}
 }
 
+// The help's legend explains every state, as the rows draw it, and the
+// lost mark, each with its own meaning.
+func TestStateLegendExplainsEveryState(t *testing.T) {
+	s := NewStyles(Default(), renderer(termenv.Ascii, true))
+	l := s.StateLegend()
+	states := RunnerStates()
+	if len(l.Marks) != len(states)+1 {
+		t.Fatalf("%d marks for %d states and lost", len(l.Marks), len(states))
+	}
+	meanings := map[string]bool{}
+	for i, mk := range l.Marks {
+		if i < len(states) && mk.Glyph != s.State(states[i]) {
+			t.Errorf("mark %d is %q, want %q as rows draw it", i, mk.Glyph, s.State(states[i]))
+		}
+		if mk.Meaning == "" || meanings[mk.Meaning] {
+			t.Errorf("mark %q means %q: empty or said of another", mk.Glyph, mk.Meaning)
+		}
+		meanings[mk.Meaning] = true
+	}
+	if last := l.Marks[len(states)].Glyph; last != "lost" {
+		t.Errorf("last mark %q, want lost", last)
+	}
+}
+
 func TestUnknownStates(t *testing.T) {
 	s := NewStyles(Default(), renderer(termenv.ANSI256, true))
 	for _, state := range []string{"", "UNKNOWN"} {
