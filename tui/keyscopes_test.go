@@ -73,8 +73,12 @@ func TestRemappedKeyDispatchesAndShows(t *testing.T) {
 func TestDetailKeys(t *testing.T) {
 	h := started(t, seeded(), Config{ReadOnly: true})
 	h.key("down", "enter", "enter", "enter")
-	if !strings.Contains(h.view(), "f follow") {
-		t.Fatalf("not on a runner's detail:\n%s", h.view())
+	if !strings.Contains(footer(h), "f pause logs") {
+		t.Fatalf("not on a runner's detail, following its logs:\n%s", h.view())
+	}
+	h.key("f")
+	if !strings.Contains(footer(h), "f follow logs") {
+		t.Fatalf("paused logs, footer %q", footer(h))
 	}
 	help := footerAndHelp(h)
 	for _, want := range []string{"esc back", "/ search logs", "pgup/ctrl+b page up", "ctrl+u half page up", "ctrl+c quit now"} {

@@ -79,7 +79,13 @@ var detailActions = slices.Concat(keymap.Context[*Detail]{
 	{Name: "table.down", Run: scrollRecord},
 	{Name: "table.half_page_up", Run: scrollRecord},
 	{Name: "table.half_page_down", Run: scrollRecord},
-	{Name: "logs.follow", Group: 1, Footer: 2, Run: scrollLogs},
+	{Name: "logs.follow", Group: 1, Footer: 2, Run: scrollLogs, Label: func(p *Detail) (string, bool) {
+		// The key says what it will do: following, it pauses.
+		if p.logs.follow {
+			return "pause logs", true
+		}
+		return "follow logs", true
+	}},
 	{Name: "runners.shell", Group: 1, Footer: 3, Run: func(p *Detail, _ tea.KeyMsg) tea.Cmd {
 		// Refused by the root where writing is not allowed.
 		return p.d.Ask(pane.Shell{Runner: p.id})
