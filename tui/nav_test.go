@@ -220,7 +220,7 @@ func TestRunnersToggleTerminatedAndMark(t *testing.T) {
 	h := started(t, seeded(), Config{Env: "staging"})
 	h.key("enter")
 	h.viewLacks("r-0000")
-	h.viewContains("✕ - terminated")
+	h.viewContains("✕ terminated hidden")
 	h.fc.Reset()
 	h.key("t")
 	calls := h.fc.CallsTo("ListAppRunners")

@@ -121,7 +121,7 @@ func stateCount(st *theme.Styles, state, n string) string {
 // summary is the line above the runners table, e.g.
 // "3 live  ● 1 running  ○ 2 idle  ...", short enough for 120 columns. With
 // showTerminated false the terminated runners were not asked for, so their
-// count is a dash rather than a zero that would be a lie.
+// count says they are hidden rather than a zero that would be a lie.
 func summary(st *theme.Styles, c Counts, showTerminated bool) string {
 	var b strings.Builder
 	b.WriteString(st.Summary.Render(strconv.Itoa(c.Live()) + " live"))
@@ -133,10 +133,11 @@ func summary(st *theme.Styles, c Counts, showTerminated bool) string {
 	if c.Lost > 0 {
 		b.WriteString("  " + st.Lost.Render(theme.GlyphErr+" "+strconv.Itoa(c.Lost)+" lost"))
 	}
-	terminated := "-"
+	ended := string(client.StateTerminated)
 	if showTerminated {
-		terminated = strconv.Itoa(c.Terminated)
+		b.WriteString("  " + stateCount(st, ended, strconv.Itoa(c.Terminated)))
+	} else {
+		b.WriteString("  " + st.StateStyle(ended).Render(theme.StateLabel(ended)+" hidden"))
 	}
-	b.WriteString("  " + stateCount(st, string(client.StateTerminated), terminated))
 	return b.String()
 }

@@ -123,7 +123,7 @@ func TestSummaryAndCells(t *testing.T) {
 	v := f.p.View()
 	for _, want := range []string{
 		"6 live", "● 1 running", "○ 1 idle", "◌ 1 pending", "↓ 1 pulling image", "◐ 0 setting up", "↻ 1 crash backoff",
-		"◑ 1 draining", "✕ - terminated", "history",
+		"◑ 1 draining", "✕ terminated hidden", "history",
 		"● running", "↓ pulling image", "abcdef01", "being replaced",
 	} {
 		if !strings.Contains(v, want) {

@@ -72,7 +72,7 @@ func TestOneVocabularyOfStates(t *testing.T) {
 	// them; those fal's CLI always counts, always.
 	f = setup(t, client.Runner{ID: "r-1", State: client.StateIdle})
 	sum = strings.Split(f.p.View(), "\n")[0]
-	for _, want := range []string{"● 0 running", "○ 1 idle", "◌ 0 pending", "◐ 0 setting up", "✕ - terminated"} {
+	for _, want := range []string{"● 0 running", "○ 1 idle", "◌ 0 pending", "◐ 0 setting up", "✕ terminated hidden"} {
 		if !strings.Contains(sum, want) {
 			t.Errorf("summary lacks %q: %s", want, sum)
 		}
