@@ -22,10 +22,10 @@ import (
 )
 
 // handleKey routes a key: Ctrl+C always quits; an open modal, command
-// line, filter or help screen takes every other key, its declared keys
-// first, the rest typed; then the global keys;
-// then the visible pane, but for its mutating keys while writing is not
-// allowed, which are refused here.
+// line, filter or help screen takes every other key (its declared keys
+// act, the rest are typed); then the global keys; then the visible pane,
+// but for its mutating keys while writing is not allowed, which are
+// refused here.
 func (m *Model) handleKey(km tea.KeyMsg) tea.Cmd {
 	g := m.keys.Global
 	if key.Matches(km, g.ForceQuit) {
