@@ -37,7 +37,8 @@ func Rows[T any](n int, row func(i int) T) []T {
 // colour at 200×56:
 //
 //   - poll/fetch: the pane's refresh call, which runs off the UI goroutine
-//     (the fake client's copy of the listing included);
+//     (the fake client's copy of the listing included), every row changed;
+//     poll/fetch-unchanged: the same of a listing equal to the one shown;
 //   - poll/apply: what the UI goroutine does with the answer, the next View
 //     included;
 //   - key/sort and key/filter: the next sort column (>) or one more
@@ -57,6 +58,16 @@ func Bench(b *testing.B, n int, l Listing) {
 		for i := 0; b.Loop(); i++ {
 			b.StopTimer()
 			l.Set(d.fc, n, 1+i%2)
+			b.StartTimer()
+			d.fetch(b)
+		}
+	})
+	// The same refresh of a listing that did not change: what an idle
+	// dashboard pays every poll.
+	run("poll/fetch-unchanged", func(b *testing.B, d *driven) {
+		for b.Loop() {
+			b.StopTimer()
+			l.Set(d.fc, n, 0)
 			b.StartTimer()
 			d.fetch(b)
 		}

@@ -99,6 +99,7 @@ func New(d pane.Deps, env, app string, history *History) *Pane {
 	p.SetReadOnly(d.ReadOnly)
 	id := func(r *client.Runner) client.RunnerID { return r.ID }
 	p.table = table.New(id, columns(d.Styles), d.Keys.Table, d.Styles)
+	p.table.SetSameCells(sameCells)
 	p.Filterable = p.table
 	p.table.SetClock(d.Now, d.Stale)
 	p.table.SetSelectable(true)
@@ -137,6 +138,24 @@ func columns(st *theme.Styles) []table.Column[*client.Runner] {
 		colReplace: {Title: "REPLACE", Priority: 5,
 			Cell: func(r *client.Runner) string { word, _ := replacement(r.Replacement); return word }},
 	}
+}
+
+// sameCells reports that columns make the same cells of runner b as of
+// a, reading every field a Cell reads (the ID being the same): a poll of
+// a huge app that changed little then makes cells only for the runners
+// that changed. Uptime and the countdown's value are read only by live
+// cells, which read the new runner anyway; whether there is a countdown
+// is read (a crash backoff's state cell keeps room for it).
+// TestSameCellsReadsEveryShownField keeps it in step with columns.
+func sameCells(a, b *client.Runner) bool {
+	return a.State == b.State && a.InFlight == b.InFlight && a.Revision == b.Revision &&
+		a.MachineType == b.MachineType && a.Replacement == b.Replacement &&
+		samePtr(a.PresentInGroup, b.PresentInGroup) && (a.ExpiresIn == nil) == (b.ExpiresIn == nil)
+}
+
+// samePtr reports that a and b are both nil or point to equal values.
+func samePtr[T comparable](a, b *T) bool {
+	return a == b || (a != nil && b != nil && *a == *b)
 }
 
 // listing is what the pane's Fetch finds: the runners' rows built, and

@@ -37,6 +37,12 @@ func benchColumns() []Column[*runner] {
 	}
 }
 
+// sameRunner is the benchmark table's SetSameCells, as the runners pane
+// has one: every field a cell shows.
+func sameRunner(a, b *runner) bool {
+	return a.state == b.state && a.inFlight == b.inFlight && a.revision == b.revision && a.machine == b.machine
+}
+
 // benchRunners are n runners; variants differ in every row's in-flight
 // count.
 func benchRunners(n, variant int) []*runner {
@@ -57,6 +63,7 @@ func benchRunners(n, variant int) []*runner {
 func benchTable(b *testing.B, n int) *Table[rid, *runner] {
 	b.Helper()
 	tb := New(func(r *runner) rid { return r.id }, benchColumns(), keymap.Default().Table, uitest.Styles(termenv.ANSI256))
+	tb.SetSameCells(sameRunner)
 	tb.SetSize(120, 40)
 	tb.SetValues(benchRunners(n, 0))
 	tb.View()

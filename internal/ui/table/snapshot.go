@@ -33,6 +33,13 @@ type Snapshot[ID ~string, V any] struct {
 	// widths are, for each column sized by its content (a Cell, no
 	// Width), the display width of its widest cell.
 	widths []int
+	// cellWidths are each row's cells' display widths in the columns sized
+	// by their content (sizedColumns), row after row: a row the next
+	// snapshot takes unchanged takes its widths from here, and the widest
+	// is found again over all rows, so a column still narrows when its
+	// widest row goes. A width beyond 65535 counts as 65535, wider than
+	// any terminal. Empty when not kept (no such column, or no rows).
+	cellWidths []uint16
 	// more counts the values of a preview left out of it.
 	more int
 }
@@ -108,6 +115,7 @@ func fillCells[V any](cols []Column[V], v V, cells []string) {
 type Builder[ID ~string, V any] struct {
 	id      func(V) ID
 	cols    []Column[V]
+	same    func(old, new V) bool // see Table.SetSameCells; nil: compute every row's cells
 	base    *Snapshot[ID, V]
 	marks   bool // the base was shown: rows new to it are marked
 	sorting sorting
@@ -115,7 +123,30 @@ type Builder[ID ~string, V any] struct {
 
 // Builder returns what builds the table's next snapshot.
 func (t *Table[ID, V]) Builder() Builder[ID, V] {
-	return Builder[ID, V]{id: t.id, cols: t.cols, base: t.snap, marks: t.loaded, sorting: t.sorting}
+	return Builder[ID, V]{id: t.id, cols: t.cols, same: t.same, base: t.snap, marks: t.loaded, sorting: t.sorting}
+}
+
+// SetSameCells gives the table a cheap test of a value against the one its
+// row had: same(old, new) reports that every column's Cell makes of new
+// the text it made of old. A refresh then takes such a row as it was in
+// the snapshot before (its cells' sum, filter text, ranks and widths)
+// without making its cells, which is most of the build of a huge listing
+// that changed little. It must never say true for values whose cells
+// differ: such a row would keep its old filter text and sort rank, and
+// be neither marked nor drawn again. Saying false wrongly only costs
+// time. Live cells read the new value either way. Give it before the
+// first Builder is taken.
+func (t *Table[ID, V]) SetSameCells(same func(old, new V) bool) { t.same = same }
+
+// sizedColumns are the positions of the columns sized by their content.
+func sizedColumns[V any](cols []Column[V]) []int {
+	var out []int
+	for c, col := range cols {
+		if col.Width <= 0 && col.Cell != nil {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Build makes the snapshot of vals. Rows whose cells are those of the
@@ -126,16 +157,19 @@ func (b Builder[ID, V]) Build(vals []V) *Snapshot[ID, V] {
 	if base == nil {
 		base = &Snapshot[ID, V]{}
 	}
-	s := &Snapshot[ID, V]{rows: make([]row[ID, V], len(vals)), sorting: b.sorting, widths: make([]int, len(b.cols))}
+	sized := sizedColumns(b.cols)
+	k := len(sized)
+	s := &Snapshot[ID, V]{rows: make([]row[ID, V], len(vals)), sorting: b.sorting, widths: make([]int, len(b.cols)),
+		cellWidths: make([]uint16, k*len(vals))}
 	fromBase := make([]int32, len(vals)) // each row's position in base, or -1
 	texts := newTextBuild(b.cols, base, len(vals))
 	cells := make([]string, len(b.cols))
 	var buf []byte
 	strip := stripper{plains: map[string]string{}, widths: map[string]int{}}
+	reuse := b.same != nil && len(base.cellWidths) == k*len(base.rows)
 	next := int32(0) // where the base's next row is likely to be
 	for i, v := range vals {
 		id := b.id(v)
-		sum := cellsOf(b.cols, v, cells)
 		// A listing tends to come in the order of the one before: look
 		// where the last row found left off before searching.
 		j, inBase := next, int(next) < len(base.rows) && base.rows[next].id == id
@@ -143,14 +177,21 @@ func (b Builder[ID, V]) Build(vals []V) *Snapshot[ID, V] {
 			j, inBase = base.find(id)
 		}
 		r := &s.rows[i]
-		r.id, r.val, r.sum, fromBase[i] = id, v, sum, -1
+		r.id, r.val, fromBase[i] = id, v, -1
 		if inBase {
 			fromBase[i], next = j, j+1
 		}
-		for c, col := range b.cols {
-			if col.Width <= 0 && col.Cell != nil {
-				s.widths[c] = max(s.widths[c], strip.width(cells[c]))
-			}
+		ws := s.cellWidths[k*i : k*(i+1)]
+		if inBase && reuse && b.same(base.rows[j].val, v) {
+			r.sum, r.search = base.rows[j].sum, base.rows[j].search
+			copy(ws, base.cellWidths[k*int(j):])
+			texts.keep(i, j)
+			continue
+		}
+		sum := cellsOf(b.cols, v, cells)
+		r.sum = sum
+		for x, c := range sized {
+			ws[x] = uint16(min(strip.width(cells[c]), 1<<16-1))
 		}
 		same := inBase && base.rows[j].sum == sum
 		texts.add(i, j, same, cells)
@@ -171,6 +212,11 @@ func (b Builder[ID, V]) Build(vals []V) *Snapshot[ID, V] {
 	var dup bool
 	if s.byID, dup = idOrder(s.rows, base, fromBase); dup {
 		return b.Build(firstOfEachID(vals, b.id))
+	}
+	for i := 0; i < len(s.cellWidths); i += k {
+		for x, c := range sized {
+			s.widths[c] = max(s.widths[c], int(s.cellWidths[i+x]))
+		}
 	}
 	s.texts = texts.finish(s.rows)
 	var sc sorter
@@ -414,6 +460,15 @@ func newTextBuild[ID ~string, V any](cols []Column[V], base *Snapshot[ID, V], n 
 		tb.out[c] = &textRanks{texts: tb.old[c].texts, ranks: tb.old[c].ranks, rows: make([]uint32, n), text: make([]string, n)}
 	}
 	return tb
+}
+
+// keep ranks row i as row j of the base, whose cells it has.
+func (tb *textBuild[ID, V]) keep(i int, j int32) {
+	for c, out := range tb.out {
+		if out != nil && !tb.all[c] {
+			out.rows[i], out.text[i] = tb.old[c].rows[j], tb.old[c].text[j]
+		}
+	}
 }
 
 // add ranks row i, with the given cells, which is row j of the base (-1:

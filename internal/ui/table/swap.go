@@ -53,11 +53,13 @@ func (t *Table[ID, V]) Keep(keep func(V) bool) {
 	old := t.snap
 	newOf := make([]int32, len(old.rows))
 	s := &Snapshot[ID, V]{sorting: old.sorting, rows: make([]row[ID, V], 0, len(old.rows)), widths: old.widths}
+	k := len(old.cellWidths) / max(1, len(old.rows)) // widths kept per row
 	for i := range old.rows {
 		newOf[i] = -1
 		if keep(old.rows[i].val) {
 			newOf[i] = int32(len(s.rows))
 			s.rows = append(s.rows, old.rows[i])
+			s.cellWidths = append(s.cellWidths, old.cellWidths[k*i:k*(i+1)]...)
 		}
 	}
 	if len(s.rows) == len(old.rows) {

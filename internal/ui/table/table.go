@@ -134,6 +134,7 @@ type sorting struct {
 type Table[ID ~string, V any] struct {
 	id   func(V) ID
 	cols []Column[V]
+	same func(old, new V) bool // see SetSameCells
 	keys keymap.TableKeys
 	st   *theme.Styles
 	now  func() time.Time
