@@ -98,7 +98,6 @@ func decodeRunnerPieces(pieces [][]byte) ([]Runner, error) {
 	}
 	d := listingDecoder{
 		out:     make([]Runner, 0, n),
-		ends:    make([]span, 0, n),
 		md:      make([]byte, 0, mdBytes), // lengths included: a bound
 		expires: make([]time.Duration, n),
 		present: make([]bool, n),
@@ -113,7 +112,7 @@ func decodeRunnerPieces(pieces [][]byte) ([]Runner, error) {
 			}
 		}
 	}
-	return d.finish(), nil
+	return d.out, nil
 }
 
 // measure checks the answer's framing and counts its runners and the
@@ -153,26 +152,26 @@ func measure(c *chunks) (runners, idBytes, mdBytes int, err error) {
 	return runners, idBytes, mdBytes, nil
 }
 
-// span is where a runner's ID and metadata lie in the decoder's blocks.
-type span struct {
-	id, idEnd, md, mdEnd int
-	hasMD                bool
-}
-
+// A runner's ID and metadata are slices of the decoder's blocks, ids and
+// md, taken as soon as the runner is read. Both blocks only grow (by a
+// bound measure worked out, so they are allocated once), and a slice
+// taken of either keeps pointing at the bytes it was taken of even should
+// the block move: what was written is never written again.
 type listingDecoder struct {
 	out     []Runner
-	ends    []span
 	ids     strings.Builder // every runner's ID, one after the other
 	md      []byte          // every runner's external_metadata, likewise
 	expires []time.Duration
 	present []bool
 	texts   map[string]string // alias, revision and machine type, each kept once
+	last    [3]string         // the revision, alias and machine type of the runner before
 }
 
 func (d *listingDecoder) runner(b []byte) error {
 	i := len(d.out)
 	var r Runner
-	sp := span{id: d.ids.Len(), idEnd: d.ids.Len(), md: len(d.md), mdEnd: len(d.md)}
+	id, idEnd := d.ids.Len(), d.ids.Len()
+	md, hasMD := len(d.md), false
 	var state int32
 	hasState := false
 	for len(b) > 0 {
@@ -193,27 +192,30 @@ func (d *listingDecoder) runner(b []byte) error {
 				// Pieces of a message field merge, and merging encoded
 				// messages is concatenating them: append each piece.
 				// No other runner's metadata comes in between.
-				if !sp.hasMD {
-					sp.md = len(d.md)
+				if !hasMD {
+					md, hasMD = len(d.md), true
 				}
 				d.md = append(d.md, v...)
-				sp.mdEnd, sp.hasMD = len(d.md), true
 				continue
 			}
-			if !utf8.Valid(v) {
-				return fmt.Errorf("runner field %d: invalid UTF-8", num)
-			}
+			valid := true
 			switch num {
 			case fieldRunnerID:
-				sp.id = d.ids.Len()
+				valid = utf8.Valid(v)
+				id = d.ids.Len()
 				d.ids.Write(v)
-				sp.idEnd = d.ids.Len()
+				idEnd = d.ids.Len()
 			case fieldRevision:
-				r.Revision = RevisionID(d.text(v))
+				var s string
+				s, valid = d.text(v, &d.last[0])
+				r.Revision = RevisionID(s)
 			case fieldAlias:
-				r.Alias = d.text(v)
+				r.Alias, valid = d.text(v, &d.last[1])
 			case fieldMachineType:
-				r.MachineType = d.text(v)
+				r.MachineType, valid = d.text(v, &d.last[2])
+			}
+			if !valid {
+				return fmt.Errorf("runner field %d: invalid UTF-8", num)
 			}
 		case typ == protowire.VarintType && (num == fieldInFlight || num == fieldExpiration || num == fieldState || num == fieldReplacement):
 			v, m := protowire.ConsumeVarint(b)
@@ -255,46 +257,46 @@ func (d *listingDecoder) runner(b []byte) error {
 	} else {
 		r.State = runnerStateFromPB(nil)
 	}
+	r.ID = RunnerID(d.ids.String()[id:idEnd]) // the builder's bytes, not a copy
+	if hasMD {
+		// Capped, so an append to one runner's metadata can never write
+		// over the next one's.
+		r.metadata = d.md[md:len(d.md):len(d.md)]
+		if r.metadata == nil {
+			r.metadata = []byte{} // present, and empty
+		}
+		// Read now, while the bytes just copied are in the cache.
+		if present, ok := presentIn(r.metadata); ok {
+			d.present[i] = present
+			r.PresentInGroup = &d.present[i]
+		}
+	}
 	d.out = append(d.out, r)
-	d.ends = append(d.ends, sp)
 	return nil
 }
 
-// text is s as a string, the same string for the same text: runners of a
-// listing share a few aliases, revisions and machine types. Long or
-// numerous texts are not kept, so a hostile answer cannot grow the table.
-func (d *listingDecoder) text(v []byte) string {
-	if s, ok := d.texts[string(v)]; ok {
-		return s
+// text is v as a string, the same string for the same text, and whether
+// v is valid UTF-8: runners of a listing share a few aliases, revisions
+// and machine types. Long or numerous texts are not kept, so a hostile
+// answer cannot grow the table. last is the field's text in the runner
+// before, which most runners repeat: a comparison then does the work of
+// a check and a lookup.
+func (d *listingDecoder) text(v []byte, last *string) (string, bool) {
+	if string(v) == *last && len(v) > 0 {
+		return *last, true // valid when it was kept
 	}
-	s := string(v)
-	if len(d.texts) < maxInternedTexts && len(s) <= internedTextLimit {
-		d.texts[s] = s
+	if !utf8.Valid(v) {
+		return "", false
 	}
-	return s
-}
-
-// finish points every runner at its ID and metadata, now that the blocks
-// have stopped growing.
-func (d *listingDecoder) finish() []Runner {
-	ids := d.ids.String() // the builder's bytes, not a copy
-	for i := range d.out {
-		r, sp := &d.out[i], d.ends[i]
-		r.ID = RunnerID(ids[sp.id:sp.idEnd])
-		if sp.hasMD {
-			// Capped, so an append to one runner's metadata can never
-			// write over the next one's.
-			r.metadata = d.md[sp.md:sp.mdEnd:sp.mdEnd]
-			if r.metadata == nil {
-				r.metadata = []byte{} // present, and empty
-			}
-			if present, ok := presentIn(r.metadata); ok {
-				d.present[i] = present
-				r.PresentInGroup = &d.present[i]
-			}
+	s, ok := d.texts[string(v)]
+	if !ok {
+		s = string(v)
+		if len(d.texts) < maxInternedTexts && len(s) <= internedTextLimit {
+			d.texts[s] = s
 		}
 	}
-	return d.out
+	*last = s
+	return s, true
 }
 
 // withApps sets each runner's App from its alias, for a listing of one
