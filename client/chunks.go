@@ -32,7 +32,7 @@ func (c *chunks) done() bool { return len(c.cur) == 0 }
 
 // varint reads a varint as protowire.ConsumeVarint does, across pieces.
 func (c *chunks) varint() (uint64, bool) {
-	if v, n := protowire.ConsumeVarint(c.cur); n > 0 {
+	if v, n := consumeVarint(c.cur); n > 0 {
 		c.cur = c.cur[n:]
 		c.fill()
 		return v, true

@@ -92,20 +92,25 @@ func decodeRunners(b []byte) ([]Runner, error) {
 // decodeRunnerPieces is decodeRunners of an answer in pieces (see chunks).
 // Nothing decoded points into them.
 func decodeRunnerPieces(pieces [][]byte) ([]Runner, error) {
-	n, idBytes, mdBytes, err := measure(newChunks(pieces))
+	n, err := countRunners(newChunks(pieces))
 	if err != nil {
 		return nil, err
 	}
+	size := 0
+	for _, p := range pieces {
+		size += len(p)
+	}
 	d := listingDecoder{
 		out:     make([]Runner, 0, n),
-		md:      make([]byte, 0, mdBytes), // lengths included: a bound
 		expires: make([]time.Duration, n),
 		present: make([]bool, n),
 		texts:   map[string]string{},
+		// IDs and metadata together are less than the answer: a small
+		// answer's blocks are no bigger than it.
+		block: min(maxBlock, size),
 	}
-	d.ids.Grow(idBytes)
 	for c := newChunks(pieces); !c.done(); {
-		num, typ, v, _ := c.field() // measure read it all
+		num, typ, v, _ := c.field() // countRunners read it all
 		if num == fieldListRunners && typ == protowire.BytesType {
 			if err := d.runner(v); err != nil {
 				return nil, err
@@ -115,52 +120,37 @@ func decodeRunnerPieces(pieces [][]byte) ([]Runner, error) {
 	return d.out, nil
 }
 
-// measure checks the answer's framing and counts its runners and the
-// bytes of their IDs and metadata, so that the decoder allocates each of
-// its blocks once.
-func measure(c *chunks) (runners, idBytes, mdBytes int, err error) {
+// countRunners checks the answer's framing and counts its runners, so
+// that the decoder allocates its runners once. It reads each runner's
+// length, not its fields.
+func countRunners(c *chunks) (int, error) {
+	n := 0
 	for !c.done() {
-		num, typ, v, ok := c.field()
+		num, typ, _, ok := c.field()
 		if !ok {
-			return 0, 0, 0, errMalformed
+			return 0, errMalformed
 		}
-		if num != fieldListRunners || typ != protowire.BytesType {
-			continue
-		}
-		runners++
-		for len(v) > 0 {
-			num, typ, k := protowire.ConsumeTag(v)
-			if k < 0 {
-				break // the decoder says what is wrong
-			}
-			v = v[k:]
-			k = protowire.ConsumeFieldValue(num, typ, v)
-			if k < 0 {
-				break
-			}
-			if typ == protowire.BytesType {
-				switch num {
-				case fieldRunnerID:
-					idBytes += k
-				case fieldMetadata:
-					mdBytes += k
-				}
-			}
-			v = v[k:]
+		if num == fieldListRunners && typ == protowire.BytesType {
+			n++
 		}
 	}
-	return runners, idBytes, mdBytes, nil
+	return n, nil
 }
 
+// maxBlock is the size of the blocks runners' IDs and metadata are copied
+// into: big enough that a listing of 100,000 runners takes a few dozen,
+// small enough that the last one's unused room does not matter.
+const maxBlock = 1 << 20
+
 // A runner's ID and metadata are slices of the decoder's blocks, ids and
-// md, taken as soon as the runner is read. Both blocks only grow (by a
-// bound measure worked out, so they are allocated once), and a slice
-// taken of either keeps pointing at the bytes it was taken of even should
-// the block move: what was written is never written again.
+// md, taken as soon as the runner is read. A block is written only past
+// its length, and never grows: when one is full, the next runners go into
+// a new one, and the full one lives on while runners point into it.
 type listingDecoder struct {
 	out     []Runner
-	ids     strings.Builder // every runner's ID, one after the other
-	md      []byte          // every runner's external_metadata, likewise
+	block   int             // the size of a new block
+	ids     strings.Builder // runners' IDs, one after the other
+	md      []byte          // runners' external_metadata, likewise
 	expires []time.Duration
 	present []bool
 	texts   map[string]string // alias, revision and machine type, each kept once
@@ -175,7 +165,7 @@ func (d *listingDecoder) runner(b []byte) error {
 	var state int32
 	hasState := false
 	for len(b) > 0 {
-		num, typ, m := protowire.ConsumeTag(b)
+		num, typ, m := consumeTag(b)
 		if m < 0 {
 			return errMalformed
 		}
@@ -183,7 +173,7 @@ func (d *listingDecoder) runner(b []byte) error {
 		known := true
 		switch {
 		case typ == protowire.BytesType && (num == fieldRunnerID || num == fieldRevision || num == fieldAlias || num == fieldMachineType || num == fieldMetadata):
-			v, m := protowire.ConsumeBytes(b)
+			v, m := consumeBytes(b)
 			if m < 0 {
 				return errMalformed
 			}
@@ -195,13 +185,17 @@ func (d *listingDecoder) runner(b []byte) error {
 				if !hasMD {
 					md, hasMD = len(d.md), true
 				}
-				d.md = append(d.md, v...)
+				md = d.appendMD(md, v)
 				continue
 			}
 			valid := true
 			switch num {
 			case fieldRunnerID:
 				valid = utf8.Valid(v)
+				if d.ids.Cap()-d.ids.Len() < len(v) {
+					d.ids = strings.Builder{}
+					d.ids.Grow(max(d.block, len(v)))
+				}
 				id = d.ids.Len()
 				d.ids.Write(v)
 				idEnd = d.ids.Len()
@@ -218,7 +212,7 @@ func (d *listingDecoder) runner(b []byte) error {
 				return fmt.Errorf("runner field %d: invalid UTF-8", num)
 			}
 		case typ == protowire.VarintType && (num == fieldInFlight || num == fieldExpiration || num == fieldState || num == fieldReplacement):
-			v, m := protowire.ConsumeVarint(b)
+			v, m := consumeVarint(b)
 			if m < 0 {
 				return errMalformed
 			}
@@ -246,7 +240,7 @@ func (d *listingDecoder) runner(b []byte) error {
 			known = false
 		}
 		if !known {
-			if m = protowire.ConsumeFieldValue(num, typ, b); m < 0 {
+			if m = consumeFieldValue(num, typ, b); m < 0 {
 				return errMalformed
 			}
 			b = b[m:]
@@ -273,6 +267,19 @@ func (d *listingDecoder) runner(b []byte) error {
 	}
 	d.out = append(d.out, r)
 	return nil
+}
+
+// appendMD appends v to the metadata of the runner being read, which
+// starts at md in the block, and returns where it starts now: in a new
+// block when v does not fit, the runner's pieces copied there first.
+func (d *listingDecoder) appendMD(md int, v []byte) int {
+	if cap(d.md)-len(d.md) < len(v) {
+		had := d.md[md:]
+		d.md = make([]byte, 0, max(d.block, len(had)+len(v)))
+		d.md, md = append(d.md, had...), 0
+	}
+	d.md = append(d.md, v...)
+	return md
 }
 
 // text is v as a string, the same string for the same text, and whether

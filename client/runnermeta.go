@@ -173,20 +173,20 @@ func presentInGroup(md []byte) *bool {
 func presentIn(md []byte) (present, ok bool) {
 	found := false
 	for len(md) > 0 {
-		num, typ, n := protowire.ConsumeTag(md)
+		num, typ, n := consumeTag(md)
 		if n < 0 {
 			return false, false
 		}
 		md = md[n:]
 		if num != structFields || typ != protowire.BytesType {
 			// Not an entry: a decoder skips it too.
-			if n = protowire.ConsumeFieldValue(num, typ, md); n < 0 {
+			if n = consumeFieldValue(num, typ, md); n < 0 {
 				return false, false
 			}
 			md = md[n:]
 			continue
 		}
-		entry, n := protowire.ConsumeBytes(md)
+		entry, n := consumeBytes(md)
 		if n < 0 {
 			return false, false
 		}
@@ -208,15 +208,15 @@ func presentIn(md []byte) (present, ok bool) {
 // come more than once, as a decoder keeps it).
 func entryKeyOf(entry []byte) (key []byte, ok bool) {
 	for len(entry) > 0 {
-		num, typ, n := protowire.ConsumeTag(entry)
+		num, typ, n := consumeTag(entry)
 		if n < 0 {
 			return nil, false
 		}
 		entry = entry[n:]
 		if num == entryKey && typ == protowire.BytesType {
-			key, n = protowire.ConsumeBytes(entry)
+			key, n = consumeBytes(entry)
 		} else {
-			n = protowire.ConsumeFieldValue(num, typ, entry)
+			n = consumeFieldValue(num, typ, entry)
 		}
 		if n < 0 {
 			return nil, false
@@ -231,18 +231,18 @@ func entryKeyOf(entry []byte) (key []byte, ok bool) {
 // which a decoder merges: the last kind set wins.
 func boolEntry(entry []byte) (b, isBool, ok bool) {
 	for len(entry) > 0 {
-		num, typ, n := protowire.ConsumeTag(entry)
+		num, typ, n := consumeTag(entry)
 		if n < 0 {
 			return false, false, false
 		}
 		entry = entry[n:]
 		if num == entryValue && typ == protowire.BytesType {
 			var v []byte
-			if v, n = protowire.ConsumeBytes(entry); n >= 0 && !valueKind(v, &b, &isBool) {
+			if v, n = consumeBytes(entry); n >= 0 && !valueKind(v, &b, &isBool) {
 				n = -1
 			}
 		} else {
-			n = protowire.ConsumeFieldValue(num, typ, entry)
+			n = consumeFieldValue(num, typ, entry)
 		}
 		if n < 0 {
 			return false, false, false
@@ -256,13 +256,13 @@ func boolEntry(entry []byte) (b, isBool, ok bool) {
 // is bool and which; false for bytes that are not a Value.
 func valueKind(v []byte, b, isBool *bool) bool {
 	for len(v) > 0 {
-		num, typ, n := protowire.ConsumeTag(v)
+		num, typ, n := consumeTag(v)
 		if n < 0 {
 			return false
 		}
 		v = v[n:]
 		if num == valueBool && typ == protowire.VarintType {
-			x, n := protowire.ConsumeVarint(v)
+			x, n := consumeVarint(v)
 			if n < 0 {
 				return false
 			}
@@ -270,7 +270,7 @@ func valueKind(v []byte, b, isBool *bool) bool {
 			v = v[n:]
 			continue
 		}
-		if n = protowire.ConsumeFieldValue(num, typ, v); n < 0 {
+		if n = consumeFieldValue(num, typ, v); n < 0 {
 			return false
 		}
 		if num >= 1 && num <= valueKindLast && typ == kindWireType[num] {
