@@ -222,7 +222,7 @@ func (g *GRPC) ListRunners(ctx context.Context, q RunnerQuery) ([]Runner, error)
 // decoding the answer with listingCodec.
 func listRunnersOn[Req any](g *GRPC, method string) func(context.Context, Req, ...grpc.CallOption) (*runnerListing, error) {
 	return func(ctx context.Context, req Req, opts ...grpc.CallOption) (*runnerListing, error) {
-		out := new(runnerListing)
+		out := &runnerListing{hint: &g.listingHint}
 		opts = append([]grpc.CallOption{grpc.StaticMethod(), grpc.ForceCodecV2(listingCodec{})}, opts...)
 		if err := g.conn.Invoke(ctx, method, req, out, opts...); err != nil {
 			return nil, err

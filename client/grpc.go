@@ -87,6 +87,7 @@ type GRPC struct {
 	callTimeout   time.Duration
 	deployTimeout time.Duration
 	retry         retryPolicy
+	listingHint   listingHint   // the size of a runner in the last listing
 	auth          Authenticator // nil: calls carry no credentials
 	announced     *announcement // what the controller said about itself
 	rest          restState     // fal's REST API (rest.go)

@@ -51,7 +51,11 @@ func FuzzDecodeRunners(f *testing.F) {
 			for b := wire; len(b) > 0; b = b[min(size, len(b)):] {
 				pieces = append(pieces, b[:min(size, len(b))])
 			}
-			inPieces, perr := decodeRunnerPieces(pieces)
+			// A hint of size bytes a runner foresees many runners (1),
+			// or too few (64), the slices growing.
+			hint := &listingHint{}
+			hint.learn(size, 1)
+			inPieces, perr := decodeRunnerPieces(pieces, hint)
 			if (perr == nil) != (err == nil) || !reflect.DeepEqual(inPieces, got) {
 				t.Fatalf("in pieces of %d: %v, %v; whole: %v, %v", size, inPieces, perr, got, err)
 			}
