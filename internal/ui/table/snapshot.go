@@ -424,9 +424,14 @@ type textRanks struct {
 	// order ("A" and "a", "7" and "007").
 	texts []string
 	ranks []uint32
-	rows  []uint32 // the rank of each row's text
-	text  []string // each row's text, as Cell made it
+	// of is each row's text, as its position in texts: a row's rank is
+	// ranks[of[i]]. Positions rather than strings, as they are four bytes
+	// a row and hold no pointer for the collector to follow.
+	of []uint32
 }
+
+// rank is row i's rank.
+func (tr *textRanks) rank(i int32) uint32 { return tr.ranks[tr.of[i]] }
 
 // textBuild ranks the text-sorted columns of a snapshot as its rows are
 // built. A row whose cells are those it had in the base keeps its ranks,
@@ -457,7 +462,7 @@ func newTextBuild[ID ~string, V any](cols []Column[V], base *Snapshot[ID, V], n 
 			tb.all[c] = true
 			continue
 		}
-		tb.out[c] = &textRanks{texts: tb.old[c].texts, ranks: tb.old[c].ranks, rows: make([]uint32, n), text: make([]string, n)}
+		tb.out[c] = &textRanks{texts: tb.old[c].texts, ranks: tb.old[c].ranks, of: make([]uint32, n)}
 	}
 	return tb
 }
@@ -466,7 +471,7 @@ func newTextBuild[ID ~string, V any](cols []Column[V], base *Snapshot[ID, V], n 
 func (tb *textBuild[ID, V]) keep(i int, j int32) {
 	for c, out := range tb.out {
 		if out != nil && !tb.all[c] {
-			out.rows[i], out.text[i] = tb.old[c].rows[j], tb.old[c].text[j]
+			out.of[i] = tb.old[c].of[j]
 		}
 	}
 }
@@ -479,19 +484,25 @@ func (tb *textBuild[ID, V]) add(i int, j int32, same bool, cells []string) {
 			continue
 		}
 		old, text := tb.old[c], cells[c]
-		out.text[i] = text
 		// A changed row mostly keeps this text, or shows one other rows
 		// show too: a comparison or a lookup is cheaper than a search in
 		// natural order.
-		if same || (j >= 0 && old.text[j] == text) {
-			out.rows[i] = old.rows[j]
+		if same {
+			out.of[i] = old.of[j]
 			continue
 		}
-		if r, ok := tb.memo[c][text]; ok {
-			out.rows[i] = r
+		text = plain(text)
+		if j >= 0 && old.texts[old.of[j]] == text {
+			out.of[i] = old.of[j]
 			continue
 		}
-		k, found := slices.BinarySearchFunc(old.texts, plain(text), naturalCompare)
+		if k, ok := tb.memo[c][text]; ok {
+			out.of[i] = k
+			continue
+		}
+		// A text equal in natural order to one of texts ("a" to "A")
+		// takes its place: it has its rank.
+		k, found := slices.BinarySearchFunc(old.texts, text, naturalCompare)
 		if !found {
 			tb.all[c] = true
 			continue
@@ -499,8 +510,8 @@ func (tb *textBuild[ID, V]) add(i int, j int32, same bool, cells []string) {
 		if tb.memo[c] == nil {
 			tb.memo[c] = map[string]uint32{}
 		}
-		tb.memo[c][text] = old.ranks[k]
-		out.rows[i] = old.ranks[k]
+		tb.memo[c][text] = uint32(k)
+		out.of[i] = uint32(k)
 	}
 }
 
@@ -517,42 +528,41 @@ func (tb *textBuild[ID, V]) finish(rows []row[ID, V]) []*textRanks {
 // rankAllTexts ranks the rows by the text cell makes of each from
 // scratch: each distinct text is sorted once.
 func rankAllTexts[ID ~string, V any](rows []row[ID, V], cell func(V) string) *textRanks {
-	out := &textRanks{rows: make([]uint32, len(rows)), text: make([]string, len(rows))}
+	out := &textRanks{of: make([]uint32, len(rows))}
 	seen := map[string]uint32{}
 	var distinct []string
 	last, lastD := "", uint32(0)
 	for i := range rows {
-		text := cell(rows[i].val)
-		out.text[i] = text
+		text := plain(cell(rows[i].val))
 		if i > 0 && text == last {
-			out.rows[i] = lastD // runs of one text are common, and hash nothing
+			out.of[i] = lastD // runs of one text are common, and hash nothing
 			continue
 		}
 		d, ok := seen[text]
 		if !ok {
 			d = uint32(len(distinct))
 			seen[text] = d
-			distinct = append(distinct, plain(text))
+			distinct = append(distinct, text)
 		}
-		out.rows[i], last, lastD = d, text, d
+		out.of[i], last, lastD = d, text, d
 	}
 	perm := make([]uint32, len(distinct))
 	for i := range perm {
 		perm[i] = uint32(i)
 	}
 	slices.SortFunc(perm, func(a, b uint32) int { return naturalCompare(distinct[a], distinct[b]) })
-	rankOf := make([]uint32, len(distinct))
+	placeOf := make([]uint32, len(distinct))
 	out.texts, out.ranks = make([]string, len(distinct)), make([]uint32, len(distinct))
 	r := uint32(0)
 	for k, d := range perm {
 		if k > 0 && naturalCompare(distinct[perm[k-1]], distinct[d]) != 0 {
 			r++
 		}
-		rankOf[d] = r
+		placeOf[d] = uint32(k)
 		out.texts[k], out.ranks[k] = distinct[d], r
 	}
-	for i, d := range out.rows {
-		out.rows[i] = rankOf[d]
+	for i, d := range out.of {
+		out.of[i] = placeOf[d]
 	}
 	return out
 }
@@ -619,9 +629,9 @@ func (s *Snapshot[ID, V]) sorted(cols []Column[V], col int, desc bool, sc *sorte
 			items[k] = keyed{key: keys[pos], pos: pos}
 		}
 	} else {
-		ranks := s.texts[col].rows
+		tr := s.texts[col]
 		for k, pos := range s.byID {
-			items[k] = keyed{key: uint64(ranks[pos]), pos: pos}
+			items[k] = keyed{key: uint64(tr.rank(pos)), pos: pos}
 		}
 	}
 	if desc {

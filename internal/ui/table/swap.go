@@ -81,10 +81,10 @@ func (t *Table[ID, V]) Keep(keep func(V) bool) {
 		if tr == nil {
 			continue
 		}
-		kept := &textRanks{texts: tr.texts, ranks: tr.ranks, rows: make([]uint32, len(s.rows)), text: make([]string, len(s.rows))}
-		for i, r := range tr.rows {
+		kept := &textRanks{texts: tr.texts, ranks: tr.ranks, of: make([]uint32, len(s.rows))}
+		for i, at := range tr.of {
 			if q := newOf[i]; q >= 0 {
-				kept.rows[q], kept.text[q] = r, tr.text[i]
+				kept.of[q] = at
 			}
 		}
 		s.texts[c] = kept
