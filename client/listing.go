@@ -142,9 +142,11 @@ func decodeRunnerPieces(pieces [][]byte, hint *listingHint) ([]Runner, error) {
 		expires: make([]time.Duration, 0, n),
 		present: make([]bool, 0, n),
 		texts:   map[string]string{},
-		// IDs and metadata together are less than the answer: a small
-		// answer's blocks are no bigger than it.
-		block: min(maxBlock, size),
+		// Metadata is less than the answer, and IDs are UUIDs (36
+		// bytes) on fal: a small answer's blocks are no bigger than it
+		// needs, give or take a few IDs.
+		mdBlock: min(maxBlock, size),
+		idBlock: min(maxBlock, size, 40*n+64),
 	}
 	for c := newChunks(pieces); !c.done(); {
 		num, typ, v, ok := c.field()
@@ -192,7 +194,8 @@ const maxBlock = 1 << 20
 // before still reads what was written there, which nothing writes again.
 type listingDecoder struct {
 	out     []Runner
-	block   int             // the size of a new block
+	mdBlock int             // the size of a new block of metadata
+	idBlock int             // and of IDs
 	ids     strings.Builder // runners' IDs, one after the other
 	md      []byte          // runners' external_metadata, likewise
 	expires []time.Duration
@@ -239,7 +242,7 @@ func (d *listingDecoder) runner(b []byte) error {
 				valid = utf8.Valid(v)
 				if d.ids.Cap()-d.ids.Len() < len(v) {
 					d.ids = strings.Builder{}
-					d.ids.Grow(max(d.block, len(v)))
+					d.ids.Grow(max(d.idBlock, len(v)))
 				}
 				id = d.ids.Len()
 				d.ids.Write(v)
@@ -323,7 +326,7 @@ func (d *listingDecoder) runner(b []byte) error {
 func (d *listingDecoder) appendMD(md int, v []byte) int {
 	if cap(d.md)-len(d.md) < len(v) {
 		had := d.md[md:]
-		d.md = make([]byte, 0, max(d.block, len(had)+len(v)))
+		d.md = make([]byte, 0, max(d.mdBlock, len(had)+len(v)))
 		d.md, md = append(d.md, had...), 0
 	}
 	d.md = append(d.md, v...)
