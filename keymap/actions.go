@@ -21,6 +21,10 @@ type flag uint8
 const (
 	mutating flag = 1 << iota
 	destructive
+	// typing actions are live while text is typed (the command line, the
+	// filter, a form's fields), so none may be a key that types a
+	// character: that character could no longer be typed there.
+	typing
 )
 
 type entry struct {
@@ -36,7 +40,7 @@ func (k *KeyMap) entries() []entry {
 	g, t, a, e, s, r, l, d, c := &k.Global, &k.Table, &k.Apps, &k.Envs, &k.Secrets, &k.Runners, &k.Logs, &k.Dialog, &k.Command
 	return []entry{
 		{"global.quit", &g.Quit, 0},
-		{"global.force_quit", &g.ForceQuit, 0},
+		{"global.force_quit", &g.ForceQuit, typing},
 		{"global.help", &g.Help, 0},
 		{"global.command", &g.Command, 0},
 		{"global.filter", &g.Filter, 0},
@@ -91,13 +95,13 @@ func (k *KeyMap) entries() []entry {
 
 		{"dialog.confirm", &d.Confirm, 0},
 		{"dialog.deny", &d.Deny, 0},
-		{"dialog.submit", &d.Submit, 0},
-		{"dialog.cancel", &d.Cancel, 0},
-		{"dialog.next_field", &d.NextField, 0},
-		{"dialog.prev_field", &d.PrevField, 0},
+		{"dialog.submit", &d.Submit, typing},
+		{"dialog.cancel", &d.Cancel, typing},
+		{"dialog.next_field", &d.NextField, typing},
+		{"dialog.prev_field", &d.PrevField, typing},
 		{"dialog.toggle", &d.Toggle, 0},
 
-		{"command.complete", &c.Complete, 0},
+		{"command.complete", &c.Complete, typing},
 	}
 }
 

@@ -14,7 +14,8 @@ import (
 // "runners.kill" to its new keys, which replace the default ones. It changes
 // nothing unless every override is valid: an unknown action name, an empty
 // key list, a key Bubble Tea never reports, two live actions sharing a key,
-// or a destructive action on a Ctrl chord is an error that names the action.
+// a destructive action on a Ctrl chord, or a character key for an action
+// live while text is typed is an error that names the action.
 // Two actions share a key only if no scope holds both: scopes are the sets
 // of keys live together, which the panes and the root declare.
 func (k *KeyMap) Apply(overrides map[string][]string, scopes ...Scope) error {
@@ -55,18 +56,20 @@ func (k *KeyMap) Apply(overrides map[string][]string, scopes ...Scope) error {
 	return nil
 }
 
-// validate reports bindings that would shadow one another or put a
-// destructive action within reach of a Ctrl chord.
+// validate reports bindings that would shadow one another, put a
+// destructive action within reach of a Ctrl chord, or take a character
+// from the text fields.
 func (k *KeyMap) validate(scopes []Scope) []error {
 	es := k.entries()
 	var errs []error
 	for _, e := range es {
-		if e.flags&destructive == 0 {
-			continue
-		}
 		for _, key := range e.b.Keys() {
-			if strings.HasPrefix(key, "ctrl+") {
+			switch {
+			case e.flags&destructive != 0 && strings.HasPrefix(key, "ctrl+"):
 				errs = append(errs, fmt.Errorf("action %q: destructive actions can't be bound to a Ctrl chord (%s)", e.name, key))
+			case e.flags&typing != 0 && typesText(key):
+				errs = append(errs, fmt.Errorf("action %q: %s types text in the command line, the filter and forms, where this action is live; use a named key or a chord",
+					e.name, Label([]string{key})))
 			}
 		}
 	}
@@ -124,6 +127,12 @@ var namedKeys = func() map[string]bool {
 	}
 	return m
 }()
+
+// typesText reports whether a key is a character typed into a text field:
+// a rune without a modifier, the space bar included.
+func typesText(k string) bool {
+	return !namedKeys[k] && !strings.Contains(k, "+") || k == " " || k == "+"
+}
 
 func knownKey(k string) bool {
 	k = strings.TrimPrefix(k, "alt+")

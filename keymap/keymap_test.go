@@ -169,6 +169,10 @@ func TestApplyErrors(t *testing.T) {
 		{"conflict with global", map[string][]string{"apps.delete": {"q"}}, []string{`"global.quit"`, `"apps.delete"`, "apps pane"}},
 		{"conflict with borrowed scaling key", map[string][]string{"runners.logs": {"+"}}, []string{`"apps.scale_up_min"`, `"runners.logs"`, "runners pane"}},
 		{"several problems at once", map[string][]string{"a.b": {"x"}, "c.d": {"y"}}, []string{`"a.b"`, `"c.d"`}},
+		{"submit on a typed character", map[string][]string{"dialog.submit": {"x"}}, []string{`"dialog.submit"`, "types text"}},
+		{"completion on space", map[string][]string{"command.complete": {"space"}}, []string{`"command.complete"`, "space types text"}},
+		{"cancel on plus", map[string][]string{"dialog.cancel": {"esc", "+"}}, []string{`"dialog.cancel"`, "+ types text"}},
+		{"next field on a capital", map[string][]string{"dialog.next_field": {"N"}}, []string{`"dialog.next_field"`, "N types text"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -186,6 +190,22 @@ func TestApplyErrors(t *testing.T) {
 				t.Error("a failed Apply changed the bindings")
 			}
 		})
+	}
+}
+
+// Keys live while text is typed may be named keys and chords; keys of
+// the y/n questions, where nothing is typed, may be characters.
+func TestTypingActionsTakeNamedKeysAndChords(t *testing.T) {
+	k := Default()
+	err := k.Apply(map[string][]string{
+		"dialog.submit": {"ctrl+s", "enter"}, "dialog.cancel": {"alt+q"}, "command.complete": {"f2"},
+		"dialog.confirm": {"j"}, "dialog.deny": {"x"},
+	}, testScopes...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !key.Matches(runes("j"), k.Dialog.Confirm) || !key.Matches(tea.KeyMsg{Type: tea.KeyCtrlS}, k.Dialog.Submit) {
+		t.Error("the remaps did not take")
 	}
 }
 
