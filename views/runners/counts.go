@@ -1,9 +1,11 @@
 package runners
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/ui/theme"
 )
@@ -119,25 +121,48 @@ func stateCount(st *theme.Styles, state, n string) string {
 }
 
 // summary is the line above the runners table, e.g.
-// "3 live  ● 1 running  ○ 2 idle  ...", short enough for 120 columns. With
-// showTerminated false the terminated runners were not asked for, so their
-// count says they are hidden rather than a zero that would be a lie.
-func summary(st *theme.Styles, c Counts, showTerminated bool) string {
-	var b strings.Builder
-	b.WriteString(st.Summary.Render(strconv.Itoa(c.Live()) + " live"))
+// "3 live  ● 1 running  ○ 2 idle  ...", no wider than width where it can
+// be: the states counted even at zero give way first when they are zero,
+// the last first, so that what is there (a crash backoff, lost runners)
+// stays in view. With showTerminated false the terminated runners were not
+// asked for, so their count says they are hidden rather than a zero that
+// would be a lie.
+func summary(st *theme.Styles, c Counts, showTerminated bool, width int) string {
+	type part struct {
+		text     string
+		zeroKept bool // an always-counted state at zero: gives way first
+	}
+	parts := []part{{text: st.Summary.Render(strconv.Itoa(c.Live()) + " live")}}
 	for _, s := range liveStates() {
 		if n := c.Of(s); n > 0 || always(s) {
-			b.WriteString("  " + stateCount(st, s, strconv.Itoa(n)))
+			parts = append(parts, part{stateCount(st, s, strconv.Itoa(n)), n == 0})
 		}
 	}
 	if c.Lost > 0 {
-		b.WriteString("  " + st.Lost.Render(theme.GlyphErr+" "+strconv.Itoa(c.Lost)+" lost"))
+		parts = append(parts, part{text: st.Lost.Render(theme.GlyphErr + " " + strconv.Itoa(c.Lost) + " lost")})
 	}
 	ended := string(client.StateTerminated)
 	if showTerminated {
-		b.WriteString("  " + stateCount(st, ended, strconv.Itoa(c.Terminated)))
+		parts = append(parts, part{text: stateCount(st, ended, strconv.Itoa(c.Terminated))})
 	} else {
-		b.WriteString("  " + st.StateStyle(ended).Render(theme.StateLabel(ended)+" hidden"))
+		parts = append(parts, part{text: st.StateStyle(ended).Render(theme.StateLabel(ended) + " hidden")})
 	}
-	return b.String()
+	line := func() string {
+		texts := make([]string, len(parts))
+		for i, p := range parts {
+			texts[i] = p.text
+		}
+		return strings.Join(texts, "  ")
+	}
+	for ansi.StringWidth(line()) > width {
+		i := len(parts) - 1
+		for i >= 0 && !parts[i].zeroKept {
+			i--
+		}
+		if i < 0 {
+			break // the caller cuts the rest
+		}
+		parts = slices.Delete(parts, i, i+1)
+	}
+	return line()
 }

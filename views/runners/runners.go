@@ -331,7 +331,7 @@ func (p *Pane) View() string {
 		scale = q
 	}
 	top := []string{
-		ansi.Truncate(summary(p.d.Styles, p.counts, p.showTerminated), p.width, "…"),
+		ansi.Truncate(summary(p.d.Styles, p.counts, p.showTerminated, p.width), p.width, "…"),
 		spread(historyLine(p.d.Styles, p.history.Samples(names.Alias(p.app, p.env)), p.width-ansi.StringWidth(scale)-2), scale, p.width),
 	}
 	if p.table.Stale() {

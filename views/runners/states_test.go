@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
 
 	"github.com/faldash/faldash/client"
 	"github.com/faldash/faldash/internal/panetest"
@@ -252,5 +254,33 @@ func TestSummaryCountsEveryState(t *testing.T) {
 		if !counted[s] {
 			t.Errorf("%s is not counted", s)
 		}
+	}
+}
+
+// On a narrow screen the summary gives up the states counted at zero, the
+// last first, before what is there (a crash backoff, lost runners) is cut.
+func TestSummaryGivesUpZerosFirst(t *testing.T) {
+	st := uitest.Styles(termenv.Ascii)
+	c := Counts{Running: 2, Backoff: 1, Draining: 1, Lost: 1}
+	wide := summary(st, c, false, 200)
+	for _, want := range []string{"4 live", "● 2 running", "○ 0 idle", "◌ 0 pending", "◐ 0 setting up", "↻ 1 crash backoff", "◑ 1 draining", "✗ 1 lost", "✕ terminated hidden"} {
+		if !strings.Contains(wide, want) {
+			t.Errorf("wide summary lacks %q: %s", want, wide)
+		}
+	}
+	narrow := summary(st, c, false, 96)
+	if w := ansi.StringWidth(narrow); w > 96 {
+		t.Errorf("narrow summary is %d wide: %s", w, narrow)
+	}
+	for _, want := range []string{"4 live", "● 2 running", "○ 0 idle", "↻ 1 crash backoff", "◑ 1 draining", "✗ 1 lost", "✕ terminated hidden"} {
+		if !strings.Contains(narrow, want) {
+			t.Errorf("narrow summary lacks %q: %s", want, narrow)
+		}
+	}
+	if strings.Contains(narrow, "◐ 0 setting up") || strings.Contains(narrow, "◌ 0 pending") {
+		t.Errorf("narrow summary kept the last zeros rather than the first: %s", narrow)
+	}
+	if tiny := summary(st, c, false, 10); !strings.HasPrefix(tiny, "4 live  ● 2 running") {
+		t.Errorf("with no zero left to drop the line is left for the caller to cut: %s", tiny)
 	}
 }
