@@ -131,7 +131,13 @@ var namedKeys = func() map[string]bool {
 // typesText reports whether a key is a character typed into a text field:
 // a rune without a modifier, the space bar included.
 func typesText(k string) bool {
-	return !namedKeys[k] && !strings.Contains(k, "+") || k == " " || k == "+"
+	switch {
+	case k == " " || k == "+":
+		return true
+	case namedKeys[k] || strings.Contains(k, "+"): // enter, f5, ctrl+x, alt+x
+		return false
+	}
+	return true
 }
 
 func knownKey(k string) bool {
